@@ -1,0 +1,189 @@
+"""The one injected view of the machine: commands, NVML, environment, filesystem, target python.
+
+Probes never touch ``os.environ``, ``subprocess``, ``pynvml`` or absolute paths directly; they
+go through a :class:`Context`. :meth:`Context.from_system` builds the real one (the only place
+that reads ``os.environ``); tests build contexts over fake runners, fake NVML and temp trees.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath, PureWindowsPath
+from typing import TypeVar
+
+from envcheck.system.nvml import Nvml
+from envcheck.system.run import CommandResult, CommandRunner, run_command
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_TORCH_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    """The OS as ``platform`` reports it (injected so Windows/macOS paths are testable)."""
+
+    system: str = "Linux"
+    """``Linux``, ``Windows`` or ``Darwin`` (platform.system())."""
+    machine: str = "x86_64"
+    release: str = ""
+
+    @property
+    def os_name(self) -> str:
+        """``linux``, ``windows``, ``darwin`` (lower-case ``system``)."""
+        return self.system.lower()
+
+    @classmethod
+    def current(cls) -> PlatformInfo:
+        """The platform this process runs on."""
+        return cls(platform.system() or "Linux", platform.machine(), platform.release())
+
+
+class _Memo:
+    """Thread-safe once-only cache shared by probes (e.g. the target-interpreter inspection)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._values: dict[str, object] = {}
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                self._values[key] = compute()
+            return self._values[key]  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a probe may use to look at the machine."""
+
+    runner: CommandRunner
+    nvml: Nvml
+    env: Mapping[str, str]
+    root: Path = Path("/")
+    """Filesystem root for absolute paths probes read (a temp tree in tests)."""
+    platform: PlatformInfo = field(default_factory=PlatformInfo)
+    target_python: str | None = None
+    """The interpreter whose environment is inspected (None: none could be chosen)."""
+    target_chosen_by: str = "current"
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    """Default limit for one command, and for one probe."""
+    torch_timeout_s: float = DEFAULT_TORCH_TIMEOUT_S
+    """Limit for the torch runtime probe (a cold CUDA import can take tens of seconds)."""
+    host: str | None = None
+    memo: _Memo = field(default_factory=_Memo, compare=False, repr=False)
+
+    @property
+    def os_name(self) -> str:
+        """``linux``, ``windows`` or ``darwin``."""
+        return self.platform.os_name
+
+    def path(self, path: str | PurePath) -> Path:
+        """Map an absolute machine path to the (possibly fake) filesystem root."""
+        text = str(path)
+        if str(self.root) in ("/", ""):
+            return Path(text)
+        pure = PureWindowsPath(text) if self.os_name == "windows" else PurePath(text)
+        parts = [p for p in pure.parts if p not in (pure.anchor, "/", "\\")]
+        drive = pure.drive.rstrip(":") if isinstance(pure, PureWindowsPath) else ""
+        return self.root.joinpath(*([drive] if drive else []), *parts)
+
+    def read_text(self, path: str | PurePath, limit: int = 1_000_000) -> str:
+        """Read a machine file as text (replacing bad bytes); raises OSError."""
+        with self.path(path).open("rb") as handle:
+            return handle.read(limit).decode("utf-8", errors="replace")
+
+    def try_read_text(self, path: str | PurePath) -> tuple[str | None, str | None]:
+        """``(text, None)`` or ``(None, reason)``: never raises."""
+        try:
+            return self.read_text(path), None
+        except FileNotFoundError:
+            return None, f"{path} does not exist"
+        except PermissionError:
+            return None, f"{path} is not readable (permission denied)"
+        except OSError as exc:
+            return None, f"{path} could not be read: {exc.strerror or exc}"
+
+    def exists(self, path: str | PurePath) -> bool:
+        """Whether a machine path exists (never raises)."""
+        try:
+            return self.path(path).exists()
+        except OSError:
+            return False
+
+    def which(self, name: str) -> str | None:
+        """Find an executable on the context's PATH (``where`` semantics on Windows)."""
+        return shutil.which(name, path=self.env.get("PATH", ""))
+
+    def run(
+        self, argv: Sequence[str], *, timeout: float | None = None, stdin_text: str | None = None
+    ) -> CommandResult:
+        """Run a command with the context's environment and a timeout; never raises."""
+        return self.runner(
+            list(argv), timeout=timeout or self.timeout_s, env=self.env, stdin_text=stdin_text
+        )
+
+    @classmethod
+    def from_system(
+        cls,
+        *,
+        python: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        torch_timeout_s: float | None = None,
+    ) -> Context:
+        """The real machine: os.environ, subprocesses, real NVML, chosen target interpreter."""
+        from envcheck.system.nvml_real import RealNvml
+
+        env = dict(os.environ)
+        plat = PlatformInfo.current()
+        target, chosen_by = choose_target(env, plat.os_name, python, sys.executable)
+        return cls(
+            runner=run_command,
+            nvml=RealNvml(),
+            env=env,
+            platform=plat,
+            target_python=target,
+            target_chosen_by=chosen_by,
+            timeout_s=timeout_s,
+            torch_timeout_s=torch_timeout_s or max(DEFAULT_TORCH_TIMEOUT_S, timeout_s),
+            host=platform.node() or None,
+        )
+
+
+def env_python(prefix: str, os_name: str) -> str:
+    """The interpreter inside an environment prefix (``Scripts\\python.exe`` on Windows venvs)."""
+    if os_name == "windows":
+        scripts = PureWindowsPath(prefix) / "Scripts" / "python.exe"
+        # conda on Windows keeps python.exe at the prefix root; venvs keep it in Scripts.
+        root_exe = PureWindowsPath(prefix) / "python.exe"
+        return str(scripts) if Path(str(scripts)).exists() else str(root_exe)
+    return str(PurePath(prefix) / "bin" / "python")
+
+
+def choose_target(
+    env: Mapping[str, str], os_name: str, explicit: str | None, current: str
+) -> tuple[str, str]:
+    """Pick the interpreter to inspect and say why: --python, active venv, conda env, or ours.
+
+    An active virtualenv wins over conda because activating a venv inside a conda env is the
+    usual way to layer them; ``CONDA_PREFIX`` is the conda env that is active.
+    """
+    if explicit:
+        return explicit, "--python"
+    venv = env.get("VIRTUAL_ENV")
+    if venv:
+        return env_python(venv, os_name), "VIRTUAL_ENV"
+    conda = env.get("CONDA_PREFIX")
+    if conda:
+        return env_python(conda, os_name), "CONDA_PREFIX"
+    return current, "current"

@@ -1,0 +1,133 @@
+"""Run the probes (isolated, concurrent, time-limited, in a fixed order), then the rules.
+
+Each probe runs in its own daemon thread so one that hangs in a C call (NVML) cannot stop the
+doctor from answering; its result then says it timed out. An exception in a probe becomes a
+failed result with the exception's type and message. The report's order never depends on
+which probe finished first.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Sequence
+
+from envcheck import __version__
+from envcheck.context import Context
+from envcheck.model import Finding, ProbeOutcome, ProbeResult, ProbeStatus, Report, Target
+from envcheck.probes.base import Probe
+
+
+def run_probe_isolated(probe: Probe, ctx: Context) -> ProbeResult:
+    """Run one probe synchronously, turning skips and exceptions into results."""
+    start = time.monotonic()
+    try:
+        reason = probe.applies(ctx)
+    except Exception as exc:  # noqa: BLE001 - a probe must never break the doctor
+        return _failed(probe, start, exc)
+    if reason is not None:
+        return ProbeResult(probe.id, probe.title, ProbeStatus.SKIPPED, 0.0, reason)
+    try:
+        outcome = probe.run(ctx)
+    except Exception as exc:  # noqa: BLE001
+        return _failed(probe, start, exc)
+    return _ok(probe, start, outcome)
+
+
+def _ok(probe: Probe, start: float, outcome: ProbeOutcome) -> ProbeResult:
+    return ProbeResult(
+        probe.id, probe.title, ProbeStatus.OK, time.monotonic() - start,
+        outcome.summary or None, outcome.facts, outcome.notes,
+    )
+
+
+def _failed(probe: Probe, start: float, exc: BaseException) -> ProbeResult:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    note = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return ProbeResult(probe.id, probe.title, ProbeStatus.FAILED, time.monotonic() - start, note)
+
+
+def run_probes(ctx: Context, probes: Sequence[Probe]) -> tuple[ProbeResult, ...]:
+    """Run all probes concurrently; return results in the given order."""
+    results: queue.Queue[tuple[int, ProbeResult]] = queue.Queue()
+    starts: dict[int, float] = {}
+    limits: dict[int, float] = {}
+    for index, probe in enumerate(probes):
+        try:
+            limits[index] = float(probe.timeout(ctx))
+        except Exception:  # noqa: BLE001
+            limits[index] = ctx.timeout_s
+        starts[index] = time.monotonic()
+        thread = threading.Thread(
+            target=lambda i=index, p=probe: results.put((i, run_probe_isolated(p, ctx))),
+            name=f"envcheck-probe-{probe.id}",
+            daemon=True,
+        )
+        thread.start()
+    done: dict[int, ProbeResult] = {}
+    while len(done) < len(probes):
+        now = time.monotonic()
+        pending = [i for i in range(len(probes)) if i not in done]
+        deadline = min(starts[i] + limits[i] for i in pending)
+        try:
+            index, result = results.get(timeout=max(0.0, deadline - now) + 0.05)
+        except queue.Empty:
+            now = time.monotonic()
+            for i in pending:
+                if now >= starts[i] + limits[i]:
+                    probe = probes[i]
+                    done[i] = ProbeResult(
+                        probe.id, probe.title, ProbeStatus.TIMED_OUT, now - starts[i],
+                        f"no answer within {limits[i]:g} s",
+                    )
+            continue
+        done.setdefault(index, result)
+    return tuple(done[i] for i in range(len(probes)))
+
+
+def merge_facts(results: Sequence[ProbeResult]) -> tuple[dict[str, object], dict[str, str]]:
+    """Flatten the probes' facts (registry order; a later probe does not overwrite a value)."""
+    facts: dict[str, object] = {}
+    notes: dict[str, str] = {}
+    for result in results:
+        for key, value in result.facts.items():
+            if facts.get(key) is None:
+                facts[key] = value
+                if key in result.notes:
+                    notes[key] = result.notes[key]
+                elif value is not None:
+                    notes.pop(key, None)
+    return facts, notes
+
+
+def build_report(
+    ctx: Context, results: Sequence[ProbeResult], findings: Sequence[Finding]
+) -> Report:
+    """Assemble the immutable report from probe results and findings."""
+    facts, notes = merge_facts(results)
+    env_type = facts.get("python.env_type")
+    return Report(
+        tool_version=__version__,
+        host=ctx.host,
+        target=Target(
+            python=ctx.target_python,
+            env_type=env_type if isinstance(env_type, str) else None,
+            chosen_by=ctx.target_chosen_by,
+        ),
+        probes=tuple(results),
+        facts=facts,
+        notes=notes,
+        findings=tuple(findings),
+    )
+
+
+def run_doctor(ctx: Context, probes: Sequence[Probe] | None = None) -> Report:
+    """Collect every fact about this machine's GPU stack and diagnose it."""
+    from envcheck.probes import all_probes
+    from envcheck.rules import diagnose
+
+    results = run_probes(ctx, list(probes) if probes is not None else all_probes())
+    facts, notes = merge_facts(results)
+    findings = diagnose(facts, notes, results)
+    return build_report(ctx, results, findings)

@@ -1,0 +1,127 @@
+"""Run external commands safely: list argv, a timeout, never a shell, errors as data.
+
+This is the only module that imports :mod:`subprocess`. A command that is missing, times out,
+cannot be executed or exits non-zero never raises: it returns a :class:`CommandResult` saying so.
+On timeout the whole process group is killed, so a hanging ``import torch`` cannot outlive us.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+CommandError = Literal["not_found", "timeout", "permission", "os_error"]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """The outcome of one command. ``error`` is set when it could not run to completion."""
+
+    argv: tuple[str, ...]
+    returncode: int | None
+    stdout: str
+    stderr: str
+    duration_s: float = 0.0
+    error: CommandError | None = None
+    error_message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the command ran and exited 0."""
+        return self.error is None and self.returncode == 0
+
+    def describe_failure(self) -> str:
+        """One line saying why the command did not succeed (empty when it did)."""
+        name = self.argv[0] if self.argv else "command"
+        if self.error == "not_found":
+            return f"{name} not found"
+        if self.error == "timeout":
+            return f"{name} timed out after {self.duration_s:.1f} s"
+        if self.error is not None:
+            return f"{name} could not run: {self.error_message or self.error}"
+        if self.returncode != 0:
+            tail = (self.stderr or self.stdout).strip().splitlines()
+            last = tail[-1][:200] if tail else ""
+            signal_note = ""
+            if self.returncode is not None and self.returncode < 0:
+                try:
+                    signal_note = f" (killed by {signal.Signals(-self.returncode).name})"
+                except ValueError:
+                    signal_note = f" (killed by signal {-self.returncode})"
+            return f"{name} exited {self.returncode}{signal_note}" + (f": {last}" if last else "")
+        return ""
+
+
+class CommandRunner(Protocol):
+    """Anything that runs argv with a timeout and returns a CommandResult (tests fake it)."""
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float,
+        env: Mapping[str, str] | None = None,
+        stdin_text: str | None = None,
+    ) -> CommandResult:
+        """Run ``argv`` and return its result; never raise for command failures."""
+        ...
+
+
+def run_command(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    stdin_text: str | None = None,
+) -> CommandResult:
+    """Run ``argv`` (no shell) with ``timeout`` seconds; map every failure to data."""
+    args = tuple(str(a) for a in argv)
+    start = time.monotonic()
+    posix = os.name == "posix"
+    try:
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+            start_new_session=posix,
+        )
+    except FileNotFoundError as exc:
+        return CommandResult(args, None, "", "", time.monotonic() - start, "not_found", str(exc))
+    except PermissionError as exc:
+        return CommandResult(args, None, "", "", time.monotonic() - start, "permission", str(exc))
+    except OSError as exc:
+        return CommandResult(args, None, "", "", time.monotonic() - start, "os_error", str(exc))
+    try:
+        out, err = proc.communicate(
+            input=stdin_text.encode() if stdin_text is not None else None, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        _kill(proc, posix)
+        out, err = proc.communicate()
+        return CommandResult(
+            args, None, _decode(out), _decode(err), time.monotonic() - start, "timeout",
+            f"no answer within {timeout:g} s",
+        )
+    return CommandResult(args, proc.returncode, _decode(out), _decode(err), time.monotonic() - start)
+
+
+def _kill(proc: subprocess.Popen[bytes], posix: bool) -> None:
+    """Kill the child and, on POSIX, its whole session (torch may spawn helpers)."""
+    try:
+        if posix:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError, OSError):
+        proc.kill()
+
+
+def _decode(data: bytes | None) -> str:
+    return (data or b"").decode("utf-8", errors="replace")

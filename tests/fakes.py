@@ -1,0 +1,181 @@
+"""Fakes at the machine boundary: commands, NVML, and a context over a temp filesystem tree.
+
+Use these instead of patching os.environ, subprocess or pynvml: every probe takes a Context.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envcheck.context import Context, PlatformInfo
+from envcheck.system.nvml import NvmlError, NvmlStatus
+from envcheck.system.run import CommandResult, run_command
+
+DATA = Path(__file__).parent / "data"
+FAKEBIN = Path(__file__).parent / "fakebin"
+
+
+def data(name: str) -> str:
+    """A recorded output from tests/data."""
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+@dataclass
+class FakeRunner:
+    """Answers commands from a table keyed by argv (argv[0] compared by basename).
+
+    Values are CommandResult, a str (stdout, exit 0) or a callable(argv) -> CommandResult.
+    Unknown commands are "not found". ``calls`` records every argv, to assert on.
+    """
+
+    table: dict[tuple[str, ...], object] = field(default_factory=dict)
+    calls: list[tuple[str, ...]] = field(default_factory=list)
+    passthrough: bool = False
+    """Run commands not in the table for real (for fakebin scripts and real interpreters)."""
+
+    def add(self, argv: Sequence[str], result: object) -> FakeRunner:
+        self.table[tuple(argv)] = result
+        return self
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float,
+        env: Mapping[str, str] | None = None,
+        stdin_text: str | None = None,
+    ) -> CommandResult:
+        args = tuple(str(a) for a in argv)
+        self.calls.append(args)
+        key = (os.path.basename(args[0]), *args[1:]) if args else args
+        for candidate in (args, key):
+            if candidate in self.table:
+                value = self.table[candidate]
+                if callable(value):
+                    return value(args)  # type: ignore[no-any-return]
+                if isinstance(value, CommandResult):
+                    return value
+                return CommandResult(args, 0, str(value), "")
+        if self.passthrough:
+            return run_command(args, timeout=timeout, env=env, stdin_text=stdin_text)
+        return CommandResult(args, None, "", "", 0.0, "not_found", f"{args[0]}: not found")
+
+
+def ok(stdout: str, stderr: str = "") -> CommandResult:
+    return CommandResult(("fake",), 0, stdout, stderr)
+
+
+def failed(code: int, stderr: str = "", stdout: str = "") -> CommandResult:
+    return CommandResult(("fake",), code, stdout, stderr)
+
+
+def timed_out() -> CommandResult:
+    return CommandResult(("fake",), None, "", "", 10.0, "timeout", "no answer within 10 s")
+
+
+@dataclass
+class FakeGpu:
+    """One GPU as NVML would describe it. Any field may be an NvmlError to raise."""
+
+    name: object = "NVIDIA GeForce RTX 4090"
+    uuid: object = "GPU-6d1c2b1e-1f1a-4c47-9d47-1b2c3d4e5f60"
+    memory: object = (25_757_220_864, 1_000_000)
+    cuda_compute_capability: object = (8, 9)
+    pcie_gen_current: object = 4
+    pcie_gen_max: object = 4
+    pcie_width_current: object = 16
+    pcie_width_max: object = 16
+    temperature: object = 41
+    power_usage_mw: object = 30_000
+    power_limit_mw: object = 450_000
+    sm_clock: object = 210
+    sm_clock_max: object = 3105
+    throttle_reasons: object = 1
+    persistence_mode: object = False
+    compute_mode: object = "default"
+    mig_mode: object = NvmlError(NvmlStatus.NOT_SUPPORTED, "Not Supported")
+    mig_devices: object = ()
+    ecc_uncorrected: object = NvmlError(NvmlStatus.NOT_SUPPORTED, "Not Supported")
+    utilization: object = (0, 0)
+
+
+@dataclass
+class FakeNvml:
+    """An NVML per scenario: driver, max CUDA, GPUs, or an error at init or any query."""
+
+    driver_version: object = "550.54.14"
+    cuda_driver_version: object = 12040
+    nvml_version: object = "12.550.54.14"
+    gpus: list[FakeGpu] = field(default_factory=lambda: [FakeGpu()])
+    init_error: NvmlError | None = None
+    errors: dict[str, NvmlError] = field(default_factory=dict)
+    """Query name -> error raised for that query (system or any device)."""
+    calls: list[str] = field(default_factory=list)
+
+    @classmethod
+    def failing(cls, status: NvmlStatus, message: str) -> FakeNvml:
+        return cls(init_error=NvmlError(status, message), gpus=[])
+
+    @classmethod
+    def no_driver(cls) -> FakeNvml:
+        return cls.failing(NvmlStatus.LIBRARY_NOT_FOUND, "NVML Shared Library Not Found")
+
+    def init(self) -> None:
+        self.calls.append("init")
+        if self.init_error is not None:
+            raise self.init_error
+
+    def shutdown(self) -> None:
+        self.calls.append("shutdown")
+
+    def system(self, query: str) -> object:
+        self.calls.append(query)
+        if query in self.errors:
+            raise self.errors[query]
+        value = {
+            "driver_version": self.driver_version,
+            "cuda_driver_version": self.cuda_driver_version,
+            "nvml_version": self.nvml_version,
+            "device_count": len(self.gpus),
+        }[query]
+        if isinstance(value, NvmlError):
+            raise value
+        return value
+
+    def device(self, index: int, query: str) -> object:
+        self.calls.append(f"{query}[{index}]")
+        if query in self.errors:
+            raise self.errors[query]
+        if index >= len(self.gpus):
+            raise NvmlError(NvmlStatus.UNKNOWN_ERROR, "Invalid Argument")
+        value = getattr(self.gpus[index], query)
+        if isinstance(value, NvmlError):
+            raise value
+        return value
+
+
+def make_ctx(
+    *,
+    runner: Callable[..., CommandResult] | None = None,
+    nvml: object | None = None,
+    env: Mapping[str, str] | None = None,
+    root: Path | None = None,
+    system: str = "Linux",
+    machine: str = "x86_64",
+    target_python: str | None = None,
+    timeout_s: float = 10.0,
+) -> Context:
+    """A context for tests: fakes by default, nothing from the real machine."""
+    return Context(
+        runner=runner or FakeRunner(),  # type: ignore[arg-type]
+        nvml=nvml or FakeNvml.no_driver(),  # type: ignore[arg-type]
+        env=dict(env or {"PATH": ""}),
+        root=root or Path("/nonexistent-envcheck-root"),
+        platform=PlatformInfo(system, machine, "6.5.0"),
+        target_python=target_python,
+        timeout_s=timeout_s,
+        host="testhost",
+    )
