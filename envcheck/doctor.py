@@ -37,8 +37,13 @@ def run_probe_isolated(probe: Probe, ctx: Context) -> ProbeResult:
 
 def _ok(probe: Probe, start: float, outcome: ProbeOutcome) -> ProbeResult:
     return ProbeResult(
-        probe.id, probe.title, ProbeStatus.OK, time.monotonic() - start,
-        outcome.summary or None, outcome.facts, outcome.notes,
+        probe.id,
+        probe.title,
+        ProbeStatus.OK,
+        time.monotonic() - start,
+        outcome.summary or None,
+        outcome.facts,
+        outcome.notes,
     )
 
 
@@ -78,7 +83,10 @@ def run_probes(ctx: Context, probes: Sequence[Probe]) -> tuple[ProbeResult, ...]
                 if now >= starts[i] + limits[i]:
                     probe = probes[i]
                     done[i] = ProbeResult(
-                        probe.id, probe.title, ProbeStatus.TIMED_OUT, now - starts[i],
+                        probe.id,
+                        probe.title,
+                        ProbeStatus.TIMED_OUT,
+                        now - starts[i],
                         f"no answer within {limits[i]:g} s",
                     )
             continue

@@ -62,7 +62,7 @@ class Category(str, enum.Enum):
     PYTHON_UNSUPPORTED = "python_unsupported"
     PLATFORM = "platform"
     TORCH = "torch"
-    """Torch missing, failing to import, or failing at run time for a reason no other category names."""
+    """Torch missing, failing to import, or failing at run time for no reason named elsewhere."""
     PROBE = "probe"
     """envcheck itself could not look at something (a probe failed or timed out)."""
 

@@ -106,10 +106,17 @@ def run_command(
         _kill(proc, posix)
         out, err = proc.communicate()
         return CommandResult(
-            args, None, _decode(out), _decode(err), time.monotonic() - start, "timeout",
+            args,
+            None,
+            _decode(out),
+            _decode(err),
+            time.monotonic() - start,
+            "timeout",
             f"no answer within {timeout:g} s",
         )
-    return CommandResult(args, proc.returncode, _decode(out), _decode(err), time.monotonic() - start)
+    return CommandResult(
+        args, proc.returncode, _decode(out), _decode(err), time.monotonic() - start
+    )
 
 
 def _kill(proc: subprocess.Popen[bytes], posix: bool) -> None:

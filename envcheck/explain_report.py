@@ -1,0 +1,31 @@
+"""Build a Report from a pasted text: the explain parsers' facts, then the doctor's rules."""
+
+from __future__ import annotations
+
+from envcheck import __version__
+from envcheck.model import Report, Target
+
+
+def explain_report(text: str) -> Report:
+    """Parse ``text`` into facts, diagnose them with the same rules as the doctor."""
+    from envcheck.explain import explain_text
+    from envcheck.rules import diagnose
+
+    parsed = explain_text(text)
+    findings = diagnose(parsed.facts, parsed.notes, ())
+    env_type = parsed.facts.get("python.env_type")
+    return Report(
+        tool_version=__version__,
+        host=None,
+        target=Target(
+            python=None,
+            env_type=env_type if isinstance(env_type, str) else None,
+            chosen_by="pasted report",
+        ),
+        probes=(),
+        facts=parsed.facts,
+        notes=parsed.notes,
+        findings=findings,
+        unparsed=tuple(parsed.unparsed),
+        source="explain",
+    )

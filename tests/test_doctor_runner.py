@@ -1,0 +1,120 @@
+"""The probe runner: isolation, skips, timeouts, fixed order, fact merging."""
+
+from __future__ import annotations
+
+import threading
+
+from envcheck.context import Context
+from envcheck.doctor import build_report, merge_facts, run_probes
+from envcheck.model import ProbeOutcome, ProbeResult, ProbeStatus
+from envcheck.probes.base import Facts, Probe
+from tests.fakes import make_ctx
+
+
+class _Good(Probe):
+    id = "good"
+    title = "Good"
+
+    def run(self, ctx: Context) -> ProbeOutcome:
+        facts = Facts()
+        facts.set("os.name", "linux")
+        facts.unknown("os.glibc", "ldd not found")
+        return facts.outcome("fine")
+
+
+class _Crashing(Probe):
+    id = "crash"
+    title = "Crash"
+
+    def run(self, ctx: Context) -> ProbeOutcome:
+        raise ValueError("bad bytes in /proc/driver/nvidia/version")
+
+
+class _Skipped(Probe):
+    id = "skip"
+    title = "Skip"
+
+    def applies(self, ctx: Context) -> str | None:
+        return "macOS has no NVIDIA driver"
+
+    def run(self, ctx: Context) -> ProbeOutcome:  # pragma: no cover - never called
+        raise AssertionError("run() called on a skipped probe")
+
+
+class _Hanging(Probe):
+    id = "hang"
+    title = "Hang"
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def timeout(self, ctx: Context) -> float:
+        return 0.2
+
+    def run(self, ctx: Context) -> ProbeOutcome:
+        self.release.wait(30)
+        return ProbeOutcome({"os.kernel": "late"})
+
+
+class _BadApplies(Probe):
+    id = "bad_applies"
+    title = "Bad applies"
+
+    def applies(self, ctx: Context) -> str | None:
+        raise KeyError("PATH")
+
+    def run(self, ctx: Context) -> ProbeOutcome:  # pragma: no cover
+        return ProbeOutcome()
+
+
+def test_every_outcome_becomes_a_result_in_registry_order() -> None:
+    hanging = _Hanging()
+    try:
+        results = run_probes(make_ctx(), [_Crashing(), hanging, _Good(), _Skipped(), _BadApplies()])
+    finally:
+        hanging.release.set()
+    assert [r.id for r in results] == ["crash", "hang", "good", "skip", "bad_applies"]
+    crash, hang, good, skip, bad = results
+    assert crash.status is ProbeStatus.FAILED
+    assert crash.note == "ValueError: bad bytes in /proc/driver/nvidia/version"
+    assert hang.status is ProbeStatus.TIMED_OUT
+    assert hang.note == "no answer within 0.2 s"
+    assert "os.kernel" not in hang.facts
+    assert good.status is ProbeStatus.OK
+    assert good.facts["os.name"] == "linux"
+    assert good.notes["os.glibc"] == "ldd not found"
+    assert skip.status is ProbeStatus.SKIPPED
+    assert skip.note == "macOS has no NVIDIA driver"
+    assert bad.status is ProbeStatus.FAILED
+    assert bad.note is not None and bad.note.startswith("KeyError")
+
+
+def test_merge_keeps_first_known_value_and_its_note() -> None:
+    first = ProbeResult(
+        "a",
+        "A",
+        ProbeStatus.OK,
+        facts={"torch.version": None, "os.name": "linux"},
+        notes={"torch.version": "torch is not installed"},
+    )
+    second = ProbeResult(
+        "b", "B", ProbeStatus.OK, facts={"torch.version": "2.1.0", "os.name": "windows"}
+    )
+    facts, notes = merge_facts([first, second])
+    assert facts == {"torch.version": "2.1.0", "os.name": "linux"}
+    assert "torch.version" not in notes
+
+
+def test_report_is_immutable_and_carries_target() -> None:
+    ctx = make_ctx(target_python="/envs/x/bin/python")
+    result = ProbeResult("a", "A", ProbeStatus.OK, facts={"python.env_type": "conda"})
+    report = build_report(ctx, [result], [])
+    assert report.target.python == "/envs/x/bin/python"
+    assert report.target.env_type == "conda"
+    assert report.verdict == "ok"
+    try:
+        report.facts["x"] = 1  # type: ignore[index]
+    except TypeError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("report facts are mutable")
