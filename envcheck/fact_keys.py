@@ -424,6 +424,17 @@ _SPECS += (
     ),
 )
 
+_SPECS += (
+    FactSpec(
+        "pip.torch_index_variant",
+        _I,
+        "PyTorch index variant",
+        "str",
+        "variant served by a PyTorch wheel index (or mirror of one) among index-url, "
+        "extra-index-url and find-links, e.g. 'cu121', 'cpu', 'rocm6.0'; null when none",
+    ),
+)
+
 CATALOGUE: dict[str, FactSpec] = {spec.key: spec for spec in _SPECS}
 """All known fact keys, in display order."""
 
