@@ -331,9 +331,7 @@ def _read_install_version(
     return None, None, "no version.json, version.txt or include/cuda.h with a version"
 
 
-def _conda_nvcc_version(
-    ctx: Context, pure: type[PurePath], prefix: str
-) -> tuple[str | None, str]:
+def _conda_nvcc_version(ctx: Context, pure: type[PurePath], prefix: str) -> tuple[str | None, str]:
     """The cuda-nvcc package version recorded in ``<prefix>/conda-meta`` (file names only)."""
     meta = pure(prefix) / "conda-meta"
     try:
