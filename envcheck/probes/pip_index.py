@@ -46,6 +46,7 @@ _MIRROR_HOSTS: dict[str, str] = {
     "pypi.douban.com": "douban",
     "pypi.doubanio.com": "douban",
     "mirrors.bfsu.edu.cn": "bfsu",
+    "mirrors.cernet.edu.cn": "cernet",
     "mirror.nju.edu.cn": "nju",
     "mirrors.nju.edu.cn": "nju",
     "download.pytorch.org": "pytorch",
@@ -105,7 +106,8 @@ def url_host(url: str) -> str | None:
 
 def identify_mirror(url: str) -> str | None:
     """The known mirror serving ``url``: tuna, aliyun, ustc, sjtu, huawei, tencent, douban,
-    bfsu, nju, or pytorch for download.pytorch.org; None for PyPI and anything else."""
+    bfsu, nju, cernet (the keys of recipes/mirrors.toml where both list one), or pytorch for
+    download.pytorch.org; None for PyPI and anything else."""
     host = url_host(url)
     return _MIRROR_HOSTS.get(host) if host else None
 
