@@ -302,4 +302,5 @@ def main():
     emit(result)
 
 
-main()
+if __name__ == "__main__":  # run as ``python -``; tests import the helpers
+    main()

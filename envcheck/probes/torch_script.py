@@ -75,16 +75,19 @@ def cuda_facts(torch, caught):
     before = len(caught)
     available = step(result, "cuda_available", torch.cuda.is_available)
     result["cuda_available"] = available
-    init_warnings = warning_texts(caught[before:])
-    if init_warnings:
-        result["cuda_error"] = init_warnings[0]
     result["device_count"] = step(result, "device_count", torch.cuda.device_count)
-    result["arch_list"] = step(result, "arch_list", lambda: list(torch.cuda.get_arch_list()))
+    init_error = None
     if available:
         try:
             torch.cuda.init()
         except Exception as exc:
-            result.setdefault("cuda_error", describe(exc))
+            init_error = describe(exc)
+    # What is_available() and init() warned (driver too old, GPU arch unsupported) comes first.
+    init_warnings = warning_texts(caught[before:])
+    if init_warnings or init_error:
+        result["cuda_error"] = init_warnings[0] if init_warnings else init_error
+    result["arch_list"] = step(result, "arch_list", lambda: list(torch.cuda.get_arch_list()))
+    if available:
         count = result["device_count"] or 0
         result["devices"] = step(
             result, "devices", lambda: [device_info(torch, i) for i in range(count)]
@@ -188,4 +191,5 @@ def main():
         record("done", caught, **libs)
 
 
-main()
+if __name__ == "__main__":  # run as ``python -``; tests import the helpers
+    main()
