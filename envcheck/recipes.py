@@ -39,6 +39,21 @@ _VARIANT_RE = re.compile(r"^(cu\d{3}|rocm\d+(\.\d+)*|cpu)$")
 _PY_RE = re.compile(r"^3\.\d+t?$")
 
 
+class DriverVersion(Version):
+    """A driver version that prints as written: ``535.104.05`` stays ``535.104.05``.
+
+    NVIDIA writes driver versions with zero-padded fields; :class:`Version` would print
+    ``535.104.5``, which no one can find on NVIDIA's site. Comparison is unchanged.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._text = text.strip()
+
+    def __str__(self) -> str:
+        return self._text
+
+
 class RecipeError(ValueError):
     """A recipe table is malformed; the message names the file and the row."""
 
@@ -104,8 +119,8 @@ class ToolkitDriver:
 
     cuda: Version
     release: str
-    linux: Version
-    windows: Version | None
+    linux: DriverVersion
+    windows: DriverVersion | None
     meta: RowMeta
 
 
@@ -114,8 +129,8 @@ class CompatDriver:
     """The lowest driver that runs every minor release of a CUDA major (minor-version compat)."""
 
     major: int
-    linux: Version
-    windows: Version
+    linux: DriverVersion
+    windows: DriverVersion
     meta: RowMeta
 
 
@@ -214,7 +229,7 @@ class Tables:
         want = Version(str(version)) if not isinstance(version, Version) else version
         return next((r for r in self.releases if r.torch == want), None)
 
-    def cuda_min_driver(self, cuda: Version, os_name: str) -> Version | None:
+    def cuda_min_driver(self, cuda: Version, os_name: str) -> DriverVersion | None:
         """The lowest driver that runs toolkit ``cuda`` (X.Y) natively, or None if unknown."""
         mins = [
             (t.windows if os_name == "windows" else t.linux)
@@ -237,7 +252,7 @@ class Tables:
         """The minor-version-compatibility row of one CUDA major."""
         return next((c for c in self.compat if c.major == major), None)
 
-    def variant_min_driver(self, variant: str, os_name: str) -> Version | None:
+    def variant_min_driver(self, variant: str, os_name: str) -> DriverVersion | None:
         """The lowest driver that runs a ``cuXYZ`` wheel (its major's minor-version compat row)."""
         cuda = variant_cuda(variant)
         if cuda is None:
@@ -385,6 +400,12 @@ class _Row:
         except InvalidVersion:
             raise self.fail(f"{key!r}: {raw!r} is not a version") from None
 
+    def driver(self, key: str, text: str | None = None) -> DriverVersion:
+        raw = self.str_(key) if text is None else text
+        if not re.fullmatch(r"\d+(\.\d+)+", raw):
+            raise self.fail(f"{key!r}: {raw!r} is not a driver version like 535.104.05")
+        return DriverVersion(raw)
+
     def specifier(self, key: str) -> SpecifierSet:
         raw = self.str_(key)
         try:
@@ -502,8 +523,8 @@ def _parse_toolkit(row: _Row) -> ToolkitDriver:
     result = ToolkitDriver(
         cuda=row.version("cuda"),
         release=row.str_("release"),
-        linux=row.version("linux"),
-        windows=row.version("windows", windows) if windows else None,
+        linux=row.driver("linux"),
+        windows=row.driver("windows", windows) if windows else None,
         meta=row.meta(),
     )
     row.done()
@@ -513,8 +534,8 @@ def _parse_toolkit(row: _Row) -> ToolkitDriver:
 def _parse_compat(row: _Row) -> CompatDriver:
     result = CompatDriver(
         major=row.int_("major"),
-        linux=row.version("linux"),
-        windows=row.version("windows"),
+        linux=row.driver("linux"),
+        windows=row.driver("windows"),
         meta=row.meta(),
     )
     row.done()

@@ -1,12 +1,1023 @@
-"""Install recommendations (stub until the recipe tables land; see issue 3)."""
+"""Install recommendations: the exact command that installs a torch build that works here.
+
+Pure: a :class:`Request` (what the machine has, what the user asks for) and the recipe tables go
+in; a :class:`Recommendation` comes out (the command, each constraint and how it narrowed the
+choice, alternatives, warnings, and whether it rests on an unconfirmed table row), or
+:class:`ImpossibleRequest` says why nothing fits and what would.
+
+The doctor's rules call :func:`reinstall_fix` with the machine's facts; ``envcheck recommend``
+calls :func:`recommend` with detected facts overridden by command-line options.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 from envcheck.model import Fix
+from envcheck.recipes import (
+    DriverVersion,
+    GpuArch,
+    Release,
+    RowMeta,
+    Tables,
+    load_tables,
+    variant_cuda,
+)
+
+PACKAGES = ("torch", "torchvision", "torchaudio")
+MANAGERS = ("pip", "uv", "conda")
+PREVIOUS_VERSIONS_URL = "https://pytorch.org/get-started/previous-versions/"
 
 
-def reinstall_fix(facts: Mapping[str, object]) -> Fix | None:
-    """The fix that reinstalls a matching torch for the machine these facts describe."""
+class RequestError(ValueError):
+    """The request itself is malformed (an unknown OS, a GPU name no table knows ...)."""
+
+
+class ImpossibleRequest(Exception):
+    """No published build satisfies the request; ``possible`` says what would."""
+
+    def __init__(self, reason: str, possible: Sequence[str] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.possible = tuple(possible)
+
+    def __str__(self) -> str:
+        if not self.possible:
+            return self.reason
+        return f"{self.reason}. Possible instead: " + "; ".join(self.possible)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the install must fit. None means "not given": the recommendation decides.
+
+    ``cuda`` is the CUDA the user has (nvidia-smi's or nvcc's X.Y): the newest variant that runs
+    with it is chosen. ``variant`` (``cu121``, ``cpu``, ``rocm6.0``) asks for one build exactly.
+    ``torch`` is a version (``2.2.1``, ``2.2``) or a specifier (``>=2.4,<2.6``).
+    """
+
+    os: str = "linux"
+    arch: str = "x86_64"
+    python: str | None = None
+    cuda: str | None = None
+    variant: str | None = None
+    driver: str | None = None
+    gpu: str | None = None
+    cc: tuple[str, ...] = ()
+    torch: str | None = None
+    manager: str = "pip"
+    mirror: str | None = None
+    packages: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One input and how it narrowed the choice."""
+
+    name: str
+    value: str
+    effect: str
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another command that would also work, and when to prefer it."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The install command for a request, with the reasoning behind it."""
+
+    request: Request
+    command: str
+    manager: str
+    torch: str
+    variant: str
+    """``cu121``, ``rocm6.0`` or ``cpu`` (macOS: ``cpu``, the PyPI build with MPS)."""
+    pins: tuple[tuple[str, str], ...]
+    """(package, version as written in the command)."""
+    index_url: str | None
+    constraints: tuple[Constraint, ...]
+    alternatives: tuple[Alternative, ...]
+    warnings: tuple[str, ...]
+    unconfirmed: tuple[str, ...]
+    """Table rows (file and row) the answer rests on that the tables mark unconfirmed."""
+    cuda_reading: str
+    """How ``--cuda``/``--variant``/driver were read (empty when none was given)."""
+
+    @property
+    def rests_on_unconfirmed(self) -> bool:
+        """Whether any unconfirmed table row was used."""
+        return bool(self.unconfirmed)
+
+
+# --- input normalisation --------------------------------------------------------------------
+
+_OS_ALIASES = {
+    "linux": "linux",
+    "windows": "windows",
+    "win": "windows",
+    "win32": "windows",
+    "macos": "macos",
+    "darwin": "macos",
+    "mac": "macos",
+    "osx": "macos",
+}
+_ARCH_ALIASES = {
+    "x86_64": "x86_64",
+    "amd64": "x86_64",
+    "x64": "x86_64",
+    "aarch64": "aarch64",
+    "arm64": "aarch64",
+}
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    os: str
+    cpu: str
+    platform: str
+    python: str | None
+    cuda: Version | None
+    variant: str | None
+    driver: DriverVersion | None
+    archs: tuple[GpuArch, ...]
+    gpu_label: str
+    spec: SpecifierSet | None
+    manager: str
+    mirror: str | None
+    packages: tuple[str, ...] | None
+
+
+def _version(text: str, what: str) -> Version:
+    try:
+        return Version(text.strip())
+    except InvalidVersion:
+        raise RequestError(f"{what} {text!r} is not a version") from None
+
+
+def _driver(text: str) -> DriverVersion:
+    if not re.fullmatch(r"\s*\d+(\.\d+)+\s*", text):
+        raise RequestError(f"--driver {text!r}: give a driver version like 535.104.05")
+    return DriverVersion(text)
+
+
+def _torch_spec(text: str) -> SpecifierSet:
+    raw = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)*", raw):
+        parts = raw.split(".")
+        # "2.2" means any 2.2.x; "2.2.1" exactly that release.
+        return SpecifierSet(f"=={raw}.*" if len(parts) < 3 else f"=={raw}")
+    if "+" in raw:
+        raise RequestError(f"--torch {raw!r}: give the build with --variant, not a +label")
+    try:
+        return SpecifierSet(raw)
+    except InvalidSpecifier:
+        raise RequestError(f"--torch {raw!r} is neither a version nor a specifier") from None
+
+
+def _python(text: str) -> str:
+    m = re.fullmatch(r"\s*(?:cp|py)?(3)\.?(\d+)(?:\.\d+)?(t?)\s*", text)
+    if not m:
+        raise RequestError(f"--python {text!r}: give a version like 3.11")
+    return f"{m.group(1)}.{m.group(2)}{m.group(3)}"
+
+
+def _normalise(req: Request, tables: Tables) -> _Inputs:
+    os_name = _OS_ALIASES.get(req.os.strip().lower())
+    if os_name is None:
+        raise RequestError(f"--os {req.os!r}: use linux, windows or macos")
+    cpu = _ARCH_ALIASES.get(req.arch.strip().lower())
+    if cpu is None:
+        raise RequestError(f"--arch {req.arch!r}: use x86_64 or aarch64")
+    platform = f"{os_name}-{'arm64' if os_name == 'macos' and cpu == 'aarch64' else cpu}"
+    if platform == "windows-aarch64":
+        raise ImpossibleRequest(
+            "the recipe tables hold no torch wheels for Windows on ARM",
+            ["--os windows --arch x86_64", "--os linux --arch aarch64"],
+        )
+    variant = req.variant.strip().lower() if req.variant else None
+    if variant and not re.fullmatch(r"cu\d{3}|rocm\d+(\.\d+)*|cpu", variant):
+        raise RequestError(f"--variant {req.variant!r}: use a build like cu121, rocm6.0 or cpu")
+    archs: list[GpuArch] = []
+    gpu_label = ""
+    if req.gpu:
+        found = tables.find_gpu(req.gpu)
+        if found is None:
+            raise RequestError(f"--gpu {req.gpu!r}: unknown GPU name; give --cc (e.g. --cc 8.6)")
+        archs.append(found)
+        gpu_label = req.gpu
+    for cc_text in req.cc:
+        cc = _version(cc_text, "--cc")
+        arch = tables.arch(cc)
+        if arch is None:
+            known = ", ".join(str(a.cc) for a in tables.archs)
+            raise RequestError(f"--cc {cc_text!r}: unknown compute capability (known: {known})")
+        if req.gpu and archs and archs[0].cc != cc:
+            raise RequestError(
+                f"--gpu {req.gpu!r} is compute capability {archs[0].cc}, not {cc}: give one"
+            )
+        if arch not in archs:
+            archs.append(arch)
+    manager = req.manager.strip().lower()
+    if manager not in MANAGERS:
+        raise RequestError(f"--manager {req.manager!r}: use pip, uv or conda")
+    mirror = req.mirror.strip().lower() if req.mirror else None
+    if mirror in ("none", "pypi", "pytorch", ""):
+        mirror = None
+    if mirror and tables.pypi_mirror(mirror) is None and tables.wheel_mirror(mirror) is None:
+        keys = sorted({m.key for m in tables.pypi_mirrors} | {m.key for m in tables.wheel_mirrors})
+        raise RequestError(f"--mirror {req.mirror!r}: use one of {', '.join(keys)} or none")
+    packages = None
+    if req.packages is not None:
+        names = tuple(dict.fromkeys(p.strip().lower() for p in req.packages if p.strip()))
+        unknown = [p for p in names if p not in PACKAGES]
+        if unknown or not names:
+            raise RequestError(
+                f"--packages: {', '.join(unknown) or 'empty'}: choose from {', '.join(PACKAGES)}"
+            )
+        packages = names
+    return _Inputs(
+        os=os_name,
+        cpu=cpu,
+        platform=platform,
+        python=_python(req.python) if req.python else None,
+        cuda=_version(req.cuda, "--cuda") if req.cuda else None,
+        variant=variant,
+        driver=_driver(req.driver) if req.driver else None,
+        archs=tuple(archs),
+        gpu_label=gpu_label,
+        spec=_torch_spec(req.torch) if req.torch else None,
+        manager=manager,
+        mirror=mirror,
+        packages=packages,
+    )
+
+
+# --- the planner ----------------------------------------------------------------------------
+
+
+def _label(variant: str) -> str:
+    cuda = variant_cuda(variant)
+    if cuda is not None:
+        return f"CUDA {cuda}"
+    if variant.startswith("rocm"):
+        return f"ROCm {variant[4:]}"
+    return "CPU"
+
+
+def _span(releases: Sequence[Release]) -> str:
+    if not releases:
+        return "none"
+    lo, hi = releases[0].torch, releases[-1].torch
+    return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+def _py_span(pythons: Sequence[str]) -> str:
+    plain = [p for p in pythons if not p.endswith("t")]
+    if not plain:
+        return ", ".join(pythons)
+    return plain[0] if len(plain) == 1 else f"{plain[0]}–{plain[-1]}"
+
+
+@dataclass
+class _Choice:
+    variant: str | None
+    why_not: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class _Planner:
+    """Narrows the release table step by step, recording why, then writes the command."""
+
+    def __init__(self, inp: _Inputs, req: Request, tables: Tables) -> None:
+        self.inp = inp
+        self.req = req
+        self.t = tables
+        self.constraints: list[Constraint] = []
+        self.warnings: list[str] = []
+        self.unconfirmed: list[str] = []
+        self.cuda_reading = ""
+
+    # small helpers ---------------------------------------------------------------------------
+
+    def note(self, name: str, value: str, effect: str) -> None:
+        self.constraints.append(Constraint(name, value, effect))
+
+    def uses(self, meta: RowMeta, what: str = "") -> None:
+        if meta.unconfirmed:
+            text = f"{meta.where}: {what or meta.note or 'marked unconfirmed'}"
+            if text not in self.unconfirmed:
+                self.unconfirmed.append(text)
+
+    def effective_cuda(self) -> Version | None:
+        """The CUDA the driver side offers: --cuda, else the driver's native maximum."""
+        if self.inp.cuda is not None:
+            return self.inp.cuda
+        if self.inp.driver is not None:
+            return self.t.native_max_cuda(self.inp.driver, self.inp.os)
+        return None
+
+    def variant_runs(self, variant: str) -> bool:
+        """Whether the machine's driver side can run this build (CPU and ROCm always can)."""
+        vc = variant_cuda(variant)
+        if vc is None:
+            return True
+        if self.inp.driver is not None:
+            need = self.t.variant_min_driver(variant, self.inp.os)
+            if need is None or self.inp.driver < need:
+                return False
+        return self.inp.cuda is None or vc.major <= self.inp.cuda.major
+
+    def covers_gpu(self, rel: Release, variant: str) -> tuple[bool, list[str]]:
+        """Whether every requested GPU has kernels in this build; notes on borrowed rows."""
+        if not self.inp.archs or variant_cuda(variant) is None:
+            return True, []
+        notes: list[str] = []
+        for arch in self.inp.archs:
+            row, borrowed = self.t.build_archs(rel.torch, variant, self.inp.os, self.inp.cpu)
+            if row is None or not row.runs_on(arch.cc):
+                return False, []
+            if borrowed:
+                notes.append(
+                    f"no published {self.inp.os} {self.inp.cpu} arch list for torch {rel.torch} "
+                    f"{variant}: the Linux x86_64 list ({row.meta.where}) was assumed"
+                )
+            if row.meta.unconfirmed:
+                notes.append(f"{row.meta.where}: arch list unconfirmed")
+        return True, notes
+
+    def offered(self, rel: Release) -> tuple[str, ...]:
+        """The builds of ``rel`` this manager can install on this OS."""
+        if self.inp.manager == "conda":
+            cudas = (*rel.conda_cuda, *rel.conda_cuda_forge)
+            return tuple("cu" + c.replace(".", "") for c in cudas)
+        return rel.variants_on(self.inp.os)
+
+    def choose(self, rel: Release) -> _Choice:
+        """The build of ``rel`` to install here, or why there is none."""
+        inp = self.inp
+        if inp.os == "macos":
+            return _Choice("cpu")
+        if inp.variant is not None:
+            extra = rel.cuda_unadvertised if inp.os == "linux" and inp.manager != "conda" else ()
+            offered = (*self.offered(rel), *extra, "cpu")
+            if inp.variant not in offered:
+                return _Choice(None, f"torch {rel.torch} has no {inp.variant} build")
+            if not self.variant_runs(inp.variant):
+                return _Choice(None, f"{inp.variant} does not run with this driver")
+            ok, notes = self.covers_gpu(rel, inp.variant)
+            if not ok:
+                return _Choice(None, f"torch {rel.torch} {inp.variant} has no kernels for the GPU")
+            if inp.variant in extra:
+                notes.append(
+                    f"torch {rel.torch} {inp.variant}: known from one third-party report only"
+                )
+            return _Choice(inp.variant, notes=notes)
+        if not self.wants_cuda():
+            return _Choice("cpu")
+        builds = [v for v in self.offered(rel) if variant_cuda(v) is not None]
+        running = [v for v in builds if self.variant_runs(v)]
+        if not running:
+            return _Choice(None, f"every CUDA build of torch {rel.torch} needs a newer driver")
+        fitting: list[tuple[str, list[str]]] = []
+        for v in running:
+            ok, notes = self.covers_gpu(rel, v)
+            if ok:
+                fitting.append((v, notes))
+        if not fitting:
+            sms = ", ".join(a.sm for a in inp.archs)
+            built = ", ".join(builds)
+            return _Choice(None, f"no build of torch {rel.torch} ({built}) has {sms} kernels")
+        cuda = self.effective_cuda()
+
+        def rank(item: tuple[str, list[str]]) -> tuple[int, Version]:
+            vc = variant_cuda(item[0])
+            assert vc is not None
+            if cuda is None:
+                return (2, vc)
+            if vc.major == cuda.major and vc <= cuda:
+                return (3, vc)  # runs natively
+            if vc.major == cuda.major:
+                return (2, vc)  # runs by minor-version compatibility
+            return (1, vc)  # an older CUDA major: runs by backward compatibility
+
+        best, notes = max(fitting, key=rank)
+        return _Choice(best, notes=list(notes))
+
+    def wants_cuda(self) -> bool:
+        inp = self.inp
+        return bool(inp.cuda or inp.driver or inp.archs)
+
+    # the steps -------------------------------------------------------------------------------
+
+    def check_inputs(self) -> None:
+        inp = self.inp
+        if inp.os == "macos":
+            asked = inp.cuda or (inp.variant and inp.variant != "cpu") or inp.driver or inp.archs
+            if asked:
+                raise ImpossibleRequest(
+                    "there is no CUDA (or ROCm) on macOS: torch for macOS runs on the CPU and on "
+                    "Apple GPUs through MPS",
+                    ["the MPS build: envcheck recommend --os macos (plain pip install torch)"],
+                )
+        if inp.variant and inp.variant.startswith("rocm") and inp.os != "linux":
+            raise ImpossibleRequest(
+                f"ROCm builds exist for Linux only, not {inp.os}", ["--os linux", "--variant cpu"]
+            )
+        if inp.cuda is not None:
+            if inp.variant is None:
+                self.cuda_reading = (
+                    f"--cuda {inp.cuda} read as the CUDA this machine has: the newest build that "
+                    f"runs with it (same major, at most {inp.cuda} preferred; newer "
+                    f"{inp.cuda.major}.x builds run by minor-version compatibility)"
+                )
+            compat = self.t.compat_for(inp.cuda.major)
+            if inp.driver is not None and compat is not None:
+                need = compat.windows if inp.os == "windows" else compat.linux
+                native = self.t.native_max_cuda(inp.driver, inp.os)
+                full = self.t.cuda_min_driver(inp.cuda, inp.os)
+                if inp.driver < need:
+                    possible = [f"upgrade the driver to ≥ {full or need} for CUDA {inp.cuda}"]
+                    if native is not None:
+                        possible.insert(0, f"--cuda {native} (what driver {inp.driver} supports)")
+                    raise ImpossibleRequest(
+                        f"driver {inp.driver} supports CUDA ≤ {native or 'unknown'}; CUDA "
+                        f"{inp.cuda} needs driver ≥ {need} (≥ {full or need} natively)",
+                        possible,
+                    )
+        if inp.variant is not None:
+            self.cuda_reading = f"--variant {inp.variant}: exactly that build"
+            vc = variant_cuda(inp.variant)
+            if vc is not None and inp.cuda is not None and vc.major > inp.cuda.major:
+                raise ImpossibleRequest(
+                    f"{inp.variant} needs a CUDA {vc.major}.x driver; this machine has CUDA "
+                    f"{inp.cuda}",
+                    [f"a cu{inp.cuda.major}x build (--cuda {inp.cuda} without --variant)"],
+                )
+        if inp.driver is not None:
+            native = self.t.native_max_cuda(inp.driver, inp.os)
+            majors = [
+                c.major
+                for c in self.t.compat
+                if inp.driver >= (c.windows if inp.os == "windows" else c.linux)
+            ]
+            compat_text = (
+                f", {max(majors)}.x builds by minor-version compatibility" if majors else ""
+            )
+            self.note(
+                "driver",
+                str(inp.driver),
+                f"driver {inp.driver} → CUDA ≤ {native or 'unknown'} natively{compat_text}",
+            )
+            for bad in self.t.bad_drivers:
+                if inp.driver in bad.versions and not bad.applies_to:
+                    self.warnings.append(f"driver {inp.driver}: {bad.reason}")
+                    self.uses(bad.meta)
+        for arch in inp.archs:
+            self.check_gpu_driver(arch)
+
+    def check_gpu_driver(self, arch: GpuArch) -> None:
+        inp = self.inp
+        name = f"{self.inp.gpu_label or arch.sm} ({arch.sm}, {arch.name})"
+        self.uses(arch.meta)
+        need = self.t.cuda_min_driver(arch.first_cuda, inp.os)
+        have = self.effective_cuda()
+        if have is not None and have < arch.first_cuda:
+            raise ImpossibleRequest(
+                f"{name} needs a driver for CUDA ≥ {arch.first_cuda}; this machine's driver "
+                f"offers CUDA {have}",
+                [f"upgrade the driver to ≥ {need or 'the CUDA ' + str(arch.first_cuda) + ' one'}"],
+            )
+        window = f"CUDA {arch.first_cuda}" + (
+            f"–{arch.last_cuda}" if arch.last_cuda is not None else "+"
+        )
+        self.note(
+            "gpu",
+            self.inp.gpu_label or str(arch.cc),
+            f"compute capability {arch.cc} = {arch.name} ({arch.sm}), built for by {window}: "
+            "only builds with these kernels are considered",
+        )
+
+    def narrow(
+        self,
+        releases: list[Release],
+        name: str,
+        value: str,
+        keep: Callable[[Release], bool],
+        impossible: Callable[[list[Release]], ImpossibleRequest],
+        effect: Callable[[list[Release], list[Release]], str],
+    ) -> list[Release]:
+        kept = [r for r in releases if keep(r)]
+        if not kept:
+            raise impossible(releases)
+        self.note(name, value, effect(releases, kept))
+        return kept
+
+    def run(self) -> Recommendation:
+        inp, t = self.inp, self.t
+        self.check_inputs()
+        rels = list(t.releases)
+        every = list(rels)
+        if inp.platform == "macos-x86_64":
+            rels = self.narrow(
+                rels,
+                "os",
+                "macOS x86_64",
+                lambda r: r.macos_x86_64,
+                lambda _: ImpossibleRequest("no torch wheels for Intel Macs"),
+                lambda _a, k: f"Intel Macs get wheels only up to torch {k[-1].torch}",
+            )
+        if inp.spec is not None:
+            spec = inp.spec
+            rels = self.narrow(
+                rels,
+                "torch",
+                str(self.req.torch),
+                lambda r: r.torch in spec,
+                lambda before: ImpossibleRequest(
+                    f"no torch release in the tables matches {self.req.torch}"
+                    + (" on macOS x86_64" if inp.platform == "macos-x86_64" else ""),
+                    [f"torch {_span(before)}"],
+                ),
+                lambda _a, k: f"torch {_span(k)}",
+            )
+        if inp.python is not None:
+            py = inp.python
+            on = inp.platform
+            rels = self.narrow(
+                rels,
+                "python",
+                py,
+                lambda r: py in r.pythons_on(on),
+                lambda before: self.python_impossible(before, py),
+                lambda _a, k: f"torch {_span(k)} have {on} wheels for Python {py}",
+            )
+        else:
+            self.warnings.append(
+                "no Python version given: check that yours has wheels (pass --python)"
+            )
+        if inp.manager == "conda":
+            rels = self.narrow(
+                rels,
+                "manager",
+                "conda",
+                lambda r: r.conda != "none",
+                lambda _b: ImpossibleRequest(
+                    "the official pytorch conda channel stopped at torch 2.5.x; nothing newer "
+                    "is published there",
+                    [
+                        "torch ≤ 2.5.1 with --manager conda",
+                        "pip inside the conda env (--manager pip)",
+                        "the community conda-forge build: conda install -c conda-forge pytorch",
+                    ],
+                ),
+                lambda _a, k: f"official conda packages exist for torch {_span(k)} only",
+            )
+        choices = {r.torch: self.choose(r) for r in rels}
+        fits = [r for r in rels if choices[r.torch].variant is not None]
+        if not fits:
+            raise self.build_impossible(rels, every, choices)
+        if len(fits) < len(rels) and inp.archs:
+            dropped = [r for r in rels if r.torch > fits[-1].torch]
+            if dropped:
+                sms = ", ".join(a.sm for a in inp.archs)
+                self.warnings.append(
+                    f"torch {_span(dropped)} has no build with {sms} kernels that runs here: "
+                    f"{fits[-1].torch} is the newest that does (newer builds dropped this GPU)"
+                )
+        chosen = max(fits, key=lambda r: (not r.meta.unconfirmed, r.torch))
+        choice = choices[chosen.torch]
+        assert choice.variant is not None
+        self.uses(chosen.meta)
+        for n in choice.notes:
+            if n not in self.unconfirmed:
+                self.unconfirmed.append(n)
+        self.explain_variant(chosen, choice.variant)
+        return self.finish(chosen, choice.variant, fits, choices)
+
+    def python_impossible(self, before: list[Release], py: str) -> ImpossibleRequest:
+        inp = self.inp
+        these = sorted({p for r in before for p in r.pythons_on(inp.platform)}, key=_py_key)
+        others = [r for r in self.t.releases if py in r.pythons_on(inp.platform)]
+        possible = [f"Python {_py_span(these)} with torch {_span(before)}"] if these else []
+        if others:
+            possible.append(f"torch {_span(others)} for Python {py}")
+        return ImpossibleRequest(
+            f"torch {_span(before)} has no {inp.platform} wheels for Python {py}", possible
+        )
+
+    def build_impossible(
+        self, rels: list[Release], every: list[Release], choices: Mapping[Version, _Choice]
+    ) -> ImpossibleRequest:
+        """Nothing in ``rels`` has a fitting build: say why, and which releases would."""
+        inp = self.inp
+        reason = choices[rels[-1].torch].why_not
+        wider = [
+            r
+            for r in every
+            if (inp.python is None or inp.python in r.pythons_on(inp.platform))
+            and (inp.manager != "conda" or r.conda != "none")
+        ]
+        possible: list[str] = []
+        ok = [(r, self.choose(r)) for r in wider]
+        ok = [(r, c) for r, c in ok if c.variant is not None]
+        if ok:
+            first, c = ok[0]
+            possible.append(f"torch ≥ {first.torch} with {c.variant} (newest: {ok[-1][0].torch})")
+        if inp.archs:
+            sms = ", ".join(a.sm for a in inp.archs)
+            covering = []
+            for r in rels:
+                vs = [v for v in self.offered(r) if variant_cuda(v) and self.covers_gpu(r, v)[0]]
+                if vs:
+                    covering.append(f"torch {r.torch} {'/'.join(vs)}")
+            if covering:
+                possible.append(f"{sms} is covered by {', '.join(covering[-2:])} (newer driver)")
+        if inp.driver is not None or inp.cuda is not None:
+            possible.append("upgrade the driver")
+        return ImpossibleRequest(reason, possible)
+
+    def explain_variant(self, rel: Release, variant: str) -> None:
+        inp = self.inp
+        vc = variant_cuda(variant)
+        if inp.os == "macos":
+            self.note("os", "macOS", "no CUDA on macOS: the PyPI build (CPU + MPS on Apple GPUs)")
+            return
+        if vc is None:
+            if variant == "cpu" and inp.variant is None:
+                self.warnings.append(
+                    "no GPU, driver or CUDA given or detected: recommending the CPU build "
+                    "(pass --cuda, --driver or --gpu for a CUDA build)"
+                )
+            self.note("variant", variant, f"{_label(variant)} build of torch {rel.torch}")
+            return
+        others = [v for v in self.offered(rel) if v != variant and variant_cuda(v) is not None]
+        cuda = self.effective_cuda()
+        if cuda is not None and vc.major == cuda.major and vc > cuda:
+            how = f"runs on CUDA {cuda} by minor-version compatibility"
+        elif cuda is not None and vc.major < cuda.major:
+            how = f"an older CUDA major, runs on CUDA {cuda}"
+        elif cuda is not None:
+            how = f"≤ CUDA {cuda}, runs natively"
+        else:
+            need = self.t.variant_min_driver(variant, inp.os)
+            how = f"needs driver ≥ {need}"
+        self.note(
+            "variant",
+            variant,
+            f"{variant} ({how}); torch {rel.torch} also has {', '.join(others) or 'no other'}",
+        )
+
+    # the command -----------------------------------------------------------------------------
+
+    def packages_for(self, rel: Release) -> list[tuple[str, str]]:
+        """(package, version) pairs; the torchaudio trap is handled here."""
+        inp = self.inp
+        wanted = inp.packages or PACKAGES
+        names = ["torch", *[p for p in PACKAGES[1:] if p in wanted]]
+        if inp.packages is not None and "torch" not in inp.packages:
+            self.warnings.append("torch added: torchvision and torchaudio must match its version")
+        out: list[tuple[str, str]] = []
+        for name in names:
+            if name == "torch":
+                out.append((name, str(rel.torch)))
+            elif name == "torchvision":
+                conda = inp.manager == "conda"
+                out.append((name, (conda and rel.conda_torchvision) or rel.torchvision))
+                if rel.torchvision_requires:
+                    self.warnings.append(
+                        f"torchvision {rel.torchvision} requires only torch"
+                        f"{rel.torchvision_requires}, not torch {rel.torch}: keep torch pinned in "
+                        "the same command, or pip may move torch to another (PyPI default) build"
+                    )
+            elif rel.torchaudio:
+                conda = inp.manager == "conda"
+                out.append((name, (conda and rel.conda_torchaudio) or rel.torchaudio))
+            elif inp.packages is not None:
+                out.append((name, rel.torchaudio_fallback))
+                self.warnings.append(
+                    f"torchaudio stopped at {rel.torchaudio_fallback}, which has no torch pin: "
+                    f"with torch {rel.torch} it is best effort — check `import torchaudio`"
+                )
+                self.unconfirmed.append(
+                    f"torchaudio {rel.torchaudio_fallback} with torch {rel.torch}: validated by "
+                    "the PyTorch release tooling for 2.12.1 only; a failure with 2.13 is reported"
+                )
+            else:
+                self.warnings.append(
+                    f"torchaudio stopped at {rel.torchaudio_fallback} and is left out for torch "
+                    f"{rel.torch} (ask with --packages torch,torchvision,torchaudio: best effort)"
+                )
+        return out
+
+    def default_build(self, rel: Release) -> str:
+        """The build plain ``pip install torch`` gets from PyPI (or a PyPI mirror) here."""
+        if self.inp.os != "linux":
+            return "cpu"
+        if self.inp.cpu == "aarch64":
+            return rel.pypi_aarch64
+        return rel.pypi_default_cuda
+
+    def command(
+        self, rel: Release, variant: str, pins: list[tuple[str, str]], manager: str
+    ) -> tuple[str, str | None, list[tuple[str, str]]]:
+        """The command text, the index URL it uses, and the pins as written."""
+        inp = self.inp
+        if manager == "conda":
+            return self.conda_command(rel, variant, pins), None, pins
+        head = "uv pip install" if manager == "uv" else "pip install"
+        pypi_mirror = self.t.pypi_mirror(inp.mirror) if inp.mirror else None
+        wheel_mirror = self.t.wheel_mirror(inp.mirror) if inp.mirror else None
+        plain = inp.os == "macos" or (inp.os == "windows" and variant == "cpu")
+        if not plain and pypi_mirror is not None and variant == self.default_build(rel):
+            plain = True  # the mirror serves exactly this build
+        if plain:
+            args = [f"{n}=={v}" for n, v in pins]
+            if pypi_mirror is not None:
+                self.uses(pypi_mirror.meta)
+                return f"{head} {' '.join(args)} -i {pypi_mirror.url}", pypi_mirror.url, pins
+            return f"{head} {' '.join(args)}", None, pins
+        if wheel_mirror is not None:
+            self.uses(wheel_mirror.meta)
+            url = wheel_mirror.url_for(variant)
+            if wheel_mirror.flag == "find-links":
+                labelled = [
+                    (n, v if (n == "torchaudio" and not rel.torchaudio) else f"{v}+{variant}")
+                    for n, v in pins
+                ]
+                args = [f"{n}=={v}" for n, v in labelled]
+                tail = f" -i {pypi_mirror.url}" if pypi_mirror is not None else ""
+                return f"{head} {' '.join(args)} -f {url}{tail}", url, labelled
+        else:
+            url = self.t.official_url.format(variant=variant)
+        if rel.index_flag == "extra-index-url":
+            labelled = [(n, v if n == "torchaudio" else f"{v}+{variant}") for n, v in pins]
+            args = [f"{n}=={v}" for n, v in labelled]
+            return f"{head} {' '.join(args)} --extra-index-url {url}", url, labelled
+        args = [f"{n}=={v}" for n, v in pins]
+        return f"{head} {' '.join(args)} --index-url {url}", url, pins
+
+    def conda_command(self, rel: Release, variant: str, pins: list[tuple[str, str]]) -> str:
+        args = [f"{'pytorch' if n == 'torch' else n}=={v}" for n, v in pins]
+        vc = variant_cuda(variant)
+        if self.inp.os == "macos":
+            tail = "-c pytorch"
+        elif vc is None:
+            tail = "cpuonly -c pytorch"
+        elif rel.conda == "cudatoolkit":
+            forge = str(vc) in rel.conda_cuda_forge
+            tail = f"cudatoolkit={vc} -c pytorch" + (" -c conda-forge" if forge else "")
+        else:
+            tail = f"pytorch-cuda={vc} -c pytorch -c nvidia"
+        return f"conda install {' '.join(args)} {tail}"
+
+    def finish(
+        self,
+        rel: Release,
+        variant: str,
+        fits: list[Release],
+        choices: Mapping[Version, _Choice],
+    ) -> Recommendation:
+        inp = self.inp
+        pins = self.packages_for(rel)
+        cmd, url, written = self.command(rel, variant, pins, inp.manager)
+        self.trap_warnings(rel, variant, url)
+        alternatives = self.alternatives(rel, variant, pins, fits, choices)
+        return Recommendation(
+            request=self.req,
+            command=cmd,
+            manager=inp.manager,
+            torch=str(rel.torch),
+            variant=variant,
+            pins=tuple(written),
+            index_url=url,
+            constraints=tuple(self.constraints),
+            alternatives=tuple(alternatives),
+            warnings=tuple(dict.fromkeys(self.warnings)),
+            unconfirmed=tuple(dict.fromkeys(self.unconfirmed)),
+            cuda_reading=self.cuda_reading,
+        )
+
+    def trap_warnings(self, rel: Release, variant: str, url: str | None) -> None:
+        inp = self.inp
+        vc = variant_cuda(variant)
+        if inp.manager == "conda":
+            if inp.mirror:
+                self.warnings.append("--mirror applies to pip and uv only; ignored for conda")
+            return
+        if inp.os == "windows" and vc is not None:
+            self.warnings.append(
+                "on Windows the PyPI torch wheel is CPU-only in every version: plain "
+                "`pip install torch` (or a PyPI mirror) gives no CUDA; the CUDA build comes "
+                "only from download.pytorch.org or a mirror of it"
+            )
+        default = self.default_build(rel)
+        if inp.os == "linux" and vc is not None and default != variant:
+            if default == "cpu":
+                why = "is CPU-only"
+            elif default == "unknown":
+                why = "is of unknown build here"
+            elif not self.variant_runs(default) or not self.covers_gpu(rel, default)[0]:
+                need = self.t.variant_min_driver(default, inp.os)
+                why = f"is built for {_label(default)} (needs driver ≥ {need}"
+                why += ", and kernels for this GPU)" if self.inp.archs else ")"
+                why += ", which does not work here"
+            else:
+                why = f"is the {default} build, not {variant}"
+            self.warnings.append(
+                f"plain `pip install torch=={rel.torch}` from PyPI {why}: use the command above"
+            )
+        pypi_only = (
+            inp.mirror is not None
+            and self.t.pypi_mirror(inp.mirror) is not None
+            and self.t.wheel_mirror(inp.mirror) is None
+        )
+        if pypi_only and url is not None:
+            self.warnings.append(
+                f"the {inp.mirror} PyPI mirror serves only PyPI's default torch build "
+                f"({_label(default)} here), not {variant}: this build comes from "
+                "download.pytorch.org"
+            )
+        wm = self.t.wheel_mirror(inp.mirror) if inp.mirror else None
+        if wm is not None and url is not None and wm.flag == "find-links":
+            self.warnings.append(
+                f"{wm.name} is a plain directory, not a package index: it needs -f (--find-links), "
+                "not --index-url, and versions pinned with their +label"
+            )
+        if inp.driver is not None:
+            for bad in self.t.bad_drivers:
+                if inp.driver in bad.versions and variant in bad.applies_to:
+                    self.warnings.append(f"driver {inp.driver} with {variant}: {bad.reason}")
+                    self.uses(bad.meta)
+
+    def alternatives(
+        self,
+        rel: Release,
+        variant: str,
+        pins: list[tuple[str, str]],
+        fits: list[Release],
+        choices: Mapping[Version, _Choice],
+    ) -> list[Alternative]:
+        inp = self.inp
+        out: list[Alternative] = []
+        line = (rel.torch.major, rel.torch.minor)
+        previous = [r for r in fits if (r.torch.major, r.torch.minor) < line]
+        saved = (list(self.warnings), list(self.unconfirmed))
+        if previous:
+            prev = previous[-1]
+            v = choices[prev.torch].variant
+            assert v is not None
+            cmd = self.command(prev, v, self.packages_for(prev), inp.manager)[0]
+            out.append(Alternative(f"previous line: torch {prev.torch} ({v})", cmd))
+        for other in self.offered(rel):
+            if other == variant or variant_cuda(other) is None or inp.variant is not None:
+                continue
+            if self.variant_runs(other) and self.covers_gpu(rel, other)[0]:
+                cmd = self.command(rel, other, pins, inp.manager)[0]
+                out.append(Alternative(f"also runs here: {other}", cmd))
+        if inp.manager == "pip" and inp.os != "macos" and rel.index_flag == "index-url":
+            args = " ".join(f"{n}=={v}" for n, v in pins)
+            out.append(Alternative("with uv", f"uv pip install {args} --torch-backend={variant}"))
+        if inp.manager != "conda":
+            if rel.conda != "none" and variant in self.offered_conda(rel):
+                cmd = self.conda_command(rel, variant, self.conda_pins(rel, pins))
+                out.append(Alternative("conda (official pytorch channel)", cmd))
+            elif rel.conda == "none":
+                out.append(
+                    Alternative(
+                        "conda: no official packages after torch 2.5.x; inside a conda env use "
+                        "the pip command above, or the community conda-forge build",
+                        "conda install -c conda-forge pytorch torchvision",
+                    )
+                )
+        if inp.mirror is None and inp.manager != "conda" and inp.os != "macos":
+            aliyun = self.t.wheel_mirror("aliyun")
+            if aliyun is not None and variant != "cpu" and not variant.startswith("rocm"):
+                labelled = " ".join(
+                    _pin(n, v, variant, labelled=not (n == "torchaudio" and not rel.torchaudio))
+                    for n, v in pins
+                )
+                out.append(
+                    Alternative(
+                        "from China: Aliyun's mirror of download.pytorch.org (needs -f)",
+                        f"pip install {labelled} -f {aliyun.url_for(variant)}",
+                    )
+                )
+        self.warnings, self.unconfirmed = saved
+        return out
+
+    def offered_conda(self, rel: Release) -> tuple[str, ...]:
+        cudas = (*rel.conda_cuda, *rel.conda_cuda_forge)
+        return (*("cu" + c.replace(".", "") for c in cudas), "cpu")
+
+    def conda_pins(self, rel: Release, pins: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        swap = {"torchvision": rel.conda_torchvision, "torchaudio": rel.conda_torchaudio}
+        return [(n, swap.get(n) or v) for n, v in pins]
+
+
+def _pin(name: str, version: str, variant: str, labelled: bool) -> str:
+    return f"{name}=={version}+{variant}" if labelled else f"{name}=={version}"
+
+
+def _py_key(p: str) -> tuple[int, int, str]:
+    major, _, rest = p.partition(".")
+    minor = rest.rstrip("t")
+    return (int(major), int(minor), rest[len(minor) :])
+
+
+def recommend(request: Request, tables: Tables | None = None) -> Recommendation:
+    """The install command for ``request``; raises ImpossibleRequest or RequestError."""
+    t = tables if tables is not None else load_tables()
+    inp = _normalise(request, t)
+    return _Planner(inp, request, t).run()
+
+
+# --- the doctor's side ----------------------------------------------------------------------
+
+
+def _fact_str(facts: Mapping[str, Any], key: str) -> str | None:
+    value = facts.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def request_from_facts(facts: Mapping[str, Any]) -> Request:
+    """A Request describing the machine the doctor inspected.
+
+    Reads os.name, os.arch, python.version, python.env_type, nvidia.driver_version,
+    nvidia.cuda_driver_max, nvidia.gpu_count, nvidia.gpus[].compute_capability and pip.mirror.
+    The manager is pip even in a conda env (official conda packages stopped at torch 2.5);
+    a uv-managed env gets ``uv pip``.
+    """
+    os_name = _fact_str(facts, "os.name") or "linux"
+    arch = _fact_str(facts, "os.arch") or "x86_64"
+    py = _fact_str(facts, "python.version")
+    python = None
+    if py:
+        m = re.match(r"(\d+)\.(\d+)", py)
+        python = f"{m.group(1)}.{m.group(2)}" if m else None
+    ccs: list[str] = []
+    gpus = facts.get("nvidia.gpus")
+    if isinstance(gpus, (list, tuple)):
+        for gpu in gpus:
+            if isinstance(gpu, Mapping):
+                cc = gpu.get("compute_capability")
+                if isinstance(cc, str) and re.fullmatch(r"\d+\.\d+", cc) and cc not in ccs:
+                    ccs.append(cc)
+    driver = _fact_str(facts, "nvidia.driver_version")
+    cuda = _fact_str(facts, "nvidia.cuda_driver_max")
+    variant = None
+    if facts.get("nvidia.gpu_count") == 0 and not driver:
+        variant = "cpu"
+    env_type = _fact_str(facts, "python.env_type")
+    mirror = _fact_str(facts, "pip.mirror")
+    return Request(
+        os=os_name,
+        arch=arch,
+        python=python,
+        cuda=cuda if cuda and re.fullmatch(r"\d+\.\d+", cuda) else None,
+        variant=variant,
+        driver=driver if driver and re.fullmatch(r"\d+(\.\d+)+", driver) else None,
+        cc=tuple(ccs),
+        manager="uv" if env_type == "uv" else "pip",
+        mirror=None if mirror in (None, "pytorch") else mirror,
+    )
+
+
+def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> Fix | None:
+    """The fix that installs a matching torch for the machine these facts describe.
+
+    Keeps the installed torch version when a fitting build of it exists, else the newest that
+    fits. None when nothing fits or the facts are too thin to say.
+    """
+    try:
+        req = request_from_facts(facts)
+        installed = _fact_str(facts, "torch.version")
+        attempts = [req]
+        if installed:
+            base = re.match(r"\d+\.\d+\.\d+", installed)
+            if base:
+                attempts.insert(0, replace(req, torch=base.group(0)))
+        for attempt in attempts:
+            try:
+                rec = recommend(attempt, tables)
+            except (ImpossibleRequest, RequestError):
+                continue
+            build = "the CPU" if rec.variant == "cpu" else f"the {_label(rec.variant)}"
+            return Fix(
+                summary=f"Install torch {rec.torch} with {build} build that fits this machine",
+                commands=(rec.command,),
+                url=PREVIOUS_VERSIONS_URL,
+            )
+    except (ValueError, TypeError):
+        return None
     return None
