@@ -152,6 +152,8 @@ class CudaToolkitProbe(Probe):
 
         nvcc_real = ctx.which("nvcc")
         nvcc_path = _as_machine_path(ctx, nvcc_real) if nvcc_real else None
+        # The toolkit the PATH nvcc really belongs to (/usr/local/bin/nvcc is often a link).
+        nvcc_resolved = _as_machine_path(ctx, _real(nvcc_real)) if nvcc_real else None
         path_run: NvccRun | None = None
         if nvcc_real is None or nvcc_path is None:
             facts.unknown("cuda_toolkit.nvcc_path", "nvcc is not on PATH")
@@ -168,7 +170,7 @@ class CudaToolkitProbe(Probe):
         else:
             facts.set("cuda_toolkit.cuda_home", cuda_home)
 
-        installs = self._installs(ctx, pure, nvcc_path, path_run)
+        installs = self._installs(ctx, pure, nvcc_resolved, path_run)
         facts.set("cuda_toolkit.installs", [install.as_fact() for install in installs])
 
         build_home, how = _build_cuda_home(ctx, pure, cuda_home_var, cuda_home, nvcc_path)
@@ -182,7 +184,7 @@ class CudaToolkitProbe(Probe):
                 facts.unknown("cuda_toolkit.build_nvcc", why)
                 facts.unknown("cuda_toolkit.build_version", why)
             else:
-                facts.set("cuda_toolkit.build_nvcc", exe)
+                facts.set("cuda_toolkit.build_nvcc", exe, _missing_headers_note(ctx, pure, exe))
                 key = _real(str(ctx.path(exe)))
                 if key not in runs:
                     runs[key] = _run_nvcc(ctx, str(ctx.path(exe)))
@@ -388,6 +390,23 @@ def _build_cuda_home(
         "CUDA_HOME and CUDA_PATH are not set, nvcc is not on PATH and /usr/local/cuda "
         "does not exist"
     )
+
+
+def _missing_headers_note(ctx: Context, pure: type[PurePath], exe: str) -> str | None:
+    """Say so when the build toolkit directory has no include/cuda.h.
+
+    torch takes CUDA_HOME/include as the CUDA include directory, so a CUDA home derived from
+    a wrapper or link such as /usr/local/bin/nvcc (home /usr/local), or a conda env whose
+    headers live under targets/, compiles nvcc but fails on ``#include <cuda_runtime.h>``.
+    """
+    home = pure(exe).parent.parent
+    if ctx.exists(home / "include" / "cuda.h"):
+        return None
+    resolved = pure(_as_machine_path(ctx, _real(str(ctx.path(exe)))))
+    hint = ""
+    if resolved.parent.parent != home:
+        hint = f"; {exe} links to {resolved}, so CUDA_HOME={resolved.parent.parent} may fix it"
+    return f"builds take {home} as CUDA home, which has no include/cuda.h{hint}"
 
 
 def _run_nvcc(ctx: Context, exe: str) -> NvccRun:

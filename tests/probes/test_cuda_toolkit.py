@@ -109,10 +109,19 @@ def nvcc_wrapper(path: Path, scenario: str) -> None:
     path.chmod(0o755)
 
 
-def toolkit(root: Path, machine_dir: str, *, nvcc: str | None, version_file: str | None) -> Path:
-    """A toolkit directory under the fake root, with an optional nvcc and version file."""
+def toolkit(
+    root: Path,
+    machine_dir: str,
+    *,
+    nvcc: str | None,
+    version_file: str | None,
+    cuda_h: int | None = None,
+) -> Path:
+    """A toolkit directory under the fake root: optional nvcc, version file and cuda.h."""
     home = root / machine_dir.lstrip("/")
     (home / "include").mkdir(parents=True, exist_ok=True)
+    if cuda_h is not None:
+        (home / "include" / "cuda.h").write_text(f"#define CUDA_VERSION {cuda_h}\n")
     if version_file is not None:
         target = "version.json" if version_file.endswith(".json") else "version.txt"
         shutil.copy(DATA / "cuda" / version_file, home / target)
@@ -148,7 +157,13 @@ def test_path_nvcc_from_fakebin() -> None:
 
 @needs_sh
 def test_usr_local_installs_and_build_from_path(tmp_path: Path) -> None:
-    toolkit(tmp_path, "/usr/local/cuda-11.8", nvcc="nvcc-11.8", version_file="version-11.8.json")
+    toolkit(
+        tmp_path,
+        "/usr/local/cuda-11.8",
+        nvcc="nvcc-11.8",
+        version_file="version-11.8.json",
+        cuda_h=11080,
+    )
     toolkit(tmp_path, "/usr/local/cuda-12.1", nvcc="nvcc-12.1", version_file="version-12.1.json")
     (tmp_path / "usr/local/cuda").symlink_to("cuda-12.1")
     (tmp_path / "usr/local/cuda-tools-not-a-toolkit").mkdir()
@@ -167,6 +182,33 @@ def test_usr_local_installs_and_build_from_path(tmp_path: Path) -> None:
     assert facts["cuda_toolkit.build_nvcc"] == "/usr/local/cuda-11.8/bin/nvcc"
     assert facts["cuda_toolkit.build_version"] == "11.8"
     assert len(runner.calls) == 1, "the PATH nvcc is the build nvcc: run it once"
+    assert "cuda_toolkit.build_nvcc" not in out.notes
+
+
+@needs_sh
+def test_nvcc_linked_into_usr_local_bin(tmp_path: Path) -> None:
+    toolkit(
+        tmp_path,
+        "/usr/local/cuda-12.1",
+        nvcc="nvcc-12.1",
+        version_file="version-12.1.json",
+        cuda_h=12010,
+    )
+    (tmp_path / "usr/local/bin").mkdir()
+    (tmp_path / "usr/local/bin/nvcc").symlink_to("../cuda-12.1/bin/nvcc")
+    out, runner = run_probe({"env": {"PATH": str(tmp_path / "usr/local/bin")}, "root": tmp_path})
+    facts = out.facts
+    assert facts["cuda_toolkit.nvcc_path"] == "/usr/local/bin/nvcc"
+    # The install is the real toolkit, listed once.
+    assert [(i["path"], i["source"]) for i in facts["cuda_toolkit.installs"]] == [
+        ("/usr/local/cuda-12.1", "PATH"),
+    ]
+    # torch does not resolve the link: builds look for headers in /usr/local/include.
+    assert facts["cuda_toolkit.build_nvcc"] == "/usr/local/bin/nvcc"
+    assert facts["cuda_toolkit.build_version"] == "12.1"
+    note = out.notes["cuda_toolkit.build_nvcc"]
+    assert "/usr/local as CUDA home" in note and "CUDA_HOME=/usr/local/cuda-12.1" in note
+    assert len(runner.calls) == 1
 
 
 @needs_sh
