@@ -104,7 +104,7 @@ class ToolkitInstall:
     version: str | None
     """major.minor, e.g. "12.1" (comparable with nvcc_version and torch.cuda_build)."""
     source: str
-    """Where it was found: PATH, CUDA_HOME, CUDA_PATH, conda, /usr/local or Program Files."""
+    """Where it was found: PATH, CUDA_HOME, CUDA_PATH, conda, /usr/local, /opt or Program Files."""
     full_version: str | None = None
     version_from: str | None = None
     """The file or command the version came from, or why it is unknown."""
@@ -219,6 +219,8 @@ class CudaToolkitProbe(Probe):
         else:
             found = _list_dirs(ctx, pure, "/usr/local", _LINUX_DIR_RE)
             candidates += [(d, "/usr/local") for d in found]
+            # Arch Linux's cuda package installs to /opt/cuda.
+            candidates += [(d, "/opt") for d in _list_dirs(ctx, pure, "/opt", _LINUX_DIR_RE)]
 
         installs: list[ToolkitInstall] = []
         seen: set[str] = set()

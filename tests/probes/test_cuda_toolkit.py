@@ -307,6 +307,14 @@ def test_version_fallbacks(tmp_path: Path) -> None:
     assert list(installs) == ["/usr/local/cuda-10.2", "/usr/local/cuda-13.0"]
 
 
+def test_arch_linux_opt_cuda(tmp_path: Path) -> None:
+    toolkit(tmp_path, "/opt/cuda", nvcc=None, version_file="version-12.1.json")
+    out, _ = run_probe({"env": {"PATH": ""}, "root": tmp_path})
+    assert [(i["path"], i["version"], i["source"]) for i in out.facts["cuda_toolkit.installs"]] == [
+        ("/opt/cuda", "12.1", "/opt"),
+    ]
+
+
 def test_conda_nvcc_dated_from_conda_meta(tmp_path: Path) -> None:
     prefix = tmp_path / "opt/conda/envs/dl"
     (prefix / "bin").mkdir(parents=True)
