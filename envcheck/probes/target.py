@@ -196,7 +196,7 @@ def _inspect(ctx: Context) -> TargetInspection:
         return TargetInspection(python, chosen_by, error="no target interpreter was chosen")
 
     probe = ctx.run([python, "--version"])
-    failure = _run_failure(probe, label, "answer `--version`")
+    failure = _run_failure(probe, label, "answer `--version`", ctx.timeout_s)
     if failure:
         return TargetInspection(python, chosen_by, error=failure)
     version = parse_python_version(probe.stdout + "\n" + probe.stderr)
@@ -216,7 +216,7 @@ def _inspect(ctx: Context) -> TargetInspection:
         )
 
     result = ctx.run([python, "-"], stdin_text=load_script("target_script.py"))
-    failure = _run_failure(result, label, "finish the inspection script")
+    failure = _run_failure(result, label, "finish the inspection script", ctx.timeout_s)
     if failure:
         return TargetInspection(python, chosen_by, error=failure)
     try:
@@ -230,7 +230,7 @@ def _inspect(ctx: Context) -> TargetInspection:
     return TargetInspection(python, chosen_by, data)
 
 
-def _run_failure(result: CommandResult, label: str, task: str) -> str | None:
+def _run_failure(result: CommandResult, label: str, task: str, limit_s: float) -> str | None:
     """Why the command could not run at all, or None when it ran (whatever its exit code)."""
     if result.error == "not_found":
         return f"{label} does not exist"
@@ -238,7 +238,7 @@ def _run_failure(result: CommandResult, label: str, task: str) -> str | None:
         return f"{label} is not executable (permission denied)"
     if result.error == "timeout":
         return (
-            f"{label} did not {task} within {result.duration_s:.1f} s (a sitecustomize or "
+            f"{label} did not {task} within {limit_s:g} s (a sitecustomize or "
             f".pth file that hangs at startup does this)"
         )
     if result.error is not None:

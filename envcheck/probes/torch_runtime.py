@@ -95,10 +95,15 @@ def format_nccl_version(value: Any) -> str | None:
     return None
 
 
-def describe_end(result: CommandResult) -> str | None:
-    """How the torch check ended when it did not exit cleanly, e.g. ``killed by SIGSEGV``."""
+def describe_end(result: CommandResult, limit_s: float | None = None) -> str | None:
+    """How the torch check ended when it did not exit cleanly, e.g. ``killed by SIGSEGV``.
+
+    ``limit_s`` is the time limit it ran under (named in the timeout message; the measured
+    duration is used when it is not given).
+    """
     if result.error == "timeout":
-        return f"did not finish within {result.duration_s:.0f} s and was killed"
+        limit = limit_s if limit_s is not None else round(result.duration_s)
+        return f"did not finish within {limit:g} s and was killed"
     if result.error is not None:
         return f"could not start: {result.error_message or result.error}"
     code = result.returncode
@@ -316,4 +321,5 @@ class TorchRuntimeProbe(Probe):
             timeout=ctx.torch_timeout_s,
             stdin_text=load_script("torch_script.py"),
         )
-        return runtime_facts(parse_torch_output(result.stdout), describe_end(result))
+        ended = describe_end(result, ctx.torch_timeout_s)
+        return runtime_facts(parse_torch_output(result.stdout), ended)
