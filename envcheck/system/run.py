@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -132,3 +132,99 @@ def _kill(proc: subprocess.Popen[bytes], posix: bool) -> None:
 
 def _decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
+
+
+def stream_command(
+    argv: Sequence[str],
+    on_line: Callable[[str], None],
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> CommandResult:
+    """Run ``argv`` (no shell), calling ``on_line`` with each stdout line as it arrives.
+
+    For long-running children whose progress the caller shows (the bench worker). stderr is
+    collected into the result. Ctrl-C (KeyboardInterrupt) is forwarded to the child's process
+    group as SIGINT so it can report partial results; the child then gets up to 30 s to exit
+    before being killed, and the KeyboardInterrupt is re-raised after ``on_line`` has seen
+    everything the child printed. On ``timeout`` the child's group is killed.
+    """
+    import threading
+
+    args = tuple(str(a) for a in argv)
+    start = time.monotonic()
+    posix = os.name == "posix"
+    try:
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+            start_new_session=posix,
+        )
+    except FileNotFoundError as exc:
+        return CommandResult(args, None, "", "", time.monotonic() - start, "not_found", str(exc))
+    except PermissionError as exc:
+        return CommandResult(args, None, "", "", time.monotonic() - start, "permission", str(exc))
+    except OSError as exc:
+        return CommandResult(args, None, "", "", time.monotonic() - start, "os_error", str(exc))
+    err_chunks: list[bytes] = []
+    assert proc.stdout is not None and proc.stderr is not None
+    stderr = proc.stderr
+    drain = threading.Thread(target=lambda: err_chunks.append(stderr.read()), daemon=True)
+    drain.start()
+    out_lines: list[str] = []
+    timer: threading.Timer | None = None
+    timed_out = threading.Event()
+    if timeout is not None:
+
+        def _expire() -> None:
+            timed_out.set()
+            _kill(proc, posix)
+
+        timer = threading.Timer(timeout, _expire)
+        timer.daemon = True
+        timer.start()
+    interrupted = False
+    while True:
+        try:
+            for raw in proc.stdout:
+                line = _decode(raw).rstrip("\r\n")
+                out_lines.append(line)
+                on_line(line)
+            break
+        except KeyboardInterrupt:
+            if interrupted:  # a second Ctrl-C: stop waiting
+                _kill(proc, posix)
+                break
+            interrupted = True
+            # Send the child's group SIGINT, what a terminal's Ctrl-C would have sent it.
+            try:
+                if posix:
+                    os.killpg(proc.pid, signal.SIGINT)
+                else:
+                    proc.terminate()
+            except (ProcessLookupError, PermissionError, OSError):
+                pass
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        _kill(proc, posix)
+        proc.wait()
+    if timer is not None:
+        timer.cancel()
+    drain.join(timeout=5)
+    result = CommandResult(
+        args,
+        None if timed_out.is_set() else proc.returncode,
+        "\n".join(out_lines),
+        _decode(b"".join(err_chunks)),
+        time.monotonic() - start,
+        "timeout" if timed_out.is_set() else None,
+        f"no answer within {timeout:g} s" if timed_out.is_set() and timeout else None,
+    )
+    if interrupted:
+        raise KeyboardInterrupt(result)
+    return result
+

@@ -1,0 +1,802 @@
+"""The benchmark worker: runs INSIDE the target interpreter and needs only torch.
+
+Launched by path (``python worker.py --json-args '{...}'``) so an envcheck installed with pipx
+measures the user's own environment. It never imports envcheck. It writes protocol lines on
+stdout, each ``ENVCHECK-BENCH <json>``: ``{"type": "progress", ...}`` while it works and one
+``{"type": "result", ...}`` at the end (also after Ctrl-C, with ``"interrupted": true``).
+Anything else on stdout/stderr (torch warnings) is ignored by the parent.
+
+Kinds of work (``"kind"`` in the arguments): ``train`` (a model's training throughput, CPU
+comparison, correctness checks; DDP when started by torchrun), ``matmul`` and ``transfer``.
+Timing never reads a clock without synchronising the device first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from torch.nn import functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+nets: Any = importlib.import_module("nets")
+
+PREFIX = "ENVCHECK-BENCH "
+SEED = 1234
+LR = 0.01  # ResNet-50 at lr 0.05 diverged on synthetic data (bench-references.md section 7)
+BLOCK_TARGET_S = 0.02  # time tiny steps in blocks of >= 20 ms between two synchronisations
+Args = dict[str, Any]
+
+
+class Interrupted(Exception):
+    """Ctrl-C arrived: stop and report what was measured."""
+
+
+def emit(msg_type: str, **payload: Any) -> None:
+    """Write one protocol line (only rank 0 talks when distributed, except for errors)."""
+    if int(os.environ.get("RANK", "0")) != 0 and msg_type != "error":
+        return
+    sys.stdout.write(PREFIX + json.dumps({"type": msg_type, **payload}, default=str) + "\n")
+    sys.stdout.flush()
+
+
+# --- devices -------------------------------------------------------------------------------
+
+
+def pick_device(requested: str) -> torch.device:
+    """``auto`` means CUDA, then MPS, then the CPU; an explicit choice must be available."""
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    device = torch.device(requested)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            why = "this torch is a CPU-only build" if torch.version.cuda is None else (
+                "torch.cuda.is_available() is False"
+            )
+            raise RuntimeError(f"cuda_unavailable: CUDA was asked for but {why}")
+        if "LOCAL_RANK" in os.environ:
+            device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise RuntimeError("mps_unavailable: MPS was asked for but is not available")
+    return device
+
+
+def sync(device: torch.device) -> None:
+    """Wait for all queued work on ``device`` (a no-op on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def device_info(device: torch.device) -> dict[str, Any]:
+    """Name, capability, memory and identifiers of the device (for telemetry and references)."""
+    info: dict[str, Any] = {"type": device.type, "name": None}
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        info.update(
+            name=props.name,
+            index=device.index or 0,
+            capability=list(torch.cuda.get_device_capability(device)),
+            total_memory_bytes=props.total_memory,
+            sm_count=props.multi_processor_count,
+            uuid=_uuid_text(getattr(props, "uuid", None)),
+            pci_bus_id=_safe(lambda: torch.cuda.get_device_properties(device).pci_bus_id),
+        )
+    elif device.type == "cpu":
+        info.update(name=platform.processor() or platform.machine(), threads=torch.get_num_threads())
+    else:
+        info.update(name="Apple MPS")
+    return info
+
+
+def _uuid_text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if text.startswith(("GPU-", "MIG-")) else f"GPU-{text}"
+
+
+def _safe(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except Exception:  # noqa: BLE001 - optional detail; absence is reported as null
+        return None
+
+
+def versions() -> dict[str, Any]:
+    """Versions that change the answer by 2x (bench-references.md pitfall 7)."""
+    cudnn = _safe(torch.backends.cudnn.version) if torch.cuda.is_available() else None
+    return {
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "cudnn": cudnn,
+        "python": platform.python_version(),
+    }
+
+
+# --- precision -----------------------------------------------------------------------------
+
+
+def auto_precision(device: torch.device) -> str:
+    """bf16 AMP on Ampere and later, fp16 AMP (with loss scaling) on Volta/Turing, else fp32."""
+    if device.type != "cuda":
+        return "fp32"
+    major, _ = torch.cuda.get_device_capability(device)
+    if major >= 8 and torch.cuda.is_bf16_supported():
+        return "amp-bf16"
+    return "amp-fp16" if major >= 7 else "fp32"
+
+
+def baseline_precision(device: torch.device) -> str:
+    """The FP32 row's precision: TF32 where the GPU has it (Ampere+), true FP32 elsewhere."""
+    if device.type == "cuda" and torch.cuda.get_device_capability(device)[0] >= 8:
+        return "tf32"
+    return "fp32"
+
+
+def set_tf32(enabled: bool) -> None:
+    """Allow or forbid TF32 for matmuls and convolutions (FP32 rows and numerics checks)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.backends.cuda.matmul.allow_tf32 = enabled
+        torch.backends.cudnn.allow_tf32 = enabled
+
+
+def amp_dtype(precision: str) -> torch.dtype | None:
+    return {"amp-fp16": torch.float16, "amp-bf16": torch.bfloat16}.get(precision)
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+def make_dataset(
+    model: str,
+    batch: int,
+    batches: int,
+    device: torch.device,
+    image_size: int | None,
+    classes: int,
+    seed: int,
+    channels_last: bool,
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Learnable synthetic batches made on ``device``: a class prototype plus noise.
+
+    The prototypes depend only on ``SEED`` (train and held-out data share them); the noise and
+    labels depend on ``seed``. Living on the device, the data measures the GPU, not a loader.
+    """
+    shape = nets.input_shape(model, image_size)
+    proto_gen = _generator(device, SEED)
+    prototypes = torch.randn((classes, *shape), generator=proto_gen, device=device)
+    gen = _generator(device, seed)
+    xs, ys = [], []
+    for _ in range(batches):
+        labels = torch.randint(0, classes, (batch,), generator=gen, device=device)
+        noise = torch.randn((batch, *shape), generator=gen, device=device)
+        images = prototypes[labels] + 0.5 * noise
+        if channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        xs.append(images)
+        ys.append(labels)
+    return xs, ys
+
+
+def _generator(device: torch.device, seed: int) -> torch.Generator:
+    try:
+        gen = torch.Generator(device=device)
+    except RuntimeError:  # some backends have no device generator
+        gen = torch.Generator()
+    gen.manual_seed(seed)
+    return gen
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100) of a non-empty list."""
+    data = sorted(values)
+    pos = (len(data) - 1) * q / 100.0
+    low = math.floor(pos)
+    high = min(low + 1, len(data) - 1)
+    return data[low] + (data[high] - data[low]) * (pos - low)
+
+
+def step_stats(times: list[float], batch: int) -> dict[str, Any]:
+    """Median-based statistics of per-step times (seconds)."""
+    if not times:
+        return {"steps_timed": 0, "images_per_s": None, "step_time_median_s": None}
+    median = statistics.median(times)
+    q1, q3 = percentile(times, 25), percentile(times, 75)
+    return {
+        "steps_timed": len(times),
+        "step_time_median_s": median,
+        "images_per_s": batch / median if median > 0 else None,
+        "images_per_s_mean": batch * len(times) / sum(times) if sum(times) > 0 else None,
+        "iqr_over_median": (q3 - q1) / median if median > 0 else None,
+        "step_time_p10_s": percentile(times, 10),
+        "step_time_p90_s": percentile(times, 90),
+        "step_time_min_s": min(times),
+        "step_time_max_s": max(times),
+    }
+
+
+class Trainer:
+    """One model, optimiser and precision recipe on one device; runs timed training steps."""
+
+    def __init__(self, args: Args, device: torch.device, precision: str, batch: int) -> None:
+        torch.manual_seed(SEED)
+        self.device = device
+        self.precision = precision
+        self.batch = batch
+        self.channels_last = bool(args["channels_last"]) and args["model"] != "mnist_cnn"
+        set_tf32(precision == "tf32")
+        model = nets.build(args["model"]).to(device)
+        if self.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        self.model = model
+        self.ddp = None
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [device.index] if device.type == "cuda" else None
+            self.ddp = DistributedDataParallel(model, device_ids=ids)
+        self.forward_model: Any = self.ddp or model
+        self.compile_requested = bool(args.get("compile"))
+        if self.compile_requested:
+            self.forward_model = torch.compile(self.forward_model)
+        self.opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=0.9)
+        self.dtype = amp_dtype(precision)
+        self.scaler = (
+            torch.amp.GradScaler(device.type) if precision == "amp-fp16" else None
+        )
+        rank = int(os.environ.get("RANK", "0"))
+        self.xs, self.ys = make_dataset(
+            args["model"], batch, 4, device, args.get("image_size"), args["classes"],
+            SEED + 1 + rank, self.channels_last,
+        )
+        self.cursor = 0
+
+    def step(self) -> torch.Tensor:
+        """One optimisation step on the next synthetic batch; returns the (lazy) loss."""
+        x, y = self.xs[self.cursor % len(self.xs)], self.ys[self.cursor % len(self.ys)]
+        self.cursor += 1
+        self.opt.zero_grad(set_to_none=True)
+        with torch.autocast(self.device.type, dtype=self.dtype or torch.float32,
+                            enabled=self.dtype is not None):
+            loss = F.cross_entropy(self.forward_model(x), y)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.opt)
+            self.scaler.update()
+        else:
+            loss.backward()
+            self.opt.step()
+        return loss.detach()
+
+    def timed_block(self, steps: int) -> tuple[float, list[torch.Tensor]]:
+        """Run ``steps`` steps between two synchronisations; seconds per step and the losses.
+
+        CUDA events time the GPU work; elsewhere a synchronised perf_counter does.
+        """
+        losses = []
+        if self.device.type == "cuda":
+            start = torch.cuda.Event(enable_timing=True)
+            end = torch.cuda.Event(enable_timing=True)
+            start.record()
+            for _ in range(steps):
+                losses.append(self.step())
+            end.record()
+            end.synchronize()
+            return start.elapsed_time(end) / 1000.0 / steps, losses
+        sync(self.device)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            losses.append(self.step())
+        sync(self.device)
+        return (time.perf_counter() - t0) / steps, losses
+
+
+def _is_oom(exc: BaseException) -> bool:
+    oom_type = getattr(torch.cuda, "OutOfMemoryError", None)
+    return (oom_type is not None and isinstance(exc, oom_type)) or "out of memory" in str(exc)
+
+
+def _release(device: torch.device) -> None:
+    import gc
+
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+
+
+def _agree_continue(flag: bool) -> bool:
+    """In DDP every rank must run the same number of steps: rank 0 decides for all."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return flag
+    backend = torch.distributed.get_backend()
+    dev = torch.device("cuda", torch.cuda.current_device()) if backend == "nccl" else None
+    t = torch.tensor([1 if flag else 0], device=dev)
+    torch.distributed.broadcast(t, 0)
+    return bool(t.item())
+
+
+def train_run(args: Args, device: torch.device, precision: str, seconds: float,
+              label: str, checks: bool) -> tuple[dict[str, Any], Trainer | None]:
+    """Warm up, time, and summarise one training recipe; halves the batch on OOM."""
+    batch = int(args["batch"])
+    requested = batch
+    while True:
+        trainer: Trainer | None = None
+        try:
+            trainer = Trainer(args, device, precision, batch)
+            result = _measure(trainer, args, seconds, label)
+            break
+        except Interrupted:
+            raise
+        except RuntimeError as exc:
+            if not _is_oom(exc) or batch <= 1:
+                raise
+            del trainer
+            _release(device)
+            emit("progress", phase="oom", run=label, message=f"out of memory at batch {batch}; "
+                 f"retrying with {batch // 2}")
+            batch //= 2
+    result.update(
+        run=label, model=args["model"], device=str(device), precision=precision, batch=batch,
+        batch_requested=requested, batch_halved=batch != requested,
+        channels_last=trainer.channels_last, compile=trainer.compile_requested,
+    )
+    return result, trainer
+
+
+def _measure(trainer: Trainer, args: Args, seconds: float, label: str) -> dict[str, Any]:
+    device = trainer.device
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    cold, first_losses = trainer.timed_block(1)
+    losses: list[torch.Tensor] = list(first_losses)
+    emit("progress", phase="warmup", run=label, step=1, first_step_s=cold)
+    # Warm up until the step time settles: two successive 3-step medians within 5 %.
+    warm: list[float] = []
+    warm_budget = max(seconds * 0.25, cold * 2)
+    start = time.perf_counter()
+    max_warm = int(args.get("max_warmup", 50))
+    min_warm = int(args.get("min_warmup", 3))
+    while len(warm) < max_warm:
+        t, ls = trainer.timed_block(1)
+        warm.append(t)
+        losses += ls
+        settled = len(warm) >= 6 and abs(
+            statistics.median(warm[-3:]) - statistics.median(warm[-6:-3])
+        ) <= 0.05 * statistics.median(warm[-3:])
+        elapsed = time.perf_counter() - start
+        if not _agree_continue(not (len(warm) >= min_warm and (settled or elapsed > warm_budget))):
+            break
+    typical = statistics.median(warm[-3:]) if warm else cold
+    block = max(1, min(50, int(BLOCK_TARGET_S / max(typical, 1e-6))))
+    emit("progress", phase="timed_start", run=label, warmup_steps=len(warm), block=block)
+    times: list[float] = []
+    min_steps = int(args.get("min_steps", 5))
+    max_steps = int(args.get("max_steps", 100000))
+    start = time.perf_counter()
+    interrupted = False
+    last_report = 0.0
+    try:
+        while True:
+            t, ls = trainer.timed_block(block)
+            times.append(t)
+            losses += ls
+            steps = len(times) * block
+            elapsed = time.perf_counter() - start
+            done = steps >= max_steps or (steps >= min_steps and elapsed >= seconds)
+            if done or elapsed - last_report >= 0.25:
+                last_report = elapsed
+                emit("progress", phase="timed", run=label, steps=steps, elapsed_s=elapsed,
+                     seconds=seconds, step_time_s=t)
+            if not _agree_continue(not done):
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    emit("progress", phase="timed_end", run=label)
+    loss_values = [float(v) for v in torch.stack(losses).float().cpu().tolist()] if losses else []
+    stats = step_stats(times, trainer.batch)
+    stats["steps_timed"] = len(times) * block
+    stats.update(
+        block_steps=block,
+        warmup_steps=len(warm),
+        first_step_s=cold,
+        compile_s=cold if trainer.compile_requested else None,
+        peak_memory_bytes=_peak_memory(device),
+        peak_memory_kind="cuda_max_allocated" if device.type == "cuda" else "process_max_rss",
+        interrupted=interrupted,
+        **loss_summary(loss_values),
+        gradscaler_scale=float(trainer.scaler.get_scale()) if trainer.scaler else None,
+        contention=None,
+    )
+    if interrupted:
+        raise PartialResult(stats)
+    return stats
+
+
+class PartialResult(Exception):
+    """A run cut short by Ctrl-C; carries what it measured."""
+
+    def __init__(self, stats: dict[str, Any]) -> None:
+        super().__init__("interrupted")
+        self.stats = stats
+
+
+def _peak_memory(device: torch.device) -> int | None:
+    if device.type == "cuda":
+        return int(torch.cuda.max_memory_allocated(device))
+    if device.type == "cpu":
+        # ru_maxrss is KiB on Linux, bytes on macOS.
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(rss if sys.platform == "darwin" else rss * 1024)
+    return None
+
+
+def loss_summary(values: list[float]) -> dict[str, Any]:
+    """First/last loss, finiteness, and whether it fell (last-k mean below first-k mean)."""
+    if not values:
+        return {"loss_first": None, "loss_last": None, "loss_finite": None, "loss_falling": None}
+    k = max(1, min(5, len(values) // 4))
+    first, last = statistics.fmean(values[:k]), statistics.fmean(values[-k:])
+    finite = all(math.isfinite(v) for v in values)
+    # Over a long run demand a 30 % drop; over a few steps 10 % (bench-references.md section 7).
+    factor = 0.7 if len(values) >= 20 else 0.9
+    return {
+        "loss_first": values[0],
+        "loss_last": values[-1],
+        "loss_first_mean": first,
+        "loss_last_mean": last,
+        "loss_steps": len(values),
+        "loss_finite": finite,
+        "loss_falling": finite and last < factor * first,
+    }
+
+
+# --- correctness ---------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def held_out(trainer: Trainer, args: Args) -> dict[str, Any]:
+    """Accuracy and confusion matrix on a held-out synthetic batch (model in eval mode).
+
+    Rows are true classes; columns are predicted classes, plus a last ``other`` column when the
+    network has more outputs than the data has classes (a ResNet's 1000-way head).
+    """
+    classes = int(args["classes"])
+    model = trainer.model
+    model.eval()
+    xs, ys = make_dataset(args["model"], int(args.get("eval_batch", 256)), 1, trainer.device,
+                          args.get("image_size"), classes, SEED + 999, trainer.channels_last)
+    with torch.autocast(trainer.device.type, dtype=trainer.dtype or torch.float32,
+                        enabled=trainer.dtype is not None):
+        logits = model(xs[0])
+    model.train()
+    pred = logits.float().argmax(1)
+    other = nets.num_outputs(args["model"]) > classes
+    cols = classes + (1 if other else 0)
+    pred = torch.where(pred < classes, pred, torch.full_like(pred, classes))
+    matrix = torch.zeros(classes, cols, dtype=torch.long, device=pred.device)
+    matrix.index_put_((ys[0], pred), torch.ones_like(pred), accumulate=True)
+    rows = matrix.cpu().tolist()
+    total = sum(map(sum, rows))
+    correct = sum(rows[i][i] for i in range(classes))
+    out: dict[str, Any] = {
+        "samples": total,
+        "accuracy": correct / total if total else None,
+        "confusion_matrix": rows,
+        "confusion_other_column": other,
+    }
+    if args["model"] == "mnist_cnn":
+        per_class = []
+        for c in range(classes):
+            predicted = sum(rows[r][c] for r in range(classes))
+            actual = sum(rows[c])
+            per_class.append({
+                "class": c,
+                "precision": rows[c][c] / predicted if predicted else None,
+                "recall": rows[c][c] / actual if actual else None,
+            })
+        out["per_class"] = per_class
+    return out
+
+
+def agreement(args: Args, device: torch.device) -> dict[str, Any]:
+    """Same weights and input on ``device`` and on the CPU, FP32 with TF32 off: compare.
+
+    Logits and loss elementwise (rtol 1e-3, atol 1e-4: cross-device sums differ in order);
+    gradients by cosine similarity computed in float64 (float32 can return > 1 over millions of
+    entries). See bench-references.md section 7.
+    """
+    set_tf32(False)
+    torch.manual_seed(SEED)
+    cpu_model = nets.build(args["model"])
+    dev_model = nets.build(args["model"])
+    dev_model.load_state_dict(cpu_model.state_dict())
+    dev_model.to(device)
+    size = 64 if args["model"] != "mnist_cnn" else None
+    xs, ys = make_dataset(args["model"], 4, 1, torch.device("cpu"), size,
+                          int(args["classes"]), SEED + 7, False)
+    results = []
+    for model, dev in ((cpu_model, torch.device("cpu")), (dev_model, device)):
+        logits = model(xs[0].to(dev))
+        loss = F.cross_entropy(logits, ys[0].to(dev))
+        loss.backward()
+        grads = torch.cat([p.grad.detach().reshape(-1).double().cpu() for p in model.parameters()])
+        results.append((logits.detach().double().cpu(), float(loss), grads))
+    (l_cpu, loss_cpu, g_cpu), (l_dev, loss_dev, g_dev) = results
+    logits_ok = bool(torch.allclose(l_dev, l_cpu, rtol=1e-3, atol=1e-4))
+    max_abs = float((l_dev - l_cpu).abs().max())
+    loss_rel = abs(loss_dev - loss_cpu) / max(abs(loss_cpu), 1e-12)
+    cosine = float(torch.dot(g_cpu, g_dev) / (g_cpu.norm() * g_dev.norm()).clamp_min(1e-300))
+    return {
+        "compared": f"{device} vs cpu",
+        "logits_max_abs_diff": max_abs,
+        "logits_close": logits_ok,
+        "loss_rel_diff": loss_rel,
+        "loss_close": loss_rel <= 1e-3,
+        "grad_cosine": cosine,
+        "grad_close": cosine > 0.999,
+        "ok": logits_ok and loss_rel <= 1e-3 and cosine > 0.999,
+    }
+
+
+# --- entry points --------------------------------------------------------------------------
+
+
+def bench_train(args: Args) -> dict[str, Any]:
+    """The ``train`` kind: headline run, FP32/TF32 row, CPU comparison, correctness checks."""
+    device = pick_device(args["device"])
+    ddp = _init_distributed(device)
+    emit("progress", phase="device", device=device_info(device), versions=versions())
+    precision = args.get("precision") or "auto"
+    if precision == "auto":
+        precision = auto_precision(device)
+    if args.get("channels_last") is None:
+        args["channels_last"] = device.type == "cuda" and args["model"] != "mnist_cnn"
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    if args.get("threads"):
+        torch.set_num_threads(int(args["threads"]))
+    result: dict[str, Any] = {
+        "device_info": device_info(device), "versions": versions(), "runs": [],
+        "interrupted": False, "distributed": None, "notes": [],
+    }
+    seconds = float(args["seconds"])
+    extra = args.get("extra_row", True) and device.type == "cuda" and not ddp
+    extra_precision = baseline_precision(device)
+    plan = [("headline", precision, device, seconds)]
+    if extra and extra_precision != precision:
+        plan.append(("baseline", extra_precision, device, seconds * 0.5))
+    cpu_compare = args.get("cpu_compare", True) and device.type != "cpu" and not ddp
+    try:
+        trainer = None
+        for label, prec, dev, secs in plan:
+            run_args = args
+            run, tr = train_run(run_args, dev, prec, secs, label, checks=True)
+            result["runs"].append(run)
+            if label == "headline":
+                trainer = tr
+                emit("progress", phase="checks", run=label)
+                result["held_out"] = held_out(tr, args)
+                if ddp:
+                    result["distributed"] = _ddp_summary(run, device)
+            else:
+                del tr
+            _release(device)
+        del trainer
+        _release(device)
+        if cpu_compare:
+            cpu_args = dict(args, batch=min(int(args["batch"]), int(args.get("cpu_batch", 32))),
+                            channels_last=False, compile=False, min_steps=args.get("cpu_steps", 3),
+                            max_steps=args.get("cpu_steps", 3), max_warmup=1, min_warmup=1)
+            run, tr = train_run(cpu_args, torch.device("cpu"), "fp32",
+                                float(args.get("cpu_seconds", 5.0)), "cpu", checks=False)
+            result["runs"].append(run)
+            del tr
+        # "agreement": true forces the check on the CPU too (CPU vs CPU: a self-test).
+        if (device.type != "cpu" and args.get("checks", True)) or args.get("agreement"):
+            emit("progress", phase="agreement")
+            result["agreement"] = agreement(args, device)
+        else:
+            result["agreement"] = None
+            result["notes"].append("GPU-vs-CPU agreement not checked: the benchmark ran on the CPU")
+    except PartialResult as partial:
+        partial.stats.update(run="partial", model=args["model"], device=str(device))
+        result["runs"].append(partial.stats)
+        result["interrupted"] = True
+    except (KeyboardInterrupt, Interrupted):
+        result["interrupted"] = True
+    finally:
+        _release(device)
+    return result
+
+
+def _init_distributed(device: torch.device) -> bool:
+    if "WORLD_SIZE" not in os.environ or int(os.environ["WORLD_SIZE"]) < 1:
+        return False
+    backend = "nccl" if device.type == "cuda" else "gloo"
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    torch.distributed.init_process_group(backend)
+    return True
+
+
+def _ddp_summary(run: dict[str, Any], device: torch.device) -> dict[str, Any]:
+    """Per-rank and aggregate images/s, the slowest rank, and an all-reduce bus bandwidth."""
+    dist = torch.distributed
+    world = dist.get_world_size()
+    dev = device if dist.get_backend() == "nccl" else torch.device("cpu")
+    mine = torch.tensor([run["step_time_median_s"] or float("nan")], dtype=torch.float64,
+                        device=dev)
+    gathered = [torch.zeros_like(mine) for _ in range(world)]
+    dist.all_gather(gathered, mine)
+    medians = [float(t.item()) for t in gathered]
+    batch = run["batch"]
+    per_rank = [batch / m if m > 0 else None for m in medians]
+    slowest = max(range(world), key=lambda r: medians[r])
+    # Synchronous DDP runs at the pace of its slowest rank.
+    aggregate = world * batch / medians[slowest]
+    return {
+        "world_size": world,
+        "backend": dist.get_backend(),
+        "per_rank_images_per_s": per_rank,
+        "per_rank_step_time_median_s": medians,
+        "aggregate_images_per_s": aggregate,
+        "slowest_rank": slowest,
+        "allreduce": allreduce_bandwidth(dev),
+    }
+
+
+def allreduce_bandwidth(device: torch.device) -> dict[str, Any]:
+    """Time a float32 all-reduce; bus bandwidth = algbw x 2(n-1)/n (nccl-tests' formula,
+    https://github.com/NVIDIA/nccl-tests/blob/master/doc/PERFORMANCE.md)."""
+    dist = torch.distributed
+    world = dist.get_world_size()
+    nbytes = (256 if device.type == "cuda" else 4) * 2**20
+    tensor = torch.ones(nbytes // 4, dtype=torch.float32, device=device)
+    for _ in range(2):
+        dist.all_reduce(tensor)
+    sync(device)
+    dist.barrier()
+    reps = 5
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        dist.all_reduce(tensor)
+    sync(device)
+    elapsed = (time.perf_counter() - t0) / reps
+    algbw = nbytes / elapsed / 1e9
+    return {"bytes": nbytes, "time_s": elapsed, "algbw_gb_s": algbw,
+            "busbw_gb_s": algbw * 2 * (world - 1) / world}
+
+
+def bench_matmul(args: Args) -> dict[str, Any]:
+    """Dense square matmul TFLOP/s per dtype (2 n^3 FLOPs per product)."""
+    device = pick_device(args["device"])
+    emit("progress", phase="device", device=device_info(device), versions=versions())
+    n = int(args.get("size") or (8192 if device.type == "cuda" else 1024))
+    dtypes = ["fp32", "tf32", "fp16", "bf16"] if device.type == "cuda" else ["fp32", "bf16"]
+    rows = []
+    for name in dtypes:
+        set_tf32(name == "tf32")
+        dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(name, torch.float32)
+        try:
+            a = torch.randn(n, n, device=device, dtype=dtype)
+            b = torch.randn(n, n, device=device, dtype=dtype)
+            torch.matmul(a, b)
+            sync(device)
+            reps, elapsed = 1, 0.0
+            while True:
+                sync(device)
+                t0 = time.perf_counter()
+                for _ in range(reps):
+                    torch.matmul(a, b)
+                sync(device)
+                elapsed = time.perf_counter() - t0
+                if elapsed >= float(args.get("min_time_s", 0.2)) or reps >= 1024:
+                    break
+                reps *= 2
+            tflops = 2 * n**3 * reps / elapsed / 1e12
+            rows.append({"dtype": name, "size": n, "reps": reps, "seconds": elapsed,
+                         "tflops": tflops})
+        except RuntimeError as exc:
+            rows.append({"dtype": name, "size": n, "tflops": None, "error": str(exc)[:200]})
+        emit("progress", phase="matmul", dtype=name)
+    set_tf32(False)
+    return {"device_info": device_info(device), "versions": versions(), "matmul": rows}
+
+
+def bench_transfer(args: Args) -> dict[str, Any]:
+    """Host-to-device and device-to-host copy GB/s from pinned and pageable memory."""
+    device = pick_device(args["device"])
+    if device.type != "cuda":
+        raise RuntimeError("needs_cuda: the transfer benchmark measures a CUDA GPU's host link; "
+                           f"the device here is {device.type}")
+    emit("progress", phase="device", device=device_info(device), versions=versions())
+    nbytes = int(args.get("bytes") or 256 * 2**20)
+    rows = []
+    gpu = torch.empty(nbytes, dtype=torch.uint8, device=device)
+    for pinned in (True, False):
+        host = torch.empty(nbytes, dtype=torch.uint8, pin_memory=pinned)
+        for direction in ("h2d", "d2h"):
+            def copy(host: torch.Tensor = host, direction: str = direction) -> None:
+                if direction == "h2d":
+                    gpu.copy_(host, non_blocking=pinned)
+                else:
+                    host.copy_(gpu, non_blocking=pinned)
+            copy()
+            sync(device)
+            reps = 5
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            for _ in range(reps):
+                copy()
+            end.record()
+            end.synchronize()
+            secs = start.elapsed_time(end) / 1000.0 / reps
+            rows.append({"direction": direction, "pinned": pinned, "bytes": nbytes,
+                         "seconds": secs, "gb_s": nbytes / secs / 1e9})
+            emit("progress", phase="transfer", direction=direction, pinned=pinned)
+        del host
+    return {"device_info": device_info(device), "versions": versions(), "transfer": rows}
+
+
+KINDS: dict[str, Callable[[Args], dict[str, Any]]] = {
+    "train": bench_train, "matmul": bench_matmul, "transfer": bench_transfer,
+}
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``--json-args``, run the work, print the result line; exit 0 (or 1 on error)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json-args", required=True)
+    ns = parser.parse_args(argv)
+    args: Args = json.loads(ns.json_args)
+    kind = args.get("kind", "train")
+    try:
+        with _quiet():
+            payload = KINDS[kind](args)
+    except RuntimeError as exc:
+        code, _, message = str(exc).partition(": ")
+        if not message or " " in code:
+            code, message = "runtime_error", str(exc)
+        emit("error", code=code, message=message[:2000])
+        return 1
+    finally:
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            with contextlib.suppress(Exception):
+                torch.distributed.destroy_process_group()
+    emit("result", kind=kind, **payload)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
