@@ -504,8 +504,8 @@ class _Planner:
         self.note(
             "gpu",
             self.inp.gpu_label or str(arch.cc),
-            f"compute capability {arch.cc} = {arch.name} ({arch.sm}), built for by {window}: "
-            "only builds with these kernels are considered",
+            f"compute capability {arch.cc} = {arch.name} ({arch.sm}; {window} can build for it): "
+            "only builds with kernels for it are considered",
         )
 
     def narrow(
@@ -549,7 +549,7 @@ class _Planner:
                     + (" on macOS x86_64" if inp.platform == "macos-x86_64" else ""),
                     [f"torch {_span(before)}"],
                 ),
-                lambda _a, k: f"torch {_span(k)}",
+                lambda _a, k: f"{len(k)} release{'s' if len(k) > 1 else ''} match: {_span(k)}",
             )
         if inp.python is not None:
             py = inp.python
@@ -560,7 +560,8 @@ class _Planner:
                 py,
                 lambda r: py in r.pythons_on(on),
                 lambda before: self.python_impossible(before, py),
-                lambda _a, k: f"torch {_span(k)} have {on} wheels for Python {py}",
+                lambda _a, k: f"torch {_span(k)} {'has' if len(k) == 1 else 'have'} {on} wheels "
+                f"for Python {py}",
             )
         else:
             self.warnings.append(
@@ -828,10 +829,14 @@ class _Planner:
             elif default == "unknown":
                 why = "is of unknown build here"
             elif not self.variant_runs(default) or not self.covers_gpu(rel, default)[0]:
-                need = self.t.variant_min_driver(default, inp.os)
-                why = f"is built for {_label(default)} (needs driver ≥ {need}"
-                why += ", and kernels for this GPU)" if self.inp.archs else ")"
-                why += ", which does not work here"
+                problems = []
+                if not self.variant_runs(default):
+                    need = self.t.variant_min_driver(default, inp.os)
+                    problems.append(f"needs driver ≥ {need}")
+                if not self.covers_gpu(rel, default)[0]:
+                    sms = ", ".join(a.sm for a in inp.archs)
+                    problems.append(f"has no {sms} kernels")
+                why = f"is built for {_label(default)} ({' and '.join(problems)}): it fails here"
             else:
                 why = f"is the {default} build, not {variant}"
             self.warnings.append(
@@ -882,6 +887,8 @@ class _Planner:
         for other in self.offered(rel):
             if other == variant or variant_cuda(other) is None or inp.variant is not None:
                 continue
+            if not self.wants_cuda():
+                break
             if self.variant_runs(other) and self.covers_gpu(rel, other)[0]:
                 cmd = self.command(rel, other, pins, inp.manager)[0]
                 out.append(Alternative(f"also runs here: {other}", cmd))
