@@ -18,7 +18,12 @@ from typing import Any, ClassVar
 from envcheck.context import Context
 from envcheck.model import ProbeOutcome
 from envcheck.probes.base import Facts, Probe
-from envcheck.probes.target import Distribution, TargetInspection, require_inspection
+from envcheck.probes.target import (
+    Distribution,
+    TargetInspection,
+    inspection_time_limit,
+    require_inspection,
+)
 
 COMPANIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("packages.torchvision", ("torchvision",)),
@@ -210,6 +215,10 @@ class PackagesProbe(Probe):
 
     id: ClassVar[str] = "packages"
     title: ClassVar[str] = "Packages"
+
+    def timeout(self, ctx: Context) -> float:
+        """Long enough for the shared inspection (two interpreter runs) to report its reason."""
+        return inspection_time_limit(ctx)
 
     def run(self, ctx: Context) -> ProbeOutcome:
         """Read the shared target inspection and derive package facts."""

@@ -21,7 +21,12 @@ from typing import Any, ClassVar
 from envcheck.context import Context
 from envcheck.model import ProbeOutcome
 from envcheck.probes.base import Facts, Probe
-from envcheck.probes.target import Distribution, TargetInspection, inspect_target
+from envcheck.probes.target import (
+    Distribution,
+    TargetInspection,
+    inspect_target,
+    inspection_time_limit,
+)
 
 USER_SITE_FAMILY = frozenset(
     {"torch", "torchvision", "torchaudio", "xformers", "triton", "pytorch-triton", "numpy"}
@@ -146,6 +151,10 @@ class PythonEnvProbe(Probe):
 
     id: ClassVar[str] = "python_env"
     title: ClassVar[str] = "Python environment"
+
+    def timeout(self, ctx: Context) -> float:
+        """Long enough for the shared inspection (two interpreter runs) to report its reason."""
+        return inspection_time_limit(ctx)
 
     def run(self, ctx: Context) -> ProbeOutcome:
         """Read the shared target inspection; unknowns carry the inspection's failure."""

@@ -184,6 +184,12 @@ def too_old_message(version: str, python: str | None) -> str:
     return f"Python {major_minor}{where} is too old to inspect; envcheck inspects 3.6+"
 
 
+def inspection_time_limit(ctx: Context) -> float:
+    """The longest the shared inspection can take: two commands of ``ctx.timeout_s`` each,
+    plus a second, so probes waiting on it report its reason rather than their own overrun."""
+    return 2 * ctx.timeout_s + 1.0
+
+
 def inspect_target(ctx: Context) -> TargetInspection:
     """Inspect ``ctx.target_python`` once per context (memoised; safe from many threads)."""
     return ctx.memo.get(MEMO_KEY, lambda: _inspect(ctx))

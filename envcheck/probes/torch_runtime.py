@@ -23,7 +23,12 @@ from typing import Any, ClassVar
 from envcheck.context import Context
 from envcheck.model import ProbeOutcome
 from envcheck.probes.base import Facts, Probe
-from envcheck.probes.target import inspect_target, load_script, require_inspection
+from envcheck.probes.target import (
+    inspect_target,
+    inspection_time_limit,
+    load_script,
+    require_inspection,
+)
 from envcheck.system.run import CommandResult
 
 TORCH_MARK = "@@envcheck-torch@@"
@@ -134,8 +139,10 @@ def runtime_facts(parsed: Mapping[str, Any], ended: str | None) -> ProbeOutcome:
         facts.set("torch.import_seconds", float(seconds))
 
     if "import_failed" in stages or "imported" not in stages:
+        where = ""
         if "import_failed" in stages:
             error = str(parsed.get("import_error") or "import torch failed")
+            where = _raised_at(parsed.get("import_traceback"))
         elif "import" in stages:
             error = f"import torch {ended or 'stopped without a result'}"
         else:
@@ -148,7 +155,7 @@ def runtime_facts(parsed: Mapping[str, Any], ended: str | None) -> ProbeOutcome:
         warnings = parsed.get("warnings")
         if isinstance(warnings, list) and warnings:
             facts.set("torch.warnings", [str(w) for w in warnings])
-        return facts.outcome(error)
+        return facts.outcome(f"{error} ({where})" if where else error)
 
     facts.set("torch.import_error", None, "torch imported without error")
     _set_str(
@@ -168,6 +175,14 @@ def runtime_facts(parsed: Mapping[str, Any], ended: str | None) -> ProbeOutcome:
     _library_facts(facts, parsed, stages, ended)
     _set_warnings(facts, parsed)
     return facts.outcome(_summary(facts))
+
+
+def _raised_at(lines: Any) -> str:
+    """The innermost ``File "...", line N, in f`` of a traceback tail, or ''."""
+    if not isinstance(lines, list):
+        return ""
+    frames = [str(line).strip() for line in lines if str(line).strip().startswith('File "')]
+    return frames[-1] if frames else ""
 
 
 def _set_str(facts: Facts, key: str, value: Any, why: str) -> None:
@@ -309,9 +324,9 @@ class TorchRuntimeProbe(Probe):
         return None
 
     def timeout(self, ctx: Context) -> float:
-        """The torch limit, plus the shared inspection's limit that ``applies`` may wait on,
-        plus a second so the subprocess's own kill (which says what hung) fires first."""
-        return ctx.torch_timeout_s + ctx.timeout_s + 1.0
+        """The torch limit plus the shared inspection's (``applies`` may wait on it), so the
+        subprocess's own kill, which says what hung, fires before the doctor gives up."""
+        return ctx.torch_timeout_s + inspection_time_limit(ctx)
 
     def run(self, ctx: Context) -> ProbeOutcome:
         """Run torch_script.py in the target interpreter and turn its records into facts."""

@@ -14,8 +14,8 @@ from envcheck.probes.packages import PackagesProbe, build_label, conda_channel_n
 from tests.probes.test_target import (
     add_dist,
     add_torch,
+    host_python,
     make_conda_prefix,
-    need,
     real_ctx,
     recorded_ctx,
 )
@@ -150,7 +150,7 @@ def test_inspection_failure_fails_the_probe(tmp_path: Path) -> None:
 
 
 def test_torch_on_pythonpath_without_a_record(tmp_path: Path) -> None:
-    python = need("3.11")
+    python = host_python()
     checkout = tmp_path / "pytorch-src"
     add_torch(checkout, "2.6.0a0+git1234567", cuda="12.6", dist=False)
     ctx = real_ctx(python, home=tmp_path, extra_env={"PYTHONPATH": str(checkout)})
@@ -165,7 +165,7 @@ def test_torch_on_pythonpath_without_a_record(tmp_path: Path) -> None:
 
 
 def test_record_left_without_a_package(tmp_path: Path) -> None:
-    python = need("3.11")
+    python = host_python()
     site = tmp_path / "site"
     add_dist(site, "torch", "2.2.0")
     ctx = real_ctx(python, home=tmp_path, extra_env={"PYTHONPATH": str(site)})
@@ -177,7 +177,7 @@ def test_record_left_without_a_package(tmp_path: Path) -> None:
 
 
 def test_version_py_and_record_disagree(tmp_path: Path) -> None:
-    python = need("3.11")
+    python = host_python()
     site = tmp_path / "site"
     add_torch(site, "2.4.0+cu121", cuda="12.1", dist=False)
     add_dist(site, "torch", "2.3.1+cu121")
@@ -188,7 +188,7 @@ def test_version_py_and_record_disagree(tmp_path: Path) -> None:
 
 
 def test_missing_version_py(tmp_path: Path) -> None:
-    python = need("3.11")
+    python = host_python()
     site = tmp_path / "site"
     add_torch(site, "2.3.0", cuda="12.1")
     (site / "torch" / "version.py").unlink()

@@ -8,15 +8,18 @@ from typing import Any
 
 import pytest
 
-from envcheck.doctor import run_probe_isolated
+from envcheck.doctor import run_probe_isolated, run_probes
 from envcheck.fact_keys import type_ok
 from envcheck.model import ProbeStatus
+from envcheck.probes.packages import PackagesProbe
 from envcheck.probes.python_env import PythonEnvProbe, classify_environment, find_conda_base
 from envcheck.probes.target import parse_target_output
+from envcheck.probes.torch_runtime import TorchRuntimeProbe
 from tests.fakes import data
 from tests.probes.test_target import (
     add_dist,
     add_torch,
+    host_python,
     make_conda_prefix,
     need,
     real_ctx,
@@ -147,7 +150,7 @@ def test_windows_venv_paths_compare_case_insensitively() -> None:
 
 
 def test_real_venv_is_detected(tmp_path: Path) -> None:
-    python = need("3.12")
+    python = host_python()
     venv = tmp_path / "myproj-env"
     subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)
     ctx = real_ctx(venv / "bin" / "python", home=tmp_path, chosen_by="VIRTUAL_ENV",
@@ -229,3 +232,20 @@ def test_a_failed_section_is_unknown_with_its_error() -> None:
     result = run_probe_isolated(PythonEnvProbe(), ctx)
     assert result.facts["python.user_site_enabled"] is None
     assert "ImportError: no site" in result.notes["python.user_site_enabled"]
+
+
+def test_probes_share_one_inspection_and_report_a_hang(tmp_path: Path) -> None:
+    python = host_python()
+    (tmp_path / "sitecustomize.py").write_text("import time\ntime.sleep(30)\n")
+    ctx = real_ctx(python, home=tmp_path, timeout_s=1.0, extra_env={"PYTHONPATH": str(tmp_path)})
+    env, packages, runtime = run_probes(
+        ctx, [PythonEnvProbe(), PackagesProbe(), TorchRuntimeProbe()]
+    )
+    # The doctor's own limits must not fire first: each probe says what hung.
+    assert env.status is ProbeStatus.OK
+    assert env.note is not None
+    assert "did not finish the inspection script within 1 s" in env.note
+    assert packages.status is ProbeStatus.FAILED
+    assert packages.note is not None
+    assert "sitecustomize" in packages.note
+    assert runtime.status is ProbeStatus.SKIPPED

@@ -57,6 +57,11 @@ def need(version_prefix: str) -> Path:
     return python
 
 
+def host_python() -> Path:
+    """Any Python 3.6+ for tests that only need *an* interpreter: pyenv's 3.11, else ours."""
+    return pyenv_python("3.11") or Path(sys.executable)
+
+
 def real_ctx(
     python: str | os.PathLike[str] | None,
     *,
@@ -375,7 +380,7 @@ def test_hanging_interpreter_is_killed(tmp_path: Path) -> None:
 
 
 def test_sitecustomize_that_hangs_is_reported(tmp_path: Path) -> None:
-    python = need("3.11")
+    python = host_python()
     (tmp_path / "sitecustomize.py").write_text("import time\ntime.sleep(30)\n")
     ctx = real_ctx(python, home=tmp_path, timeout_s=1.0,
                    extra_env={"PYTHONPATH": str(tmp_path)})
@@ -395,12 +400,12 @@ def test_sitecustomize_that_hangs_is_reported(tmp_path: Path) -> None:
 def test_sitecustomize_that_prints_or_crashes_does_not_break_inspection(
     body: str, tmp_path: Path
 ) -> None:
-    python = need("3.11")
+    python = host_python()
     (tmp_path / "sitecustomize.py").write_text(body)
     ctx = real_ctx(python, home=tmp_path, extra_env={"PYTHONPATH": str(tmp_path)})
     inspection = inspect_target(ctx)
     assert inspection.ok, inspection.error
-    assert inspection.get("version", "").startswith("3.11.")
+    assert inspection.get("executable")
 
 
 def test_garbage_output(tmp_path: Path) -> None:

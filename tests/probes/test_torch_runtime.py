@@ -26,7 +26,7 @@ from envcheck.probes.torch_runtime import (
 )
 from envcheck.system.run import CommandResult, run_command
 from tests.fakes import data
-from tests.probes.test_target import add_torch, need, real_ctx
+from tests.probes.test_target import add_torch, host_python, real_ctx
 
 TORCH_PYTHON = os.environ.get("ENVCHECK_TORCH_PYTHON") or str(
     Path(__file__).resolve().parents[2] / ".venv-torch" / "bin" / "python"
@@ -168,6 +168,8 @@ def test_sm_120_without_kernel_image() -> None:
 
 
 def test_import_error_libcudnn() -> None:
+    outcome = runtime_facts(parse_torch_output(data("torch/import_error_libcudnn.txt")), None)
+    assert outcome.summary.endswith("/torch/__init__.py\", line 367, in <module>)")
     facts, notes = facts_of("import_error_libcudnn.txt")
     assert facts["torch.import_error"] == (
         "ImportError: libcudnn.so.9: cannot open shared object file: No such file or directory"
@@ -247,7 +249,7 @@ class CountingRunner:
 
 
 def torch_ctx(tmp_path: Path, init_body: str, *, torch_timeout_s: float = 30.0) -> Any:
-    python = need("3.11")
+    python = host_python()
     site = tmp_path / "site"
     add_torch(site, "2.5.1+cu124", cuda="12.4", init_body=textwrap.dedent(init_body))
     return real_ctx(python, home=tmp_path, extra_env={"PYTHONPATH": str(site)},
@@ -255,7 +257,7 @@ def torch_ctx(tmp_path: Path, init_body: str, *, torch_timeout_s: float = 30.0) 
 
 
 def test_without_torch_the_probe_skips_without_running_python_again(tmp_path: Path) -> None:
-    python = need("3.11")
+    python = host_python()
     runner = CountingRunner()
     ctx = dataclasses.replace(real_ctx(python, home=tmp_path), runner=runner)
     result = run_probe_isolated(TorchRuntimeProbe(), ctx)
