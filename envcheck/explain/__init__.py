@@ -1,0 +1,256 @@
+"""``envcheck explain``: turn a pasted report into the same facts the doctor produces.
+
+Each module reads one format (collect_env, nvidia-smi, nvcc, pip, conda, Python prints,
+environment variables, tracebacks) from the cleaned lines of the paste and says which lines
+it understood. :func:`explain_text` runs them all, merges their facts (the first value in
+the paste wins; a later, different value becomes a note) and lists what nothing understood,
+so the doctor's rules and renderers work on a paste exactly as on a live machine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from envcheck.explain.collect_env import parse_collect_env
+from envcheck.explain.common import Found, Line, Parsed, is_heading, split_lines, truncate
+from envcheck.explain.conda_list import parse_conda_list
+from envcheck.explain.env_lines import parse_env_lines
+from envcheck.explain.nvcc import parse_nvcc
+from envcheck.explain.nvidia_smi import parse_nvidia_smi
+from envcheck.explain.pip_list import parse_pip_list
+from envcheck.explain.python_prints import parse_python_prints
+from envcheck.explain.tracebacks import parse_tracebacks
+from envcheck.fact_keys import CATALOGUE
+from envcheck.model import FactValue
+
+MAX_UNPARSED = 20
+"""Unparsed lines listed in the result; the rest are counted in one last entry."""
+
+PARSERS: tuple[Callable[[Sequence[Line]], Parsed], ...] = (
+    parse_collect_env,
+    parse_nvidia_smi,
+    parse_nvcc,
+    parse_pip_list,
+    parse_conda_list,
+    parse_python_prints,
+    parse_env_lines,
+)
+"""Format parsers, in the order their facts win when two read the same line."""
+
+# Commands users paste above their output: recognised, nothing to read from them.
+_COMMAND_RE = re.compile(
+    r"^(?:sudo\s+)?(?:nvidia-smi|nvcc|pip3?|conda|mamba|micromamba|uv\s+pip|"
+    r"python[\d.]{0,5}(?:\.exe)?|py|ldconfig|echo|env|printenv|which|where|lspci)(?:\s|$)"
+)
+
+# List facts that several sections may each hold part of: merged as a union, keyed by these
+# fields, instead of "first wins".
+_UNION_KEYS: dict[str, tuple[str, ...]] = {
+    "packages.nvidia": ("name",),
+    "packages.conda": ("name", "channel"),
+    "cudnn.wheels": ("name",),
+    "cudnn.system": ("path", "version"),
+    "errors.seen": ("kind", "text"),
+    "torch.copies": ("installer", "version"),
+}
+# Lists of per-device objects: merged by index, filling fields the first section lacked.
+_BY_INDEX = frozenset({"nvidia.gpus", "torch.devices"})
+
+
+@dataclass(frozen=True)
+class ExplainResult:
+    """What a pasted report says, as doctor facts, plus what could not be read.
+
+    ``facts`` use the keys of :mod:`envcheck.fact_keys`; ``notes`` say why a fact is unknown
+    or where two sections of the paste disagreed; ``formats`` are the formats recognised
+    (also in the ``explain.formats`` fact); ``unparsed`` lists lines nothing understood
+    (trimmed, at most :data:`MAX_UNPARSED` and a count of the rest).
+    """
+
+    facts: Mapping[str, FactValue] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+    formats: tuple[str, ...] = ()
+    unparsed: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "facts", MappingProxyType(dict(self.facts)))
+        object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
+
+
+def _refines(old: Any, new: Any) -> bool:
+    """Whether ``new`` says the same as ``old`` with more detail ('2.1.0' → '2.1.0+cu121')."""
+    if not (isinstance(old, str) and isinstance(new, str)):
+        return False
+    if old == "":
+        return True
+    return new.startswith(old) and new[len(old) : len(old) + 1] in ("+", ".")
+
+
+def _same(old: Any, new: Any) -> bool:
+    return old == new or _refines(new, old)
+
+
+def _union(old: list[Any], new: list[Any], fields: tuple[str, ...]) -> list[Any]:
+    def identity(item: Any) -> tuple[Any, ...]:
+        if isinstance(item, dict):
+            return tuple(item.get(f) for f in fields)
+        return (item,)
+
+    merged = list(old)
+    known = {identity(item) for item in merged}
+    for item in new:
+        if identity(item) not in known:
+            known.add(identity(item))
+            merged.append(item)
+    return merged
+
+
+def _by_index(old: list[Any], new: list[Any]) -> list[Any]:
+    merged = [dict(item) if isinstance(item, dict) else item for item in old]
+    for item in new:
+        if not isinstance(item, dict):
+            continue
+        target = next(
+            (m for m in merged if isinstance(m, dict) and m.get("index") == item.get("index")),
+            None,
+        )
+        if target is None:
+            merged.append(dict(item))
+            continue
+        for name, value in item.items():
+            current = target.get(name)
+            if current in (None, []) and value not in (None, []):
+                target[name] = value
+            elif name == "name" and isinstance(current, str) and isinstance(value, str):
+                # A name nvidia-smi cut short is completed by a longer one that starts like it.
+                if len(value) > len(current) and value.lower().startswith(current.lower()):
+                    target[name] = value
+    return merged
+
+
+class _Merger:
+    """Folds facts found in the paste, in paste order, into one fact set with notes."""
+
+    def __init__(self) -> None:
+        self.facts: dict[str, FactValue] = {}
+        self.notes: dict[str, str] = {}
+        self.origin: dict[str, Found] = {}
+        self.conflicts: dict[str, list[str]] = {}
+
+    def add(self, found: Found) -> None:
+        key = found.key
+        if key not in CATALOGUE:
+            return
+        if key not in self.facts:
+            self.facts[key] = found.value
+            self.origin[key] = found
+            if found.note:
+                self.notes[key] = found.note
+            return
+        old = self.facts[key]
+        new = found.value
+        if new is None:
+            return
+        if old is None:
+            self.facts[key] = new
+            self.origin[key] = found
+            if found.note:
+                self.notes[key] = found.note
+            else:
+                self.notes.pop(key, None)
+            return
+        if key in _UNION_KEYS and isinstance(old, list) and isinstance(new, list):
+            self.facts[key] = _union(old, new, _UNION_KEYS[key])
+        elif key in _BY_INDEX and isinstance(old, list) and isinstance(new, list):
+            self.facts[key] = _by_index(old, new)
+        elif _refines(old, new):
+            self.facts[key] = new
+        elif not _same(old, new):
+            first = self.origin[key]
+            self.conflicts.setdefault(key, []).append(
+                f"{found.source} (line {found.line + 1}) says {new!r}; kept {old!r} from "
+                f"{first.source} (line {first.line + 1}), the first in the paste"
+            )
+
+    def result(self) -> tuple[dict[str, FactValue], dict[str, str]]:
+        notes = dict(self.notes)
+        for key, messages in self.conflicts.items():
+            extra = "; ".join(messages[:3])
+            if len(messages) > 3:
+                extra += f"; and {len(messages) - 3} more"
+            notes[key] = f"{notes[key]}; {extra}" if key in notes else extra
+        order = list(CATALOGUE)
+        facts = {k: self.facts[k] for k in sorted(self.facts, key=order.index)}
+        return facts, {k: notes[k] for k in sorted(notes, key=order.index)}
+
+
+def _unparsed(rows: Sequence[Line], consumed: frozenset[int]) -> tuple[str, ...]:
+    shown: list[str] = []
+    hidden = 0
+    for index, line in enumerate(rows):
+        text = line.text.strip()
+        if index in consumed or line.markup or not text or is_heading(text):
+            continue
+        if _COMMAND_RE.match(text) and len(text) <= 300:
+            continue
+        if len(shown) < MAX_UNPARSED:
+            shown.append(truncate(text))
+        else:
+            hidden += 1
+    if hidden:
+        shown.append(f"… and {hidden} more line{'s' if hidden != 1 else ''} not understood")
+    return tuple(shown)
+
+
+def explain_text(text: str) -> ExplainResult:
+    """Parse a pasted report into doctor facts. Pure; never raises; linear in the input.
+
+    The same fact read twice keeps the first value in the paste (a more detailed
+    restatement such as '2.1.0' → '2.1.0+cu121' replaces it); a different later value is
+    recorded in the fact's note. Sets ``explain.formats`` to the formats recognised.
+    """
+    rows = split_lines(text)
+    parts = [parser(rows) for parser in PARSERS]
+    consumed = frozenset().union(*(part.consumed for part in parts))
+    parts.append(parse_tracebacks(rows, skip=consumed))
+    consumed = consumed | parts[-1].consumed
+
+    found = sorted(
+        (f for part in parts for f in part.found),
+        key=lambda f: f.line,
+    )
+    merger = _Merger()
+    for item in found:
+        merger.add(item)
+
+    # A format counts when its parser understood lines no earlier parser did: a collect_env
+    # "Is CUDA available: True" line also reads as a labelled print, but is not one.
+    firsts: list[tuple[int, int, str]] = []
+    earlier: frozenset[int] = frozenset()
+    for order, part in enumerate(parts):
+        own = part.consumed - earlier
+        earlier = earlier | part.consumed
+        if own or (not part.consumed and part.found):
+            start = min(own, default=len(rows))
+            firsts.extend((start, order, fmt) for fmt in part.formats)
+    formats: list[str] = []
+    for _, _, fmt in sorted(firsts):
+        if fmt not in formats:
+            formats.append(fmt)
+    facts, notes = merger.result()
+    facts["explain.formats"] = list(formats)
+    if not formats:
+        notes["explain.formats"] = "no known report format was recognised in the text"
+    return ExplainResult(
+        facts=facts,
+        notes=notes,
+        formats=tuple(formats),
+        unparsed=_unparsed(rows, consumed),
+    )
+
+
+__all__ = ["PARSERS", "ExplainResult", "explain_text"]

@@ -1,0 +1,87 @@
+"""Environment variables set or printed in the paste.
+
+Accepts the shapes people paste: ``env``/``printenv`` output and shell assignments
+(``NAME=value``, ``export NAME=value``, ``NAME=0 python train.py``), Windows ``set NAME=value``
+and PowerShell ``$env:NAME = "value"``, Jupyter ``%env NAME=value`` and Python
+``os.environ["NAME"] = "value"``. Only the variables that steer CUDA and PyTorch are read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from envcheck.explain.common import Line, Parsed, ParsedBuilder, as_lines
+from envcheck.probes.env_vars import parse_cuda_visible_devices
+
+SOURCE = "environment"
+
+VARIABLES: dict[str, str] = {
+    "CUDA_VISIBLE_DEVICES": "env.cuda_visible_devices",
+    "NVIDIA_VISIBLE_DEVICES": "env.nvidia_visible_devices",
+    "CUDA_HOME": "env.cuda_home",
+    "CUDA_PATH": "env.cuda_path",
+    "LD_LIBRARY_PATH": "env.ld_library_path",
+    "TORCH_CUDA_ARCH_LIST": "env.torch_cuda_arch_list",
+    "PYTORCH_CUDA_ALLOC_CONF": "env.pytorch_cuda_alloc_conf",
+    "CUDA_LAUNCH_BLOCKING": "env.cuda_launch_blocking",
+}
+_NAMES = "|".join(VARIABLES)
+_VALUE = r"(\"[^\"]{0,2000}\"|'[^']{0,2000}'|[^\s;&|'\"]{0,2000})"
+_SHELL_RE = re.compile(
+    rf"(?:^|\s|;|&&)(?:export\s+|set\s+|%env\s+|\$env:)?({_NAMES})\s{{0,2}}=\s{{0,2}}{_VALUE}"
+)
+_PYTHON_RE = re.compile(
+    rf"os\.environ\[\s{{0,2}}[\"']({_NAMES})[\"']\s{{0,2}}\]\s{{0,2}}=\s{{0,2}}{_VALUE}"
+)
+_CMD_SET_RE = re.compile(rf"^\s*set\s+\"?({_NAMES})=([^\"]{{0,2000}})\"?\s*$", re.IGNORECASE)
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def parse_env_lines(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
+    """Read variable assignments and ``env`` output lines. Pure; never raises.
+
+    Emits env.cuda_visible_devices (+ env.cuda_visible_devices_parsed), env.cuda_home,
+    env.cuda_path, cuda_toolkit.cuda_home, env.ld_library_path (split on ``:``, or ``;``
+    when it looks like a Windows list), env.nvidia_visible_devices,
+    env.torch_cuda_arch_list, env.pytorch_cuda_alloc_conf and env.cuda_launch_blocking.
+    Values are as written: ``$LD_LIBRARY_PATH`` inside a value is not expanded.
+    """
+    rows = as_lines(lines)
+    b = ParsedBuilder(SOURCE)
+    for i, line in enumerate(rows):
+        text = line.text
+        if "=" not in text or not any(name in text for name in VARIABLES):
+            continue
+        found: list[tuple[str, str]] = []
+        cmd = _CMD_SET_RE.match(text)
+        if cmd is not None:
+            found.append((cmd.group(1), cmd.group(2)))
+        else:
+            for regex in (_PYTHON_RE, _SHELL_RE):
+                found.extend((m.group(1), _unquote(m.group(2))) for m in regex.finditer(text))
+        if not found:
+            continue
+        b.recognise()
+        stripped = text.strip()
+        if stripped.startswith(("export ", "set ", "%env ", "$env:")) or (
+            len(found) == 1 and stripped.split("=", 1)[0].strip() in VARIABLES
+        ):
+            b.consume(i)
+        for name, value in found:
+            key = VARIABLES[name]
+            if name == "LD_LIBRARY_PATH":
+                sep = ";" if ";" in value else ":"
+                b.add(key, value.split(sep) if value else [], i)
+                continue
+            b.add(key, value, i)
+            if name == "CUDA_VISIBLE_DEVICES":
+                b.add("env.cuda_visible_devices_parsed", parse_cuda_visible_devices(value), i)
+            elif name in ("CUDA_HOME", "CUDA_PATH") and value:
+                b.add("cuda_toolkit.cuda_home", value, i)
+    return b.build()

@@ -1,0 +1,320 @@
+"""``nvidia-smi`` output: the default table, ``-q``, ``-L`` and ``--query-gpu`` CSV.
+
+The table's header line carries the driver version and the highest CUDA version the driver
+supports ("Driver Version: 535.104.05   CUDA Version: 12.2"; drivers before 410 print no
+CUDA version, and "CUDA Version: N/A" means libcuda could not be loaded). GPU rows are two
+or three lines per GPU; long names are cut and end in "...". A "MIG devices:" table lists
+the instances when MIG is on. Error messages ("NVIDIA-SMI has failed ...") are left to
+:mod:`envcheck.signatures`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from envcheck.explain.common import Line, Parsed, ParsedBuilder, as_lines, is_unknown
+
+SOURCE = "nvidia-smi"
+MIB = 1024 * 1024
+
+_HEADER_RE = re.compile(
+    r"NVIDIA-SMI\s+([\w.]{1,40})\s+Driver Version:\s*([\d.]{1,40})"
+    r"(?:\s+CUDA Version:\s*([\w./]{1,20}))?"
+)
+_TABLE_RE = re.compile(r"^\s*[|+]")
+_GPU_ROW_RE = re.compile(
+    r"^\|\s{0,6}(\d{1,3})\s+(.{1,80}?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*"
+    r"([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f])"
+)
+_MEMORY_RE = re.compile(r"(\d{1,9})\s?MiB\s*/\s*(\d{1,9})\s?MiB")
+_MIG_FLAG_RE = re.compile(r"\|\s*(Enabled|Disabled|N/A)\s*\|\s*$")
+_MIG_HEADER_RE = re.compile(r"^\|\s*MIG devices:")
+_MIG_ROW_RE = re.compile(r"^\|\s{0,6}(\d{1,3})\s+(\d{1,3})\s+(\d{1,3})\s+(\d{1,3})\s*\|")
+_PROCESSES_RE = re.compile(r"^\|\s*Processes:")
+_DATE_RE = re.compile(r"^\w{3} \w{3}\s{1,2}\d{1,2} \d{2}:\d{2}:\d{2} \d{4}\s*$")
+_Q_FIELD_RE = re.compile(r"^(\s{0,16})([A-Za-z][\w ./()-]{0,60}?)\s*:\s?(.*)$")
+_Q_GPU_RE = re.compile(r"^GPU ([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f])\s*$")
+_LIST_RE = re.compile(r"^GPU (\d{1,3}): (.{1,200}?) \(UUID: (GPU-[0-9a-fA-F-]{8,64})\)\s*$")
+_LIST_MIG_RE = re.compile(
+    r"^\s{1,8}MIG (\S{1,40})\s+Device\s+(\d{1,3}): \(UUID: (MIG-[\w/-]{4,80})\)\s*$"
+)
+_CSV_HEADER_RE = re.compile(
+    r"^\s*(?:name|index|driver_version|compute_cap)"
+    r"(?:\s{0,4},\s{0,4}[\w.]{1,40}(?: \[[^]]{1,20}\])?){1,12}\s*$"
+)
+
+
+def _gpu(index: int, name: str | None) -> dict[str, object]:
+    return {
+        "index": index,
+        "name": name,
+        "compute_capability": None,
+        "memory_total_bytes": None,
+        "memory_used_bytes": None,
+        "mig_mode": None,
+        "mig_instances": [],
+    }
+
+
+def _clean_name(name: str) -> tuple[str, bool]:
+    """A table name without nvidia-smi's "..." truncation marker, and whether it was cut."""
+    stripped = name.strip()
+    if stripped.endswith("..."):
+        return stripped[:-3].rstrip(), True
+    return stripped, False
+
+
+def _cuda_max(b: ParsedBuilder, value: str | None, i: int) -> None:
+    if value is None:
+        b.unknown("nvidia.cuda_driver_max", i, "this nvidia-smi (driver < 410) does not print it")
+    elif is_unknown(value):
+        b.unknown(
+            "nvidia.cuda_driver_max",
+            i,
+            "nvidia-smi printed 'CUDA Version: N/A' (libcuda could not be loaded)",
+        )
+    else:
+        b.add("nvidia.cuda_driver_max", value, i)
+
+
+def _table(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
+    """Read one table whose header is at ``start``; return the index after it."""
+    header = _HEADER_RE.search(rows[start].text)
+    assert header is not None
+    b.recognise("nvidia-smi")
+    b.consume(start)
+    before = start - 1
+    if before >= 0 and rows[before].text.startswith("+"):
+        b.consume(before)
+        before -= 1
+    if before >= 0 and _DATE_RE.match(rows[before].text):
+        b.consume(before)
+    b.add("nvidia.driver_version", header.group(2), start)
+    b.add("nvidia.smi_driver_version", header.group(2), start)
+    _cuda_max(b, header.group(3), start)
+    gpus: list[dict[str, object]] = []
+    truncated: list[str] = []
+    current: dict[str, object] | None = None
+    row_in_gpu = 0
+    section = "gpus"
+    i = start + 1
+    while i < len(rows) and (_TABLE_RE.match(rows[i].text) or not rows[i].text.strip()):
+        text = rows[i].text
+        if not text.strip():
+            # A blank line between the GPU table and the processes table is normal.
+            if i + 1 < len(rows) and _TABLE_RE.match(rows[i + 1].text):
+                i += 1
+                continue
+            break
+        if _HEADER_RE.search(text):
+            break
+        b.consume(i)
+        if _MIG_HEADER_RE.match(text):
+            section = "mig"
+        elif _PROCESSES_RE.match(text):
+            section = "processes"
+        elif section == "gpus":
+            row = _GPU_ROW_RE.match(text)
+            if row is not None:
+                name, cut = _clean_name(row.group(2))
+                current = _gpu(int(row.group(1)), name)
+                if cut:
+                    truncated.append(f"GPU {row.group(1)}")
+                gpus.append(current)
+                row_in_gpu = 1
+            elif current is not None and text.startswith("|"):
+                row_in_gpu += 1
+                memory = _MEMORY_RE.search(text)
+                if row_in_gpu == 2 and memory:
+                    current["memory_used_bytes"] = int(memory.group(1)) * MIB
+                    current["memory_total_bytes"] = int(memory.group(2)) * MIB
+                mig = _MIG_FLAG_RE.search(text)
+                if row_in_gpu == 3 and mig:
+                    flag = mig.group(1)
+                    current["mig_mode"] = None if flag == "N/A" else flag == "Enabled"
+            else:
+                row_in_gpu = 0
+        elif section == "mig":
+            mig_row = _MIG_ROW_RE.match(text)
+            if mig_row is not None:
+                index = int(mig_row.group(1))
+                for gpu in gpus:
+                    if gpu["index"] == index:
+                        gpu["mig_mode"] = True
+                        instances = gpu["mig_instances"]
+                        assert isinstance(instances, list)
+                        instances.append(
+                            {
+                                "uuid": None,
+                                "name": None,
+                                "gpu_instance": int(mig_row.group(2)),
+                                "compute_instance": int(mig_row.group(3)),
+                            }
+                        )
+        i += 1
+    if gpus:
+        note = None
+        if truncated:
+            note = f"name cut by nvidia-smi for {', '.join(truncated)}"
+        b.add("nvidia.gpus", gpus, start, note)
+        b.add("nvidia.gpu_count", len(gpus), start)
+    elif section == "gpus":
+        b.add("nvidia.gpu_count", 0, start, "the nvidia-smi table lists no GPU")
+    return i
+
+
+def _query(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
+    """Read ``nvidia-smi -q`` from its "Driver Version" line; return the index after it."""
+    b.recognise("nvidia-smi -q")
+    gpus: list[dict[str, object]] = []
+    current: dict[str, object] | None = None
+    parent = ""
+    i = start
+    for back in range(max(start - 4, 0), start):
+        before = rows[back].text.strip()
+        if not before or "NVSMI LOG" in before or before.startswith("Timestamp"):
+            b.consume(back)
+    while i < len(rows):
+        text = rows[i].text
+        if not text.strip() or "NVSMI LOG" in text:
+            b.consume(i)
+            i += 1
+            continue
+        gpu_line = _Q_GPU_RE.match(text.strip())
+        if gpu_line is not None:
+            current = _gpu(len(gpus), None)
+            current["bus_id"] = gpu_line.group(1)
+            gpus.append(current)
+            b.consume(i)
+            i += 1
+            continue
+        field = _Q_FIELD_RE.match(text)
+        if field is None:
+            break
+        indent, label, value = len(field.group(1)), field.group(2).strip(), field.group(3).strip()
+        if (
+            indent == 0
+            and current is None
+            and label
+            not in (
+                "Timestamp",
+                "Driver Version",
+                "CUDA Version",
+                "Attached GPUs",
+                "CUDA Driver Version",
+            )
+        ):
+            break
+        b.consume(i)
+        if not value:
+            parent = label
+        elif indent == 0 and label == "Driver Version":
+            b.add("nvidia.driver_version", value, i)
+            b.add("nvidia.smi_driver_version", value, i)
+        elif indent == 0 and label == "CUDA Version":
+            _cuda_max(b, value, i)
+        elif indent == 0 and label == "Attached GPUs" and value.isdigit():
+            b.add("nvidia.gpu_count", int(value), i)
+        elif current is not None:
+            if label == "Product Name":
+                current["name"] = value
+            elif label == "Current" and parent == "MIG Mode":
+                current["mig_mode"] = None if is_unknown(value) else value == "Enabled"
+            elif label == "Total" and parent == "FB Memory Usage":
+                memory = re.match(r"(\d{1,9}) MiB", value)
+                if memory:
+                    current["memory_total_bytes"] = int(memory.group(1)) * MIB
+            elif label == "Used" and parent == "FB Memory Usage":
+                memory = re.match(r"(\d{1,9}) MiB", value)
+                if memory:
+                    current["memory_used_bytes"] = int(memory.group(1)) * MIB
+            elif label == "Compute Capability" and re.fullmatch(r"\d{1,2}\.\d", value):
+                current["compute_capability"] = value
+        i += 1
+    if gpus:
+        b.add("nvidia.gpus", gpus, start)
+    return i
+
+
+def _gpu_list(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
+    """Read ``nvidia-smi -L`` (lines with UUIDs, MIG devices indented below their GPU)."""
+    b.recognise("nvidia-smi -L")
+    gpus: list[dict[str, object]] = []
+    i = start
+    while i < len(rows):
+        text = rows[i].text
+        match = _LIST_RE.match(text)
+        mig = _LIST_MIG_RE.match(text)
+        if match is not None:
+            gpu = _gpu(int(match.group(1)), match.group(2).strip())
+            gpu["uuid"] = match.group(3)
+            gpus.append(gpu)
+        elif mig is not None and gpus:
+            gpus[-1]["mig_mode"] = True
+            instances = gpus[-1]["mig_instances"]
+            assert isinstance(instances, list)
+            instances.append({"uuid": mig.group(3), "name": f"MIG {mig.group(1)}"})
+        else:
+            break
+        b.consume(i)
+        i += 1
+    b.add("nvidia.gpus", gpus, start)
+    b.add("nvidia.gpu_count", len(gpus), start)
+    return i
+
+
+def _csv(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
+    """Read ``--query-gpu=name,compute_cap,... --format=csv`` output (header + rows)."""
+    columns = [c.strip().split(" ")[0] for c in rows[start].text.split(",")]
+    gpus: list[dict[str, object]] = []
+    i = start + 1
+    while i < len(rows):
+        cells = [c.strip() for c in rows[i].text.split(",")]
+        if len(cells) != len(columns) or not rows[i].text.strip():
+            break
+        gpu = _gpu(len(gpus), None)
+        for column, cell in zip(columns, cells, strict=True):
+            if column == "name":
+                gpu["name"] = cell
+            elif column == "index" and cell.isdigit():
+                gpu["index"] = int(cell)
+            elif column == "compute_cap" and re.fullmatch(r"\d{1,2}\.\d", cell):
+                gpu["compute_capability"] = cell
+            elif column == "driver_version" and re.fullmatch(r"[\d.]{2,20}", cell):
+                b.add("nvidia.driver_version", cell, i)
+        gpus.append(gpu)
+        b.consume(i)
+        i += 1
+    if gpus:
+        b.recognise("nvidia-smi --query-gpu")
+        b.consume(start)
+        b.add("nvidia.gpus", gpus, start)
+        b.add("nvidia.gpu_count", len(gpus), start)
+    return max(i, start + 1)
+
+
+def parse_nvidia_smi(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
+    """Read every nvidia-smi table, ``-q``, ``-L`` and CSV output in the paste. Pure, total.
+
+    Emits nvidia.driver_version, nvidia.smi_driver_version, nvidia.cuda_driver_max,
+    nvidia.gpus (index, name, memory, mig_mode, mig_instances; compute_capability only from
+    ``-q``/CSV output that prints it) and nvidia.gpu_count.
+    """
+    rows = as_lines(lines)
+    b = ParsedBuilder(SOURCE)
+    i = 0
+    while i < len(rows):
+        text = rows[i].text
+        stripped = text.strip()
+        if "NVIDIA-SMI" in text and _HEADER_RE.search(text):
+            i = _table(b, rows, i)
+        elif stripped.startswith("Driver Version") and _Q_FIELD_RE.match(text):
+            i = _query(b, rows, i)
+        elif stripped.startswith("GPU ") and _LIST_RE.match(stripped):
+            i = _gpu_list(b, rows, i)
+        elif _CSV_HEADER_RE.match(text) and "," in text:
+            i = _csv(b, rows, i)
+        else:
+            i += 1
+    return b.build()

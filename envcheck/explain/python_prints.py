@@ -1,0 +1,418 @@
+"""What people paste from Python: REPL sessions, ``python -c "...print(...)"`` and labelled prints.
+
+Three shapes are read, all keyed on the expression that produced the value, never on the
+value alone (a bare "True" means nothing):
+
+- a REPL line ``>>> torch.cuda.is_available()`` (or ``In [2]:``) and the output line after it;
+- a ``python -c "import torch; print(torch.__version__); print(...)"`` command and the output
+  lines after it, one per ``print`` call (several arguments share a line);
+- a printed label naming the expression: ``torch.cuda.is_available(): False``,
+  ``CUDA available: True``, ``torch version: 2.1.0+cu121``.
+
+A bare ``['sm_50', ..., 'sm_90']`` list is unambiguous and read too, and so is the
+``Python 3.10.12`` banner of ``python --version`` or the REPL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from envcheck.explain.common import (
+    Line,
+    Parsed,
+    ParsedBuilder,
+    as_lines,
+    cudnn_from_int,
+    torch_version_facts,
+)
+
+SOURCE = "python"
+
+_EXPRESSIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("version", r"torch\.__version__"),
+        ("cuda_build", r"torch\.version\.cuda"),
+        ("hip_build", r"torch\.version\.hip"),
+        ("cuda_available", r"torch\.cuda\.is_available\(\)"),
+        ("device_count", r"torch\.cuda\.device_count\(\)"),
+        ("device_name", r"torch\.cuda\.get_device_name\(\s{0,2}(\d{0,3})\s{0,2}\)"),
+        ("capability", r"torch\.cuda\.get_device_capability\(\s{0,2}(\d{0,3})\s{0,2}\)"),
+        ("arch_list", r"torch\.cuda\.get_arch_list\(\)"),
+        ("cudnn", r"torch\.backends\.cudnn\.version\(\)"),
+        ("mps", r"torch\.backends\.mps\.is_available\(\)"),
+        ("nccl", r"torch\.cuda\.nccl\.version\(\)"),
+        ("torchvision", r"torchvision\.__version__"),
+        ("torchaudio", r"torchaudio\.__version__"),
+    )
+)
+_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "version",
+        re.compile(r"^(?:torch|pytorch)(?:\s+version)?\s{0,4}[:=]\s{0,4}(\S{1,60})$", re.I),
+    ),
+    (
+        "cuda_available",
+        re.compile(r"^(?:is\s+)?cuda(?:\s+is)?\s+available\s{0,4}[:=?]?\s{0,4}(true|false)$", re.I),
+    ),
+)
+_TUPLE_RE = re.compile(
+    r"^\(\s{0,4}(\d{1,3})\s{0,4},\s{0,4}(\d{1,3})(?:\s{0,4},\s{0,4}(\d{1,4}))?\s{0,4}\)$"
+)
+_ARCH_RE = re.compile(r"(?:sm|compute)_\d{2,3}[af]?")
+_PY_BANNER_RE = re.compile(r"^Python (\d\.\d{1,2}\.\d{1,3})(?:\s|$)")
+_TORCH_VERSION_RE = re.compile(
+    r"^\d{1,2}\.\d{1,3}(?:\.\d{1,3})?(?:[a-z]{1,5}\d{0,10})?(?:\+[\w.]{1,40})?$"
+)
+_PY_COMMAND_RE = re.compile(r"(?:^|[\s/\\])(?:python[\d.]{0,5}|py)(?:\.exe)?\s+(?:-\w\s+)*-c\s")
+_REPL_RE = re.compile(r"^\s{0,4}(?:>>>|In \[\d{1,6}\]:)\s?(.*)$")
+_MESSAGE_RE = re.compile(r"(?:\w(?:Error|Warning|Exception)|^warnings\.warn\(|\.py:\d{1,6}): ")
+_SPACED = frozenset({"device_name", "arch_list", "capability", "nccl"})
+
+
+def _strip_quotes(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def parse_arch_list(text: str) -> list[str] | None:
+    """``"['sm_50', 'sm_60', 'compute_90']"`` → the list; None when it is not such a list."""
+    text = text.strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        return None
+    items = [_strip_quotes(item) for item in text[1:-1].split(",")]
+    items = [item for item in items if item]
+    if not items or not all(_ARCH_RE.fullmatch(item) for item in items):
+        return None
+    return items
+
+
+class _Session:
+    """Turns (expression kind, printed value) pairs into facts."""
+
+    def __init__(self) -> None:
+        self.b = ParsedBuilder(SOURCE)
+        self.devices: dict[int, dict[str, object]] = {}
+        self.devices_line: int | None = None
+
+    def _device(self, index: str, line: int) -> dict[str, object]:
+        number = int(index) if index else 0
+        if self.devices_line is None:
+            self.devices_line = line
+        return self.devices.setdefault(
+            number,
+            {"index": number, "name": None, "capability": None, "total_memory_bytes": None},
+        )
+
+    def value(self, kind: str, arg: str, raw: str, line: int) -> bool:
+        """Record one printed value; False when it does not look like that expression's."""
+        value = _strip_quotes(raw)
+        handler = _VALUE_HANDLERS.get(kind)
+        if handler is None or not value or value.startswith(("Traceback", "File ")):
+            return False
+        return handler(self, arg, value, line)
+
+    def build(self) -> Parsed:
+        if self.devices and self.devices_line is not None:
+            self.b.add(
+                "torch.devices", [self.devices[k] for k in sorted(self.devices)], self.devices_line
+            )
+        return self.b.build()
+
+
+def _bool(key: str) -> Callable[[_Session, str, str, int], bool]:
+    def handle(s: _Session, _arg: str, value: str, line: int) -> bool:
+        if value not in ("True", "False"):
+            return False
+        s.b.add(key, value == "True", line)
+        return True
+
+    return handle
+
+
+def _version(s: _Session, _arg: str, value: str, line: int) -> bool:
+    if not _TORCH_VERSION_RE.match(value):
+        return False
+    torch_version_facts(s.b, value, line)
+    return True
+
+
+def _cuda_build(s: _Session, _arg: str, value: str, line: int) -> bool:
+    if value == "None":
+        s.b.unknown("torch.cuda_build", line, "torch.version.cuda is None: a CPU-only build")
+        return True
+    if not re.fullmatch(r"\d{1,2}\.\d{1,2}", value):
+        return False
+    s.b.add("torch.cuda_build", value, line)
+    return True
+
+
+def _hip_build(s: _Session, _arg: str, value: str, line: int) -> bool:
+    if value == "None" or not re.fullmatch(r"\d[\w.-]{0,40}", value):
+        return value == "None"
+    s.b.add("torch.hip_build", value, line)
+    return True
+
+
+def _count(s: _Session, _arg: str, value: str, line: int) -> bool:
+    if not value.isdigit() or len(value) > 4:
+        return False
+    s.b.add("torch.device_count", int(value), line)
+    return True
+
+
+def _name(s: _Session, arg: str, value: str, line: int) -> bool:
+    if len(value) > 120 or "Error" in value:
+        return False
+    s._device(arg, line)["name"] = value
+    return True
+
+
+def _capability(s: _Session, arg: str, value: str, line: int) -> bool:
+    match = _TUPLE_RE.match(value)
+    if match is None or match.group(3) is not None:
+        return False
+    s._device(arg, line)["capability"] = f"{match.group(1)}.{match.group(2)}"
+    return True
+
+
+def _arch_list(s: _Session, _arg: str, value: str, line: int) -> bool:
+    if value == "[]":
+        s.b.add("torch.arch_list", [], line, "empty: torch has no CUDA kernels (CPU build?)")
+        return True
+    arches = parse_arch_list(value)
+    if arches is None:
+        return False
+    s.b.add("torch.arch_list", arches, line)
+    return True
+
+
+def _cudnn(s: _Session, _arg: str, value: str, line: int) -> bool:
+    if value == "None":
+        s.b.unknown("cudnn.torch_version", line, "torch.backends.cudnn.version() is None")
+        return True
+    if not value.isdigit() or len(value) > 6:
+        return False
+    version = cudnn_from_int(int(value))
+    if version is None:
+        return False
+    s.b.add("cudnn.torch_version", version, line)
+    return True
+
+
+def _nccl(s: _Session, _arg: str, value: str, line: int) -> bool:
+    match = _TUPLE_RE.match(value)
+    if match is None or match.group(3) is None:
+        return False
+    s.b.add("torch.nccl_version", ".".join(match.groups()), line)
+    return True
+
+
+def _package(key: str) -> Callable[[_Session, str, str, int], bool]:
+    def handle(s: _Session, _arg: str, value: str, line: int) -> bool:
+        if not _TORCH_VERSION_RE.match(value):
+            return False
+        s.b.add(key, value, line)
+        return True
+
+    return handle
+
+
+_VALUE_HANDLERS: dict[str, Callable[[_Session, str, str, int], bool]] = {
+    "version": _version,
+    "cuda_build": _cuda_build,
+    "hip_build": _hip_build,
+    "cuda_available": _bool("torch.cuda_available"),
+    "mps": _bool("torch.mps_available"),
+    "device_count": _count,
+    "device_name": _name,
+    "capability": _capability,
+    "arch_list": _arch_list,
+    "cudnn": _cudnn,
+    "nccl": _nccl,
+    "torchvision": _package("packages.torchvision"),
+    "torchaudio": _package("packages.torchaudio"),
+}
+
+
+def _expression(text: str) -> tuple[str, str] | None:
+    """The kind of a whole expression (``print(...)`` unwrapped) and its argument, or None."""
+    text = text.strip().rstrip(";").strip()
+    while text.startswith("print(") and text.endswith(")"):
+        text = text[6:-1].strip()
+    for kind, regex in _EXPRESSIONS:
+        match = regex.fullmatch(text)
+        if match is not None:
+            return kind, (match.group(1) or "") if match.groups() else ""
+    return None
+
+
+def _split_top(text: str, sep: str = ",") -> list[str]:
+    """Split on ``sep`` outside brackets and quotes (a linear scan)."""
+    parts: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    for index, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == sep and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _print_calls(command: str) -> list[list[str]]:
+    """The argument lists of each ``print(...)`` in a ``python -c`` command, in order."""
+    calls: list[list[str]] = []
+    position = 0
+    while len(calls) < 50:
+        start = command.find("print(", position)
+        if start < 0:
+            break
+        depth = 0
+        end = -1
+        for index in range(start + 5, min(len(command), start + 2000)):
+            if command[index] == "(":
+                depth += 1
+            elif command[index] == ")":
+                depth -= 1
+                if depth == 0:
+                    end = index
+                    break
+        if end < 0:
+            break
+        calls.append([arg.strip() for arg in _split_top(command[start + 6 : end])])
+        position = end + 1
+    return calls
+
+
+def _literal(arg: str) -> str | None:
+    """The text of a plain string literal argument (``"CUDA:"``), else None."""
+    if len(arg) >= 2 and arg[0] == arg[-1] and arg[0] in "\"'" and arg[0] not in arg[1:-1]:
+        return arg[1:-1]
+    for prefix in ("f", "r", "u"):
+        if arg.startswith(prefix) and _literal(arg[1:]) is not None and "{" not in arg:
+            return arg[2:-1]
+    return None
+
+
+def _read_print(session: _Session, args: list[str], output: str, line: int) -> None:
+    """Match one printed line against the arguments of the ``print`` that wrote it."""
+    kinds: list[tuple[str, str] | None] = []
+    for arg in args:
+        if _literal(arg) is not None:
+            continue
+        kinds.append(_expression(arg))
+    text = output
+    for arg in args:
+        literal = _literal(arg)
+        if literal:
+            text = text.replace(literal, " ", 1)
+    values = [k for k in kinds if k is not None]
+    if len(kinds) == 1 and values:
+        kind, arg = values[0]
+        session.value(kind, arg, text.strip(), line)
+    elif kinds and len(values) == len(kinds) and not any(k in _SPACED for k, _ in values):
+        tokens = text.split()
+        if len(tokens) == len(values):
+            for (kind, arg), token in zip(values, tokens, strict=True):
+                session.value(kind, arg, token, line)
+
+
+def parse_python_prints(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
+    """Read REPL sessions, ``python -c`` prints and labelled prints. Pure; never raises.
+
+    Emits torch.version (+ label facts), torch.cuda_build, torch.hip_build,
+    torch.cuda_available, torch.device_count, torch.devices, torch.arch_list,
+    cudnn.torch_version, torch.mps_available, torch.nccl_version,
+    packages.torchvision/torchaudio and python.version.
+    """
+    rows = as_lines(lines)
+    session = _Session()
+    b = session.b
+    pending: list[list[str]] = []
+    pending_since = -1
+    i = 0
+    while i < len(rows):
+        text = rows[i].text
+        stripped = text.strip()
+        repl = _REPL_RE.match(text)
+        if repl is not None:
+            b.consume(i)
+            b.recognise()
+            pending = []
+            expression = _expression(repl.group(1))
+            nxt = i + 1
+            if expression is not None and nxt < len(rows):
+                out = rows[nxt].text
+                if (
+                    out.strip()
+                    and _REPL_RE.match(out) is None
+                    and session.value(expression[0], expression[1], out, nxt)
+                ):
+                    b.consume(nxt)
+                    i += 1
+            i += 1
+            continue
+        if "print(" in text and _PY_COMMAND_RE.search(text):
+            pending = _print_calls(text)
+            pending_since = i
+            b.consume(i)
+            b.recognise()
+            i += 1
+            continue
+        if pending and stripped and i - pending_since <= 40:
+            if stripped.startswith(("Traceback", "File ")) or rows[i].command:
+                pending = []
+            elif not _MESSAGE_RE.search(stripped):
+                _read_print(session, pending.pop(0), stripped, i)
+                b.consume(i)
+                i += 1
+                continue
+        banner = _PY_BANNER_RE.match(stripped)
+        if banner is not None:
+            b.add("python.version", banner.group(1), i)
+            b.consume(i)
+            b.recognise()
+        elif _labelled(session, stripped, i):
+            b.consume(i)
+            b.recognise()
+        elif parse_arch_list(stripped) is not None:
+            session.value("arch_list", "", stripped, i)
+            b.consume(i)
+            b.recognise()
+        i += 1
+    return session.build()
+
+
+def _labelled(session: _Session, text: str, line: int) -> bool:
+    """``torch.cuda.is_available(): False``, ``CUDA available: True`` and the like."""
+    if len(text) > 300:
+        return False
+    for kind, regex in _EXPRESSIONS:
+        match = regex.match(text)
+        if match is not None and match.start() == 0:
+            rest = text[match.end() :].lstrip(" :=-\t>")
+            if rest:
+                arg = (match.group(1) or "") if match.groups() else ""
+                return session.value(kind, arg, rest, line)
+    for kind, regex in _LABELS:
+        label = regex.match(text)
+        if label is not None:
+            value = label.group(1)
+            if kind == "cuda_available":
+                value = value.capitalize()
+            return session.value(kind, "", value, line)
+    return False

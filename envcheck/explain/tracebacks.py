@@ -1,0 +1,159 @@
+"""Tracebacks, warnings and error messages in the paste, classified by :mod:`envcheck.signatures`.
+
+A Python traceback runs from "Traceback (most recent call last):" through indented frames to
+the exception line ("RuntimeError: ..."); chained tracebacks are joined by "During handling
+of the above exception ..." or "The above exception was the direct cause ...". Warnings look
+like "/path/torch/cuda/__init__.py:107: UserWarning: ...". All of it, and any other line
+nothing else understood, is handed to :func:`envcheck.signatures.classify`, which knows the
+messages; this module only finds the blocks and reads what torch itself reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from envcheck.explain.common import Line, Parsed, ParsedBuilder, as_lines
+from envcheck.signatures import classify
+
+SOURCE = "traceback"
+MAX_CLASSIFY_CHARS = 2_000_000
+"""Characters of unexplained text handed to the classifier (the rest is noted, not read)."""
+
+_START_RE = re.compile(r"^\s{0,8}Traceback \(most recent call last\):")
+_FRAME_RE = re.compile(r"^\s{1,40}\S|^\s{0,8}File \"|^\s{0,8}\^+\s*$|^\s{0,8}~+\^*~*\s*$")
+_CHAIN_RE = re.compile(
+    r"^\s{0,8}(?:During handling of the above exception|The above exception was the direct cause)"
+)
+_EXCEPTION_RE = re.compile(
+    r"^\s{0,8}((?:[A-Za-z_][\w]{0,60}\.){0,6}[A-Za-z_]\w{0,60}(?:Error|Exception|Warning|Interrupt"
+    r"|Exit|Failure))(?::\s?(.*))?$"
+)
+_WARNING_RE = re.compile(r"^\s{0,8}\S{0,400}:\d{1,6}: ([A-Za-z]\w{0,60}Warning): (.*)$")
+_IMPORT_FAILURES = ("ImportError", "ModuleNotFoundError", "OSError")
+
+
+def _block_end(rows: Sequence[Line], start: int) -> tuple[int, int | None]:
+    """Index after a traceback starting at ``start``, and the index of its exception line."""
+    i = start + 1
+    exception_at: int | None = None
+    while i < len(rows):
+        text = rows[i].text
+        if _START_RE.match(text) or _CHAIN_RE.match(text):
+            i += 1
+            continue
+        if not text.strip():
+            # A blank line inside a chained traceback separates its parts.
+            nxt = rows[i + 1].text if i + 1 < len(rows) else ""
+            if _CHAIN_RE.match(nxt) or _START_RE.match(nxt):
+                i += 1
+                continue
+            break
+        match = _EXCEPTION_RE.match(text)
+        if match is not None and not text.startswith((" ", "\t")):
+            exception_at = i
+            i += 1
+            # Multi-line messages continue until a blank line or a new traceback.
+            while i < len(rows) and rows[i].text.strip() and not _START_RE.match(rows[i].text):
+                if _CHAIN_RE.match(rows[i].text) or _EXCEPTION_RE.match(rows[i].text):
+                    break
+                i += 1
+            if i < len(rows) and (
+                _CHAIN_RE.match(rows[i].text)
+                or (
+                    i + 1 < len(rows)
+                    and not rows[i].text.strip()
+                    and _CHAIN_RE.match(rows[i + 1].text)
+                )
+            ):
+                continue
+            break
+        if _FRAME_RE.match(text):
+            i += 1
+            continue
+        break
+    return i, exception_at
+
+
+def _mentions_torch_import(rows: Sequence[Line], start: int, end: int) -> bool:
+    for line in rows[start:end]:
+        text = line.text
+        if "import torch" in text or "torch/__init__.py" in text or "torch\\__init__.py" in text:
+            return True
+    return False
+
+
+def parse_tracebacks(
+    lines: Sequence[Line] | Sequence[str] | str, skip: frozenset[int] = frozenset()
+) -> Parsed:
+    """Find tracebacks and warnings, then classify every line not in ``skip``. Pure, total.
+
+    ``skip`` holds lines other parsers already understood (their output is not error text).
+    Emits errors.seen ({kind, text, data} per recognised message), torch.import_error when
+    ``import torch`` failed, and torch.cuda_error for CUDA initialisation warnings/errors.
+    """
+    rows = as_lines(lines)
+    b = ParsedBuilder(SOURCE)
+    i = 0
+    while i < len(rows):
+        if i in skip:
+            i += 1
+            continue
+        text = rows[i].text
+        if _START_RE.match(text):
+            end, exception_at = _block_end(rows, i)
+            b.consume(*range(i, end))
+            b.recognise("traceback")
+            if exception_at is not None:
+                match = _EXCEPTION_RE.match(rows[exception_at].text)
+                assert match is not None
+                kind = match.group(1).rsplit(".", 1)[-1]
+                message = f"{kind}: {(match.group(2) or '').strip()}"
+                if kind in _IMPORT_FAILURES and _mentions_torch_import(rows, i, end):
+                    b.add("torch.import_error", message, exception_at)
+                elif "_cuda_init" in " ".join(r.text for r in rows[i:end]) or (
+                    "CUDA" in message and "lazy_init" in " ".join(r.text for r in rows[i:end])
+                ):
+                    b.add("torch.cuda_error", message, exception_at)
+            i = max(end, i + 1)
+            continue
+        warning = _WARNING_RE.match(text)
+        if warning is not None:
+            b.consume(i)
+            b.recognise("warning")
+            message = warning.group(2).strip()
+            if message.startswith("CUDA initialization:"):
+                b.add("torch.cuda_error", message, i)
+            if i + 1 < len(rows) and rows[i + 1].text.strip().startswith("warnings.warn("):
+                b.consume(i + 1)
+        i += 1
+    # Classify everything nobody else understood, tracebacks included.
+    pieces: list[str] = []
+    owners: list[int] = []
+    size = 0
+    for index, line in enumerate(rows):
+        if index in skip or not line.text.strip():
+            continue
+        if size + len(line.text) > MAX_CLASSIFY_CHARS:
+            break
+        pieces.append(line.text)
+        owners.append(index)
+        size += len(line.text) + 1
+    signatures = classify("\n".join(pieces)) if pieces else []
+    if signatures:
+        b.recognise("error messages")
+        seen = [signature.as_fact() for signature in signatures]
+        where: dict[str, int] = {}
+        for index, text in zip(owners, pieces, strict=True):
+            where.setdefault(text.strip(), index)
+        first: int | None = None
+        for signature in signatures:
+            for part in signature.text.split("\n"):
+                index = where.get(part.strip())
+                if index is not None:
+                    b.consume(index)
+                    first = index if first is None else min(first, index)
+        if first is None:
+            first = owners[0] if owners else 0
+        b.add("errors.seen", seen, first)
+    return b.build()
