@@ -201,6 +201,8 @@ def _inspect(ctx: Context) -> TargetInspection:
     if not python:
         return TargetInspection(python, chosen_by, error="no target interpreter was chosen")
 
+    # `--version` first: it is harmless to whatever the path really is, and it keeps our source
+    # off the stdin of a non-Python (a shell would execute it line by line).
     probe = ctx.run([python, "--version"])
     failure = _run_failure(probe, label, "answer `--version`", ctx.timeout_s)
     if failure:
@@ -208,8 +210,9 @@ def _inspect(ctx: Context) -> TargetInspection:
     version = parse_python_version(probe.stdout + "\n" + probe.stderr)
     if version is None or not probe.ok:
         said = (probe.stdout + probe.stderr).strip().splitlines()
-        why = probe.describe_failure() or (f"`--version` printed {said[0][:120]!r}" if said else
-                                           "`--version` printed nothing")
+        printed = f"printed {said[0][:120]!r}" if said else "printed nothing"
+        printed = f"`--version` {printed}"
+        why = probe.describe_failure() or printed
         return TargetInspection(
             python, chosen_by, error=f"{label} is not a Python interpreter: {why}"
         )

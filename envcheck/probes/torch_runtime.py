@@ -212,9 +212,12 @@ def _cuda_facts(facts: Facts, parsed: Mapping[str, Any]) -> None:
     else:
         facts.unknown("torch.device_count", error("device_count"))
     arch = parsed.get("arch_list")
-    if isinstance(arch, list):
-        note = None if arch else "torch was built without CUDA kernels (empty arch list)"
-        facts.set("torch.arch_list", [str(a) for a in arch], note)
+    if available is False:
+        # get_arch_list() answers [] whenever CUDA is unavailable, whatever torch was built for.
+        facts.unknown("torch.arch_list", "torch lists its CUDA architectures only when CUDA "
+                                         "is available")
+    elif isinstance(arch, list):
+        facts.set("torch.arch_list", [str(a) for a in arch])
     else:
         facts.unknown("torch.arch_list", error("arch_list"))
     devices = parsed.get("devices")

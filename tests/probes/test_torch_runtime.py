@@ -138,7 +138,8 @@ def test_cpu_build() -> None:
     facts, notes = facts_of("cpu_build_linux.txt")
     assert facts["torch.runtime_version"] == "2.13.0+cpu"
     assert facts["torch.cuda_available"] is False
-    assert facts["torch.arch_list"] == []
+    assert facts["torch.arch_list"] is None
+    assert "only when CUDA is available" in notes["torch.arch_list"]
     assert facts["torch.kernel_ok"] is None
     assert notes["torch.kernel_ok"] == "not run: no CUDA or MPS device to run on"
     assert facts["cudnn.torch_version"] is None
