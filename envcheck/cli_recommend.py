@@ -113,9 +113,7 @@ def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
             str | None,
             typer.Option("--torch", help='torch version (2.2.1, 2.2) or specifier (">=2.4,<2.6").'),
         ] = None,
-        manager: Annotated[
-            str | None, typer.Option("--manager", help="pip, uv or conda.")
-        ] = None,
+        manager: Annotated[str | None, typer.Option("--manager", help="pip, uv or conda.")] = None,
         mirror: Annotated[
             str | None,
             typer.Option("--mirror", help="tuna, aliyun, ustc, sjtu ... or none (default: pip's)."),

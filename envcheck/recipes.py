@@ -241,11 +241,16 @@ class Tables:
         return min(known) if known else None
 
     def native_max_cuda(self, driver: Version, os_name: str) -> Version | None:
-        """The newest CUDA X.Y whose toolkit driver minimum ``driver`` meets, or None."""
+        """The newest CUDA X.Y whose toolkit driver minimum ``driver`` meets, or None.
+
+        NVIDIA lists no Windows minimum for CUDA 13.x (the driver is no longer bundled); the
+        Linux minimum of the same release stands in, as Windows drivers of a branch carry
+        slightly higher numbers than the Linux ones.
+        """
         ok = [
             t.cuda
             for t in self.toolkits
-            if (m := (t.windows if os_name == "windows" else t.linux)) is not None and driver >= m
+            if driver >= ((t.windows or t.linux) if os_name == "windows" else t.linux)
         ]
         return max(ok) if ok else None
 

@@ -409,7 +409,9 @@ class _Planner:
                 return (3, vc)  # runs natively
             if vc.major == cuda.major:
                 return (2, vc)  # runs by minor-version compatibility
-            return (1, vc)  # an older CUDA major: runs by backward compatibility
+            if vc.major < cuda.major:
+                return (1, vc)  # an older CUDA major: runs by backward compatibility
+            return (0, vc)
 
         best, notes = max(fitting, key=rank)
         return _Choice(best, notes=list(notes))
@@ -560,8 +562,10 @@ class _Planner:
                 py,
                 lambda r: py in r.pythons_on(on),
                 lambda before: self.python_impossible(before, py),
-                lambda _a, k: f"torch {_span(k)} {'has' if len(k) == 1 else 'have'} {on} wheels "
-                f"for Python {py}",
+                lambda _a, k: (
+                    f"torch {_span(k)} {'has' if len(k) == 1 else 'have'} {on} wheels "
+                    f"for Python {py}"
+                ),
             )
         else:
             self.warnings.append(

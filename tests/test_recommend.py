@@ -1,0 +1,259 @@
+"""Recommendation golden cases, the issue's impossible requests, traps, and the doctor's fix."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from envcheck.recommend import (
+    ImpossibleRequest,
+    Request,
+    RequestError,
+    recommend,
+    reinstall_fix,
+    request_from_facts,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+GOLDEN = Path(__file__).parent / "data" / "recommend" / "golden.toml"
+
+
+def _cases() -> list[dict[str, Any]]:
+    with GOLDEN.open("rb") as f:
+        return list(tomllib.load(f)["case"])
+
+
+def _request(inputs: dict[str, Any]) -> Request:
+    fields = dict(inputs)
+    if "cc" in fields:
+        fields["cc"] = tuple(fields["cc"])
+    if "packages" in fields:
+        fields["packages"] = tuple(fields["packages"])
+    return Request(**fields)
+
+
+def test_golden_file_covers_enough_combinations() -> None:
+    cases = _cases()
+    assert len(cases) >= 30
+    assert all(c.get("why") for c in cases), "every golden case says why it is right"
+    seen_os = {c["inputs"].get("os", "linux") for c in cases}
+    seen_managers = {c["inputs"].get("manager", "pip") for c in cases}
+    assert seen_os == {"linux", "windows", "macos"}
+    assert seen_managers == {"pip", "uv", "conda"}
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: c["name"])
+def test_golden(case: dict[str, Any]) -> None:
+    rec = recommend(_request(case["inputs"]))
+    assert rec.command == case["command"], case["why"]
+    for fragment in case.get("warns", []):
+        assert any(fragment in w for w in rec.warnings), (fragment, rec.warnings)
+    assert rec.rests_on_unconfirmed is case.get("unconfirmed", False), rec.unconfirmed
+
+
+def test_cuda_reading_is_stated() -> None:
+    by_cuda = recommend(Request(cuda="12.1", torch="2.2.1"))
+    assert by_cuda.cuda_reading.startswith("--cuda 12.1 read as the CUDA this machine has")
+    exact = recommend(Request(variant="cu118", torch="2.2.1"))
+    assert exact.variant == "cu118"
+    assert exact.cuda_reading == "--variant cu118: exactly that build"
+
+
+def test_constraints_say_how_each_narrowed() -> None:
+    rec = recommend(Request(driver="535.104.05", python="3.13", gpu="RTX 4090"))
+    effects = {c.name: c.effect for c in rec.constraints}
+    assert "CUDA ≤ 12.2 natively, 12.x builds by minor-version compatibility" in effects["driver"]
+    assert effects["python"].startswith("torch 2.5.0–")
+    assert "sm_89" in effects["gpu"]
+    assert rec.variant == "cu126"
+
+
+def test_alternatives_offer_previous_line_uv_and_conda_note() -> None:
+    rec = recommend(Request(cuda="12.1", torch="2.2.1", python="3.10"))
+    labels = [a.label for a in rec.alternatives]
+    assert any(label.startswith("also runs here: cu118") for label in labels)
+    assert "with uv" in labels
+    conda = next(a for a in rec.alternatives if a.label.startswith("conda"))
+    assert conda.command.endswith("pytorch-cuda=12.1 -c pytorch -c nvidia")
+    newest = recommend(Request(driver="535.104.05", python="3.11"))
+    assert any(a.label.startswith("previous line: torch 2.13.0") for a in newest.alternatives)
+
+
+# --- the impossible requests of the issue -----------------------------------------------------
+
+
+def test_python_313_with_torch_241_is_impossible() -> None:
+    with pytest.raises(ImpossibleRequest) as info:
+        recommend(Request(python="3.13", torch="2.4.1"))
+    assert "no linux-x86_64 wheels for Python 3.13" in info.value.reason
+    assert "Python 3.8–3.12 with torch 2.4.1" in info.value.possible
+    assert any(p.startswith("torch 2.5.0–") for p in info.value.possible)
+
+
+def test_sm120_with_torch_26_is_impossible() -> None:
+    with pytest.raises(ImpossibleRequest) as info:
+        recommend(Request(cc=("12.0",), torch="2.6.0"))
+    assert "sm_120" in info.value.reason
+    assert any(p.startswith("torch ≥ 2.7.0 with cu128") for p in info.value.possible)
+
+
+def test_old_driver_with_new_cuda_is_impossible() -> None:
+    with pytest.raises(ImpossibleRequest) as info:
+        recommend(Request(driver="450.80.02", cuda="12.4"))
+    assert "driver 450.80.02 supports CUDA ≤ 11.0" in info.value.reason
+    assert "needs driver ≥ 525.60.13" in info.value.reason
+    assert info.value.possible[0].startswith("--cuda 11.0")
+
+
+def test_macos_with_cuda_is_impossible() -> None:
+    with pytest.raises(ImpossibleRequest) as info:
+        recommend(Request(os="macos", arch="arm64", cuda="12.1"))
+    assert "no CUDA" in info.value.reason
+    assert any("MPS" in p for p in info.value.possible)
+
+
+def test_conda_after_25_is_impossible() -> None:
+    with pytest.raises(ImpossibleRequest) as info:
+        recommend(Request(manager="conda", torch="2.6.0", cuda="12.4"))
+    assert "stopped at torch 2.5.x" in info.value.reason
+
+
+def test_blackwell_needs_new_driver() -> None:
+    with pytest.raises(ImpossibleRequest) as info:
+        recommend(Request(cuda="12.1", gpu="RTX 5090"))
+    assert "CUDA ≥ 12.8" in info.value.reason
+    assert info.value.possible == ("upgrade the driver to ≥ 570.26",)
+
+
+def test_variant_must_exist_for_release() -> None:
+    with pytest.raises(ImpossibleRequest) as info:
+        recommend(Request(variant="cu130", torch="2.2.1"))
+    assert "has no cu130 build" in info.value.reason
+
+
+def test_rocm_on_windows_is_impossible() -> None:
+    with pytest.raises(ImpossibleRequest):
+        recommend(Request(os="windows", variant="rocm6.0"))
+
+
+@pytest.mark.parametrize(
+    ("request_", "fragment"),
+    [
+        (Request(os="bsd"), "--os"),
+        (Request(arch="riscv64"), "--arch"),
+        (Request(gpu="Voodoo 3"), "unknown GPU"),
+        (Request(cc=("4.2",)), "unknown compute capability"),
+        (Request(torch="banana"), "--torch"),
+        (Request(manager="poetry"), "--manager"),
+        (Request(mirror="nowhere"), "--mirror"),
+        (Request(packages=("torchtext",)), "--packages"),
+        (Request(driver="latest"), "--driver"),
+        (Request(variant="cuda12"), "--variant"),
+        (Request(gpu="RTX 4090", cc=("8.6",)), "not 8.6"),
+    ],
+)
+def test_malformed_requests(request_: Request, fragment: str) -> None:
+    with pytest.raises(RequestError, match=fragment.replace("-", r"\-")):
+        recommend(request_)
+
+
+# --- traps ------------------------------------------------------------------------------------
+
+
+def test_windows_cuda_never_plain_pip() -> None:
+    for torch in ("1.12.1", "2.0.1", "2.5.1", "2.11.0", "2.14.1"):
+        rec = recommend(Request(os="windows", cuda="12.4", torch=torch))
+        assert "download.pytorch.org/whl/cu" in rec.command, rec.command
+
+
+def test_pypi_default_needs_newer_driver_is_warned() -> None:
+    rec = recommend(Request(driver="535.104.05", torch="2.11.0", python="3.11"))
+    assert rec.variant == "cu128"
+    assert any("needs driver ≥ 580.65.06" in w for w in rec.warnings), rec.warnings
+
+
+def test_no_gpu_information_gives_cpu_build_with_warning() -> None:
+    rec = recommend(Request(python="3.11"))
+    assert rec.variant == "cpu"
+    assert rec.command.endswith("--index-url https://download.pytorch.org/whl/cpu")
+    assert any("CPU build" in w for w in rec.warnings)
+
+
+def test_free_threaded_python() -> None:
+    rec = recommend(Request(python="3.13t", cuda="12.8"))
+    assert rec.torch == "2.12.0"  # 3.13t wheels are listed up to 2.12.0
+    with pytest.raises(ImpossibleRequest):
+        recommend(Request(python="3.13t", torch="2.6.0"))
+
+
+# --- the doctor's side ------------------------------------------------------------------------
+
+FACTS: dict[str, object] = {
+    "os.name": "linux",
+    "os.arch": "x86_64",
+    "python.version": "3.11.7",
+    "python.env_type": "conda",
+    "nvidia.driver_version": "535.104.05",
+    "nvidia.cuda_driver_max": "12.2",
+    "nvidia.gpu_count": 1,
+    "nvidia.gpus": [{"index": 0, "name": "NVIDIA A10G", "compute_capability": "8.6"}],
+    "pip.mirror": None,
+    "torch.version": "2.1.0+cpu",
+}
+
+
+def test_request_from_facts() -> None:
+    req = request_from_facts(FACTS)
+    assert req == Request(
+        os="linux",
+        arch="x86_64",
+        python="3.11",
+        cuda="12.2",
+        driver="535.104.05",
+        cc=("8.6",),
+        manager="pip",  # conda env, but official conda packages stopped at 2.5
+    )
+    no_gpu = request_from_facts({"os.name": "linux", "nvidia.gpu_count": 0})
+    assert no_gpu.variant == "cpu"
+    uv = request_from_facts({"python.env_type": "uv", "pip.mirror": "pytorch"})
+    assert (uv.manager, uv.mirror) == ("uv", None)
+
+
+def test_reinstall_fix_keeps_installed_version() -> None:
+    fix = reinstall_fix(FACTS)
+    assert fix is not None
+    assert fix.commands == (
+        "pip install torch==2.1.0 torchvision==0.16.0 torchaudio==2.1.0 "
+        "--index-url https://download.pytorch.org/whl/cu121",
+    )
+    assert "CUDA 12.1" in fix.summary
+
+
+def test_reinstall_fix_moves_on_when_installed_version_cannot_work() -> None:
+    facts = dict(
+        FACTS,
+        **{
+            "torch.version": "2.6.0+cu124",
+            "nvidia.gpus": [
+                {"index": 0, "name": "NVIDIA GeForce RTX 5090", "compute_capability": "12.0"}
+            ],
+            "nvidia.driver_version": "580.95.05",
+            "nvidia.cuda_driver_max": "13.0",
+        },
+    )
+    fix = reinstall_fix(facts)
+    assert fix is not None
+    assert "torch==2.14.1" in fix.commands[0]
+    assert fix.commands[0].endswith("/whl/cu130")
+
+
+def test_reinstall_fix_none_when_facts_are_garbage() -> None:
+    assert reinstall_fix({"os.name": "plan9"}) is None
+    assert reinstall_fix({"python.version": "2.7.18", "nvidia.cuda_driver_max": "12.2"}) is None
