@@ -20,7 +20,6 @@ import json
 import math
 import os
 import platform
-import resource
 import statistics
 import sys
 import time
@@ -28,13 +27,20 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import torch
-from torch.nn import functional as F
+PREFIX = "ENVCHECK-BENCH "
+
+try:
+    import torch
+    from torch.nn import functional as F
+except ImportError as _exc:  # the parent turns this into "no torch here" and exit status 2
+    _msg = {"type": "error", "code": "no_torch", "message": f"{type(_exc).__name__}: {_exc}",
+            "python": sys.executable}
+    sys.stdout.write(PREFIX + json.dumps(_msg) + "\n")
+    sys.exit(3)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 nets: Any = importlib.import_module("nets")
 
-PREFIX = "ENVCHECK-BENCH "
 SEED = 1234
 LR = 0.01  # ResNet-50 at lr 0.05 diverged on synthetic data (bench-references.md section 7)
 BLOCK_TARGET_S = 0.02  # time tiny steps in blocks of >= 20 ms between two synchronisations
@@ -101,7 +107,8 @@ def device_info(device: torch.device) -> dict[str, Any]:
             pci_bus_id=_safe(lambda: torch.cuda.get_device_properties(device).pci_bus_id),
         )
     elif device.type == "cpu":
-        info.update(name=platform.processor() or platform.machine(), threads=torch.get_num_threads())
+        info.update(name=platform.processor() or platform.machine(),
+                    threads=torch.get_num_threads())
     else:
         info.update(name="Apple MPS")
     return info
@@ -448,6 +455,10 @@ def _peak_memory(device: torch.device) -> int | None:
     if device.type == "cuda":
         return int(torch.cuda.max_memory_allocated(device))
     if device.type == "cpu":
+        try:
+            import resource  # POSIX only
+        except ImportError:
+            return None
         # ru_maxrss is KiB on Linux, bytes on macOS.
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return int(rss if sys.platform == "darwin" else rss * 1024)
@@ -575,6 +586,8 @@ def bench_train(args: Args) -> dict[str, Any]:
         precision = auto_precision(device)
     if args.get("channels_last") is None:
         args["channels_last"] = device.type == "cuda" and args["model"] != "mnist_cnn"
+    if not args.get("batch"):
+        args["batch"] = default_batch(args["model"], device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     if args.get("threads"):
@@ -631,6 +644,13 @@ def bench_train(args: Args) -> dict[str, Any]:
     finally:
         _release(device)
     return result
+
+
+def default_batch(model: str, device: torch.device) -> int:
+    """256 images for a ResNet on a GPU (DLE's recipe), 16 on a CPU; 64 for the MNIST CNN."""
+    if model == "mnist_cnn":
+        return 64
+    return 256 if device.type == "cuda" else 16
 
 
 def _init_distributed(device: torch.device) -> bool:
@@ -740,18 +760,14 @@ def bench_transfer(args: Args) -> dict[str, Any]:
     for pinned in (True, False):
         host = torch.empty(nbytes, dtype=torch.uint8, pin_memory=pinned)
         for direction in ("h2d", "d2h"):
-            def copy(host: torch.Tensor = host, direction: str = direction) -> None:
-                if direction == "h2d":
-                    gpu.copy_(host, non_blocking=pinned)
-                else:
-                    host.copy_(gpu, non_blocking=pinned)
-            copy()
+            src, dst = (host, gpu) if direction == "h2d" else (gpu, host)
+            dst.copy_(src, non_blocking=pinned)
             sync(device)
             reps = 5
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
             for _ in range(reps):
-                copy()
+                dst.copy_(src, non_blocking=pinned)
             end.record()
             end.synchronize()
             secs = start.elapsed_time(end) / 1000.0 / reps

@@ -1,0 +1,229 @@
+"""Start the benchmark worker in the target interpreter, stream its progress, sample NVML.
+
+The worker (``worker.py``, torch only) prints ``ENVCHECK-BENCH <json>`` lines; :func:`parse_line`
+reads them (pure). :func:`run_worker` launches it through
+:func:`envcheck.system.run.stream_command` (``python -m torch.distributed.run`` for ``--ddp``),
+forwards progress to a callback, and while the worker trains samples the GPU it uses from this
+process with an injected :class:`~envcheck.system.nvml.Nvml`. Ctrl-C is forwarded to the worker,
+which reports what it measured so far; the run then ends as ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from envcheck.bench.telemetry import TelemetrySample, TelemetrySampler, find_nvml_index
+from envcheck.system.nvml import Nvml
+from envcheck.system.run import CommandResult, stream_command
+
+PREFIX = "ENVCHECK-BENCH "
+WORKER = Path(__file__).resolve().parent / "worker.py"
+BenchKind = Literal["train", "matmul", "transfer"]
+Streamer = Callable[..., CommandResult]
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What to benchmark and how (the CLI's options, resolved)."""
+
+    kind: BenchKind = "train"
+    model: str = "resnet50"
+    device: str = "auto"
+    precision: str = "auto"
+    channels_last: bool | None = None
+    """None: on for ResNets on CUDA, off elsewhere."""
+    compile: bool = False
+    batch: int | None = None
+    """None: 256 for a ResNet on a GPU, 16 on a CPU, 64 for the MNIST CNN."""
+    seconds: float = 30.0
+    quick: bool = False
+    ddp: int | None = None
+    """Number of processes for a DDP run through torchrun (None: no DDP)."""
+    image_size: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Further worker arguments (test knobs such as ``min_steps``, ``cpu_steps``)."""
+
+    def worker_args(self) -> dict[str, Any]:
+        """The JSON arguments the worker reads."""
+        args: dict[str, Any] = {
+            "kind": self.kind,
+            "model": self.model,
+            "device": self.device,
+            "precision": self.precision,
+            "channels_last": self.channels_last,
+            "compile": self.compile,
+            "batch": self.batch,
+            "seconds": self.seconds,
+            "classes": 10,
+            "image_size": self.image_size,
+        }
+        if self.quick:
+            args.update(cpu_steps=2, cpu_seconds=2.0, max_warmup=15, min_steps=5)
+        args.update(self.extra)
+        return args
+
+
+@dataclass(frozen=True)
+class WorkerMessage:
+    """One protocol line from the worker: ``progress``, ``result`` or ``error``."""
+
+    type: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class WorkerOutcome:
+    """Everything one worker launch produced."""
+
+    argv: tuple[str, ...]
+    result: Mapping[str, Any] | None
+    error_code: str | None = None
+    error_message: str | None = None
+    interrupted: bool = False
+    samples: tuple[TelemetrySample, ...] = ()
+    telemetry_note: str = ""
+    returncode: int | None = None
+    stderr_tail: str = ""
+
+
+def parse_line(line: str) -> WorkerMessage | None:
+    """A protocol line as a message; None for anything else (warnings, torch chatter)."""
+    if not line.startswith(PREFIX):
+        return None
+    try:
+        data = json.loads(line[len(PREFIX):])
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        return None
+    return WorkerMessage(str(data.pop("type")), data)
+
+
+def worker_argv(python: str, options: BenchOptions, worker: Path = WORKER) -> list[str]:
+    """The command line that runs the worker (under torchrun for DDP)."""
+    payload = json.dumps(options.worker_args())
+    if options.ddp:
+        return [python, "-m", "torch.distributed.run", "--standalone",
+                "--nproc_per_node", str(options.ddp), str(worker), "--json-args", payload]
+    return [python, str(worker), "--json-args", payload]
+
+
+def run_worker(
+    python: str,
+    options: BenchOptions,
+    *,
+    nvml: Nvml | None = None,
+    on_message: Callable[[WorkerMessage], None] = lambda _m: None,
+    streamer: Streamer = stream_command,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float | None = None,
+    sample_interval_s: float = 0.5,
+) -> WorkerOutcome:
+    """Run the worker to completion (or Ctrl-C) and collect its result and telemetry."""
+    argv = worker_argv(python, options)
+    state: dict[str, Any] = {"result": None, "error": None, "sampler": None, "note": ""}
+
+    def on_line(line: str) -> None:
+        message = parse_line(line)
+        if message is None:
+            return
+        if message.type == "result":
+            state["result"] = message.data
+        elif message.type == "error":
+            state["error"] = message.data
+        elif message.type == "progress":
+            _telemetry_hook(message, state, nvml, sample_interval_s)
+        on_message(message)
+
+    interrupted = False
+    try:
+        run = streamer(argv, on_line, env=env, timeout=timeout_s)
+    except KeyboardInterrupt as stop:
+        interrupted = True
+        first = stop.args[0] if stop.args else None
+        run = first if isinstance(first, CommandResult) else CommandResult(
+            tuple(argv), None, "", ""
+        )
+    finally:
+        sampler: TelemetrySampler | None = state["sampler"]
+        samples = sampler.stop() if sampler is not None else ()
+    error = state["error"] or {}
+    code = error.get("code")
+    message = error.get("message")
+    if state["result"] is None and code is None:
+        code, message = _launch_failure(run, interrupted)
+    result = state["result"]
+    if result is not None and result.get("interrupted"):
+        interrupted = True
+    return WorkerOutcome(
+        argv=tuple(argv), result=result, error_code=code, error_message=message,
+        interrupted=interrupted, samples=samples, telemetry_note=state["note"],
+        returncode=run.returncode, stderr_tail=run.stderr[-2000:],
+    )
+
+
+def _telemetry_hook(message: WorkerMessage, state: dict[str, Any], nvml: Nvml | None,
+                    interval: float) -> None:
+    phase = message.data.get("phase")
+    sampler: TelemetrySampler | None = state["sampler"]
+    if phase == "device":
+        info = message.data.get("device") or {}
+        if info.get("type") != "cuda":
+            state["note"] = "no telemetry: the benchmark does not run on an NVIDIA GPU"
+        elif nvml is None:
+            state["note"] = "no telemetry: NVML not available to envcheck"
+        elif sampler is None:
+            index, why = find_nvml_index(nvml, info.get("uuid"), info.get("name"))
+            if index is None:
+                state["note"] = f"no telemetry: {why}"
+            else:
+                state["sampler"] = TelemetrySampler(nvml, index, interval).start()
+                state["note"] = f"NVML GPU {index} ({why})"
+    elif sampler is not None and phase in ("timed_start", "timed_end"):
+        sampler.set_timed(phase == "timed_start")
+
+
+def _launch_failure(run: CommandResult, interrupted: bool) -> tuple[str, str]:
+    if interrupted:
+        return "interrupted", "interrupted before anything was measured"
+    if run.error == "not_found":
+        return "python_not_found", f"the target interpreter {run.argv[0]} does not exist"
+    if run.error is not None:
+        return "launch_failed", run.describe_failure()
+    tail = (run.stderr.strip().splitlines() or [""])[-1][:300]
+    if "No module named torch" in run.stderr or "No module named 'torch'" in run.stderr:
+        return "no_torch", tail
+    return "worker_failed", run.describe_failure() or tail or "the worker printed no result"
+
+
+def run_ddp(
+    python: str,
+    options: BenchOptions,
+    **kwargs: Any,
+) -> tuple[WorkerOutcome, WorkerOutcome | None]:
+    """A DDP run plus its one-process baseline (for the scaling efficiency).
+
+    Returns ``(ddp, single)``; ``single`` is None when the baseline failed or was interrupted
+    (the DDP run is then skipped and ``ddp`` is the failed baseline).
+    """
+    base_extra = dict(options.extra, extra_row=False, cpu_compare=False, checks=False)
+    single = run_worker(python, replace(options, ddp=None, extra=base_extra), **kwargs)
+    if single.result is None or single.interrupted:
+        return single, None
+    ddp = run_worker(python, replace(options, extra=base_extra), **kwargs)
+    return ddp, single
+
+
+def scaling(ddp: Mapping[str, Any] | None, single: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Aggregate DDP images/s against N x one process (pure)."""
+    dist = (ddp or {}).get("distributed") or {}
+    runs: Sequence[Mapping[str, Any]] = (single or {}).get("runs") or []
+    one = runs[0].get("images_per_s") if runs else None
+    world = dist.get("world_size")
+    agg = dist.get("aggregate_images_per_s")
+    eff = agg / (world * one) if agg and world and one else None
+    return {"single_images_per_s": one, "scaling_efficiency": eff}

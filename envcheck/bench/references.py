@@ -1,0 +1,256 @@
+"""Expected throughput per GPU model and recipe, and the verdict on a measured figure.
+
+The table is ``recipes/bench_references.toml`` (shipped as ``envcheck/recipes``), found through
+:func:`envcheck.recipes.recipes_folder` and validated on load: a bad row raises
+:class:`ReferenceTableError` naming the file and the row. Everything else here is pure.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+FILE = "bench_references.toml"
+KINDS = ("published", "estimate", "measured")
+PRECISION_CLASSES = ("amp", "tf32", "fp32")
+MODELS = ("resnet18", "resnet34", "resnet50", "mnist_cnn")
+
+OK_RATIO = 0.85
+INVESTIGATE_RATIO = 0.6
+Verdict = Literal["ok", "below_expected", "investigate", "no_reference"]
+
+TRAIN_GFLOP_PER_IMAGE: Mapping[str, float] = {
+    "resnet18": 10.65,
+    "resnet34": 21.75,
+    "resnet50": 24.30,
+    "mnist_cnn": 0.0025,
+}
+"""Forward+backward conv/matmul GFLOP per image at the default input size, counted with
+``torch.utils.flop_counter.FlopCounterMode`` (torch 2.13; bench-references.md section 1)."""
+
+
+class ReferenceTableError(ValueError):
+    """The references table is malformed; the message names the file and the row."""
+
+
+@dataclass(frozen=True)
+class GpuModel:
+    """A GPU model the table knows: its key, name patterns and dense peaks (TFLOP/s)."""
+
+    key: str
+    patterns: tuple[re.Pattern[str], ...]
+    peak_tflops: Mapping[str, float]
+    memory_bandwidth_gb_s: float | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One expected figure: images/s for a GPU model, network, precision class and layout."""
+
+    gpu: str
+    model: str
+    precision: str
+    channels_last: bool
+    batch: int | None
+    images_per_s: float
+    kind: str
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class References:
+    """The whole validated table."""
+
+    gpus: tuple[GpuModel, ...]
+    references: tuple[Reference, ...]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Measured against expected: the ratio and what it means."""
+
+    verdict: Verdict
+    ratio: float | None
+    reference: Reference | None
+    note: str
+
+
+def precision_class(precision: str) -> str:
+    """``amp-fp16``/``amp-bf16`` -> ``amp``; ``tf32`` and ``fp32`` stay."""
+    return "amp" if precision.startswith("amp") else precision
+
+
+def _row_error(index: int, section: str, why: str) -> ReferenceTableError:
+    return ReferenceTableError(f"{FILE}: [[{section}]] row {index + 1}: {why}")
+
+
+def _need(row: Mapping[str, Any], key: str, kind: type | tuple[type, ...], index: int,
+          section: str) -> Any:
+    value = row.get(key)
+    wrong_bool = isinstance(value, bool) and kind is not bool
+    if value is None or not isinstance(value, kind) or wrong_bool:
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise _row_error(index, section, f"'{key}' is missing or not a {names}")
+    return value
+
+
+def parse_references(text: str) -> References:
+    """Parse and validate the TOML text of the references table (pure)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ReferenceTableError(f"{FILE}: not valid TOML: {exc}") from None
+    if doc.get("schema") != 1:
+        raise ReferenceTableError(f"{FILE}: expected 'schema = 1'")
+    gpus: list[GpuModel] = []
+    for i, row in enumerate(doc.get("gpu", [])):
+        key = _need(row, "key", str, i, "gpu")
+        pats = _need(row, "patterns", list, i, "gpu")
+        try:
+            patterns = tuple(re.compile(p, re.IGNORECASE) for p in pats)
+        except (re.error, TypeError) as exc:
+            raise _row_error(i, "gpu", f"bad pattern: {exc}") from None
+        peaks = _need(row, "peak_tflops", dict, i, "gpu")
+        if any(k not in PRECISION_CLASSES or not isinstance(v, (int, float)) or v <= 0
+               for k, v in peaks.items()):
+            raise _row_error(i, "gpu", f"peak_tflops keys must be {PRECISION_CLASSES}, values > 0")
+        bandwidth = row.get("memory_bandwidth_gb_s")
+        gpus.append(GpuModel(key, patterns, dict(peaks),
+                             float(bandwidth) if bandwidth else None,
+                             _need(row, "source", str, i, "gpu")))
+    keys = {g.key for g in gpus}
+    if len(keys) != len(gpus):
+        raise ReferenceTableError(f"{FILE}: [[gpu]] keys must be unique")
+    refs: list[Reference] = []
+    for i, row in enumerate(doc.get("reference", [])):
+        gpu = _need(row, "gpu", str, i, "reference")
+        if gpu not in keys:
+            raise _row_error(i, "reference", f"gpu {gpu!r} has no [[gpu]] row")
+        model = _need(row, "model", str, i, "reference")
+        if model not in MODELS:
+            raise _row_error(i, "reference", f"model {model!r} is not one of {MODELS}")
+        precision = _need(row, "precision", str, i, "reference")
+        if precision not in PRECISION_CLASSES:
+            raise _row_error(i, "reference", f"precision {precision!r} not in {PRECISION_CLASSES}")
+        kind = _need(row, "kind", str, i, "reference")
+        if kind not in KINDS:
+            raise _row_error(i, "reference", f"kind {kind!r} is not one of {KINDS}")
+        ips = _need(row, "images_per_s", (int, float), i, "reference")
+        if ips <= 0:
+            raise _row_error(i, "reference", "images_per_s must be > 0")
+        batch = row.get("batch")
+        if batch is not None and (not isinstance(batch, int) or batch <= 0):
+            raise _row_error(i, "reference", "batch must be a positive integer")
+        refs.append(Reference(gpu, model, precision, bool(row.get("channels_last", False)), batch,
+                              float(ips), kind, _need(row, "source", str, i, "reference"),
+                              str(row.get("note", ""))))
+    return References(tuple(gpus), tuple(refs))
+
+
+@functools.cache
+def load_references() -> References:
+    """The shipped table, parsed and validated once per process."""
+    from envcheck.recipes import recipes_folder
+
+    return parse_references(recipes_folder().joinpath(FILE).read_text(encoding="utf-8"))
+
+
+def match_gpu(name: str | None, table: References) -> GpuModel | None:
+    """The GPU model a reported name belongs to, loosely (``NVIDIA H100 80GB HBM3`` -> H100 SXM).
+
+    Vendor words (NVIDIA, GeForce, Tesla, Quadro) and dashes/underscores do not matter; the
+    first table row with a matching pattern wins.
+    """
+    if not name:
+        return None
+    text = re.sub(r"\b(nvidia|geforce|tesla|quadro)\b", " ", name.lower())
+    text = re.sub(r"[\s_-]+", " ", text).strip()
+    for gpu in table.gpus:
+        if any(p.search(text) for p in gpu.patterns):
+            return gpu
+    return None
+
+
+def find_reference(gpu: GpuModel | None, model: str, precision: str, channels_last: bool,
+                   table: References) -> Reference | None:
+    """The best reference row: same GPU, model and precision class; same layout preferred,
+    then published over measured over estimate."""
+    if gpu is None:
+        return None
+    cls = precision_class(precision)
+    rows = [r for r in table.references
+            if r.gpu == gpu.key and r.model == model and r.precision == cls]
+    if not rows:
+        return None
+    order = {"measured": 0, "published": 1, "estimate": 2}
+    return min(rows, key=lambda r: (r.channels_last != channels_last, order[r.kind]))
+
+
+def judge(measured: float | None, reference: Reference | None, *, device_type: str = "cuda",
+          channels_last: bool = False) -> Judgement:
+    """Measured/expected: >= 0.85 ok, 0.6-0.85 below expected, < 0.6 investigate."""
+    if reference is None:
+        why = ("no reference for a CPU" if device_type == "cpu"
+               else "no reference for this GPU and recipe; MFU shown for context")
+        return Judgement("no_reference", None, None, why)
+    if measured is None or measured <= 0:
+        return Judgement("no_reference", None, reference, "nothing was measured")
+    ratio = measured / reference.images_per_s
+    verdict: Verdict = ("ok" if ratio >= OK_RATIO
+                        else "below_expected" if ratio >= INVESTIGATE_RATIO else "investigate")
+    notes = []
+    if reference.channels_last != channels_last:
+        notes.append("the reference used a different memory format "
+                     f"({'channels_last' if reference.channels_last else 'NCHW'})")
+    if reference.kind == "estimate":
+        notes.append("the reference is an estimate, not a measurement")
+    return Judgement(verdict, ratio, reference, "; ".join(notes))
+
+
+def train_flops_per_image(model: str, image_size: int | None = None) -> float | None:
+    """Training FLOPs per image; ResNet convolution work scales with the pixel count."""
+    gflop = TRAIN_GFLOP_PER_IMAGE.get(model)
+    if gflop is None:
+        return None
+    scale = 1.0 if model == "mnist_cnn" or not image_size else (image_size / 224) ** 2
+    return gflop * 1e9 * scale
+
+
+def mfu(images_per_s: float | None, model: str, precision: str, gpu: GpuModel | None,
+        image_size: int | None = None) -> float | None:
+    """Model FLOPs utilisation: achieved training FLOP/s over the GPU's dense peak for the
+    precision (context only: eager ResNet-50 reaches 3-25 %, bench-references.md section 3)."""
+    flops = train_flops_per_image(model, image_size)
+    if gpu is None or images_per_s is None or flops is None:
+        return None
+    peak = gpu.peak_tflops.get(precision_class(precision))
+    if peak is None and precision == "tf32":
+        peak = gpu.peak_tflops.get("fp32")
+    return images_per_s * flops / (peak * 1e12) if peak else None
+
+
+def comparison_rows(model: str, precision: str, table: References) -> list[Reference]:
+    """References for the bar chart: one per GPU (its preferred row), fastest first."""
+    cls = precision_class(precision)
+    best: dict[str, Reference] = {}
+    order = {"measured": 0, "published": 1, "estimate": 2}
+    for ref in table.references:
+        if ref.model != model or ref.precision != cls:
+            continue
+        current = best.get(ref.gpu)
+        if current is None or (order[ref.kind], ref.channels_last) < (
+            order[current.kind], current.channels_last
+        ):
+            best[ref.gpu] = ref
+    return sorted(best.values(), key=lambda r: -r.images_per_s)
