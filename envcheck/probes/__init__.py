@@ -7,4 +7,27 @@ from envcheck.probes.base import Probe
 
 def all_probes() -> list[Probe]:
     """One instance of every probe, in the order the report shows them."""
-    return []
+    from envcheck.probes.cuda_toolkit import CudaToolkitProbe
+    from envcheck.probes.cudnn import CudnnProbe
+    from envcheck.probes.env_vars import EnvVarsProbe
+    from envcheck.probes.nvidia import NvidiaProbe
+    from envcheck.probes.packages import PackagesProbe
+    from envcheck.probes.pip_index import PipIndexProbe
+    from envcheck.probes.python_env import PythonEnvProbe
+    from envcheck.probes.torch_runtime import TorchRuntimeProbe
+
+    probes: list[Probe] = [
+        NvidiaProbe(),
+        CudaToolkitProbe(),
+        CudnnProbe(),
+        PythonEnvProbe(),
+        PackagesProbe(),
+        TorchRuntimeProbe(),
+        EnvVarsProbe(),
+        PipIndexProbe(),
+    ]
+    try:
+        from envcheck.probes.system import SystemProbe
+    except ImportError:  # TODO(lead): remove once the System probe lands
+        return probes
+    return [SystemProbe(), *probes]

@@ -69,7 +69,7 @@ def render_markdown(report: Report, *, verbose: bool = False) -> str:
         out.append("| | |")
         out.append("|---|---|")
         for label, value, note in lines:
-            shown = f"{value} ({note})" if note else value
+            shown = f"— ({note})" if note else value
             out.append(f"| {_cell(label)} | {_cell(shown)} |")
         out.append("")
     out.append("</details>")

@@ -57,13 +57,14 @@ def render_text(
         console.print()
         console.print(Text.assemble((f"[{mark}] ", style), (section, "bold")))
         for label, value, note in fact_lines(report, section, verbose):
-            line = Text("    ")
+            line = Text()
             if label:
                 line.append(f"{label}: ", style="dim")
-            line.append(value)
             if note:
-                line.append(f"  ({note})", style="dim")
-            console.print(line)
+                line.append(note, style="dim")
+            else:
+                line.append(value)
+            console.print(Padding(line, (0, 0, 0, 4)))
         for finding in findings:
             _print_finding(console, finding)
 

@@ -114,7 +114,8 @@ def fact_lines(report: Report, section: str, verbose: bool) -> list[tuple[str, s
         value = report.facts[key]
         if not verbose and spec is not None and not spec.show:
             continue
-        if not verbose and value is None and key not in report.notes:
+        note = report.notes.get(key) if value is None else None
+        if not verbose and value is None and (note is None or note == "not set"):
             continue
         label = spec.label if spec else key
         if key == "nvidia.gpus" and isinstance(value, Sequence) and value:
@@ -122,6 +123,8 @@ def fact_lines(report: Report, section: str, verbose: bool) -> list[tuple[str, s
                 if isinstance(gpu, Mapping):
                     lines.append(("", format_gpu(gpu), None))
             continue
-        note = report.notes.get(key) if value is None else None
-        lines.append((label, format_value(key, value), note))
+        if value is None and note:
+            lines.append((label, "—", note))
+            continue
+        lines.append((label, format_value(key, value), None))
     return lines

@@ -66,7 +66,7 @@ def test_text_shows_marks_fixes_and_verdict() -> None:
     assert "[✗] NVIDIA driver & GPUs" in text
     assert "[!] Environment variables" in text  # the warning's first evidence key is env.*
     assert "$ pip install torch==2.1.0 --index-url https://download.pytorch.org/whl/cu118" in text
-    assert "nvcc: unknown  (nvcc is not on PATH)" in text
+    assert "nvcc: nvcc is not on PATH" in text
     assert "cuda_toolkit: timed_out" in text
     assert text.rstrip().splitlines()[-1].startswith("✗ 1 error, 1 warning. Start with:")
 
