@@ -851,7 +851,7 @@ class _Planner:
             and self.t.pypi_mirror(inp.mirror) is not None
             and self.t.wheel_mirror(inp.mirror) is None
         )
-        if pypi_only and url is not None:
+        if pypi_only and url is not None and not self.served_by_pypi_mirror(url):
             self.warnings.append(
                 f"the {inp.mirror} PyPI mirror serves only PyPI's default torch build "
                 f"({_label(default)} here), not {variant}: this build comes from "
@@ -868,6 +868,10 @@ class _Planner:
                 if inp.driver in bad.versions and variant in bad.applies_to:
                     self.warnings.append(f"driver {inp.driver} with {variant}: {bad.reason}")
                     self.uses(bad.meta)
+
+    def served_by_pypi_mirror(self, url: str) -> bool:
+        mirror = self.t.pypi_mirror(self.inp.mirror) if self.inp.mirror else None
+        return mirror is not None and mirror.url == url
 
     def alternatives(
         self,
