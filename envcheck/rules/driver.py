@@ -1,0 +1,405 @@
+"""The NVIDIA driver: missing, not loaded, mismatched with its libraries, or too old for torch.
+
+Categories ``no_driver`` and ``driver_too_old``. Driver minimums come from
+:mod:`envcheck.rules.tables` (NVIDIA's release notes, with minor-version compatibility).
+"""
+
+from __future__ import annotations
+
+from packaging.version import Version
+
+from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.rules.engine import RANK_DRIVER_TOO_OLD, RANK_NO_DRIVER, Candidate
+from envcheck.rules.facts_view import FactsView
+from envcheck.rules.messages import URL_DRIVER, URL_MINOR_COMPAT, reinstall_fix
+from envcheck.rules.tables import cuda_runs_on, driver_needed, max_cuda_for_driver
+
+_GPU_DEAD = frozenset(
+    {
+        "cuda_unavailable",
+        "kernel_not_run",
+        "kernel_failed",
+        "no_driver",
+        "no_cuda_gpus",
+        "cuda_unknown_error",
+        "driver_missing",
+        "nvml_mismatch",
+        "invalid_device_ordinal",
+    }
+)
+"""Symptoms any finding that leaves the process without a working driver explains."""
+
+_CUDA_WANTED = frozenset(
+    {"no_driver", "no_cuda_gpus", "cuda_unknown_error", "driver_too_old", "no_kernel_image"}
+)
+"""Signature kinds that, when the user hit them, show CUDA was wanted on this machine."""
+
+
+def _driver_update_fix(view: FactsView, need: str | None) -> Fix:
+    target = f"{need} or newer" if need else "a current release"
+    if view.os_name == "windows" or view.wsl:
+        return Fix(
+            f"Install NVIDIA driver {target} on Windows (WSL uses the Windows driver)",
+            (),
+            URL_DRIVER,
+        )
+    distro = (view.str_("os.distro") or "").lower()
+    if "ubuntu" in distro or "pop!_os" in distro or "mint" in distro:
+        commands: tuple[str, ...] = ("sudo ubuntu-drivers list", "sudo ubuntu-drivers install")
+    else:
+        commands = ()
+    return Fix(
+        f"Install NVIDIA driver {target}, then reboot", (*commands, "sudo reboot"), URL_DRIVER
+    )
+
+
+def no_driver_rules(view: FactsView) -> list[Candidate]:
+    """no_driver.*: not installed, module not loaded, version mismatch, lost GPU, permissions."""
+    if view.os_name == "darwin":
+        return []
+    status = view.nvml_status
+    kinds = view.signature_kinds
+    out: list[Candidate] = []
+    module = view.str_("nvidia.kernel_module_version")
+    evidence = ("nvidia.nvml_status", "nvidia.nvml_error")
+    if status == "lib_rm_version_mismatch" or "nvml_mismatch" in kinds:
+        libs = view.str_("nvidia.smi_driver_version") or view.str_("nvidia.driver_version")
+        numbers = ""
+        if module and libs and module != libs:
+            numbers = f" (kernel module {module}, libraries {libs})"
+        elif module:
+            numbers = f" (the loaded kernel module is {module})"
+        out.append(
+            Candidate(
+                Finding(
+                    id="no_driver.version_mismatch",
+                    severity=Severity.ERROR,
+                    category=Category.NO_DRIVER,
+                    title="The loaded NVIDIA kernel module does not match the driver libraries",
+                    detail='NVML reports "Driver/library version mismatch"' + numbers + ": the "
+                    "driver was upgraded (often by unattended upgrades) while the old kernel "
+                    "module stayed loaded. Nothing can use the GPU until they match again.",
+                    evidence=(*evidence, "nvidia.kernel_module_version", "errors.seen"),
+                    fixes=(
+                        Fix("Reboot, so the new kernel module is loaded", ("sudo reboot",)),
+                        Fix(
+                            "Or reload the modules without rebooting (stop every GPU process "
+                            "first; this fails while one holds the GPU)",
+                            (
+                                "sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia",
+                                "sudo modprobe nvidia",
+                                "nvidia-smi",
+                            ),
+                        ),
+                    ),
+                ),
+                RANK_NO_DRIVER,
+                _GPU_DEAD,
+            )
+        )
+    elif status == "driver_not_loaded" and view.wsl is None:
+        out.append(
+            Candidate(
+                Finding(
+                    id="no_driver.not_loaded",
+                    severity=Severity.ERROR,
+                    category=Category.NO_DRIVER,
+                    title="The NVIDIA driver is installed but its kernel module is not loaded",
+                    detail='NVML\'s library was found but reports "Driver Not Loaded". Usual '
+                    "causes: a kernel update without the module rebuilt for it (DKMS), Secure "
+                    "Boot refusing the unsigned module, or nouveau holding the GPU.",
+                    evidence=evidence,
+                    fixes=(
+                        Fix(
+                            "Try loading the module and read why it fails",
+                            ("sudo modprobe nvidia", "sudo dmesg | grep -iE 'nvidia|nouveau'"),
+                        ),
+                        Fix(
+                            "If it was built for another kernel, rebuild it with DKMS and reboot",
+                            ("dkms status", "sudo dkms autoinstall", "sudo reboot"),
+                        ),
+                        Fix(
+                            "If Secure Boot is enabled, enrol the driver's signing key (MOK) or "
+                            "disable Secure Boot",
+                            ("mokutil --sb-state",),
+                        ),
+                    ),
+                ),
+                RANK_NO_DRIVER,
+                _GPU_DEAD,
+            )
+        )
+    elif status == "gpu_lost":
+        out.append(
+            Candidate(
+                Finding(
+                    id="no_driver.gpu_lost",
+                    severity=Severity.ERROR,
+                    category=Category.NO_DRIVER,
+                    title="The GPU has fallen off the bus",
+                    detail="NVML reports the GPU as lost (Xid 79 in the kernel log): a hardware, "
+                    "power or PCIe problem, not a software one.",
+                    evidence=evidence,
+                    fixes=(
+                        Fix("Read the driver's Xid errors", ("sudo dmesg | grep -i xid",)),
+                        Fix(
+                            "Reboot; if it recurs check the power supply, cabling and seating",
+                            ("sudo reboot",),
+                        ),
+                    ),
+                ),
+                RANK_NO_DRIVER,
+                _GPU_DEAD,
+            )
+        )
+    elif status == "no_permission":
+        out.append(
+            Candidate(
+                Finding(
+                    id="no_driver.no_permission",
+                    severity=Severity.ERROR,
+                    category=Category.NO_DRIVER,
+                    title="This user may not open the NVIDIA devices",
+                    detail='NVML reports "Insufficient Permissions": the /dev/nvidia* device '
+                    "files are not readable and writable by this user.",
+                    evidence=(*evidence, "os.nvidia_dev_nodes"),
+                    fixes=(
+                        Fix("Check the device files' owner and mode", ("ls -l /dev/nvidia*",)),
+                        Fix(
+                            "Add yourself to the group that owns them (often video), then log "
+                            "in again",
+                            ('sudo usermod -aG video "$USER"',),
+                        ),
+                    ),
+                ),
+                RANK_NO_DRIVER,
+                _GPU_DEAD,
+            )
+        )
+    elif status == "library_not_found" or (
+        status is None and view.driver is None and "no_driver" in kinds
+    ):
+        out.extend(_not_installed(view))
+    if "system_not_ready" in kinds:
+        out.append(
+            Candidate(
+                Finding(
+                    id="no_driver.fabric_manager",
+                    severity=Severity.ERROR,
+                    category=Category.NO_DRIVER,
+                    title="CUDA says the system is not yet initialised (fabric manager)",
+                    detail='CUDA error 802 "system not yet initialized": on NVSwitch machines '
+                    "(HGX/DGX A100, H100, H200) CUDA waits for nvidia-fabricmanager, which must "
+                    "run with the same version as the driver.",
+                    evidence=("errors.seen", "torch.cuda_error", "nvidia.driver_version"),
+                    fixes=(
+                        Fix(
+                            "Install the fabric manager matching the driver branch and start it",
+                            (
+                                "systemctl status nvidia-fabricmanager",
+                                "sudo systemctl enable --now nvidia-fabricmanager",
+                            ),
+                        ),
+                    ),
+                ),
+                RANK_NO_DRIVER,
+                _GPU_DEAD | {"system_not_ready"},
+            )
+        )
+    out.extend(_uvm_missing(view))
+    return out
+
+
+def _not_installed(view: FactsView) -> list[Candidate]:
+    """No NVML library: an error when a GPU is evidently there or wanted, else info/warning."""
+    user_wanted = bool(view.user_signature_kinds & _CUDA_WANTED)
+    module = view.str_("nvidia.kernel_module_version")
+    cuda_torch = view.torch_cuda is not None
+    evidence = ("nvidia.nvml_status", "os.nvidia_dev_nodes", "torch.cuda_build", "errors.seen")
+    if view.has_gpu or module or user_wanted:
+        where = []
+        if view.has_gpu:
+            where.append("/dev/nvidia* device files exist")
+        if module:
+            where.append(f"kernel module {module} is loaded")
+        if user_wanted:
+            where.append("torch reports no NVIDIA driver")
+        detail = (
+            "The NVIDIA driver's user-space library (libnvidia-ml / libcuda) is not installed or "
+            "not on the loader path, although " + " and ".join(where) + "."
+        )
+        severity = Severity.ERROR
+    elif cuda_torch:
+        detail = (
+            f"No NVIDIA driver was found, and {view.torch_text} is a CUDA build: it runs on the "
+            "CPU only. If this machine has an NVIDIA GPU, install its driver; if it has none, a "
+            "CPU build of torch is a much smaller download."
+        )
+        severity = Severity.WARNING
+    else:
+        return [
+            Candidate(
+                Finding(
+                    id="no_driver.no_gpu",
+                    severity=Severity.INFO,
+                    category=Category.NO_DRIVER,
+                    title="No NVIDIA driver or GPU found; torch will use the CPU",
+                    detail="No NVIDIA driver is installed. That is expected on a machine "
+                    "without an NVIDIA GPU.",
+                    evidence=("nvidia.nvml_status",),
+                ),
+                RANK_NO_DRIVER,
+                symptom="driver_missing",
+            )
+        ]
+    return [
+        Candidate(
+            Finding(
+                id="no_driver.not_installed",
+                severity=severity,
+                category=Category.NO_DRIVER,
+                title="No NVIDIA driver is installed",
+                detail=detail,
+                evidence=evidence,
+                fixes=(_driver_update_fix(view, None),),
+            ),
+            RANK_NO_DRIVER,
+            _GPU_DEAD,
+            symptom="driver_missing",
+        )
+    ]
+
+
+def _uvm_missing(view: FactsView) -> list[Candidate]:
+    """CUDA failed while /dev/nvidia0 exists but /dev/nvidia-uvm does not."""
+    nodes = view.strs("os.nvidia_dev_nodes")
+    failed = (
+        view.bool_("torch.cuda_available") is False or "cuda_unknown_error" in view.signature_kinds
+    )
+    if not nodes or "nvidia-uvm" in nodes or not view.has_gpu or not failed:
+        return []
+    if view.nvml_status not in (None, "ok"):
+        return []
+    return [
+        Candidate(
+            Finding(
+                id="no_driver.uvm_missing",
+                severity=Severity.ERROR,
+                category=Category.NO_DRIVER,
+                title="The nvidia-uvm device is missing, so CUDA cannot start",
+                detail="/dev/nvidia0 exists but /dev/nvidia-uvm does not: the nvidia_uvm module "
+                "(CUDA's memory manager) is not loaded or its device file was not created "
+                "(common after suspend/resume, and in containers started without it).",
+                evidence=("os.nvidia_dev_nodes", "torch.cuda_available", "torch.cuda_error"),
+                fixes=(
+                    Fix(
+                        "Load the module and create its device file",
+                        ("sudo modprobe nvidia-uvm", "sudo nvidia-modprobe -u -c=0"),
+                    ),
+                ),
+            ),
+            RANK_NO_DRIVER + 1,
+            _GPU_DEAD,
+        )
+    ]
+
+
+def driver_too_old_rules(view: FactsView) -> list[Candidate]:
+    """driver_too_old.torch_cuda_newer_than_driver: torch needs a newer driver than installed."""
+    if view.os_name == "darwin":
+        return []
+    cuda = view.torch_cuda
+    driver = view.driver
+    sig = view.signature("driver_too_old")
+    numbers_os = "windows" if (view.os_name == "windows" or view.wsl) else "linux"
+    driver_max = view.version("nvidia.cuda_driver_max")
+    source = "nvidia.cuda_driver_max"
+    if driver_max is None and sig is not None and "found_cuda" in sig.data:
+        driver_max = Version(sig.data["found_cuda"])
+        source = "torch's warning"
+    if driver_max is None and driver is not None:
+        driver_max = max_cuda_for_driver(driver, numbers_os)
+        source = "the driver table"
+    need = driver_needed(cuda, numbers_os) if cuda is not None else None
+    too_old: bool | None = None
+    if cuda is not None and driver_max is not None:
+        too_old = not cuda_runs_on(cuda, driver_max)
+    if cuda is not None and driver is not None and need is not None and driver < need.driver:
+        too_old = True
+    reason = sig.data.get("reason") if sig is not None else None
+    if sig is not None:
+        # torch's own message is the ground truth (it asked libcuda); tables only estimate.
+        too_old = True
+    if not too_old:
+        return []
+    parts: list[str] = []
+    shown = view.str_("nvidia.driver_version") or view.str_("nvidia.smi_driver_version")
+    driver_text = f"Driver {shown}" if shown else "The installed driver"
+    if driver_max is not None:
+        parts.append(f"{driver_text} supports CUDA ≤ {driver_max}")
+    else:
+        parts.append(f"{driver_text} is older than this torch needs")
+    if cuda is not None:
+        need_text = f", which needs driver ≥ {need.text}" if need else ""
+        parts.append(f"{view.torch_text} is built for CUDA {cuda}{need_text}")
+    detail = "; ".join(parts) + "."
+    if cuda is not None and cuda.major >= 11 and need is not None:
+        detail += (
+            f" (Any CUDA {cuda.major}.x build runs on a driver ≥ {need.text} through "
+            "minor-version compatibility.)"
+        )
+    if reason == "ptx":
+        detail += (
+            ' CUDA reports "the provided PTX was compiled with an unsupported toolchain": '
+            "code was compiled by a newer CUDA than the driver understands."
+        )
+    elif reason == "forward_compat":
+        detail += (
+            ' CUDA reports "forward compatibility was attempted on non supported HW": a '
+            "cuda-compat package (common in container images) tried to run a newer CUDA on a "
+            "GPU that does not support forward compatibility (GeForce/RTX)."
+        )
+    fixes = [_driver_update_fix(view, need.text if need else None)]
+    reinstall = reinstall_fix(view.facts)
+    fixes.append(
+        Fix(
+            f"Or install a torch built for CUDA ≤ {driver_max}"
+            if driver_max is not None
+            else "Or install a torch built for an older CUDA",
+            reinstall.commands,
+            reinstall.url or URL_MINOR_COMPAT,
+        )
+    )
+    return [
+        Candidate(
+            Finding(
+                id="driver_too_old.torch_cuda_newer_than_driver",
+                severity=Severity.ERROR,
+                category=Category.DRIVER_TOO_OLD,
+                title="The NVIDIA driver is too old for this torch build",
+                detail=detail,
+                evidence=tuple(
+                    key
+                    for key in (
+                        "nvidia.driver_version",
+                        source if source.startswith("nvidia.") else "",
+                        "torch.cuda_build",
+                        "torch.version",
+                        "torch.cuda_error" if sig is not None else "",
+                    )
+                    if key
+                ),
+                fixes=tuple(fixes),
+            ),
+            RANK_DRIVER_TOO_OLD,
+            frozenset(
+                {
+                    "cuda_unavailable",
+                    "kernel_not_run",
+                    "kernel_failed",
+                    "driver_too_old",
+                    "no_cuda_gpus",
+                }
+            ),
+        )
+    ]

@@ -1,0 +1,103 @@
+"""User-facing text shared by the rules: symptom descriptions, common fixes, command helpers.
+
+Finding titles and details live next to the rule that proves them (they carry that rule's
+numbers); what several rules say the same way lives here, so it is said once.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+
+from envcheck.model import Fix
+from envcheck.rules.facts_view import FactsView
+
+SYMPTOMS: dict[str, str] = {
+    "cuda_unavailable": "CUDA is not available to torch (torch.cuda.is_available() is False)",
+    "kernel_failed": "the tiny test kernel failed on the GPU",
+    "kernel_not_run": "the tiny test kernel could not run on the GPU",
+    "import_failed": "import torch fails",
+    "torch_missing": "torch is not installed in this environment",
+    "driver_missing": "no NVIDIA driver is visible",
+    "driver_too_old": "torch reports the driver as too old",
+    "no_kernel_image": '"no kernel image is available for execution on the device"',
+    "arch_incompatible": "torch warns that the GPU's compute capability is not supported",
+    "nvml_mismatch": '"Driver/library version mismatch" from NVML or CUDA',
+    "no_driver": "torch or nvidia-smi cannot find the NVIDIA driver",
+    "system_not_ready": 'CUDA error 802 "system not yet initialized"',
+    "cuda_unknown_error": '"CUDA unknown error" when torch initialises CUDA',
+    "no_cuda_gpus": '"No CUDA GPUs are available"',
+    "not_compiled_with_cuda": '"Torch not compiled with CUDA enabled"',
+    "invalid_device_ordinal": '"invalid device ordinal"',
+    "cudnn_load": "cuDNN fails to load",
+    "cuda_version_mismatch_ext": 'extension builds stop with "The detected CUDA version '
+    'mismatches the version that was used to compile PyTorch"',
+    "cuda_home_not_set": 'extension builds stop with "CUDA_HOME environment variable is not set"',
+    "no_matching_distribution": 'pip says "No matching distribution found" for torch',
+    "torchvision_nms": '"operator torchvision::nms does not exist"',
+    "torchvision_cuda_mismatch": "torchvision refuses to load (compiled with another CUDA)",
+    "docker_no_gpu": "docker cannot start the container with --gpus",
+    "wsl_no_gpu": "libcuda cannot be loaded inside WSL",
+    "dll_load": "a torch DLL fails to load (WinError)",
+    "undefined_symbol": "a compiled extension fails with an undefined symbol",
+    "nccl_error": "NCCL reports an error",
+    "oom": "CUDA runs out of memory",
+}
+"""What each symptom looks like to the user; attached to the finding that explains it."""
+
+RECOMMEND_FALLBACK = Fix(
+    "Install the torch build that matches this machine; envcheck recommend prints the exact "
+    "command for it.",
+    ("envcheck recommend",),
+)
+
+URL_DRIVER = "https://www.nvidia.com/Download/index.aspx"
+URL_WSL = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html"
+URL_CONTAINER_TOOLKIT = (
+    "https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html"
+)
+URL_MINOR_COMPAT = "https://docs.nvidia.com/deploy/cuda-compatibility/"
+URL_TOOLKIT_ARCHIVE = "https://developer.nvidia.com/cuda-toolkit-archive"
+URL_PREVIOUS = "https://pytorch.org/get-started/previous-versions/"
+URL_MIG = "https://docs.nvidia.com/datacenter/tesla/mig-user-guide/"
+
+
+def reinstall_fix(facts: Mapping[str, object]) -> Fix:
+    """The recommend module's reinstall fix, or the generic ``envcheck recommend`` one.
+
+    The recommendation is another module's work in progress; a failure there must not cost
+    the user the diagnosis, so any error falls back to the generic command.
+    """
+    from envcheck import recommend
+
+    try:
+        fix = recommend.reinstall_fix(facts)
+    except Exception:  # noqa: BLE001 - a recommendation bug must not hide the finding
+        fix = None
+    return fix if fix is not None and fix.commands else RECOMMEND_FALLBACK
+
+
+def quote(arg: str, os_name: str) -> str:
+    """Quote one argument for the user's shell (cmd/PowerShell style on Windows)."""
+    if os_name == "windows":
+        return f'"{arg}"' if (" " in arg or not arg) else arg
+    return shlex.quote(arg)
+
+
+def python_cmd(view: FactsView) -> str:
+    """How to call the target interpreter in a copy-pasteable command."""
+    exe = view.str_("python.executable")
+    if not exe:
+        return "python"
+    return quote(exe, view.os_name)
+
+
+def pip_cmd(view: FactsView) -> str:
+    """``<target python> -m pip``: the pip of the inspected environment, never a guess."""
+    return f"{python_cmd(view)} -m pip"
+
+
+def short(text: str, limit: int = 160) -> str:
+    """One line of ``text``, cut to ``limit`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

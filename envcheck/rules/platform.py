@@ -1,0 +1,442 @@
+"""Where the process runs: WSL, containers, MIG, /dev/shm, and CUDA_VISIBLE_DEVICES.
+
+Categories ``platform`` and ``cuda_visible_devices``.
+"""
+
+from __future__ import annotations
+
+from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.rules.engine import (
+    RANK_INFO,
+    RANK_MIG,
+    RANK_PLATFORM_HOST,
+    RANK_VISIBLE,
+    Candidate,
+)
+from envcheck.rules.facts_view import FactsView
+from envcheck.rules.messages import URL_CONTAINER_TOOLKIT, URL_MIG, URL_WSL
+
+_NO_GPU_HERE = frozenset(
+    {
+        "driver_missing",
+        "no_driver",
+        "cuda_unavailable",
+        "kernel_not_run",
+        "no_cuda_gpus",
+        "wsl_no_gpu",
+        "docker_no_gpu",
+    }
+)
+GIB = 1024**3
+
+
+def _cuda_wanted(view: FactsView) -> bool:
+    """Whether the user evidently wants CUDA here (a CUDA torch, or CUDA errors they hit)."""
+    return view.torch_cuda is not None or bool(
+        view.user_signature_kinds
+        & {"no_driver", "no_cuda_gpus", "wsl_no_gpu", "docker_no_gpu", "not_compiled_with_cuda"}
+    )
+
+
+def platform_rules(view: FactsView) -> list[Candidate]:
+    """platform.*: WSL1, WSL2 driver problems, containers without GPUs, MIG, /dev/shm."""
+    out: list[Candidate] = []
+    out.extend(_wsl(view))
+    out.extend(_container(view))
+    out.extend(_mig(view))
+    shm = view.int_("os.shm_bytes")
+    if view.container and shm is not None and shm < GIB:
+        out.append(
+            Candidate(
+                Finding(
+                    id="platform.small_shm",
+                    severity=Severity.WARNING,
+                    category=Category.PLATFORM,
+                    title="/dev/shm is too small for DataLoader workers",
+                    detail=f"/dev/shm is {shm / 1024**2:.0f} MiB in this {view.container} "
+                    "container (Docker's default is 64 MiB); DataLoader workers pass batches "
+                    'through it and die with "bus error" when it fills.',
+                    evidence=("os.shm_bytes", "os.container"),
+                    fixes=(
+                        Fix(
+                            "Start the container with a larger /dev/shm, or share the host's",
+                            ("docker run --shm-size=8g ...", "docker run --ipc=host ..."),
+                        ),
+                    ),
+                ),
+                RANK_INFO,
+            )
+        )
+    return out
+
+
+def _wsl(view: FactsView) -> list[Candidate]:
+    wsl = view.wsl
+    if wsl == "wsl1":
+        wanted = _cuda_wanted(view)
+        return [
+            Candidate(
+                Finding(
+                    id="platform.wsl1",
+                    severity=Severity.ERROR if wanted else Severity.INFO,
+                    category=Category.PLATFORM,
+                    title="WSL 1 has no GPU support",
+                    detail="This Linux runs under WSL 1, which cannot reach the GPU; CUDA works "
+                    "only under WSL 2.",
+                    evidence=("os.wsl",),
+                    fixes=(
+                        Fix(
+                            "Convert the distribution to WSL 2 (in Windows PowerShell)",
+                            ("wsl -l -v", "wsl --set-version <distribution> 2"),
+                            URL_WSL,
+                        ),
+                    ),
+                ),
+                RANK_PLATFORM_HOST,
+                _NO_GPU_HERE | {"nvml_mismatch"},
+            )
+        ]
+    if wsl != "wsl2":
+        return []
+    out: list[Candidate] = []
+    module = view.str_("nvidia.kernel_module_version")
+    status = view.nvml_status
+    linux_driver = module is not None or status in ("driver_not_loaded", "lib_rm_version_mismatch")
+    if linux_driver:
+        why = (
+            f"an nvidia kernel module ({module}) is loaded"
+            if module
+            else f"NVML loads a Linux driver library that fails with {status}"
+        )
+        out.append(
+            Candidate(
+                Finding(
+                    id="platform.wsl2_linux_driver",
+                    severity=Severity.ERROR,
+                    category=Category.PLATFORM,
+                    title="A Linux NVIDIA driver is installed inside WSL 2",
+                    detail=f"Under WSL 2 the Windows driver provides the GPU through "
+                    f"/usr/lib/wsl/lib; here {why}, so its libraries shadow the WSL ones. "
+                    "NVIDIA says not to install a Linux display driver inside WSL.",
+                    evidence=("os.wsl", "nvidia.kernel_module_version", "nvidia.nvml_status"),
+                    fixes=(
+                        Fix(
+                            "Remove the Linux driver packages (keep the CUDA toolkit), then "
+                            "restart WSL from Windows",
+                            (
+                                "dpkg -l | grep -iE 'nvidia-(driver|utils|compute)|libnvidia'",
+                                "sudo apt-get purge 'nvidia-driver-*' 'libnvidia-*'",
+                                "wsl --shutdown",
+                            ),
+                            URL_WSL,
+                        ),
+                    ),
+                ),
+                RANK_PLATFORM_HOST,
+                _NO_GPU_HERE | {"nvml_mismatch"},
+            )
+        )
+    elif view.bool_("os.wsl_libcuda") is False and (_cuda_wanted(view) or status != "ok"):
+        out.append(
+            Candidate(
+                Finding(
+                    id="platform.wsl2_no_windows_driver",
+                    severity=Severity.ERROR if _cuda_wanted(view) else Severity.WARNING,
+                    category=Category.PLATFORM,
+                    title="WSL 2 does not see a Windows NVIDIA driver",
+                    detail="/usr/lib/wsl/lib/libcuda.so is missing: the Windows NVIDIA driver is "
+                    "not installed, too old for WSL, or WSL itself is out of date.",
+                    evidence=("os.wsl", "os.wsl_libcuda", "nvidia.nvml_status"),
+                    fixes=(
+                        Fix(
+                            "Install the current NVIDIA driver on Windows, update WSL and "
+                            "restart it (in PowerShell)",
+                            ("wsl --update", "wsl --shutdown"),
+                            URL_WSL,
+                        ),
+                    ),
+                ),
+                RANK_PLATFORM_HOST,
+                _NO_GPU_HERE,
+            )
+        )
+    elif "wsl_no_gpu" in view.signature_kinds or (
+        "no_driver" in view.signature_kinds and view.bool_("os.wsl_libcuda") is True
+    ):
+        out.append(
+            Candidate(
+                Finding(
+                    id="platform.wsl2_libcuda_path",
+                    severity=Severity.ERROR,
+                    category=Category.PLATFORM,
+                    title="libcuda is not on the loader path inside WSL 2",
+                    detail="The Windows driver's libcuda is in /usr/lib/wsl/lib, but the process "
+                    "could not open it: that folder is missing from the loader path (or its "
+                    "libcuda.so symlink is broken).",
+                    evidence=("os.wsl", "os.wsl_libcuda", "errors.seen"),
+                    fixes=(
+                        Fix(
+                            "Put the WSL driver folder on the loader path",
+                            (
+                                'export LD_LIBRARY_PATH=/usr/lib/wsl/lib:"$LD_LIBRARY_PATH"',
+                                "sudo ldconfig",
+                            ),
+                            URL_WSL,
+                        ),
+                    ),
+                ),
+                RANK_PLATFORM_HOST,
+                _NO_GPU_HERE | {"cudnn_load"},
+            )
+        )
+    return out
+
+
+def _container(view: FactsView) -> list[Candidate]:
+    out: list[Candidate] = []
+    if "docker_no_gpu" in view.signature_kinds:
+        out.append(
+            Candidate(
+                Finding(
+                    id="platform.docker_gpu_runtime_missing",
+                    severity=Severity.ERROR,
+                    category=Category.PLATFORM,
+                    title="Docker on this host has no NVIDIA GPU runtime",
+                    detail="Docker cannot honour --gpus / --runtime=nvidia: the NVIDIA Container "
+                    "Toolkit is not installed or not configured for Docker on the host.",
+                    evidence=("errors.seen",),
+                    fixes=(
+                        Fix(
+                            "Install the NVIDIA Container Toolkit on the host, then configure "
+                            "Docker and restart it",
+                            (
+                                "sudo nvidia-ctk runtime configure --runtime=docker",
+                                "sudo systemctl restart docker",
+                                "docker run --rm --gpus all ubuntu nvidia-smi",
+                            ),
+                            URL_CONTAINER_TOOLKIT,
+                        ),
+                    ),
+                ),
+                RANK_PLATFORM_HOST,
+                _NO_GPU_HERE,
+            )
+        )
+    kind = view.container
+    nodes = view.list_("os.nvidia_dev_nodes")
+    if (
+        kind is not None
+        and view.wsl is None
+        and nodes is not None
+        and not any(str(n).startswith("nvidia") for n in nodes)
+        and view.nvml_status in ("library_not_found", None)
+        and not view.has_gpu
+    ):
+        wanted = _cuda_wanted(view)
+        if kind == "kubernetes":
+            fix = Fix(
+                "Request a GPU in the pod spec (needs the NVIDIA device plugin on the cluster)",
+                ("resources:\n  limits:\n    nvidia.com/gpu: 1",),
+            )
+        else:
+            fix = Fix(
+                "Start the container with the GPUs (the host needs the NVIDIA Container Toolkit)",
+                ("docker run --gpus all ...",),
+                URL_CONTAINER_TOOLKIT,
+            )
+        out.append(
+            Candidate(
+                Finding(
+                    id="platform.container_without_gpu",
+                    severity=Severity.ERROR if wanted else Severity.INFO,
+                    category=Category.PLATFORM,
+                    title="This container was started without GPU access",
+                    detail=f"Inside a {kind} container there are no /dev/nvidia* devices and no "
+                    "NVIDIA driver library: the container runtime did not pass the GPUs in.",
+                    evidence=("os.container", "os.nvidia_dev_nodes", "nvidia.nvml_status"),
+                    fixes=(fix,),
+                ),
+                RANK_PLATFORM_HOST,
+                _NO_GPU_HERE,
+            )
+        )
+    return out
+
+
+def _mig(view: FactsView) -> list[Candidate]:
+    mig_gpus = [gpu for gpu in view.gpus if gpu.mig_mode]
+    if not mig_gpus:
+        return []
+    parsed = view.dict_("env.cuda_visible_devices_parsed") or {}
+    kind = parsed.get("kind") if isinstance(parsed.get("kind"), str) else None
+    instances = [uuid for gpu in mig_gpus for uuid in gpu.mig_instances]
+    names = ", ".join(f"GPU {g.index} {g.name}" for g in mig_gpus)
+    if not instances:
+        return [
+            Candidate(
+                Finding(
+                    id="platform.mig_no_instances",
+                    severity=Severity.WARNING,
+                    category=Category.PLATFORM,
+                    title="MIG is enabled but no MIG instances exist",
+                    detail=f"MIG mode is on for {names} and no GPU/compute instances are "
+                    "created, so CUDA cannot use that GPU.",
+                    evidence=("nvidia.gpus",),
+                    fixes=(
+                        Fix(
+                            "Create instances (an administrator task), or disable MIG",
+                            ("sudo nvidia-smi mig -lgip", "sudo nvidia-smi -mig 0"),
+                            URL_MIG,
+                        ),
+                    ),
+                ),
+                RANK_MIG,
+                frozenset({"no_cuda_gpus"}),
+            )
+        ]
+    if kind == "mig":
+        return []
+    severity = Severity.WARNING if kind in ("indices", "uuids", "mixed") else Severity.INFO
+    return [
+        Candidate(
+            Finding(
+                id="platform.mig_enabled",
+                severity=severity,
+                category=Category.PLATFORM,
+                title="MIG is enabled: a process uses one MIG instance",
+                detail=f"{names} is split into {len(instances)} MIG instance(s). CUDA gives a "
+                "process only one instance; choose it with CUDA_VISIBLE_DEVICES=MIG-<uuid>"
+                + (
+                    " (it is now set to GPU indices or UUIDs)."
+                    if severity is Severity.WARNING
+                    else "."
+                ),
+                evidence=("nvidia.gpus", "env.cuda_visible_devices"),
+                fixes=(
+                    Fix(
+                        "List the instances and pick one",
+                        ("nvidia-smi -L", f"export CUDA_VISIBLE_DEVICES={instances[0]}"),
+                        URL_MIG,
+                    ),
+                ),
+            ),
+            RANK_MIG,
+        )
+    ]
+
+
+def visible_devices_rules(view: FactsView) -> list[Candidate]:
+    """cuda_visible_devices.*: empty, invalid, or naming GPUs that do not exist."""
+    raw = view.raw_str("env.cuda_visible_devices")
+    parsed = view.dict_("env.cuda_visible_devices_parsed")
+    if raw is None and parsed is None:
+        return []
+    parsed = parsed or {}
+    kind = parsed.get("kind")
+    if kind == "unset" or (kind is None and raw is None):
+        return []
+    raw_entries = parsed.get("entries")
+    entries = (
+        [str(e) for e in raw_entries] if isinstance(raw_entries, list) else (raw or "").split(",")
+    )
+    raw_valid = parsed.get("valid_prefix")
+    valid = [str(e) for e in raw_valid] if isinstance(raw_valid, list) else []
+    problem = parsed.get("problem") if isinstance(parsed.get("problem"), str) else None
+    count = view.gpu_count
+    shown = f"CUDA_VISIBLE_DEVICES={raw!r}" if raw is not None else "CUDA_VISIBLE_DEVICES"
+    evidence = ("env.cuda_visible_devices", "env.cuda_visible_devices_parsed", "nvidia.gpu_count")
+    hides = frozenset(
+        {"cuda_unavailable", "kernel_not_run", "no_cuda_gpus", "invalid_device_ordinal"}
+    )
+    unset_fix = Fix(
+        "Unset it (or list the GPUs to use, e.g. 0,1) before starting Python",
+        ("unset CUDA_VISIBLE_DEVICES",)
+        if view.os_name != "windows"
+        else ("set CUDA_VISIBLE_DEVICES=",),
+    )
+    if kind == "empty" or (raw is not None and raw.strip() == ""):
+        gpus = (count or 0) > 0
+        return [
+            Candidate(
+                Finding(
+                    id="cuda_visible_devices.empty",
+                    severity=Severity.ERROR if gpus else Severity.INFO,
+                    category=Category.CUDA_VISIBLE_DEVICES,
+                    title="CUDA_VISIBLE_DEVICES is set but empty: CUDA sees no GPU",
+                    detail=f"{shown} hides every GPU from CUDA"
+                    + (f" ({count} present)." if gpus else "."),
+                    evidence=evidence,
+                    fixes=(unset_fix,),
+                ),
+                RANK_VISIBLE,
+                hides if gpus else frozenset(),
+            )
+        ]
+    if view.gpu_count is None and not valid:
+        return []
+    out: list[Candidate] = []
+    usable = list(valid)
+    missing: list[str] = []
+    if count is not None and kind in ("indices", "invalid", "mixed"):
+        for position, entry in enumerate(valid):
+            if entry.isdigit() and int(entry) >= count:
+                missing = valid[position:]
+                usable = valid[:position]
+                break
+    if kind == "uuids" and view.gpus:
+        known = [gpu.uuid for gpu in view.gpus if gpu.uuid]
+        for position, entry in enumerate(valid):
+            if known and not any(u.startswith(entry) for u in known):
+                missing = valid[position:]
+                usable = valid[:position]
+                break
+    if missing:
+        out.append(
+            Candidate(
+                Finding(
+                    id="cuda_visible_devices.no_such_device",
+                    severity=Severity.ERROR if not usable else Severity.WARNING,
+                    category=Category.CUDA_VISIBLE_DEVICES,
+                    title="CUDA_VISIBLE_DEVICES names GPUs that do not exist",
+                    detail=f"{shown}: this machine has {count} GPU(s) "
+                    f"(indices 0–{(count or 1) - 1}); CUDA stops at {missing[0]!r}, so it uses "
+                    + (f"only {', '.join(usable)}." if usable else "no GPU at all."),
+                    evidence=evidence,
+                    fixes=(unset_fix,),
+                ),
+                RANK_VISIBLE,
+                hides if not usable else frozenset({"invalid_device_ordinal"}),
+            )
+        )
+    elif problem and len(valid) < len(entries):
+        out.append(
+            Candidate(
+                Finding(
+                    id="cuda_visible_devices.invalid_entry",
+                    severity=Severity.ERROR if not valid else Severity.WARNING,
+                    category=Category.CUDA_VISIBLE_DEVICES,
+                    title="CUDA_VISIBLE_DEVICES has an entry CUDA cannot read",
+                    detail=f"{shown}: {problem}. CUDA reads the list up to the first bad entry, "
+                    "so it uses " + (f"only {', '.join(valid)}." if valid else "no GPU at all."),
+                    evidence=evidence,
+                    fixes=(unset_fix,),
+                ),
+                RANK_VISIBLE,
+                hides if not valid else frozenset({"invalid_device_ordinal"}),
+            )
+        )
+    if count == 0 and raw and not out:
+        out.append(
+            Candidate(
+                Finding(
+                    id="cuda_visible_devices.set_without_gpu",
+                    severity=Severity.INFO,
+                    category=Category.CUDA_VISIBLE_DEVICES,
+                    title="CUDA_VISIBLE_DEVICES is set but there is no GPU",
+                    detail=f"{shown} is set, but NVML sees no NVIDIA GPU on this machine.",
+                    evidence=evidence,
+                ),
+                RANK_INFO,
+            )
+        )
+    return out

@@ -1,0 +1,57 @@
+"""Probes that failed or timed out: say what envcheck could not check (category ``probe``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from envcheck.model import Category, Finding, Fix, ProbeResult, ProbeStatus, Severity
+from envcheck.rules.engine import RANK_PROBE, Candidate
+
+_WHAT: dict[str, str] = {
+    "torch": "whether torch imports, sees CUDA and runs a kernel",
+    "torch_runtime": "whether torch imports, sees CUDA and runs a kernel",
+    "nvidia": "the NVIDIA driver and GPUs",
+    "nvml": "the NVIDIA driver and GPUs",
+    "cuda_toolkit": "the CUDA toolkit (nvcc) extension builds would use",
+    "cudnn": "which cuDNN torch uses",
+    "python_env": "the target Python environment",
+    "packages": "the installed torch-family packages",
+    "env_vars": "environment variables such as CUDA_VISIBLE_DEVICES",
+    "pip_config": "pip's index configuration",
+    "system": "the OS, WSL and container",
+}
+
+
+def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
+    """probe.<id>_failed / probe.<id>_timed_out: a warning naming what went unchecked."""
+    out: list[Candidate] = []
+    for probe in probes:
+        if probe.status not in (ProbeStatus.FAILED, ProbeStatus.TIMED_OUT):
+            continue
+        timed_out = probe.status is ProbeStatus.TIMED_OUT
+        what = _WHAT.get(probe.id, probe.title.lower() or probe.id)
+        detail = f"{probe.title} {'did not answer in time' if timed_out else 'failed'}"
+        detail += f" ({probe.note})" if probe.note else ""
+        detail += f", so envcheck could not check {what}."
+        fixes: tuple[Fix, ...] = ()
+        if timed_out:
+            fixes = (Fix("Give it more time", ("envcheck doctor --timeout 120",)),)
+            if probe.id.startswith("torch"):
+                detail += (
+                    " A hang in import torch or CUDA initialisation is itself a symptom "
+                    "(a stuck driver, or a network file system)."
+                )
+        out.append(
+            Candidate(
+                Finding(
+                    id=f"probe.{probe.id}_{'timed_out' if timed_out else 'failed'}",
+                    severity=Severity.WARNING,
+                    category=Category.PROBE,
+                    title=f"Could not check: {probe.title}",
+                    detail=detail,
+                    fixes=fixes,
+                ),
+                RANK_PROBE,
+            )
+        )
+    return out

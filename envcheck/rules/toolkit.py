@@ -1,0 +1,167 @@
+"""The CUDA toolkit (nvcc) that extension builds would use, against torch and the GPU.
+
+Category ``nvcc_mismatch``. These matter only when something is compiled against torch
+(``pip install flash-attn``, a ``setup.py`` with CUDAExtension, ``torch.utils.cpp_extension``),
+so they are warnings unless the user's own error shows a build failed.
+"""
+
+from __future__ import annotations
+
+from packaging.version import Version
+
+from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.rules.engine import RANK_NVCC, Candidate
+from envcheck.rules.facts_view import FactsView, cc_text
+from envcheck.rules.messages import URL_TOOLKIT_ARCHIVE, quote
+from envcheck.rules.tables import arch_for, arch_list_from_env, major_minor, parse_version
+from envcheck.rules.torch_build import coverage
+
+
+def _installs(view: FactsView) -> list[tuple[str, Version]]:
+    out: list[tuple[str, Version]] = []
+    for item in view.dicts("cuda_toolkit.installs"):
+        path = item.get("path")
+        version = parse_version(item.get("version"))
+        if isinstance(path, str) and version is not None:
+            out.append((path, version))
+    return out
+
+
+def _use_toolkit_fix(view: FactsView, wanted: Version) -> Fix:
+    """Point CUDA_HOME at an installed toolkit of the wanted major, or install one."""
+    for path, version in _installs(view):
+        if version.major == wanted.major:
+            if view.os_name == "windows":
+                return Fix(
+                    f"Use the installed CUDA {version} toolkit for builds",
+                    (
+                        f"set CUDA_HOME={quote(path, 'windows')}",
+                        f"set PATH={quote(path, 'windows')}\\bin;%PATH%",
+                    ),
+                )
+            return Fix(
+                f"Use the installed CUDA {version} toolkit for builds",
+                (f"export CUDA_HOME={quote(path, 'linux')}", 'export PATH="$CUDA_HOME/bin:$PATH"'),
+            )
+    commands: tuple[str, ...] = ()
+    if view.str_("python.env_type") == "conda":
+        commands = (f"conda install -c nvidia cuda-toolkit={major_minor(wanted)}",)
+    return Fix(
+        f"Install the CUDA {major_minor(wanted)} toolkit and point CUDA_HOME at it",
+        commands,
+        URL_TOOLKIT_ARCHIVE,
+    )
+
+
+def toolkit_rules(view: FactsView) -> list[Candidate]:
+    """nvcc_mismatch.*: build toolkit vs torch's CUDA, vs the GPU, and TORCH_CUDA_ARCH_LIST."""
+    out: list[Candidate] = []
+    torch_cuda = view.torch_cuda
+    build = view.version("cuda_toolkit.build_version") or view.version("cuda_toolkit.nvcc_version")
+    nvcc = view.str_("cuda_toolkit.build_nvcc") or view.str_("cuda_toolkit.nvcc_path") or "nvcc"
+    sig = view.signature("cuda_version_mismatch_ext")
+    if sig is not None:
+        build = parse_version(sig.data.get("detected")) or build
+        torch_cuda = parse_version(sig.data.get("torch")) or torch_cuda
+    if build is not None and torch_cuda is not None and build.major != torch_cuda.major:
+        out.append(
+            Candidate(
+                Finding(
+                    id="nvcc_mismatch.major_differs",
+                    severity=Severity.ERROR if sig is not None else Severity.WARNING,
+                    category=Category.NVCC_MISMATCH,
+                    title="Extension builds would use a CUDA toolkit of another major version",
+                    detail=f"Builds use nvcc {build} ({nvcc}); {view.torch_text} is built for "
+                    f"CUDA {torch_cuda}. torch.utils.cpp_extension refuses a different major "
+                    '("The detected CUDA version mismatches the version that was used to '
+                    'compile PyTorch").',
+                    evidence=(
+                        "cuda_toolkit.build_version",
+                        "cuda_toolkit.build_nvcc",
+                        "torch.cuda_build",
+                        "errors.seen",
+                    ),
+                    fixes=(_use_toolkit_fix(view, torch_cuda),),
+                ),
+                RANK_NVCC,
+                frozenset({"cuda_version_mismatch_ext"}),
+            )
+        )
+    if "cuda_home_not_set" in view.signature_kinds:
+        wanted = torch_cuda or Version("12.0")
+        out.append(
+            Candidate(
+                Finding(
+                    id="nvcc_mismatch.no_toolkit_for_build",
+                    severity=Severity.ERROR,
+                    category=Category.NVCC_MISMATCH,
+                    title="Building a CUDA extension needs a CUDA toolkit, and none was found",
+                    detail='The build stopped with "CUDA_HOME environment variable is not '
+                    "set\": no nvcc on PATH and no CUDA_HOME. torch's wheels ship the CUDA "
+                    "runtime but not the compiler."
+                    + (f" torch is built for CUDA {torch_cuda}." if torch_cuda else ""),
+                    evidence=("cuda_toolkit.cuda_home", "cuda_toolkit.nvcc_version", "errors.seen"),
+                    fixes=(_use_toolkit_fix(view, wanted),),
+                ),
+                RANK_NVCC,
+                frozenset({"cuda_home_not_set"}),
+            )
+        )
+    severity = Severity.ERROR if sig is not None else Severity.WARNING
+    for gpu in view.gpus:
+        if gpu.cc is None or build is None:
+            continue
+        arch = arch_for(gpu.cc)
+        if arch is None:
+            continue
+        if major_minor(build) < arch.first_cuda:
+            problem = f"needs CUDA ≥ {arch.first_cuda}"
+        elif arch.last_cuda is not None and major_minor(build) > arch.last_cuda:
+            problem = f"is not supported by CUDA after {arch.last_cuda}"
+        else:
+            continue
+        out.append(
+            Candidate(
+                Finding(
+                    id="nvcc_mismatch.toolkit_vs_gpu",
+                    severity=severity,
+                    category=Category.NVCC_MISMATCH,
+                    title="The build toolkit cannot compile for this GPU",
+                    detail=f"Builds use nvcc {build}; GPU {gpu.index} {gpu.name} is compute "
+                    f"capability {cc_text(gpu.cc)} ({arch.name}), which {problem}.",
+                    evidence=("cuda_toolkit.build_version", "nvidia.gpus"),
+                    fixes=(_use_toolkit_fix(view, torch_cuda or arch.first_cuda),),
+                ),
+                RANK_NVCC,
+            )
+        )
+        break
+    env_list = view.str_("env.torch_cuda_arch_list")
+    archs = arch_list_from_env(env_list) if env_list else ()
+    if archs:
+        missed = [g for g in view.gpus if g.cc is not None and coverage(archs, g.cc) == "none"]
+        if missed:
+            ccs = ";".join(sorted({cc_text(g.cc) for g in missed if g.cc}))
+            out.append(
+                Candidate(
+                    Finding(
+                        id="nvcc_mismatch.arch_list_excludes_gpu",
+                        severity=Severity.WARNING,
+                        category=Category.NVCC_MISMATCH,
+                        title="TORCH_CUDA_ARCH_LIST leaves out this GPU",
+                        detail=f"TORCH_CUDA_ARCH_LIST={env_list!r} builds extensions for "
+                        f"{' '.join(archs)}, but this machine's GPU is {ccs}: extensions built "
+                        'now fail with "no kernel image is available".',
+                        evidence=("env.torch_cuda_arch_list", "nvidia.gpus"),
+                        fixes=(
+                            Fix(
+                                "Include the GPU's capability (or unset the variable to build "
+                                "for the GPUs present)",
+                                (f'export TORCH_CUDA_ARCH_LIST="{ccs}"',),
+                            ),
+                        ),
+                    ),
+                    RANK_NVCC,
+                )
+            )
+    return out

@@ -1,0 +1,617 @@
+"""The torch build against the hardware: CPU-only builds, missing GPU architectures, and the
+generic torch symptoms (missing, import failure, CUDA unavailable, kernel failure) reported
+only when no root cause explains them.
+
+Categories ``cpu_build``, ``arch_unsupported`` and ``torch``.
+"""
+
+from __future__ import annotations
+
+from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.rules.engine import (
+    RANK_ARCH,
+    RANK_CPU_BUILD,
+    RANK_INFO,
+    RANK_SYMPTOM,
+    RANK_TORCH_SPECIFIC,
+    Candidate,
+)
+from envcheck.rules.facts_view import FactsView, Gpu, cc_text, parse_cc, sm_text
+from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix, short
+from envcheck.rules.tables import arch_for, cuda_variant, published_arch_list
+
+_CPU_EXPLAINS = frozenset(
+    {"cuda_unavailable", "kernel_not_run", "not_compiled_with_cuda", "no_cuda_gpus"}
+)
+
+
+def _gpu_phrase(gpus: tuple[Gpu, ...], driver: object) -> str:
+    names = ", ".join(sorted({gpu.name for gpu in gpus})) or "an NVIDIA GPU"
+    count = f"{len(gpus)} NVIDIA GPU{'s' if len(gpus) != 1 else ''} ({names})" if gpus else names
+    return f"{count}" + (f" with driver {driver}" if driver else "")
+
+
+def cpu_build_rules(view: FactsView) -> list[Candidate]:
+    """cpu_build.*: a CPU-only (or ROCm) torch on a machine with a usable NVIDIA GPU."""
+    if view.os_name == "darwin":
+        return _macos_cuda(view)
+    usable_gpu = view.has_gpu and view.nvml_status in (None, "ok")
+    user_hit = "not_compiled_with_cuda" in view.user_signature_kinds
+    label = view.torch_label or ""
+    if label.startswith("rocm") or view.has("torch.hip_build"):
+        if not usable_gpu:
+            return []
+        return [
+            Candidate(
+                Finding(
+                    id="cpu_build.rocm_torch_on_nvidia",
+                    severity=Severity.ERROR,
+                    category=Category.CPU_BUILD,
+                    title="This torch is built for AMD ROCm, not for NVIDIA CUDA",
+                    detail=f"{view.torch_text} is a ROCm (AMD) build; this machine has "
+                    f"{_gpu_phrase(view.gpus, view.str_('nvidia.driver_version'))}.",
+                    evidence=("torch.version", "torch.hip_build", "nvidia.gpus"),
+                    fixes=(reinstall_fix(view.facts),),
+                ),
+                RANK_CPU_BUILD,
+                _CPU_EXPLAINS,
+            )
+        ]
+    if view.torch_is_cpu_build is not True or not (usable_gpu or user_hit):
+        return []
+    why: list[str] = []
+    fixes: list[Fix] = []
+    if label == "cpu":
+        why.append("its version label is +cpu")
+    conda = view.conda_packages
+    if "cpuonly" in conda:
+        why.append("conda's cpuonly package pins CPU builds")
+        fixes.append(Fix("Remove conda's CPU pin first", ("conda remove cpuonly",)))
+    index = view.str_("pip.index_url") or ""
+    extra = " ".join(view.strs("pip.extra_index_urls"))
+    if "/whl/cpu" in index or "/whl/cpu" in extra:
+        source = view.str_("pip.index_source") or "pip configuration"
+        why.append(f"pip's index is PyTorch's CPU index (set by {source})")
+        fixes.append(
+            Fix(
+                "Stop pip from using the CPU wheel index (see where it is set)",
+                (f"{pip_cmd(view)} config list",),
+            )
+        )
+    if view.os_name == "windows" and label == "":
+        why.append("the PyPI torch wheel for Windows is CPU-only")
+    if not why and "not_compiled_with_cuda" in view.signature_kinds:
+        why.append('torch says "Torch not compiled with CUDA enabled"')
+    gpu_text = (
+        _gpu_phrase(view.gpus, view.str_("nvidia.driver_version"))
+        if usable_gpu
+        else "an NVIDIA GPU in use"
+    )
+    detail = f"{view.torch_text} is a CPU-only build ({'; '.join(why) or 'no CUDA version'}); "
+    detail += f"this machine has {gpu_text}."
+    fixes.append(reinstall_fix(view.facts))
+    return [
+        Candidate(
+            Finding(
+                id="cpu_build.cpu_torch_on_gpu_machine",
+                severity=Severity.ERROR,
+                category=Category.CPU_BUILD,
+                title="torch is a CPU-only build, so it cannot use the GPU",
+                detail=detail,
+                evidence=(
+                    "torch.version",
+                    "torch.build_label",
+                    "torch.cuda_build",
+                    "nvidia.gpus",
+                    "packages.conda",
+                    "pip.index_url",
+                ),
+                fixes=tuple(fixes),
+            ),
+            RANK_CPU_BUILD,
+            _CPU_EXPLAINS,
+        )
+    ]
+
+
+def _macos_cuda(view: FactsView) -> list[Candidate]:
+    if "not_compiled_with_cuda" not in view.signature_kinds:
+        return []
+    mps = view.bool_("torch.mps_available")
+    return [
+        Candidate(
+            Finding(
+                id="platform.macos_has_no_cuda",
+                severity=Severity.ERROR,
+                category=Category.PLATFORM,
+                title="macOS has no CUDA: use the MPS device instead",
+                detail="The code asks for CUDA, which does not exist on macOS; Apple GPUs are "
+                "used through torch's MPS backend" + (" (available here)." if mps else "."),
+                evidence=("os.name", "torch.mps_available", "errors.seen"),
+                fixes=(
+                    Fix(
+                        "Select the device portably in your code",
+                        (
+                            'device = "cuda" if torch.cuda.is_available() else '
+                            '("mps" if torch.backends.mps.is_available() else "cpu")',
+                        ),
+                    ),
+                ),
+            ),
+            RANK_CPU_BUILD,
+            _CPU_EXPLAINS,
+        )
+    ]
+
+
+def _parse_arch(entry: str) -> tuple[str, tuple[int, int], str] | None:
+    """``sm_90a`` → ("sm", (9, 0), "a"); ``compute_120`` → ("compute", (12, 0), "")."""
+    kind, _, rest = entry.strip().lower().partition("_")
+    if kind not in ("sm", "compute"):
+        return None
+    digits = "".join(ch for ch in rest if ch.isdigit())
+    suffix = rest[len(digits) :]
+    cc = parse_cc(f"{kind}_{digits}")
+    return (kind, cc, suffix) if cc is not None else None
+
+
+def coverage(arch_list: list[str] | tuple[str, ...], cc: tuple[int, int]) -> str:
+    """``sass`` (a binary for this GPU), ``ptx`` (JIT-compiled at first use) or ``none``.
+
+    SASS for sm_XY runs on the same major with minor ≥ Y; arch-specific ``a`` targets only on
+    exactly that GPU; PTX for compute_XY JIT-compiles for any GPU ≥ X.Y (recipe-facts c1).
+    """
+    best = "none"
+    for entry in arch_list:
+        parsed = _parse_arch(entry)
+        if parsed is None:
+            continue
+        kind, target, suffix = parsed
+        if kind == "sm":
+            if suffix == "a" and target == cc:
+                return "sass"
+            if suffix != "a" and target[0] == cc[0] and target[1] <= cc[1]:
+                return "sass"
+        elif target <= cc:
+            best = "ptx"
+    return best
+
+
+def arch_rules(view: FactsView) -> list[Candidate]:
+    """arch_unsupported.*: the GPU's compute capability has no kernels in this torch build."""
+    if view.os_name == "darwin":
+        return []
+    cuda = view.torch_cuda
+    torch = view.torch
+    arch_list = [a for a in view.strs("torch.arch_list") if a]
+    source = "torch.cuda.get_arch_list()"
+    if not arch_list and torch is not None and cuda is not None:
+        arch_list = list(published_arch_list(torch, cuda, view.str_("os.arch")))
+        source = f"the published arch list of {cuda_variant(cuda)} wheels"
+    sig = view.signature("arch_incompatible")
+    if not arch_list and sig is not None and sig.data.get("supported"):
+        arch_list = sig.data["supported"].split()
+        source = "torch's warning"
+    gpus = [gpu for gpu in view.gpus if gpu.cc is not None]
+    if not gpus and sig is not None:
+        cc = parse_cc(sig.data.get("sm"))
+        if cc is not None:
+            gpus = [Gpu(0, sig.data.get("gpu") or "the GPU", cc)]
+    out: list[Candidate] = []
+    explains = frozenset(
+        {"no_kernel_image", "arch_incompatible", "kernel_failed", "kernel_not_run"}
+    )
+    uncovered = [g for g in gpus if arch_list and coverage(arch_list, g.cc or (0, 0)) == "none"]
+    ptx_only = [g for g in gpus if arch_list and coverage(arch_list, g.cc or (0, 0)) == "ptx"]
+    if not arch_list and sig is not None and gpus:
+        uncovered = gpus  # torch said so, without listing what it supports
+    if uncovered:
+        lines = []
+        for gpu in uncovered:
+            assert gpu.cc is not None
+            arch = arch_for(gpu.cc)
+            family = f" ({arch.name})" if arch else ""
+            lines.append(f"GPU {gpu.index} {gpu.name} is {sm_text(gpu.cc)}{family}")
+        have = " ".join(a for a in arch_list if a) or "other architectures"
+        detail = (
+            f"{'; '.join(lines)}; {view.torch_text} has kernels for {have} (from {source}), "
+            "so CUDA kernels cannot run on it."
+        )
+        detail += _arch_hint(uncovered)
+        out.append(
+            Candidate(
+                Finding(
+                    id="arch_unsupported.gpu_not_in_torch_arch_list",
+                    severity=Severity.ERROR,
+                    category=Category.ARCH_UNSUPPORTED,
+                    title="This torch build has no kernels for the GPU's architecture",
+                    detail=detail,
+                    evidence=(
+                        "nvidia.gpus",
+                        "torch.arch_list",
+                        "torch.version",
+                        "torch.cuda_build",
+                    ),
+                    fixes=(reinstall_fix(view.facts),),
+                ),
+                RANK_ARCH,
+                explains,
+            )
+        )
+    elif "no_kernel_image" in view.signature_kinds:
+        out.append(_no_kernel_image(view, gpus, arch_list, source))
+    for gpu in ptx_only:
+        assert gpu.cc is not None
+        out.append(
+            Candidate(
+                Finding(
+                    id="arch_unsupported.ptx_only",
+                    severity=Severity.INFO,
+                    category=Category.ARCH_UNSUPPORTED,
+                    title="The GPU runs torch through JIT-compiled PTX",
+                    detail=f"GPU {gpu.index} {gpu.name} is {sm_text(gpu.cc)}; {view.torch_text} "
+                    f"has no binary kernels for it, only PTX ({' '.join(arch_list)}), which the "
+                    "driver compiles at first use: slow start-up and possibly lower speed.",
+                    evidence=("nvidia.gpus", "torch.arch_list"),
+                    fixes=(reinstall_fix(view.facts),),
+                ),
+                RANK_INFO,
+            )
+        )
+    return out
+
+
+def _arch_hint(gpus: list[Gpu]) -> str:
+    newest = max((g.cc for g in gpus if g.cc), default=None)
+    if newest is None:
+        return ""
+    if newest >= (10, 0):
+        return " Blackwell GPUs need a CUDA 12.8 or newer build (cu128+) of torch 2.7 or later."
+    if newest < (7, 5):
+        return (
+            " Maxwell, Pascal and Volta GPUs were dropped from the CUDA 12.8+ and CUDA 13 builds;"
+            " the cu126 (and older) builds still include them."
+        )
+    return ""
+
+
+def _no_kernel_image(
+    view: FactsView, gpus: list[Gpu], arch_list: list[str], source: str
+) -> Candidate:
+    covered = (
+        bool(gpus)
+        and bool(arch_list)
+        and all(coverage(arch_list, g.cc or (0, 0)) != "none" for g in gpus)
+    )
+    if covered:
+        ccs = ";".join(sorted({cc_text(g.cc) for g in gpus if g.cc}))
+        return Candidate(
+            Finding(
+                id="arch_unsupported.extension_arch",
+                severity=Severity.ERROR,
+                category=Category.ARCH_UNSUPPORTED,
+                title="A compiled extension has no kernels for this GPU",
+                detail=f'"no kernel image is available", yet {view.torch_text} itself has '
+                f"kernels for this GPU ({source}: {' '.join(arch_list)}): the failing kernel "
+                "comes from an extension (xformers, flash-attn, a custom op) built for other "
+                "architectures.",
+                evidence=("errors.seen", "torch.arch_list", "nvidia.gpus"),
+                fixes=(
+                    Fix(
+                        "Rebuild the extension for this GPU (name it in place of <package>)",
+                        (
+                            f'TORCH_CUDA_ARCH_LIST="{ccs}" {pip_cmd(view)} install '
+                            "--no-build-isolation --no-binary :all: --force-reinstall <package>",
+                        ),
+                    ),
+                ),
+            ),
+            RANK_ARCH,
+            frozenset({"no_kernel_image", "kernel_failed"}),
+        )
+    return Candidate(
+        Finding(
+            id="arch_unsupported.no_kernel_image",
+            severity=Severity.ERROR,
+            category=Category.ARCH_UNSUPPORTED,
+            title="No kernel for this GPU's architecture in the code that ran",
+            detail='CUDA reports "no kernel image is available for execution on the device": '
+            "the torch build (or an extension) was compiled without this GPU's architecture.",
+            evidence=("errors.seen", "torch.kernel_error"),
+            fixes=(
+                Fix(
+                    "Compare the GPU's capability with the build's architectures",
+                    (
+                        f'{python_cmd(view)} -c "import torch; '
+                        'print(torch.cuda.get_device_capability(), torch.cuda.get_arch_list())"',
+                    ),
+                ),
+                reinstall_fix(view.facts),
+            ),
+        ),
+        RANK_ARCH,
+        frozenset({"no_kernel_image", "kernel_failed"}),
+    )
+
+
+def torch_rules(view: FactsView) -> list[Candidate]:
+    """torch.*: missing, import failures, DLLs, CUDA errors and the generic symptoms."""
+    out: list[Candidate] = []
+    kinds = view.signature_kinds
+    user = view.user_signature_kinds
+    import_error = view.str_("torch.import_error")
+    missing = "torch_missing" in kinds or (
+        "torch.version" in view.facts
+        and view.torch is None
+        and import_error is None
+        and "torch.runtime_version" not in view.facts
+        and "not installed" in view.note("torch.version").lower()
+    )
+    if missing:
+        out.append(
+            Candidate(
+                Finding(
+                    id="torch.not_installed",
+                    severity=Severity.ERROR if "torch_missing" in user else Severity.WARNING,
+                    category=Category.TORCH,
+                    title="torch is not installed in this environment",
+                    detail=f"{view.str_('python.executable') or 'The target interpreter'} has no "
+                    "torch package.",
+                    evidence=("torch.version", "torch.import_error", "python.executable"),
+                    fixes=(reinstall_fix(view.facts),),
+                ),
+                RANK_SYMPTOM,
+                symptom="torch_missing",
+            )
+        )
+    elif import_error:
+        out.append(
+            Candidate(
+                Finding(
+                    id="torch.import_failed",
+                    severity=Severity.ERROR,
+                    category=Category.TORCH,
+                    title="import torch fails",
+                    detail=f"Importing torch raised: {short(import_error, 300)}",
+                    evidence=("torch.import_error", "torch.version"),
+                    fixes=(
+                        Fix(
+                            "See the full error",
+                            (f'{python_cmd(view)} -c "import torch"',),
+                        ),
+                        reinstall_fix(view.facts),
+                    ),
+                ),
+                RANK_SYMPTOM,
+                symptom="import_failed",
+            )
+        )
+    dll = view.signature("dll_load")
+    if dll is not None:
+        name = dll.data.get("dll", "a torch DLL")
+        out.append(
+            Candidate(
+                Finding(
+                    id="torch.dll_load_failed",
+                    severity=Severity.ERROR,
+                    category=Category.TORCH,
+                    title="Windows cannot load one of torch's DLLs",
+                    detail=f"[WinError {dll.data.get('winerror', '?')}] loading {name}: a DLL it "
+                    "depends on is missing (most often the Microsoft Visual C++ "
+                    "Redistributable) or the install is damaged.",
+                    evidence=("torch.import_error", "errors.seen"),
+                    fixes=(
+                        Fix(
+                            "Install the latest Microsoft Visual C++ Redistributable (x64)",
+                            (),
+                            "https://aka.ms/vs/17/release/vc_redist.x64.exe",
+                        ),
+                        Fix(
+                            "Then reinstall torch",
+                            (
+                                f"{pip_cmd(view)} uninstall -y torch",
+                                *reinstall_fix(view.facts).commands,
+                            ),
+                        ),
+                    ),
+                ),
+                RANK_TORCH_SPECIFIC,
+                frozenset({"import_failed", "dll_load"}),
+            )
+        )
+    if "cuda_unknown_error" in kinds:
+        out.append(
+            Candidate(
+                Finding(
+                    id="torch.cuda_unknown_error",
+                    severity=Severity.ERROR,
+                    category=Category.TORCH,
+                    title='CUDA fails to initialise with "unknown error"',
+                    detail='CUDA initialisation returned "CUDA unknown error". The usual '
+                    "causes: the nvidia_uvm module broke after suspend/resume, or "
+                    "CUDA_VISIBLE_DEVICES was changed after CUDA started in the process.",
+                    evidence=("torch.cuda_error", "errors.seen"),
+                    fixes=(
+                        Fix(
+                            "Reload nvidia_uvm (stop GPU processes first) or reboot",
+                            ("sudo rmmod nvidia_uvm", "sudo modprobe nvidia_uvm"),
+                        ),
+                        Fix(
+                            "Set CUDA_VISIBLE_DEVICES before Python starts, not in the script "
+                            "after torch touched CUDA",
+                            ("CUDA_VISIBLE_DEVICES=0 python train.py",),
+                        ),
+                    ),
+                ),
+                RANK_TORCH_SPECIFIC,
+                frozenset({"cuda_unknown_error", "cuda_unavailable", "kernel_not_run"}),
+            )
+        )
+    out.extend(_symptoms(view))
+    return out
+
+
+def _symptoms(view: FactsView) -> list[Candidate]:
+    out: list[Candidate] = []
+    kinds = view.signature_kinds
+    wanted = view.has_gpu or bool(
+        view.user_signature_kinds & {"no_cuda_gpus", "cuda_unknown_error", "no_driver"}
+    )
+    cuda_build = view.torch_cuda is not None
+    if view.bool_("torch.cuda_available") is False and cuda_build and wanted:
+        error = view.str_("torch.cuda_error")
+        out.append(
+            Candidate(
+                Finding(
+                    id="torch.cuda_unavailable",
+                    severity=Severity.ERROR,
+                    category=Category.TORCH,
+                    title="torch cannot use CUDA, and nothing found explains why",
+                    detail=(
+                        f"torch.cuda.is_available() is False; CUDA said: {short(error, 300)}"
+                        if error
+                        else "torch.cuda.is_available() is False with no error."
+                    ),
+                    evidence=("torch.cuda_available", "torch.cuda_error", "nvidia.gpus"),
+                    fixes=(
+                        Fix("Check that the driver answers", ("nvidia-smi",)),
+                        Fix(
+                            "Make CUDA raise its real error",
+                            (f'{python_cmd(view)} -c "import torch; torch.cuda.init()"',),
+                        ),
+                    ),
+                ),
+                RANK_SYMPTOM,
+                symptom="cuda_unavailable",
+            )
+        )
+    if "no_cuda_gpus" in kinds:
+        out.append(
+            Candidate(
+                Finding(
+                    id="torch.no_cuda_gpus",
+                    severity=Severity.ERROR,
+                    category=Category.TORCH,
+                    title="CUDA sees no GPU",
+                    detail='CUDA reports "No CUDA GPUs are available" and no cause was found '
+                    "in the facts: check CUDA_VISIBLE_DEVICES, the driver, and (in a container) "
+                    "that it was started with GPUs.",
+                    evidence=("errors.seen", "env.cuda_visible_devices"),
+                    fixes=(
+                        Fix(
+                            "Check what the driver and CUDA see",
+                            ("nvidia-smi -L", 'echo "CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES"'),
+                        ),
+                    ),
+                ),
+                RANK_SYMPTOM,
+                symptom="no_cuda_gpus",
+            )
+        )
+    if "invalid_device_ordinal" in kinds:
+        out.append(
+            Candidate(
+                Finding(
+                    id="torch.invalid_device_ordinal",
+                    severity=Severity.ERROR,
+                    category=Category.TORCH,
+                    title="The code asks for a GPU index that does not exist",
+                    detail='CUDA reports "invalid device ordinal": a device such as cuda:1 was '
+                    f"requested but only {view.int_('torch.device_count') or 'fewer'} device(s) "
+                    "are visible to the process.",
+                    evidence=("errors.seen", "torch.device_count", "env.cuda_visible_devices"),
+                    fixes=(
+                        Fix(
+                            "List the devices the process sees",
+                            (
+                                f'{python_cmd(view)} -c "import torch; '
+                                'print(torch.cuda.device_count())"',
+                            ),
+                        ),
+                    ),
+                ),
+                RANK_SYMPTOM,
+                symptom="invalid_device_ordinal",
+            )
+        )
+    kernel_error = view.str_("torch.kernel_error") or ""
+    oom_kernel = "out of memory" in kernel_error.lower()
+    if view.bool_("torch.kernel_ok") is False and not oom_kernel:
+        out.append(
+            Candidate(
+                Finding(
+                    id="torch.kernel_failed",
+                    severity=Severity.ERROR,
+                    category=Category.TORCH,
+                    title="A tiny CUDA kernel failed on the GPU",
+                    detail="A small matrix multiply on device 0 "
+                    + (
+                        f"raised: {short(kernel_error, 300)}"
+                        if kernel_error
+                        else "did not match the CPU result."
+                    ),
+                    evidence=("torch.kernel_ok", "torch.kernel_error"),
+                    fixes=(
+                        Fix(
+                            "Re-run with synchronous errors to see the failing call",
+                            (f"CUDA_LAUNCH_BLOCKING=1 {python_cmd(view)} -m envcheck doctor",),
+                        ),
+                    ),
+                ),
+                RANK_SYMPTOM,
+                symptom="kernel_failed",
+            )
+        )
+    if oom_kernel or "oom" in kinds:
+        sig = view.signature("oom")
+        tried = f" (tried to allocate {sig.data['tried']})" if sig and "tried" in sig.data else ""
+        out.append(
+            Candidate(
+                Finding(
+                    id="torch.out_of_memory",
+                    severity=Severity.WARNING if oom_kernel else Severity.INFO,
+                    category=Category.TORCH,
+                    title="CUDA ran out of GPU memory",
+                    detail=(
+                        "Even a tiny kernel could not allocate memory: other processes hold the "
+                        "GPU's memory."
+                        if oom_kernel
+                        else f"CUDA out of memory{tried}: the workload does not fit; the GPU stack "
+                        "itself works."
+                    ),
+                    evidence=("torch.kernel_error", "errors.seen"),
+                    fixes=(
+                        Fix("See which processes hold GPU memory", ("nvidia-smi",)),
+                        Fix(
+                            "Lower the batch size, or reduce fragmentation",
+                            ("export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True",),
+                        ),
+                    ),
+                ),
+                RANK_INFO,
+                frozenset({"oom", "kernel_failed"}),
+            )
+        )
+    if "nccl_error" in kinds:
+        sig = view.signature("nccl_error")
+        out.append(
+            Candidate(
+                Finding(
+                    id="torch.nccl_error",
+                    severity=Severity.WARNING,
+                    category=Category.TORCH,
+                    title="NCCL (multi-GPU communication) reported an error",
+                    detail=f"{short(sig.text if sig else 'NCCL error', 300)}",
+                    evidence=("errors.seen",),
+                    fixes=(
+                        Fix(
+                            "Re-run with NCCL's log to see the failing transport",
+                            ("export NCCL_DEBUG=INFO",),
+                        ),
+                    ),
+                ),
+                RANK_TORCH_SPECIFIC,
+                frozenset({"nccl_error"}),
+            )
+        )
+    return out
