@@ -34,9 +34,9 @@ PARSERS: tuple[Callable[[Sequence[Line]], Parsed], ...] = (
     parse_collect_env,
     parse_nvidia_smi,
     parse_nvcc,
+    parse_python_prints,
     parse_pip_list,
     parse_conda_list,
-    parse_python_prints,
     parse_env_lines,
 )
 """Format parsers, in the order their facts win when two read the same line."""
@@ -125,10 +125,15 @@ def _by_index(old: list[Any], new: list[Any]) -> list[Any]:
             current = target.get(name)
             if current in (None, []) and value not in (None, []):
                 target[name] = value
-            elif name == "name" and isinstance(current, str) and isinstance(value, str):
+            elif (
+                name == "name"
+                and isinstance(current, str)
+                and isinstance(value, str)
+                and len(value) > len(current)
+                and value.lower().startswith(current.lower())
+            ):
                 # A name nvidia-smi cut short is completed by a longer one that starts like it.
-                if len(value) > len(current) and value.lower().startswith(current.lower()):
-                    target[name] = value
+                target[name] = value
     return merged
 
 

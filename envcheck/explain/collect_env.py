@@ -124,6 +124,8 @@ def _python_version(b: ParsedBuilder, value: str, i: int) -> None:
     match = _PY_VERSION_RE.match(value.strip())
     if match:
         b.add("python.version", match.group(1), i)
+    if "(AMD64)" in value:
+        b.add("os.arch", "AMD64", i)
     bits = _BITS_RE.search(value)
     if bits:
         b.add("python.bits", int(bits.group(1)), i)
@@ -327,6 +329,8 @@ def _cpu_block(b: ParsedBuilder, lines: Sequence[Line], start: int) -> int:
             break
         if label is not None and label[0] in ("model name", "name"):
             _cpu_model(b, label[1], i)
+        elif text.startswith("Name="):
+            _cpu_model(b, text[5:], i)
         b.consume(i)
         i += 1
     return i

@@ -102,6 +102,13 @@ def parse_conda_list(
     records: list[dict[str, object]] = []
     first_record: int | None = None
     torches: list[dict[str, object]] = []
+    has_conda_torch = any(
+        (m := _ROW_RE.match(line.text)) is not None
+        and m.group(1).lower() == "pytorch"
+        and m.group(4) != "pypi"
+        for line in rows
+        if "pytorch" in line.text
+    )
     for i, line in enumerate(rows):
         text = line.text
         env = _ENV_RE.match(text)
@@ -140,9 +147,11 @@ def parse_conda_list(
         b.consume(i)
         b.recognise()
         if channel == "pypi" or build.startswith("pypi_"):
-            pip_rows.row(name, version, i, "pip (seen by conda)")
             if normalise_name(name) == "torch":
                 torches.append({"path": None, "version": version, "installer": "pip"})
+            if normalise_name(name) != "torch" or not has_conda_torch:
+                # With a conda pytorch too, which copy imports is unknown: torch.copies says so.
+                pip_rows.row(name, version, i, SOURCE)
             if related(name):
                 records.append(
                     {"name": name, "version": version, "build": build, "channel": "pypi"}

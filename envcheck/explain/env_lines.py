@@ -28,9 +28,12 @@ VARIABLES: dict[str, str] = {
 }
 _NAMES = "|".join(VARIABLES)
 _VALUE = r"(\"[^\"]{0,2000}\"|'[^']{0,2000}'|[^\s;&|'\"]{0,2000})"
+# One assignment at the start of a line (or right after another one: "A=1 B=2 cmd"), so a
+# message that merely mentions "CUDA_LAUNCH_BLOCKING=1" is not read as the user's setting.
 _SHELL_RE = re.compile(
-    rf"(?:^|\s|;|&&)(?:export\s+|set\s+|%env\s+|\$env:)?({_NAMES})\s{{0,2}}=\s{{0,2}}{_VALUE}"
+    rf"\s{{0,4}}(?:export\s+|set\s+|%env\s+|\$env:)?({_NAMES})\s{{0,2}}=\s{{0,2}}{_VALUE}(?=\s|;|&|$)"
 )
+_OTHER_ASSIGNMENT_RE = re.compile(r"\s{0,4}[A-Za-z_][A-Za-z0-9_]{0,60}=\S{0,2000}(?=\s|$)")
 _PYTHON_RE = re.compile(
     rf"os\.environ\[\s{{0,2}}[\"']({_NAMES})[\"']\s{{0,2}}\]\s{{0,2}}=\s{{0,2}}{_VALUE}"
 )
@@ -41,6 +44,22 @@ def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
     return value
+
+
+def _leading_assignments(text: str) -> list[tuple[str, str]]:
+    """The variables assigned at the start of a shell line, in order."""
+    found: list[tuple[str, str]] = []
+    position = 0
+    for _ in range(32):
+        match = _SHELL_RE.match(text, position)
+        if match is not None:
+            found.append((match.group(1), _unquote(match.group(2))))
+        else:
+            match = _OTHER_ASSIGNMENT_RE.match(text, position)
+            if match is None:
+                break
+        position = match.end()
+    return found
 
 
 def parse_env_lines(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
@@ -63,8 +82,8 @@ def parse_env_lines(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
         if cmd is not None:
             found.append((cmd.group(1), cmd.group(2)))
         else:
-            for regex in (_PYTHON_RE, _SHELL_RE):
-                found.extend((m.group(1), _unquote(m.group(2))) for m in regex.finditer(text))
+            found.extend((m.group(1), _unquote(m.group(2))) for m in _PYTHON_RE.finditer(text))
+            found.extend(_leading_assignments(text))
         if not found:
             continue
         b.recognise()

@@ -34,6 +34,7 @@ _MIG_ROW_RE = re.compile(r"^\|\s{0,6}(\d{1,3})\s+(\d{1,3})\s+(\d{1,3})\s+(\d{1,3
 _PROCESSES_RE = re.compile(r"^\|\s*Processes:")
 _DATE_RE = re.compile(r"^\w{3} \w{3}\s{1,2}\d{1,2} \d{2}:\d{2}:\d{2} \d{4}\s*$")
 _Q_FIELD_RE = re.compile(r"^(\s{0,16})([A-Za-z][\w ./()-]{0,60}?)\s*:\s?(.*)$")
+_Q_SECTION_RE = re.compile(r"^\s{2,16}([A-Za-z][\w ./()-]{0,60})$")
 _Q_GPU_RE = re.compile(r"^GPU ([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f])\s*$")
 _LIST_RE = re.compile(r"^GPU (\d{1,3}): (.{1,200}?) \(UUID: (GPU-[0-9a-fA-F-]{8,64})\)\s*$")
 _LIST_MIG_RE = re.compile(
@@ -191,7 +192,14 @@ def _query(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
             continue
         field = _Q_FIELD_RE.match(text)
         if field is None:
-            break
+            section = _Q_SECTION_RE.match(text)
+            if section is None or current is None:
+                break
+            # "    MIG Mode" / "    FB Memory Usage": a heading for the indented fields below.
+            parent = section.group(1).strip()
+            b.consume(i)
+            i += 1
+            continue
         indent, label, value = len(field.group(1)), field.group(2).strip(), field.group(3).strip()
         if (
             indent == 0

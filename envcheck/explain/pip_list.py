@@ -36,6 +36,7 @@ _SATISFIED_RE = re.compile(
     rf"^Requirement already satisfied:\s+({_NAME})(?:\[[^\]]{{0,80}}\])?"
     rf"[^()]{{0,300}}\(({_VERSION})\)\s*$"
 )
+_EDITABLE_RE = re.compile(r"^\s*-e\s+\S")
 _SHOW_FIELD_RE = re.compile(
     r"^(?:Summary|Home-page|Author|Author-email|License|Location|Requires|Required-by|"
     r"Editable project location|Metadata-Version|Installer|Classifiers|Entry-points|"
@@ -111,6 +112,31 @@ class PackageRows:
             self.b.add("cudnn.wheels", cudnn, self.nvidia_line)
 
 
+def _freeze_blocks(rows: Sequence[Line]) -> set[int]:
+    """Lines of ``pip freeze``-shaped runs: three or more, or any naming a torch package.
+
+    Inside such a run every ``name==version`` line is pip output, even ``numpy==1.26.0``;
+    a lone one elsewhere may be prose, so only torch-family lines are read outside runs.
+    """
+    blocks: set[int] = set()
+    run: list[int] = []
+    relevant = False
+    for i, line in enumerate([*rows, Line("")]):
+        text = line.text
+        freeze = _FREEZE_RE.match(text) or _URL_RE.match(text)
+        if freeze is not None or (run and _EDITABLE_RE.match(text)):
+            run.append(i)
+            relevant = relevant or (
+                freeze is not None and _relevant(normalise_name(freeze.group(1)))
+            )
+            continue
+        if len(run) >= 3 or relevant:
+            blocks.update(run)
+        run = []
+        relevant = False
+    return blocks
+
+
 def parse_pip_list(lines: Sequence[Line] | Sequence[str] | str, *, listed: bool = False) -> Parsed:
     """Read pip list / freeze / show output anywhere in the paste. Pure; never raises.
 
@@ -124,6 +150,7 @@ def parse_pip_list(lines: Sequence[Line] | Sequence[str] | str, *, listed: bool 
     packages = PackageRows(b)
     in_table = False
     show_name: tuple[str, int] | None = None
+    freeze_block = _freeze_blocks(rows)
     shown_at = -100
     for i, line in enumerate(rows):
         text = line.text
@@ -144,12 +171,16 @@ def parse_pip_list(lines: Sequence[Line] | Sequence[str] | str, *, listed: bool 
                 continue
             in_table = False
         freeze = _FREEZE_RE.match(text)
-        if freeze is not None and (listed or _relevant(normalise_name(freeze.group(1)))):
+        in_block = listed or i in freeze_block
+        if freeze is not None and (in_block or _relevant(normalise_name(freeze.group(1)))):
             packages.row(freeze.group(1), freeze.group(2), i, "pip freeze")
             continue
         url = _URL_RE.match(text)
-        if url is not None and (listed or _relevant(normalise_name(url.group(1)))):
+        if url is not None and (in_block or _relevant(normalise_name(url.group(1)))):
             packages.row(url.group(1), version_from_url(url.group(2)), i, "pip freeze")
+            continue
+        if i in freeze_block:
+            b.consume(i)
             continue
         pair = _PAIR_RE.match(text)
         if pair is not None and _relevant(normalise_name(pair.group(1))):

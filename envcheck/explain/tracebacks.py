@@ -29,7 +29,10 @@ _EXCEPTION_RE = re.compile(
     r"^\s{0,8}((?:[A-Za-z_][\w]{0,60}\.){0,6}[A-Za-z_]\w{0,60}(?:Error|Exception|Warning|Interrupt"
     r"|Exit|Failure))(?::\s?(.*))?$"
 )
-_WARNING_RE = re.compile(r"^\s{0,8}\S{0,400}:\d{1,6}: ([A-Za-z]\w{0,60}Warning): (.*)$")
+_WARNING_RE = re.compile(r"^\s{0,8}\S{0,400}:\d{1,6}: ([A-Za-z]\w{0,60}Warning):\s?(.*)$")
+_WORTH_RECHECK_RE = re.compile(r"error|warning|fail|cannot|could not|not found|mismatch", re.I)
+MAX_LINE_CLASSIFY = 2000
+"""Lines re-checked one by one after the whole-text pass (bounds the time on huge pastes)."""
 _IMPORT_FAILURES = ("ImportError", "ModuleNotFoundError", "OSError")
 
 
@@ -83,6 +86,34 @@ def _mentions_torch_import(rows: Sequence[Line], start: int, end: int) -> bool:
     return False
 
 
+def _warning(
+    b: ParsedBuilder, rows: Sequence[Line], start: int, head: str, skip: frozenset[int]
+) -> int:
+    """Consume a warning from ``start``; return the index after it.
+
+    The message may continue on the following lines (torch's sm_XX warning does); after a
+    blank line Python prints the source line that warned, indented (``  warnings.warn(``).
+    """
+    b.recognise("warning")
+    b.consume(start)
+    message = [head] if head else []
+    i = start + 1
+    while i < len(rows) and rows[i].text.strip() and i not in skip and len(message) < 40:
+        if _START_RE.match(rows[i].text) or _WARNING_RE.match(rows[i].text):
+            break
+        message.append(rows[i].text.strip())
+        b.consume(i)
+        i += 1
+    nxt = i + 1 if i < len(rows) and not rows[i].text.strip() else i
+    if nxt < len(rows) and rows[nxt].text.startswith((" ", "\t")) and nxt not in skip:
+        b.consume(nxt)
+        i = nxt + 1
+    text = " ".join(message)
+    if text.startswith("CUDA initialization:"):
+        b.add("torch.cuda_error", text, start)
+    return i
+
+
 def parse_tracebacks(
     lines: Sequence[Line] | Sequence[str] | str, skip: frozenset[int] = frozenset()
 ) -> Parsed:
@@ -119,13 +150,8 @@ def parse_tracebacks(
             continue
         warning = _WARNING_RE.match(text)
         if warning is not None:
-            b.consume(i)
-            b.recognise("warning")
-            message = warning.group(2).strip()
-            if message.startswith("CUDA initialization:"):
-                b.add("torch.cuda_error", message, i)
-            if i + 1 < len(rows) and rows[i + 1].text.strip().startswith("warnings.warn("):
-                b.consume(i + 1)
+            i = _warning(b, rows, i, warning.group(2).strip(), skip)
+            continue
         i += 1
     # Classify everything nobody else understood, tracebacks included.
     pieces: list[str] = []
@@ -146,14 +172,22 @@ def parse_tracebacks(
         where: dict[str, int] = {}
         for index, text in zip(owners, pieces, strict=True):
             where.setdefault(text.strip(), index)
-        first: int | None = None
+        lines_hit: list[int] = []
         for signature in signatures:
             for part in signature.text.split("\n"):
-                index = where.get(part.strip())
-                if index is not None:
+                hit = where.get(part.strip())
+                if hit is not None:
+                    b.consume(hit)
+                    lines_hit.append(hit)
+        # Other lines that carry a known message again (pip's two "ERROR:" lines, say).
+        calls = 0
+        for index, text in zip(owners, pieces, strict=True):
+            if calls >= MAX_LINE_CLASSIFY or index in b.consumed:
+                continue
+            if _WORTH_RECHECK_RE.search(text):
+                calls += 1
+                if classify(text):
                     b.consume(index)
-                    first = index if first is None else min(first, index)
-        if first is None:
-            first = owners[0] if owners else 0
+        first = min(lines_hit, default=owners[0] if owners else 0)
         b.add("errors.seen", seen, first)
     return b.build()
