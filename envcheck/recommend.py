@@ -282,6 +282,10 @@ def _span(releases: Sequence[Release]) -> str:
     return str(lo) if lo == hi else f"{lo}–{hi}"
 
 
+def _count(releases: Sequence[Release]) -> str:
+    return "1 release matches" if len(releases) == 1 else f"{len(releases)} releases match"
+
+
 def _py_span(pythons: Sequence[str]) -> str:
     plain = [p for p in pythons if not p.endswith("t")]
     if not plain:
@@ -551,7 +555,7 @@ class _Planner:
                     + (" on macOS x86_64" if inp.platform == "macos-x86_64" else ""),
                     [f"torch {_span(before)}"],
                 ),
-                lambda _a, k: f"{len(k)} release{'s' if len(k) > 1 else ''} match: {_span(k)}",
+                lambda _a, k: f"{_count(k)}: {_span(k)}",
             )
         if inp.python is not None:
             py = inp.python

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from envcheck.recipes import parse_tables
 from envcheck.recommend import (
     ImpossibleRequest,
     Request,
@@ -15,6 +20,12 @@ from envcheck.recommend import (
     recommend,
     reinstall_fix,
     request_from_facts,
+)
+from envcheck.render.recommendation import (
+    render_impossible_json,
+    render_impossible_text,
+    render_json,
+    render_text,
 )
 
 if sys.version_info >= (3, 11):
@@ -257,3 +268,136 @@ def test_reinstall_fix_moves_on_when_installed_version_cannot_work() -> None:
 def test_reinstall_fix_none_when_facts_are_garbage() -> None:
     assert reinstall_fix({"os.name": "plan9"}) is None
     assert reinstall_fix({"python.version": "2.7.18", "nvidia.cuda_driver_max": "12.2"}) is None
+
+
+# --- robustness -------------------------------------------------------------------------------
+
+_TEXT = st.one_of(st.none(), st.text(max_size=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    os_name=st.sampled_from(["linux", "windows", "macos", "darwin", "bsd"]),
+    arch=st.sampled_from(["x86_64", "AMD64", "arm64", "aarch64"]),
+    python=st.one_of(st.none(), st.sampled_from(["3.8", "3.10", "3.13", "3.13t", "3.15", "3.6"])),
+    cuda=st.one_of(st.none(), st.sampled_from(["10.2", "11.3", "11.8", "12.1", "12.8", "13.0"])),
+    variant=st.one_of(st.none(), st.sampled_from(["cu118", "cu126", "cu130", "cpu", "rocm6.0"])),
+    driver=st.one_of(st.none(), st.sampled_from(["450.80.02", "535.104.05", "580.95.05"])),
+    cc=st.lists(st.sampled_from(["3.7", "6.1", "7.0", "8.6", "9.0", "12.0"]), max_size=2),
+    torch=st.one_of(st.none(), st.sampled_from(["2.2.1", "1.12", ">=2.4,<2.6", "9.9"])),
+    manager=st.sampled_from(["pip", "uv", "conda"]),
+    mirror=st.one_of(st.none(), st.sampled_from(["tuna", "aliyun", "sjtu", "nju"])),
+    junk=_TEXT,
+)
+def test_any_request_gives_a_command_or_a_clear_error(
+    os_name: str,
+    arch: str,
+    python: str | None,
+    cuda: str | None,
+    variant: str | None,
+    driver: str | None,
+    cc: list[str],
+    torch: str | None,
+    manager: str,
+    mirror: str | None,
+    junk: str | None,
+) -> None:
+    req = Request(
+        os=os_name,
+        arch=arch,
+        python=python,
+        cuda=cuda,
+        variant=variant,
+        driver=driver,
+        cc=tuple(cc),
+        torch=torch,
+        manager=manager,
+        mirror=mirror,
+        gpu=junk or None,
+    )
+    try:
+        rec = recommend(req)
+    except (ImpossibleRequest, RequestError) as exc:
+        assert str(exc)
+        return
+    assert rec.command.startswith(
+        ("pip install torch==", "uv pip install torch==", "conda install")
+    )
+    if variant is not None:
+        assert rec.variant == variant
+
+
+def test_a_new_release_needs_only_toml(tmp_path: Path) -> None:
+    """The docs/recipes.md recipe: append a release, widen arch rows, and it is recommended."""
+    folder = tmp_path / "recipes"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "recipes", folder)
+    releases = folder / "torch_releases.toml"
+    releases.write_text(
+        releases.read_text(encoding="utf-8")
+        + "\n".join(
+            [
+                "",
+                "[[release]]",
+                'torch = "2.16.0"',
+                'torchvision = "0.31.0"',
+                'torchaudio = ""',
+                'torchaudio_fallback = "2.11.0"',
+                'python = ["3.11", "3.12", "3.13", "3.14"]',
+                'cuda = ["cu126", "cu130", "cu132"]',
+                'rocm = ["rocm7.2"]',
+                'pypi_default_cuda = "cu132"',
+                'pypi_aarch64 = "cu132"',
+                "macos_x86_64 = false",
+                'macos_min = "14.0"',
+                'index_flag = "index-url"',
+                'conda = "none"',
+                'released = "2026-12-22"',
+                'source = "test"',
+                'confidence = "H"',
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    archs = folder / "wheel_archs.toml"
+    archs.write_text(
+        archs.read_text(encoding="utf-8").replace(
+            'torch = ">=2.12,<2.15"', 'torch = ">=2.12,<2.17"'
+        ),
+        encoding="utf-8",
+    )
+    tables = parse_tables(folder)
+    rec = recommend(Request(driver="580.95.05", python="3.12", gpu="RTX 4090"), tables)
+    assert rec.command == (
+        "pip install torch==2.16.0 torchvision==0.31.0 --index-url https://download.pytorch.org/whl/cu130"
+    )
+
+
+# --- renderers (golden files) -----------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data" / "recommend"
+
+
+def test_text_and_json_renderers_match_golden_files() -> None:
+    rec = recommend(Request(cuda="12.1", torch="2.2.1", python="3.10"))
+    assert render_text(rec) == (DATA / "text-cu121.txt").read_text(encoding="utf-8")
+    assert render_json(rec) == (DATA / "json-cu121.json").read_text(encoding="utf-8")
+    data = json.loads(render_json(rec))
+    assert data["request"]["cuda"] == "12.1"
+
+
+def test_impossible_renderers() -> None:
+    with pytest.raises(ImpossibleRequest) as info:
+        recommend(Request(python="3.13", torch="2.4.1"))
+    text = render_impossible_text(info.value)
+    assert text == (DATA / "impossible-py313.txt").read_text(encoding="utf-8")
+    data = json.loads(render_impossible_json(info.value, Request(python="3.13", torch="2.4.1")))
+    assert data["error"] == "impossible"
+    assert data["request"]["python"] == "3.13"
+
+
+def test_unconfirmed_rows_are_shown_in_text() -> None:
+    rec = recommend(Request(variant="cu129", python="3.11", torch="2.10.0"))
+    text = render_text(rec)
+    assert "Rests on unconfirmed table rows" in text
+    assert "third-party report" in text
