@@ -597,13 +597,7 @@ class _Planner:
         if not fits:
             raise self.build_impossible(rels, every, choices)
         if len(fits) < len(rels) and inp.archs:
-            dropped = [r for r in rels if r.torch > fits[-1].torch]
-            if dropped:
-                sms = ", ".join(a.sm for a in inp.archs)
-                self.warnings.append(
-                    f"torch {_span(dropped)} has no build with {sms} kernels that runs here: "
-                    f"{fits[-1].torch} is the newest that does (newer builds dropped this GPU)"
-                )
+            self.warn_newer_releases(rels, fits)
         chosen = max(fits, key=lambda r: (not r.meta.unconfirmed, r.torch))
         choice = choices[chosen.torch]
         assert choice.variant is not None
@@ -613,6 +607,32 @@ class _Planner:
                 self.unconfirmed.append(n)
         self.explain_variant(chosen, choice.variant)
         return self.finish(chosen, choice.variant, fits, choices)
+
+    def warn_newer_releases(self, rels: list[Release], fits: list[Release]) -> None:
+        """Say why releases newer than the newest fitting one are not offered for this GPU."""
+        newer = [r for r in rels if r.torch > fits[-1].torch]
+        if not newer:
+            return
+        sms = ", ".join(a.sm for a in self.inp.archs)
+        with_kernels: dict[Version, list[str]] = {}
+        for r in newer:
+            vs = [v for v in self.offered(r) if variant_cuda(v) and self.covers_gpu(r, v)[0]]
+            if vs:
+                with_kernels[r.torch] = vs
+        dropped = [r for r in newer if r.torch not in with_kernels]
+        if dropped:
+            self.warnings.append(
+                f"torch {_span(dropped)} has no build with {sms} kernels (newer builds dropped "
+                f"this GPU): {fits[-1].torch} is the newest that runs on it"
+            )
+        blocked = [r for r in newer if r.torch in with_kernels]
+        if blocked:
+            first = with_kernels[blocked[-1].torch][0]
+            need = self.t.variant_min_driver(first, self.inp.os)
+            self.warnings.append(
+                f"torch {_span(blocked)} has {sms} kernels only in builds this driver cannot run "
+                f"(e.g. {first}: driver ≥ {need})"
+            )
 
     def python_impossible(self, before: list[Release], py: str) -> ImpossibleRequest:
         inp = self.inp
@@ -844,7 +864,7 @@ class _Planner:
                 if not self.covers_gpu(rel, default)[0]:
                     sms = ", ".join(a.sm for a in inp.archs)
                     problems.append(f"has no {sms} kernels")
-                why = f"is built for {_label(default)} ({' and '.join(problems)}): it fails here"
+                why = f"is built for {_label(default)} ({' and '.join(problems)}), which fails here"
             else:
                 why = f"is the {default} build, not {variant}"
             self.warnings.append(
