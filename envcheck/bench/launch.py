@@ -185,6 +185,8 @@ def _telemetry_hook(message: WorkerMessage, state: dict[str, Any], nvml: Nvml | 
                 state["note"] = f"NVML GPU {index} ({why})"
     elif sampler is not None and phase in ("timed_start", "timed_end"):
         sampler.set_timed(phase == "timed_start")
+        if phase == "timed_start":
+            sampler.sample_now()  # short windows (transfer) may end before the first tick
 
 
 def _launch_failure(run: CommandResult, interrupted: bool) -> tuple[str, str]:

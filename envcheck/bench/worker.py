@@ -757,6 +757,7 @@ def bench_transfer(args: Args) -> dict[str, Any]:
     nbytes = int(args.get("bytes") or 256 * 2**20)
     rows = []
     gpu = torch.empty(nbytes, dtype=torch.uint8, device=device)
+    emit("progress", phase="timed_start", run="transfer")
     for pinned in (True, False):
         host = torch.empty(nbytes, dtype=torch.uint8, pin_memory=pinned)
         for direction in ("h2d", "d2h"):
@@ -775,6 +776,7 @@ def bench_transfer(args: Args) -> dict[str, Any]:
                          "seconds": secs, "gb_s": nbytes / secs / 1e9})
             emit("progress", phase="transfer", direction=direction, pinned=pinned)
         del host
+    emit("progress", phase="timed_end", run="transfer")
     return {"device_info": device_info(device), "versions": versions(), "transfer": rows}
 
 

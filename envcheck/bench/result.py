@@ -1,0 +1,291 @@
+"""Assemble a benchmark's JSON document (schema 1) from the worker's result (pure).
+
+The headline run's figures sit at the top level (``model``, ``device``, ``precision``, ``batch``,
+``images_per_s``, ``step_time_median_s``, ``steps_timed``, ``loss_first``, ``loss_last``,
+``accuracy``, ``speedup_vs_cpu``, ``reference``, ``verdict``); every run, the CPU comparison
+included, is in ``runs``. Findings (telemetry, correctness, verdict) are in ``findings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from envcheck.bench.launch import BenchOptions, WorkerOutcome, scaling
+from envcheck.bench.references import (
+    GpuModel,
+    References,
+    find_reference,
+    judge,
+    match_gpu,
+    mfu,
+    precision_class,
+    train_flops_per_image,
+)
+from envcheck.bench.telemetry import (
+    BenchFinding,
+    TelemetrySummary,
+    pcie_gb_s,
+    summarise,
+    telemetry_findings,
+)
+from envcheck.model import Severity
+
+SCHEMA = 1
+NOISY_IQR = 0.10
+"""IQR/median above this is a noisy measurement (torch.utils.benchmark warns at the same)."""
+
+
+def _finding_dict(f: BenchFinding) -> dict[str, Any]:
+    return {"id": f.id, "severity": f.severity.label, "title": f.title, "detail": f.detail}
+
+
+def _headline(runs: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    for run in runs:
+        if run.get("run") in ("headline", "partial"):
+            return run
+    return runs[0] if runs else {}
+
+
+def _run_named(runs: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:
+    return next((r for r in runs if r.get("run") == name), None)
+
+
+def correctness_findings(head: Mapping[str, Any], agreement: Mapping[str, Any] | None
+                         ) -> list[BenchFinding]:
+    """Loss finite and falling; GPU and CPU agreeing."""
+    found: list[BenchFinding] = []
+    if head.get("loss_finite") is False:
+        found.append(BenchFinding(
+            "bench-loss-not-finite", Severity.ERROR, "The training loss became NaN or infinite",
+            "on data a healthy stack learns easily: suspect the GPU's numerics or the AMP setup",
+        ))
+    elif head.get("loss_falling") is False and not head.get("interrupted"):
+        found.append(BenchFinding(
+            "bench-loss-not-falling", Severity.WARNING, "The training loss did not fall",
+            f"{head.get('loss_first_mean', 0):.3g} -> {head.get('loss_last_mean', 0):.3g} over "
+            f"{head.get('loss_steps')} steps on learnable synthetic data",
+        ))
+    if agreement is not None and agreement.get("ok") is False:
+        found.append(BenchFinding(
+            "bench-device-disagrees", Severity.ERROR,
+            "The GPU and the CPU compute different results for the same network",
+            f"logits max |diff| {agreement.get('logits_max_abs_diff'):.3g}, loss relative diff "
+            f"{agreement.get('loss_rel_diff'):.3g}, gradient cosine "
+            f"{agreement.get('grad_cosine'):.6f} (FP32, TF32 off)",
+        ))
+    return found
+
+
+def measurement_findings(head: Mapping[str, Any]) -> list[BenchFinding]:
+    """Notes about the measurement itself: batch halved, noisy, interrupted."""
+    found: list[BenchFinding] = []
+    if head.get("batch_halved"):
+        found.append(BenchFinding(
+            "bench-batch-halved", Severity.INFO,
+            f"Batch {head.get('batch_requested')} did not fit in memory; "
+            f"measured with {head.get('batch')}",
+        ))
+    iqr = head.get("iqr_over_median")
+    if isinstance(iqr, (int, float)) and iqr > NOISY_IQR:
+        found.append(BenchFinding(
+            "bench-noisy", Severity.INFO,
+            f"Step times varied a lot (IQR/median {iqr:.0%})",
+            "other work on this machine, clocks changing, or too short a run; "
+            "the median is still reported",
+        ))
+    if head.get("interrupted"):
+        found.append(BenchFinding("bench-interrupted", Severity.INFO,
+                                  "Interrupted: figures are from the steps measured so far"))
+    return found
+
+
+def _verdict_finding(verdict: str, ratio: float | None, expected: float | None
+                     ) -> BenchFinding | None:
+    if verdict not in ("below_expected", "investigate") or ratio is None:
+        return None
+    severity = Severity.WARNING if verdict == "below_expected" else Severity.ERROR
+    return BenchFinding(
+        f"bench-{verdict.replace('_', '-')}", severity,
+        f"Throughput is {ratio:.0%} of the reference for this GPU",
+        f"expected about {expected:,.0f} images/s; see the telemetry findings, "
+        "`envcheck doctor`, and whether other work shares the GPU",
+    )
+
+
+def build_train_document(
+    options: BenchOptions,
+    outcome: WorkerOutcome,
+    table: References | None,
+    *,
+    tool_version: str,
+    single: WorkerOutcome | None = None,
+) -> dict[str, Any]:
+    """The schema-1 document for ``bench resnet``/``bench cnn`` (also for a DDP run)."""
+    res: Mapping[str, Any] = outcome.result or {}
+    runs: list[Mapping[str, Any]] = list(res.get("runs") or [])
+    head = _headline(runs)
+    info: Mapping[str, Any] = res.get("device_info") or {}
+    device_type = info.get("type")
+    gpu = match_gpu(info.get("name"), table) if table and device_type == "cuda" else None
+    precision = str(head.get("precision") or options.precision)
+    channels_last = bool(head.get("channels_last"))
+    reference = find_reference(gpu, options.model, precision, channels_last, table) if (
+        table) else None
+    ips = head.get("images_per_s")
+    distributed = res.get("distributed")
+    if distributed:
+        distributed = dict(distributed, **scaling(res, single.result if single else None))
+    # Under DDP the headline is rank 0's own images/s: a per-GPU figure, like the references.
+    judgement = judge(ips, reference, device_type=str(device_type),
+                      channels_last=channels_last)
+    cpu = _run_named(runs, "cpu")
+    cpu_ips = cpu.get("images_per_s") if cpu else None
+    speedup = ips / cpu_ips if ips and cpu_ips else None
+    summary = summarise(outcome.samples) if outcome.samples else None
+    findings: list[BenchFinding] = []
+    if summary is not None:
+        findings += telemetry_findings(summary, launch_bound=options.model == "mnist_cnn")
+    agreement = res.get("agreement")
+    findings += correctness_findings(head, agreement)
+    verdict_f = _verdict_finding(judgement.verdict, judgement.ratio,
+                                 reference.images_per_s if reference else None)
+    if verdict_f:
+        findings.append(verdict_f)
+    findings += measurement_findings(dict(head, interrupted=outcome.interrupted))
+    held: Mapping[str, Any] = res.get("held_out") or {}
+    image_size = options.image_size
+    return {
+        "schema": SCHEMA,
+        "tool": "envcheck",
+        "tool_version": tool_version,
+        "bench": "cnn" if options.model == "mnist_cnn" else "resnet",
+        "model": options.model,
+        "device": head.get("device") or info.get("type"),
+        "device_name": info.get("name"),
+        "gpu_model": gpu.key if gpu else None,
+        "precision": precision,
+        "channels_last": channels_last,
+        "compile": bool(head.get("compile")),
+        "batch": head.get("batch"),
+        "batch_requested": head.get("batch_requested"),
+        "image_size": image_size or (28 if options.model == "mnist_cnn" else 224),
+        "images_per_s": ips,
+        "step_time_median_s": head.get("step_time_median_s"),
+        "iqr_over_median": head.get("iqr_over_median"),
+        "step_time_p10_s": head.get("step_time_p10_s"),
+        "step_time_p90_s": head.get("step_time_p90_s"),
+        "steps_timed": head.get("steps_timed"),
+        "warmup_steps": head.get("warmup_steps"),
+        "first_step_s": head.get("first_step_s"),
+        "compile_s": head.get("compile_s"),
+        "peak_memory_bytes": head.get("peak_memory_bytes"),
+        "loss_first": head.get("loss_first"),
+        "loss_last": head.get("loss_last"),
+        "loss_falling": head.get("loss_falling"),
+        "loss_finite": head.get("loss_finite"),
+        "accuracy": held.get("accuracy"),
+        "held_out": dict(held) or None,
+        "speedup_vs_cpu": speedup,
+        "cpu_images_per_s": cpu_ips,
+        "agreement": agreement,
+        "reference": _reference_dict(reference),
+        "verdict": judgement.verdict,
+        "verdict_ratio": judgement.ratio,
+        "verdict_note": judgement.note,
+        "mfu": mfu(ips, options.model, precision, gpu, image_size),
+        "train_flops_per_image": train_flops_per_image(options.model, image_size),
+        "comparison": _comparison(options.model, precision, table),
+        "telemetry": asdict(summary) if summary else None,
+        "telemetry_note": outcome.telemetry_note,
+        "distributed": distributed,
+        "findings": [_finding_dict(f) for f in findings],
+        "runs": runs,
+        "versions": res.get("versions"),
+        "device_info": dict(info) or None,
+        "interrupted": outcome.interrupted,
+        "notes": list(res.get("notes") or []),
+    }
+
+
+def _reference_dict(ref: Any) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    return {
+        "gpu": ref.gpu, "images_per_s": ref.images_per_s, "source": ref.source,
+        "kind": ref.kind, "precision": ref.precision, "channels_last": ref.channels_last,
+        "batch": ref.batch, "note": ref.note,
+    }
+
+
+def _comparison(model: str, precision: str, table: References | None) -> list[dict[str, Any]]:
+    if table is None:
+        return []
+    from envcheck.bench.references import comparison_rows
+
+    return [{"gpu": r.gpu, "images_per_s": r.images_per_s, "kind": r.kind,
+             "channels_last": r.channels_last}
+            for r in comparison_rows(model, precision, table)]
+
+
+def build_matmul_document(outcome: WorkerOutcome, table: References | None, *,
+                          tool_version: str) -> dict[str, Any]:
+    """``bench matmul``: TFLOP/s per dtype and the share of the GPU's dense peak."""
+    res: Mapping[str, Any] = outcome.result or {}
+    info: Mapping[str, Any] = res.get("device_info") or {}
+    gpu: GpuModel | None = (match_gpu(info.get("name"), table)
+                            if table and info.get("type") == "cuda" else None)
+    rows = []
+    for row in res.get("matmul") or []:
+        dtype = str(row.get("dtype"))
+        cls = precision_class("amp" if dtype in ("fp16", "bf16") else dtype)
+        peak = gpu.peak_tflops.get(cls) if gpu else None
+        tflops = row.get("tflops")
+        rows.append(dict(row, peak_tflops=peak,
+                         fraction_of_peak=tflops / peak if tflops and peak else None))
+    return {
+        "schema": SCHEMA, "tool": "envcheck", "tool_version": tool_version, "bench": "matmul",
+        "device": info.get("type"), "device_name": info.get("name"),
+        "gpu_model": gpu.key if gpu else None, "matmul": rows,
+        "versions": res.get("versions"), "interrupted": outcome.interrupted, "findings": [],
+    }
+
+
+def build_transfer_document(outcome: WorkerOutcome, *, tool_version: str) -> dict[str, Any]:
+    """``bench transfer``: copy GB/s against the PCIe link's theoretical rate."""
+    res: Mapping[str, Any] = outcome.result or {}
+    info: Mapping[str, Any] = res.get("device_info") or {}
+    summary: TelemetrySummary | None = summarise(outcome.samples) if outcome.samples else None
+    link = pcie_gb_s(summary.pcie_gen, summary.pcie_width) if summary else None
+    link_max = pcie_gb_s(summary.pcie_gen_max, summary.pcie_width_max) if summary else None
+    rows = [dict(r, fraction_of_link=r["gb_s"] / link_max if link_max else None)
+            for r in res.get("transfer") or []]
+    findings: list[BenchFinding] = []
+    if summary is not None:
+        findings += [f for f in telemetry_findings(summary) if f.id == "bench-pcie-downgraded"]
+    best = max((r["gb_s"] for r in rows if r.get("pinned")), default=None)
+    if best is not None and link_max and best < 0.5 * link_max:
+        findings.append(BenchFinding(
+            "bench-transfer-slow", Severity.WARNING,
+            f"Pinned copies reach {best:.1f} GB/s, under half the link's {link_max:.1f} GB/s",
+            "a narrower or older slot than the card supports, or a shared PCIe switch",
+        ))
+    return {
+        "schema": SCHEMA, "tool": "envcheck", "tool_version": tool_version, "bench": "transfer",
+        "device": info.get("type"), "device_name": info.get("name"), "transfer": rows,
+        "pcie": {"gen": summary.pcie_gen if summary else None,
+                 "width": summary.pcie_width if summary else None,
+                 "gen_max": summary.pcie_gen_max if summary else None,
+                 "width_max": summary.pcie_width_max if summary else None,
+                 "link_gb_s": link, "link_max_gb_s": link_max},
+        "telemetry_note": outcome.telemetry_note,
+        "versions": res.get("versions"), "interrupted": outcome.interrupted,
+        "findings": [_finding_dict(f) for f in findings],
+    }
+
+
+def worst_severity(document: Mapping[str, Any]) -> Severity | None:
+    """The worst finding's severity in a document (None when there are none)."""
+    levels = [Severity.parse(f["severity"]) for f in document.get("findings") or []]
+    return max(levels) if levels else None

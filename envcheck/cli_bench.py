@@ -1,0 +1,306 @@
+"""``envcheck bench resnet|cnn|matmul|transfer``: prove the GPU accelerates training.
+
+The work runs in the target interpreter (the same ``--python`` choice as the doctor) through
+``envcheck/bench/worker.py``; this module shows progress on stderr, prints the report (text or
+``--json``) on stdout and picks the exit status:
+
+0 measured, nothing worse than a warning; 1 an error finding (throttling in hardware, wrong
+numbers, far below the reference) or CUDA asked for but unavailable; 2 no torch in the target
+environment, no such interpreter, or a usage error; 130 interrupted (partial results printed).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import typer
+
+from envcheck.bench.launch import BenchOptions, WorkerMessage, WorkerOutcome, run_ddp, run_worker
+from envcheck.system.nvml import Nvml
+
+DeviceOpt = Annotated[
+    str, typer.Option("--device", help="auto (CUDA, then MPS, then CPU), cuda, cuda:N, mps, cpu.")
+]
+PythonOpt = Annotated[
+    str | None,
+    typer.Option("--python", help="Interpreter to benchmark (default: as for `envcheck doctor`)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON (schema 1).")]
+PrecisionOpt = Annotated[
+    str,
+    typer.Option(
+        "--precision",
+        help="auto, fp32, tf32, amp-fp16 or amp-bf16 (auto: bf16 AMP on Ampere+, fp16 AMP with "
+        "loss scaling on Volta/Turing, plus an FP32/TF32 row).",
+    ),
+]
+PRECISIONS = ("auto", "fp32", "tf32", "amp-fp16", "amp-bf16")
+
+
+@dataclass(frozen=True)
+class _Target:
+    python: str
+    env: Mapping[str, str] | None
+    nvml: Nvml | None
+
+
+def _target(python: str | None) -> _Target:
+    """The interpreter to benchmark, its environment, and NVML when this process has it."""
+    from envcheck.context import Context
+
+    try:
+        ctx = Context.from_system(python=python)
+    except ImportError:  # the real NVML adapter is not installed: benchmark without telemetry
+        import os
+
+        from envcheck.context import PlatformInfo, choose_target
+
+        target, _ = choose_target(os.environ, PlatformInfo.current().os_name, python,
+                                  sys.executable)
+        return _Target(target, None, None)
+    return _Target(ctx.target_python or sys.executable, ctx.env, ctx.nvml)
+
+
+class _Progress:
+    """Progress on stderr: a rich bar on a terminal, a few plain lines otherwise."""
+
+    def __init__(self, title: str) -> None:
+        self._title = title
+        self._bar: Any = None
+        self._task: Any = None
+        self._last_phase = ""
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 TimeElapsedColumn(), console=Console(stderr=True),
+                                 transient=True)
+
+    def __enter__(self) -> _Progress:
+        if self._bar is not None:
+            self._bar.start()
+            self._task = self._bar.add_task(f"{self._title}: starting", total=None)
+        else:
+            typer.echo(f"envcheck bench: {self._title}: starting the worker", err=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def __call__(self, message: WorkerMessage) -> None:
+        data = message.data
+        if message.type != "progress" or data.get("phase") == "timed_end":
+            return
+        phase = str(data.get("phase"))
+        text = _describe(phase, data)
+        if self._bar is not None:
+            total = data.get("seconds") if phase == "timed" else None
+            done = data.get("elapsed_s") if phase == "timed" else None
+            self._bar.update(self._task, description=f"{self._title}: {text}", total=total,
+                             completed=done or 0)
+        elif phase != self._last_phase and phase != "timed":
+            typer.echo(f"envcheck bench: {text}", err=True)
+        self._last_phase = phase
+
+
+def _describe(phase: str, data: Mapping[str, Any]) -> str:
+    run = data.get("run", "")
+    if phase == "device":
+        info = data.get("device") or {}
+        return f"running on {info.get('name') or info.get('type')}"
+    if phase == "warmup":
+        return f"{run}: warming up"
+    if phase in ("timed_start", "timed"):
+        return f"{run}: timing ({data.get('steps', 0)} steps)"
+    if phase == "oom":
+        return str(data.get("message"))
+    if phase == "checks":
+        return "held-out accuracy"
+    if phase == "agreement":
+        return "comparing the GPU with the CPU"
+    return phase
+
+
+def _fail(code: str | None, message: str | None, python: str) -> int:
+    """Explain why nothing was measured; return the exit status."""
+    if code == "no_torch":
+        typer.echo(f"envcheck bench: torch is not installed for {python} ({message}).\n"
+                   "  The bench never installs anything. To see the install command that fits "
+                   "this machine, run:\n    envcheck recommend", err=True)
+        return 2
+    if code == "python_not_found":
+        typer.echo(f"envcheck bench: {message}", err=True)
+        return 2
+    if code in ("cuda_unavailable", "mps_unavailable", "needs_cuda"):
+        typer.echo(f"envcheck bench: {message}.\n  To see why, run:\n    envcheck doctor"
+                   + (f" --python {python}" if python != sys.executable else ""), err=True)
+        return 1
+    if code == "interrupted":
+        typer.echo("envcheck bench: interrupted before anything was measured", err=True)
+        return 130
+    typer.echo(f"envcheck bench: the benchmark failed ({code}): {message}", err=True)
+    return 1
+
+
+def _finish(document: Mapping[str, Any], as_json: bool, interrupted: bool) -> None:
+    from envcheck.bench.result import worst_severity
+    from envcheck.model import Severity
+    from envcheck.render.bench import render_bench_json, render_bench_text
+
+    text = render_bench_json(document) if as_json else render_bench_text(document)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    if interrupted:
+        raise typer.Exit(130)
+    worst = worst_severity(document)
+    raise typer.Exit(1 if worst is not None and worst >= Severity.ERROR else 0)
+
+
+def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
+         build: Callable[[WorkerOutcome, WorkerOutcome | None], dict[str, Any]]) -> None:
+    target = _target(python)
+    with _Progress(title) as progress:
+        kwargs: dict[str, Any] = {"nvml": target.nvml, "on_message": progress, "env": target.env}
+        single: WorkerOutcome | None = None
+        if options.ddp:
+            outcome, single = run_ddp(target.python, options, **kwargs)
+        else:
+            outcome = run_worker(target.python, options, **kwargs)
+    if outcome.result is None:
+        raise typer.Exit(_fail(outcome.error_code, outcome.error_message, target.python))
+    _finish(build(outcome, single), as_json, outcome.interrupted)
+
+
+def _tool_version() -> str:
+    from envcheck import __version__
+
+    return __version__
+
+
+def _train(model: str, device: str, precision: str, channels_last: bool | None,
+           compile_: bool, batch: int | None, seconds: float | None, quick: bool,
+           ddp: int | None, python: str | None, as_json: bool) -> None:
+    if precision not in PRECISIONS:
+        raise typer.BadParameter(f"--precision must be one of {', '.join(PRECISIONS)}")
+    default_s = 10.0 if model == "mnist_cnn" else 30.0
+    secs = seconds if seconds is not None else (3.0 if quick else default_s)
+    options = BenchOptions(kind="train", model=model, device=device, precision=precision,
+                           channels_last=channels_last, compile=compile_, batch=batch,
+                           seconds=secs, quick=quick, ddp=ddp)
+
+    def build(outcome: WorkerOutcome, single: WorkerOutcome | None) -> dict[str, Any]:
+        from envcheck.bench.references import ReferenceTableError, load_references
+        from envcheck.bench.result import build_train_document
+
+        try:
+            table = load_references()
+        except (ReferenceTableError, OSError) as exc:
+            typer.echo(f"envcheck bench: references unavailable: {exc}", err=True)
+            table = None
+        return build_train_document(options, outcome, table, tool_version=_tool_version(),
+                                    single=single)
+
+    _run(options, python, as_json, model, build)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``bench`` command group to the envcheck app."""
+    bench = typer.Typer(
+        name="bench",
+        help="Benchmarks that prove the GPU accelerates training, with a verdict against "
+        "reference GPUs.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+
+    @bench.command("resnet")
+    def resnet(
+        model: Annotated[str, typer.Option("--model", help="resnet18, resnet34 or resnet50.")] = (
+            "resnet50"),
+        device: DeviceOpt = "auto",
+        precision: PrecisionOpt = "auto",
+        channels_last: Annotated[bool | None, typer.Option(
+            "--channels-last/--no-channels-last",
+            help="Memory format (default: channels_last on CUDA).")] = None,
+        compile_: Annotated[bool, typer.Option(
+            "--compile", help="torch.compile the model (compile time reported, not timed).")
+        ] = False,
+        batch: Annotated[int | None, typer.Option(
+            "--batch", min=1, help="Images per step (default 256 on a GPU, 16 on a CPU; "
+            "halved on out-of-memory).")] = None,
+        seconds: Annotated[float | None, typer.Option(
+            "--seconds", min=0.1, help="Timed budget per run (default 30).")] = None,
+        quick: Annotated[bool, typer.Option("--quick", help="A short run (3 s budget).")] = False,
+        ddp: Annotated[int | None, typer.Option(
+            "--ddp", min=1, help="Train with DDP on N processes through torchrun.")] = None,
+        python: PythonOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Train a ResNet on synthetic data and judge the throughput against reference GPUs."""
+        if model not in ("resnet18", "resnet34", "resnet50"):
+            raise typer.BadParameter("--model must be resnet18, resnet34 or resnet50")
+        _train(model, device, precision, channels_last, compile_, batch, seconds, quick, ddp,
+               python, as_json)
+
+    @bench.command("cnn")
+    def cnn(
+        device: DeviceOpt = "auto",
+        precision: PrecisionOpt = "auto",
+        compile_: Annotated[bool, typer.Option("--compile", help="torch.compile the model.")] = (
+            False),
+        batch: Annotated[int | None, typer.Option("--batch", min=1, help="Default 64.")] = None,
+        seconds: Annotated[float | None, typer.Option(
+            "--seconds", min=0.1, help="Timed budget per run (default 10).")] = None,
+        quick: Annotated[bool, typer.Option("--quick", help="A short run (3 s budget).")] = False,
+        ddp: Annotated[int | None, typer.Option(
+            "--ddp", min=1, help="Train with DDP on N processes through torchrun.")] = None,
+        python: PythonOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Train the classic MNIST CNN: a quick end-to-end check (launch-bound on GPUs)."""
+        _train("mnist_cnn", device, precision, False, compile_, batch, seconds, quick, ddp,
+               python, as_json)
+
+    @bench.command("matmul")
+    def matmul(
+        device: DeviceOpt = "auto",
+        size: Annotated[int | None, typer.Option(
+            "--size", min=16, help="Matrix size n (default 8192 on a GPU, 1024 on a CPU).")
+        ] = None,
+        python: PythonOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Dense matrix-multiply TFLOP/s per dtype against the GPU's peak."""
+        options = BenchOptions(kind="matmul", device=device, extra={"size": size})
+
+        def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> dict[str, Any]:
+            from envcheck.bench.references import load_references
+            from envcheck.bench.result import build_matmul_document
+
+            return build_matmul_document(outcome, load_references(),
+                                         tool_version=_tool_version())
+
+        _run(options, python, as_json, "matmul", build)
+
+    @bench.command("transfer")
+    def transfer(
+        device: DeviceOpt = "auto",
+        python: PythonOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Host<->device copy GB/s, pinned and pageable, against the PCIe link's rate."""
+        options = BenchOptions(kind="transfer", device=device)
+
+        def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> dict[str, Any]:
+            from envcheck.bench.result import build_transfer_document
+
+            return build_transfer_document(outcome, tool_version=_tool_version())
+
+        _run(options, python, as_json, "transfer", build)
+
+    app.add_typer(bench)
