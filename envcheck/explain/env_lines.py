@@ -37,7 +37,7 @@ _OTHER_ASSIGNMENT_RE = re.compile(r"\s{0,4}[A-Za-z_][A-Za-z0-9_]{0,60}=\S{0,2000
 _PYTHON_RE = re.compile(
     rf"os\.environ\[\s{{0,2}}[\"']({_NAMES})[\"']\s{{0,2}}\]\s{{0,2}}=\s{{0,2}}{_VALUE}"
 )
-_CMD_SET_RE = re.compile(rf"^\s*set\s+\"?({_NAMES})=([^\"]{{0,2000}})\"?\s*$", re.IGNORECASE)
+_CMD_SET_RE = re.compile(rf"^\s*(?:set|SET)\s+\"?({_NAMES})=([^\"]{{0,2000}})\"?\s*$")
 
 
 def _unquote(value: str) -> str:
