@@ -54,17 +54,16 @@ def observed_symptoms(view: FactsView) -> dict[str, str]:
     """Symptom key → the consequence text, for every symptom the facts show."""
     out: dict[str, str] = {}
     torch_present = view.torch is not None or view.has("torch.runtime_version")
-    if view.bool_("torch.cuda_available") is False and view.torch_is_cpu_build is not True:
+    if view.bool_("torch.cuda_available") is False:
         out["cuda_unavailable"] = SYMPTOMS["cuda_unavailable"]
     if view.bool_("torch.kernel_ok") is False:
         error = view.str_("torch.kernel_error")
         out["kernel_failed"] = SYMPTOMS["kernel_failed"] + (f" ({short(error)})" if error else "")
     elif torch_present and view.bool_("torch.cuda_available") is False and view.has_gpu:
         out["kernel_not_run"] = SYMPTOMS["kernel_not_run"]
-    if view.str_("torch.import_error"):
-        out["import_failed"] = (
-            f"{SYMPTOMS['import_failed']}: {short(view.str_('torch.import_error') or '')}"
-        )
+    import_error = view.str_("torch.import_error")
+    if import_error and "torch_missing" not in view.signature_kinds:
+        out["import_failed"] = f"{SYMPTOMS['import_failed']}: {short(import_error)}"
     for sig in view.signatures:
         if sig.kind in SYMPTOMS and sig.kind not in out:
             quoted = short(sig.text, 140)

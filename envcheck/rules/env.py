@@ -213,15 +213,19 @@ def _companions(view: FactsView) -> list[Candidate]:
         fits = torchvision_fits(Version(torch.base_version), Version(vision.base_version))
     else:
         fits = None
-    if fits is False or (nms and fits is not True):
+    if fits is False or nms:
         expected = expected_torchvision(Version(torch.base_version)) if torch else None
-        detail = (
-            f"torchvision {vision} is built for another torch than {view.torch_text}"
-            + (f" (it pairs with torchvision {expected})" if expected else "")
-            + "."
-            if vision is not None
-            else "torchvision's compiled operators do not match the installed torch."
-        )
+        if vision is not None and fits is False:
+            detail = f"torchvision {vision} is built for another torch than {view.torch_text}"
+            detail += f" (it pairs with torchvision {expected})." if expected else "."
+        elif vision is not None and fits:
+            detail = (
+                f"torchvision {vision} and {view.torch_text} are a matching pair, yet "
+                "torchvision's compiled operators do not load: the two came from different "
+                "indexes or builds (CPU vs CUDA), or the install is broken."
+            )
+        else:
+            detail = "torchvision's compiled operators do not match the installed torch."
         if nms:
             detail += ' This is what "operator torchvision::nms does not exist" means.'
         out.append(
@@ -582,6 +586,11 @@ def python_rules(view: FactsView) -> list[Candidate]:
     return out
 
 
+def _sentence(text: str) -> str:
+    """Upper-case the first letter only (str.capitalize would lower-case "PyPI")."""
+    return (text[:1].upper() + text[1:] + ".") if text else ""
+
+
 def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version | None) -> Candidate:
     package = data.get("package", "torch")
     spec = data.get("spec", "")
@@ -616,8 +625,7 @@ def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version |
             detail=f'pip: "No matching distribution found for {package}{spec}"'
             + (f" ({', '.join(where)})" if where else "")
             + ". "
-            + "; ".join(reasons).capitalize()
-            + ".",
+            + _sentence("; ".join(reasons)),
             evidence=("errors.seen", "python.version", "os.arch", "pip.index_url"),
             fixes=(reinstall_fix(view.facts),),
         ),

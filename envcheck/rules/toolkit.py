@@ -58,7 +58,8 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
     out: list[Candidate] = []
     torch_cuda = view.torch_cuda
     build = view.version("cuda_toolkit.build_version") or view.version("cuda_toolkit.nvcc_version")
-    nvcc = view.str_("cuda_toolkit.build_nvcc") or view.str_("cuda_toolkit.nvcc_path") or "nvcc"
+    nvcc = view.str_("cuda_toolkit.build_nvcc") or view.str_("cuda_toolkit.nvcc_path")
+    where = f" ({nvcc})" if nvcc else ""
     sig = view.signature("cuda_version_mismatch_ext")
     if sig is not None:
         build = parse_version(sig.data.get("detected")) or build
@@ -71,7 +72,7 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
                     severity=Severity.ERROR if sig is not None else Severity.WARNING,
                     category=Category.NVCC_MISMATCH,
                     title="Extension builds would use a CUDA toolkit of another major version",
-                    detail=f"Builds use nvcc {build} ({nvcc}); {view.torch_text} is built for "
+                    detail=f"Builds use nvcc {build}{where}; {view.torch_text} is built for "
                     f"CUDA {torch_cuda}. torch.utils.cpp_extension refuses a different major "
                     '("The detected CUDA version mismatches the version that was used to '
                     'compile PyTorch").',

@@ -82,13 +82,11 @@ def cpu_build_rules(view: FactsView) -> list[Candidate]:
         why.append("the PyPI torch wheel for Windows is CPU-only")
     if not why and "not_compiled_with_cuda" in view.signature_kinds:
         why.append('torch says "Torch not compiled with CUDA enabled"')
-    gpu_text = (
-        _gpu_phrase(view.gpus, view.str_("nvidia.driver_version"))
-        if usable_gpu
-        else "an NVIDIA GPU in use"
-    )
     detail = f"{view.torch_text} is a CPU-only build ({'; '.join(why) or 'no CUDA version'}); "
-    detail += f"this machine has {gpu_text}."
+    if usable_gpu:
+        detail += f"this machine has {_gpu_phrase(view.gpus, view.str_('nvidia.driver_version'))}."
+    else:
+        detail += "the code asks for CUDA."
     fixes.append(reinstall_fix(view.facts))
     return [
         Candidate(
@@ -267,6 +265,8 @@ def _arch_hint(gpus: list[Gpu]) -> str:
         return ""
     if newest >= (10, 0):
         return " Blackwell GPUs need a CUDA 12.8 or newer build (cu128+) of torch 2.7 or later."
+    if newest < (5, 0):
+        return " Kepler GPUs are only in the CUDA 11.8 (cu118) and older builds."
     if newest < (7, 5):
         return (
             " Maxwell, Pascal and Volta GPUs were dropped from the CUDA 12.8+ and CUDA 13 builds;"

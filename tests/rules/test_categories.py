@@ -1,0 +1,35 @@
+"""Every category: realistic fact sets give the expected finding, severity and numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from envcheck.model import Category, Severity
+from tests.rules.cases import ALL_CASES, Case
+from tests.rules.scenarios import by_id, run
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[f"{c.expected}-{c.name}" for c in ALL_CASES])
+def test_case(case: Case) -> None:
+    findings = run(case.facts, case.notes)
+    finding = by_id(findings, case.expected)
+    assert finding.severity is case.severity, finding
+    text = f"{finding.title} {finding.detail}"
+    for needle in case.contains:
+        assert needle in text, f"{needle!r} not in {text!r}"
+    assert finding.category.value == finding.id.split(".")[0]
+    if finding.severity is Severity.ERROR:
+        assert finding.fixes, finding
+        assert all(fix.summary for fix in finding.fixes)
+        assert any(fix.commands or fix.url for fix in finding.fixes)
+    assert finding.evidence
+
+
+def test_every_category_has_three_cases() -> None:
+    per_category: dict[str, int] = {}
+    for case in ALL_CASES:
+        category = case.expected.split(".")[0]
+        per_category[category] = per_category.get(category, 0) + 1
+    wanted = {c.value for c in Category} - {"probe"}
+    assert wanted <= set(per_category)
+    assert all(per_category[c] >= 3 for c in wanted), per_category
