@@ -109,6 +109,12 @@ def _union(old: list[Any], new: list[Any], fields: tuple[str, ...]) -> list[Any]
     return merged
 
 
+def _has_uuids(instances: Any) -> bool:
+    return isinstance(instances, list) and any(
+        isinstance(item, dict) and item.get("uuid") for item in instances
+    )
+
+
 def _by_index(old: list[Any], new: list[Any]) -> list[Any]:
     merged = [dict(item) if isinstance(item, dict) else item for item in old]
     for item in new:
@@ -124,6 +130,9 @@ def _by_index(old: list[Any], new: list[Any]) -> list[Any]:
         for name, value in item.items():
             current = target.get(name)
             if current in (None, []) and value not in (None, []):
+                target[name] = value
+            elif name == "mig_instances" and _has_uuids(value) and not _has_uuids(current):
+                # nvidia-smi -L names MIG instances by UUID; the MIG table does not.
                 target[name] = value
             elif (
                 name == "name"

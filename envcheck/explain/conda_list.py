@@ -102,12 +102,13 @@ def parse_conda_list(
     records: list[dict[str, object]] = []
     first_record: int | None = None
     torches: list[dict[str, object]] = []
+    rows_seen = [m for line in rows if "torch" in line.text and (m := _ROW_RE.match(line.text))]
     has_conda_torch = any(
-        (m := _ROW_RE.match(line.text)) is not None
-        and m.group(1).lower() == "pytorch"
-        and m.group(4) != "pypi"
-        for line in rows
-        if "pytorch" in line.text
+        m.group(1).lower() == "pytorch" and m.group(4) != "pypi" for m in rows_seen
+    )
+    has_pip_torch = any(
+        m.group(1).lower() == "torch" and (m.group(4) == "pypi" or m.group(3).startswith("pypi_"))
+        for m in rows_seen
     )
     for i, line in enumerate(rows):
         text = line.text
@@ -149,9 +150,15 @@ def parse_conda_list(
         if channel == "pypi" or build.startswith("pypi_"):
             if normalise_name(name) == "torch":
                 torches.append({"path": None, "version": version, "installer": "pip"})
-            if normalise_name(name) != "torch" or not has_conda_torch:
-                # With a conda pytorch too, which copy imports is unknown: torch.copies says so.
-                pip_rows.row(name, version, i, SOURCE)
+            pip_rows.row(name, version, i, SOURCE)
+            if normalise_name(name) == "torch" and has_conda_torch:
+                b.add(
+                    "torch.installer",
+                    "pip",
+                    i,
+                    "conda list shows conda's pytorch and a pip torch; pip installs over "
+                    "conda's files, so the torch that imports is taken to be pip's",
+                )
             if related(name):
                 records.append(
                     {"name": name, "version": version, "build": build, "channel": "pypi"}
@@ -162,7 +169,8 @@ def parse_conda_list(
             b.add("python.version", version, i)
         elif name in ("pytorch", "pytorch-gpu", "pytorch-cpu") and version[:1].isdigit():
             if name == "pytorch":
-                _pytorch(b, version, build, i)
+                if not has_pip_torch:
+                    _pytorch(b, version, build, i)
                 torches.append({"path": None, "version": version, "installer": "conda"})
         elif name in ("torchvision", "torchaudio"):
             b.add(f"packages.{name}", version, i)

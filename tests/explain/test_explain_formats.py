@@ -145,6 +145,8 @@ def test_nvidia_smi_mig_table_and_list() -> None:
     (gpu,) = r.facts["nvidia.gpus"]
     assert gpu["mig_mode"] is True
     assert len(gpu["mig_instances"]) == 2
+    # The -L listing's UUIDs replace the table's anonymous instances.
+    assert all(m["uuid"].startswith("MIG-") for m in gpu["mig_instances"])
     assert gpu["uuid"].startswith("GPU-5ad1a4f2")
     assert set(r.formats) == {"nvidia-smi", "nvidia-smi -L"}
 
@@ -200,10 +202,11 @@ def test_conda_list_cpuonly() -> None:
 def test_conda_list_with_pip_torch_reports_two_copies() -> None:
     f = explain("conda_list_cuda_and_pip.txt").facts
     assert [c["installer"] for c in f["torch.copies"]] == ["conda", "pip"]
-    # Which copy imports is unknown, so the pip row's label is not mixed into conda's torch.
-    assert f["torch.version"] == "1.12.1"
-    assert "torch.build_label" not in f
-    assert f["torch.cuda_build"] == "11.3"
+    # pip installed over conda's files: the torch facts are pip's, conda's row stays listed.
+    assert (f["torch.version"], f["torch.installer"]) == ("2.0.1+cu118", "pip")
+    assert f["torch.cuda_build"] == "11.8"
+    assert "cudnn.torch_version" not in f
+    assert any(p["name"] == "pytorch" for p in f["packages.conda"])
     assert f["python.env_name"] == "torch"
 
 
