@@ -989,11 +989,44 @@ def _fact_str(facts: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def request_from_facts(facts: Mapping[str, Any]) -> Request:
-    """A Request describing the machine the doctor inspected.
+def _ccs_from_facts(facts: Mapping[str, Any], tables: Tables | None) -> tuple[str, ...]:
+    """Compute capabilities of the GPUs: NVML's, else torch's, else looked up by GPU name."""
+    ccs: list[str] = []
+    names: list[str] = []
+    for key, cc_field in (("nvidia.gpus", "compute_capability"), ("torch.devices", "capability")):
+        items = facts.get(key)
+        if not isinstance(items, (list, tuple)):
+            continue
+        for item in items:
+            if not isinstance(item, Mapping):
+                continue
+            cc = item.get(cc_field)
+            if isinstance(cc, str) and re.fullmatch(r"\d+\.\d+", cc):
+                if cc not in ccs:
+                    ccs.append(cc)
+            elif isinstance(item.get("name"), str):
+                names.append(item["name"])
+        if ccs:
+            break
+    t = tables if tables is not None else load_tables()
+    known = {str(a.cc) for a in t.archs}
+    if ccs:
+        # a capability newer than the tables cannot be reasoned about: leave it out
+        return tuple(c for c in ccs if c in known)
+    if names:
+        for name in names:
+            arch = t.find_gpu(name)
+            if arch is not None and str(arch.cc) not in ccs:
+                ccs.append(str(arch.cc))
+    return tuple(ccs)
+
+
+def request_from_facts(facts: Mapping[str, Any], tables: Tables | None = None) -> Request:
+    """A Request describing the machine the doctor inspected (or a pasted report describes).
 
     Reads os.name, os.arch, python.version, python.env_type, nvidia.driver_version,
-    nvidia.cuda_driver_max, nvidia.gpu_count, nvidia.gpus[].compute_capability and pip.mirror.
+    nvidia.cuda_driver_max, nvidia.gpu_count, nvidia.gpus[].compute_capability (else
+    torch.devices[].capability, else the GPU names looked up in the tables) and pip.mirror.
     The manager is pip even in a conda env (official conda packages stopped at torch 2.5);
     a uv-managed env gets ``uv pip``.
     """
@@ -1004,14 +1037,7 @@ def request_from_facts(facts: Mapping[str, Any]) -> Request:
     if py:
         m = re.match(r"(\d+)\.(\d+)", py)
         python = f"{m.group(1)}.{m.group(2)}" if m else None
-    ccs: list[str] = []
-    gpus = facts.get("nvidia.gpus")
-    if isinstance(gpus, (list, tuple)):
-        for gpu in gpus:
-            if isinstance(gpu, Mapping):
-                cc = gpu.get("compute_capability")
-                if isinstance(cc, str) and re.fullmatch(r"\d+\.\d+", cc) and cc not in ccs:
-                    ccs.append(cc)
+    ccs = _ccs_from_facts(facts, tables)
     driver = _fact_str(facts, "nvidia.driver_version")
     cuda = _fact_str(facts, "nvidia.cuda_driver_max")
     variant = None
@@ -1019,6 +1045,9 @@ def request_from_facts(facts: Mapping[str, Any]) -> Request:
         variant = "cpu"
     env_type = _fact_str(facts, "python.env_type")
     mirror = _fact_str(facts, "pip.mirror")
+    t = tables if tables is not None else load_tables()
+    if mirror is not None and t.pypi_mirror(mirror) is None and t.wheel_mirror(mirror) is None:
+        mirror = None  # a mirror the tables do not describe: recommend the official index
     return Request(
         os=os_name,
         arch=arch,
@@ -1026,9 +1055,9 @@ def request_from_facts(facts: Mapping[str, Any]) -> Request:
         cuda=cuda if cuda and re.fullmatch(r"\d+\.\d+", cuda) else None,
         variant=variant,
         driver=driver if driver and re.fullmatch(r"\d+(\.\d+)+", driver) else None,
-        cc=tuple(ccs),
+        cc=ccs,
         manager="uv" if env_type == "uv" else "pip",
-        mirror=None if mirror in (None, "pytorch") else mirror,
+        mirror=mirror,
     )
 
 
@@ -1039,7 +1068,7 @@ def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> 
     fits. None when nothing fits or the facts are too thin to say.
     """
     try:
-        req = request_from_facts(facts)
+        req = request_from_facts(facts, tables)
         installed = _fact_str(facts, "torch.version")
         attempts = [req]
         if installed:

@@ -401,3 +401,19 @@ def test_unconfirmed_rows_are_shown_in_text() -> None:
     text = render_text(rec)
     assert "Rests on unconfirmed table rows" in text
     assert "third-party report" in text
+
+
+def test_request_from_facts_falls_back_to_torch_devices_and_gpu_names() -> None:
+    from_torch = request_from_facts(
+        {"nvidia.gpus": None, "torch.devices": [{"index": 0, "capability": "8.9"}]}
+    )
+    assert from_torch.cc == ("8.9",)
+    by_name = request_from_facts(
+        {"nvidia.gpus": [{"index": 0, "name": "Tesla V100-SXM2-16GB", "compute_capability": None}]}
+    )
+    assert by_name.cc == ("7.0",)
+    future = request_from_facts({"nvidia.gpus": [{"compute_capability": "14.0"}]})
+    assert future.cc == ()
+    unknown_mirror = request_from_facts({"pip.mirror": "douban"})
+    assert unknown_mirror.mirror is None
+    assert request_from_facts({"pip.mirror": "aliyun"}).mirror == "aliyun"
