@@ -7,7 +7,6 @@ from typing import Any
 
 from envcheck.model import Severity
 from tests.rules.scenarios import (
-    ARCH_CU121,
     ARCH_CU128,
     CPU_LAPTOP,
     H100_CU130,
@@ -28,7 +27,7 @@ class Case:
     notes: dict[str, str] = field(default_factory=dict)
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 RTX3090_470 = with_(
     RTX4090_CU121,
@@ -1025,8 +1024,8 @@ TORCH = [
         {
             "os.name": "windows",
             "torch.version": "2.2.0+cu121",
-            "torch.import_error": "OSError: [WinError 126] The specified module could not be found. "
-            'Error loading "C:\\py\\Lib\\site-packages\\torch\\lib\\c10.dll" or one of its '
+            "torch.import_error": "OSError: [WinError 126] The specified module could not be "
+            'found. Error loading "C:\\py\\Lib\\site-packages\\torch\\lib\\c10.dll" or one of its '
             "dependencies.",
         },
         "torch.dll_load_failed",
@@ -1059,7 +1058,7 @@ TORCH = [
             ),
         ),
         "torch.out_of_memory",
-        I,
+        INFO,
         ("20.00 MiB",),
     ),
 ]
