@@ -690,6 +690,13 @@ class _Planner:
                 )
             self.note("variant", variant, f"{_label(variant)} build of torch {rel.torch}")
             return
+        if inp.cpu == "aarch64" and inp.manager != "conda":
+            row, borrowed = self.t.build_archs(rel.torch, variant, inp.os, inp.cpu)
+            if row is None or borrowed:
+                self.unconfirmed.append(
+                    f"torch {rel.torch} {variant} for Linux aarch64: the tables list aarch64 CUDA "
+                    "builds only for torch ≥ 2.12; this one is assumed to exist like x86_64's"
+                )
         others = [v for v in self.offered(rel) if v != variant and variant_cuda(v) is not None]
         cuda = self.effective_cuda()
         if cuda is not None and vc.major == cuda.major and vc > cuda:

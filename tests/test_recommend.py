@@ -417,3 +417,12 @@ def test_request_from_facts_falls_back_to_torch_devices_and_gpu_names() -> None:
     unknown_mirror = request_from_facts({"pip.mirror": "douban"})
     assert unknown_mirror.mirror is None
     assert request_from_facts({"pip.mirror": "aliyun"}).mirror == "aliyun"
+
+
+def test_aarch64_cuda_before_212_is_flagged() -> None:
+    rec = recommend(Request(arch="aarch64", driver="570.124.06", torch="2.8.0", python="3.12"))
+    assert rec.variant == "cu128"
+    assert any("Linux aarch64" in u for u in rec.unconfirmed)
+    confirmed = recommend(Request(arch="aarch64", driver="580.95.05", python="3.12"))
+    assert confirmed.torch == "2.14.1"
+    assert not confirmed.rests_on_unconfirmed
