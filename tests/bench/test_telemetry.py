@@ -131,7 +131,7 @@ def test_find_index_by_uuid_then_only_gpu_then_name() -> None:
     two = FakeNvml(gpus=[other, H100])
     assert find_nvml_index(two, "GPU-aaaa", None) == (1, "matched by UUID")
     assert find_nvml_index(two, None, "NVIDIA A100-SXM4-80GB")[0] == 0
-    assert find_nvml_index(FakeNvml(gpus=[H100, H100]), None, H100.name)[0] is None
+    assert find_nvml_index(FakeNvml(gpus=[H100, H100]), None, str(H100.name))[0] is None
     assert find_nvml_index(FakeNvml(gpus=[H100]), "GPU-zzzz", None) == (0, "the only GPU")
     index, note = find_nvml_index(FakeNvml.no_driver(), "GPU-aaaa", None)
     assert index is None and "NVML unavailable" in note
