@@ -178,8 +178,14 @@ def parse_smi_query_csv(text: str, fields: Sequence[str]) -> list[dict[str, str 
     wrong number of columns (warnings, garbage, a header) are skipped, so this never raises.
     """
     rows: list[dict[str, str | None]] = []
-    lines = [line for line in text.splitlines() if line.strip()]
-    for cells in csv.reader(lines, skipinitialspace=True):
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            # NUL bytes make csv raise on Python 3.10; garbage lines are skipped, not fatal.
+            cells = next(csv.reader([line.replace("\x00", "")], skipinitialspace=True))
+        except (csv.Error, StopIteration):
+            continue
         if len(cells) != len(fields):
             continue
         if [c.strip() for c in cells] == list(fields):
@@ -493,6 +499,8 @@ def read_kernel_module_version(ctx: Context) -> tuple[str | None, str | None, st
         reasons.append(f"{PROC_DRIVER_VERSION} holds no NVRM version line")
     else:
         reasons.append(why or PROC_DRIVER_VERSION)
+    if ctx.exists("/usr/lib/wsl/lib") or ctx.exists("/dev/dxg"):
+        return None, None, "WSL has no nvidia kernel module: the Windows driver serves the GPU"
     return None, None, "; ".join(reasons) + " (the nvidia kernel module is not loaded here)"
 
 

@@ -615,3 +615,17 @@ def test_macos_is_skipped() -> None:
     reason = NvidiaProbe().applies(make_ctx(system="Darwin", machine="arm64"))
     assert reason == "macOS has no NVIDIA CUDA driver (use MPS)"
     assert NvidiaProbe().applies(make_ctx()) is None
+
+
+def test_wsl_kernel_module_note(tmp_path: Path) -> None:
+    root = tree(tmp_path, {"usr/lib/wsl/lib/libcuda.so": "", "dev/dxg": ""})
+    out = run_probe(nvml=FakeNvml(driver_version="552.22"), root=root)
+    assert out.facts["nvidia.kernel_module_version"] is None
+    assert "WSL" in out.notes["nvidia.kernel_module_version"]
+    assert out.facts["nvidia.driver_source"] == "nvml"
+
+
+def test_smi_csv_with_nul_bytes_and_huge_fields() -> None:
+    text = "0, A\x00B, GPU-x\n" + "x" * 200_000 + "\n1, C, GPU-y\n"
+    rows = parse_smi_query_csv(text, ("index", "name", "uuid"))
+    assert [r["uuid"] for r in rows] == ["GPU-x", "GPU-y"]
