@@ -53,8 +53,10 @@ def main() -> None:
     samples = [_run(argv, env)[0] for _ in range(max(args.runs, 5))]
     median = statistics.median(samples)
     print(f"envcheck {' '.join(ARGS)}  via {how}")
-    print(f"median {median:.3f} s over {len(samples)} runs (min {min(samples):.3f}, "
-          f"max {max(samples):.3f}); target ≤ 0.25 s: {'ok' if median <= 0.25 else 'OVER'}")
+    print(
+        f"median {median:.3f} s over {len(samples)} runs (min {min(samples):.3f}, "
+        f"max {max(samples):.3f}); target ≤ 0.25 s: {'ok' if median <= 0.25 else 'OVER'}"
+    )
 
 
 if __name__ == "__main__":
