@@ -19,6 +19,7 @@ from envcheck.explain.collect_env import parse_collect_env
 from envcheck.explain.common import Found, Line, Parsed, is_heading, split_lines, truncate
 from envcheck.explain.conda_list import parse_conda_list
 from envcheck.explain.env_lines import parse_env_lines
+from envcheck.explain.issue_template import parse_issue_template
 from envcheck.explain.nvcc import parse_nvcc
 from envcheck.explain.nvidia_smi import parse_nvidia_smi
 from envcheck.explain.pip_list import parse_pip_list
@@ -38,6 +39,7 @@ PARSERS: tuple[Callable[[Sequence[Line]], Parsed], ...] = (
     parse_pip_list,
     parse_conda_list,
     parse_env_lines,
+    parse_issue_template,
 )
 """Format parsers, in the order their facts win when two read the same line."""
 

@@ -34,6 +34,8 @@ SOURCE = "collect_env"
 _KEY_RE = re.compile(r"^\s{0,4}([A-Za-z][A-Za-z0-9_ ./()-]{1,60}?)\s{0,4}:(?:\s(.*))?$")
 _GPU_LINE_RE = re.compile(r"^\s{0,4}GPU (\d{1,3}): (.{1,200}?)(?:\s+\(UUID: [^)]{0,100}\))?\s*$")
 _MIG_LINE_RE = re.compile(r"^\s{1,8}MIG (\S{1,40})\s+Device\s+(\d{1,3})\s*:?")
+_NOT_NVIDIA_RE = re.compile(r"\b(?:AMD|Radeon|Instinct|Intel)\b|gfx\d", re.IGNORECASE)
+_NVIDIA_RE = re.compile(r"NVIDIA|GeForce|Tesla|Quadro|TITAN|\bRTX|\bGTX", re.IGNORECASE)
 _LIB_LINE_RE = re.compile(r"^\s{0,4}\[(pip3?|conda)\]\s+(.*)$")
 _CUDNN_FILE_RE = re.compile(
     r"(?:libcudnn\.so\.|libcudnn\.|cudnn64_|cudnn_\w{1,20}64_)(\d{1,2}(?:\.\d{1,3}){0,2})",
@@ -247,6 +249,8 @@ def _gpu_block(b: ParsedBuilder, lines: Sequence[Line], start: int, first: str) 
 
     def take(text: str, at: int) -> bool:
         match = _GPU_LINE_RE.match(text)
+        if match and _NOT_NVIDIA_RE.search(match.group(2)):
+            return True  # a ROCm/XPU build lists AMD or Intel GPUs here: not nvidia.gpus
         if match:
             gpus.append(
                 {
@@ -270,7 +274,7 @@ def _gpu_block(b: ParsedBuilder, lines: Sequence[Line], start: int, first: str) 
     if first.strip() and is_unknown(first):
         b.unknown("nvidia.gpus", start - 1, f"collect_env says {first.strip()!r}")
         return start
-    if first.strip() and not take(first, start - 1):
+    if first.strip() and not take(first, start - 1) and _NVIDIA_RE.search(first):
         # Old reports: "GPU models and configuration: GeForce GTX 1080 Ti" (no index).
         gpus.append({"index": 0, "name": first.strip(), "compute_capability": None})
     while i < len(lines) and take(lines[i].text, i):

@@ -167,7 +167,7 @@ UNKNOWN_VALUES = frozenset(
 """Values collect_env and friends print when they do not know (unknown, never a value)."""
 
 _VERSION_RE = re.compile(r"\d{1,4}(?:\.\d{1,6}){1,3}(?:\+[\w.]{1,40})?")
-_LABEL_CUDA_RE = re.compile(r"cu(\d{2,3})", re.ASCII)
+_LABEL_CUDA_RE = re.compile(r"cu(\d{2,3})(?:\.|$)", re.ASCII)
 _ROCM_LABEL_RE = re.compile(r"rocm(\d{1,2}(?:\.\d{1,3}){0,2})", re.ASCII)
 
 
@@ -196,9 +196,10 @@ def build_label(torch_version: str) -> str:
 def cuda_from_label(label: str) -> str | None:
     """CUDA version of a wheel label: ``cu121`` → ``'12.1'``, ``cu92`` → ``'9.2'``; else None.
 
-    The last digit is the minor version: no CUDA minor has reached 10.
+    The last digit is the minor version: no CUDA minor has reached 10. PyPI's 1.13/2.0
+    wheels carried ``cu117.with.pypi.cudnn``, read as ``cu117``.
     """
-    match = _LABEL_CUDA_RE.fullmatch(label)
+    match = _LABEL_CUDA_RE.match(label)
     if match is None:
         return None
     digits = match.group(1)

@@ -321,6 +321,11 @@ def parse_nvidia_smi(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
             i = _query(b, rows, i)
         elif stripped.startswith("GPU ") and _LIST_RE.match(stripped):
             i = _gpu_list(b, rows, i)
+        elif stripped == "No devices were found":
+            b.recognise("nvidia-smi")
+            b.consume(i)
+            b.add("nvidia.gpu_count", 0, i, "nvidia-smi: No devices were found")
+            i += 1
         elif _CSV_HEADER_RE.match(text) and "," in text:
             i = _csv(b, rows, i)
         else:

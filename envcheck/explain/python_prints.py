@@ -68,6 +68,7 @@ _TORCH_VERSION_RE = re.compile(
 _PY_COMMAND_RE = re.compile(r"(?:^|[\s/\\])(?:python[\d.]{0,5}|py)(?:\.exe)?\s+(?:-\w\s+)*-c\s")
 _REPL_RE = re.compile(r"^\s{0,4}(?:>>>|In \[\d{1,6}\]:)\s?(.*)$")
 _MESSAGE_RE = re.compile(r"(?:\w(?:Error|Warning|Exception)|^warnings\.warn\(|\.py:\d{1,6}): ")
+_OUT_RE = re.compile(r"^\s{0,4}Out\[\d{1,6}\]:\s?")
 _SPACED = frozenset({"device_name", "arch_list", "capability", "nccl"})
 
 
@@ -250,6 +251,11 @@ def _expression(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _last_statement(text: str) -> str:
+    """``import torch; torch.cuda.is_available()`` → the expression whose value is shown."""
+    return _split_top(text, ";")[-1] if ";" in text else text
+
+
 def _split_top(text: str, sep: str = ",") -> list[str]:
     """Split on ``sep`` outside brackets and quotes (a linear scan)."""
     parts: list[str] = []
@@ -349,14 +355,17 @@ def parse_python_prints(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
         text = rows[i].text
         stripped = text.strip()
         repl = _REPL_RE.match(text)
-        if repl is not None:
+        typed = repl.group(1) if repl is not None else None
+        if typed is None and rows[i].command and _expression(_last_statement(text)):
+            typed = text  # a Jupyter "In [3]:" prompt, already removed by split_lines
+        if typed is not None:
             b.consume(i)
             b.recognise()
             pending = []
-            expression = _expression(repl.group(1))
+            expression = _expression(_last_statement(typed))
             nxt = i + 1
             if expression is not None and nxt < len(rows):
-                out = rows[nxt].text
+                out = _OUT_RE.sub("", rows[nxt].text, count=1)
                 if (
                     out.strip()
                     and _REPL_RE.match(out) is None
@@ -364,6 +373,10 @@ def parse_python_prints(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
                 ):
                     b.consume(nxt)
                     i += 1
+            i += 1
+            continue
+        if rows[i].command and stripped.startswith(("import ", "from ")):
+            b.consume(i)  # a Jupyter cell's import line
             i += 1
             continue
         if "print(" in text and _PY_COMMAND_RE.search(text):

@@ -285,3 +285,33 @@ def test_prose_matches_no_format() -> None:
     assert r.facts == {"explain.formats": []}
     assert len(r.unparsed) == 3
     assert r.notes["explain.formats"]
+
+
+def test_filled_in_issue_template() -> None:
+    r = explain("issue_template_filled.md")
+    f = r.facts
+    assert r.formats == ("issue template",)
+    assert (f["torch.version"], f["torch.installer"]) == ("1.13.1", "conda")
+    assert (f["os.name"], f["os.distro"], f["python.version"]) == ("linux", "Ubuntu 20.04", "3.9")
+    assert f["nvidia.gpus"][0]["name"] == "RTX 3090"
+    # "CUDA/cuDNN version: 11.7" does not say whose CUDA it is: not read.
+    assert "torch.cuda_build" not in f and "cuda_toolkit.nvcc_version" not in f
+    assert r.unparsed == ("`torch.cuda.is_available()` returns False after upgrading.",)
+
+
+def test_jupyter_cells_and_no_devices() -> None:
+    r = explain("jupyter_and_no_devices.txt")
+    f = r.facts
+    assert f["torch.cuda_available"] is False
+    assert f["torch.cuda_build"] == "11.7"  # from cu117.with.pypi.cudnn
+    assert f["nvidia.gpu_count"] == 0
+    assert "No devices" in r.notes["nvidia.gpu_count"]
+    assert r.unparsed == ()
+
+
+def test_rocm_collect_env_lists_no_nvidia_gpu() -> None:
+    f = explain("collect_env_rocm.txt").facts
+    assert f["torch.hip_build"] == "6.0.32830"
+    assert "nvidia.gpus" not in f
+    assert f["torch.build_label"] == "rocm6.0"
+    assert f["nvidia.driver_version"] is None
