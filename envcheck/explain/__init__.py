@@ -27,6 +27,7 @@ from envcheck.explain.python_prints import parse_python_prints
 from envcheck.explain.tracebacks import parse_tracebacks
 from envcheck.fact_keys import CATALOGUE
 from envcheck.model import FactValue
+from envcheck.recipes import RecipeError, load_tables
 
 MAX_UNPARSED = 20
 """Unparsed lines listed in the result; the rest are counted in one last entry."""
@@ -222,6 +223,42 @@ def _unparsed(rows: Sequence[Line], consumed: frozenset[int]) -> tuple[str, ...]
     return tuple(shown)
 
 
+def _fill_capabilities(facts: dict[str, FactValue], notes: dict[str, str]) -> None:
+    """Look up the compute capability of GPUs a paste names but does not give it for.
+
+    collect_env and the nvidia-smi table print names only; the architecture table
+    (recipes/gpu_archs.toml) maps model names to capabilities, which the arch rules need.
+    A name it does not know (or one nvidia-smi cut short) keeps ``None``.
+    """
+    gpus = facts.get("nvidia.gpus")
+    if not isinstance(gpus, list) or not any(
+        isinstance(g, dict) and g.get("compute_capability") is None and g.get("name") for g in gpus
+    ):
+        return
+    try:
+        tables = load_tables()
+    except (RecipeError, OSError, ValueError):
+        return
+    looked_up: list[str] = []
+    filled: list[Any] = []
+    for gpu in gpus:
+        if isinstance(gpu, dict) and gpu.get("compute_capability") is None and gpu.get("name"):
+            arch = tables.find_gpu(str(gpu["name"]))
+            if arch is not None:
+                gpu = {**gpu, "compute_capability": f"{arch.cc.major}.{arch.cc.minor}"}
+                looked_up.append(f"GPU {gpu.get('index')}")
+        filled.append(gpu)
+    if looked_up:
+        facts["nvidia.gpus"] = filled
+        remark = (
+            f"compute capability of {', '.join(looked_up)} looked up from the GPU name "
+            "(recipes/gpu_archs.toml)"
+        )
+        notes["nvidia.gpus"] = (
+            f"{notes['nvidia.gpus']}; {remark}" if "nvidia.gpus" in notes else remark
+        )
+
+
 def explain_text(text: str) -> ExplainResult:
     """Parse a pasted report into doctor facts. Pure; never raises; linear in the input.
 
@@ -258,6 +295,7 @@ def explain_text(text: str) -> ExplainResult:
         if fmt not in formats:
             formats.append(fmt)
     facts, notes = merger.result()
+    _fill_capabilities(facts, notes)
     facts["explain.formats"] = list(formats)
     if not formats:
         notes["explain.formats"] = "no known report format was recognised in the text"

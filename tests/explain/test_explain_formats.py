@@ -55,7 +55,10 @@ def test_collect_env_linux_2_1() -> None:
     assert f["os.cpu_model"] == "AMD Ryzen 9 7950X 16-Core Processor"
     # The lscpu block, the fences, <details> and the heading are all understood.
     assert r.unparsed == ()
-    assert r.notes == {}
+    # collect_env names GPUs only; the capability comes from the architecture table.
+    assert [g["compute_capability"] for g in f["nvidia.gpus"]] == ["8.9", "8.9"]
+    assert list(r.notes) == ["nvidia.gpus"]
+    assert "looked up" in r.notes["nvidia.gpus"]
 
 
 def test_collect_env_1_4_with_conda_libraries() -> None:
@@ -135,6 +138,7 @@ def test_nvidia_smi(name: str, driver: str, cuda_max: str, names: list[str]) -> 
 def test_nvidia_smi_memory_and_truncation_note() -> None:
     r = explain("nvidia_smi_470_truncated.txt")
     gpu = r.facts["nvidia.gpus"][0]
+    assert gpu["compute_capability"] is None  # "NVIDIA GeForce ..." names no model
     assert gpu["memory_total_bytes"] == 12045 * 1024 * 1024
     assert gpu["memory_used_bytes"] == 354 * 1024 * 1024
     assert "cut" in r.notes["nvidia.gpus"]
@@ -294,6 +298,7 @@ def test_filled_in_issue_template() -> None:
     assert (f["torch.version"], f["torch.installer"]) == ("1.13.1", "conda")
     assert (f["os.name"], f["os.distro"], f["python.version"]) == ("linux", "Ubuntu 20.04", "3.9")
     assert f["nvidia.gpus"][0]["name"] == "RTX 3090"
+    assert f["nvidia.gpus"][0]["compute_capability"] == "8.6"
     # "CUDA/cuDNN version: 11.7" does not say whose CUDA it is: not read.
     assert "torch.cuda_build" not in f and "cuda_toolkit.nvcc_version" not in f
     assert r.unparsed == ("`torch.cuda.is_available()` returns False after upgrading.",)
