@@ -36,10 +36,10 @@ _CUDA_WANTED = frozenset(
 
 
 def _driver_update_fix(view: FactsView, need: str | None) -> Fix:
-    target = f"{need} or newer" if need else "a current release"
+    target = f"NVIDIA driver {need} or newer" if need else "a current NVIDIA driver"
     if view.os_name == "windows" or view.wsl:
         return Fix(
-            f"Install NVIDIA driver {target} on Windows (WSL uses the Windows driver)",
+            f"Install {target} on Windows (WSL uses the Windows driver)",
             (),
             URL_DRIVER,
         )
@@ -48,9 +48,7 @@ def _driver_update_fix(view: FactsView, need: str | None) -> Fix:
         commands: tuple[str, ...] = ("sudo ubuntu-drivers list", "sudo ubuntu-drivers install")
     else:
         commands = ()
-    return Fix(
-        f"Install NVIDIA driver {target}, then reboot", (*commands, "sudo reboot"), URL_DRIVER
-    )
+    return Fix(f"Install {target}, then reboot", (*commands, "sudo reboot"), URL_DRIVER)
 
 
 def no_driver_rules(view: FactsView) -> list[Candidate]:

@@ -323,6 +323,7 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
             and (major != expected_major)
         ):
             shadows.append((path, version))
+    harmless = False
     if shadows:
         where = ", ".join(f"{p} ({v})" for p, v in shadows)
         dirs = sorted(
@@ -331,6 +332,9 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
         used = bool(load_sigs) or (
             loaded is not None and any(_norm(loaded).startswith(d) for d in dirs)
         )
+        # torch already loaded another (its own) cuDNN: the shadow is not in effect.
+        harmless = loaded is not None and not used
+    if shadows and not harmless:
         out.append(
             Candidate(
                 Finding(
@@ -463,6 +467,9 @@ def python_rules(view: FactsView) -> list[Candidate]:
             )
         )
         return out
+    out.extend(_macos_intel(view, bool(missing or no_dist)))
+    if out:
+        return out
     if python is None:
         if no_dist:
             out.append(_no_distribution(view, no_dist[0].data, None))
@@ -584,6 +591,39 @@ def python_rules(view: FactsView) -> list[Candidate]:
     if no_dist and not out:
         out.append(_no_distribution(view, no_dist[0].data, python))
     return out
+
+
+def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
+    """An x86_64 Python on macOS: torch stopped macOS x86_64 wheels after 2.2.2 (a1 notes)."""
+    tag = (view.str_("python.platform_tag") or "").lower()
+    if view.os_name != "darwin" or not tag.endswith("x86_64"):
+        return []
+    rosetta = (view.str_("os.arch") or "").lower() in ("arm64", "aarch64")
+    if not rosetta and not torch_wanted:
+        return []
+    where = " running under Rosetta on Apple silicon" if rosetta else ""
+    return [
+        Candidate(
+            Finding(
+                id="python_unsupported.macos_x86_64",
+                severity=Severity.ERROR if torch_wanted else Severity.WARNING,
+                category=Category.PYTHON_UNSUPPORTED,
+                title="This Python is an Intel (x86_64) build: torch stops at 2.2.2 for it",
+                detail=f"{view.str_('python.executable') or 'The interpreter'} is an x86_64 "
+                f"Python{where} ({tag}); PyTorch published macOS x86_64 wheels only up to 2.2.2"
+                + (", and the MPS GPU backend needs a native arm64 Python." if rosetta else "."),
+                evidence=("python.platform_tag", "os.arch", "os.name"),
+                fixes=(
+                    Fix(
+                        "Create the environment with a native arm64 Python",
+                        ("uv venv --python 3.12", "conda create -n torch python=3.12"),
+                    ),
+                ),
+            ),
+            RANK_PYTHON,
+            frozenset({"torch_missing", "no_matching_distribution", "import_failed"}),
+        )
+    ]
 
 
 def _sentence(text: str) -> str:

@@ -225,10 +225,9 @@ class FactsView:
             return False
         if "not_compiled_with_cuda" in self.signature_kinds:
             return True
-        arch = self.list_("torch.arch_list")
-        if self.torch is not None and self.has("torch.cuda_build") is False:
-            note = self.note("torch.cuda_build").lower()
-            if "cpu" in note or (arch == [] and self.bool_("torch.cuda_available") is False):
+        if self.torch is not None and "torch.cuda_build" in self.facts:
+            # torch.cuda_build is null for CPU builds, with a note saying so (fact_keys).
+            if "cpu" in self.note("torch.cuda_build").lower():
                 return True
             if label == "" and self.os_name in ("windows", "darwin"):
                 # The PyPI wheel is CPU-only on Windows and macOS (recipe-facts a1 notes).

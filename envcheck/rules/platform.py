@@ -97,7 +97,8 @@ def _wsl(view: FactsView) -> list[Candidate]:
             )
         ]
     if wsl != "wsl2":
-        return []
+        # A pasted WSL error proves WSL 2 even when the report says nothing else about it.
+        return _wsl_libcuda_path(view) if "wsl_no_gpu" in view.signature_kinds else []
     out: list[Candidate] = []
     module = view.str_("nvidia.kernel_module_version")
     status = view.nvml_status
@@ -163,33 +164,38 @@ def _wsl(view: FactsView) -> list[Candidate]:
     elif "wsl_no_gpu" in view.signature_kinds or (
         "no_driver" in view.signature_kinds and view.bool_("os.wsl_libcuda") is True
     ):
-        out.append(
-            Candidate(
-                Finding(
-                    id="platform.wsl2_libcuda_path",
-                    severity=Severity.ERROR,
-                    category=Category.PLATFORM,
-                    title="libcuda is not on the loader path inside WSL 2",
-                    detail="The Windows driver's libcuda is in /usr/lib/wsl/lib, but the process "
-                    "could not open it: that folder is missing from the loader path (or its "
-                    "libcuda.so symlink is broken).",
-                    evidence=("os.wsl", "os.wsl_libcuda", "errors.seen"),
-                    fixes=(
-                        Fix(
-                            "Put the WSL driver folder on the loader path",
-                            (
-                                'export LD_LIBRARY_PATH=/usr/lib/wsl/lib:"$LD_LIBRARY_PATH"',
-                                "sudo ldconfig",
-                            ),
-                            URL_WSL,
+        out.extend(_wsl_libcuda_path(view))
+    return out
+
+
+def _wsl_libcuda_path(view: FactsView) -> list[Candidate]:
+    """libcuda could not be opened under WSL 2 although the Windows driver provides it."""
+    return [
+        Candidate(
+            Finding(
+                id="platform.wsl2_libcuda_path",
+                severity=Severity.ERROR,
+                category=Category.PLATFORM,
+                title="libcuda is not on the loader path inside WSL 2",
+                detail="The Windows driver's libcuda is in /usr/lib/wsl/lib, but the process "
+                "could not open it: that folder is missing from the loader path (or its "
+                "libcuda.so symlink is broken).",
+                evidence=("os.wsl", "os.wsl_libcuda", "errors.seen"),
+                fixes=(
+                    Fix(
+                        "Put the WSL driver folder on the loader path",
+                        (
+                            'export LD_LIBRARY_PATH=/usr/lib/wsl/lib:"$LD_LIBRARY_PATH"',
+                            "sudo ldconfig",
                         ),
+                        URL_WSL,
                     ),
                 ),
-                RANK_PLATFORM_HOST,
-                _NO_GPU_HERE | {"cudnn_load"},
-            )
+            ),
+            RANK_PLATFORM_HOST,
+            _NO_GPU_HERE | {"cudnn_load"},
         )
-    return out
+    ]
 
 
 def _container(view: FactsView) -> list[Candidate]:

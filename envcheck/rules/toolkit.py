@@ -64,12 +64,21 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
     if sig is not None:
         build = parse_version(sig.data.get("detected")) or build
         torch_cuda = parse_version(sig.data.get("torch")) or torch_cuda
+    # Without a sign that the user compiles extensions, a toolkit mismatch is only worth
+    # knowing (most users never build against torch): info, not a warning.
+    building = sig is not None or any(
+        view.has(key)
+        for key in ("env.torch_cuda_arch_list", "cuda_toolkit.cuda_home", "env.cuda_home")
+    )
+    severity = (
+        Severity.ERROR if sig is not None else Severity.WARNING if building else Severity.INFO
+    )
     if build is not None and torch_cuda is not None and build.major != torch_cuda.major:
         out.append(
             Candidate(
                 Finding(
                     id="nvcc_mismatch.major_differs",
-                    severity=Severity.ERROR if sig is not None else Severity.WARNING,
+                    severity=severity,
                     category=Category.NVCC_MISMATCH,
                     title="Extension builds would use a CUDA toolkit of another major version",
                     detail=f"Builds use nvcc {build}{where}; {view.torch_text} is built for "
@@ -83,6 +92,33 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
                         "errors.seen",
                     ),
                     fixes=(_use_toolkit_fix(view, torch_cuda),),
+                ),
+                RANK_NVCC,
+                frozenset({"cuda_version_mismatch_ext"}),
+            )
+        )
+    elif sig is not None:
+        out.append(
+            Candidate(
+                Finding(
+                    id="nvcc_mismatch.major_differs",
+                    severity=Severity.ERROR,
+                    category=Category.NVCC_MISMATCH,
+                    title="An extension build found a CUDA toolkit that does not match torch",
+                    detail='The build stopped with "The detected CUDA version mismatches the '
+                    'version that was used to compile PyTorch": the nvcc it found (CUDA_HOME, '
+                    "else PATH) has another major version than torch's CUDA.",
+                    evidence=("errors.seen", "cuda_toolkit.build_version", "torch.cuda_build"),
+                    fixes=(
+                        Fix(
+                            "Compare the two, then point CUDA_HOME at a toolkit of torch's version",
+                            (
+                                "nvcc --version",
+                                'python -c "import torch; print(torch.version.cuda)"',
+                            ),
+                            URL_TOOLKIT_ARCHIVE,
+                        ),
+                    ),
                 ),
                 RANK_NVCC,
                 frozenset({"cuda_version_mismatch_ext"}),
@@ -108,7 +144,6 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
                 frozenset({"cuda_home_not_set"}),
             )
         )
-    severity = Severity.ERROR if sig is not None else Severity.WARNING
     for gpu in view.gpus:
         if gpu.cc is None or build is None:
             continue

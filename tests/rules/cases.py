@@ -510,6 +510,7 @@ NVCC = [
         "nvcc118-torch121",
         with_(
             RTX4090_CU121,
+            cuda_toolkit__cuda_home="/usr/local/cuda-11.8",
             cuda_toolkit__nvcc_version="11.8",
             cuda_toolkit__build_version="11.8",
             cuda_toolkit__build_nvcc="/usr/local/cuda-11.8/bin/nvcc",
@@ -543,6 +544,7 @@ NVCC = [
         "nvcc117-ada",
         with_(
             RTX4090_CU121,
+            env__cuda_home="/usr/local/cuda-11.7",
             torch__version="1.13.1+cu117",
             torch__cuda_build="11.7",
             torch__build_label="cu117",
@@ -559,6 +561,7 @@ NVCC = [
         "nvcc13-pascal",
         with_(
             RTX4090_CU121,
+            cuda_toolkit__cuda_home="/usr/local/cuda",
             nvidia__gpus=[gpu("NVIDIA GeForce GTX 1080 Ti", "6.1")],
             torch__devices=[],
             cuda_toolkit__build_version="13.0",

@@ -1,0 +1,166 @@
+"""The version tables and the pure helpers the rules build on."""
+
+from __future__ import annotations
+
+import pytest
+from packaging.version import Version
+
+from envcheck.rules.facts_view import parse_cc
+from envcheck.rules.tables import (
+    arch_for,
+    arch_list_from_env,
+    cuda_runs_on,
+    driver_needed,
+    expected_torchvision,
+    max_cuda_for_driver,
+    newest_torch_for_python,
+    published_arch_list,
+    python_range,
+    torchaudio_fits,
+    torchvision_fits,
+)
+from envcheck.rules.torch_build import coverage
+
+V = Version
+
+
+@pytest.mark.parametrize(
+    ("cuda", "os_name", "needed"),
+    [
+        ("12.1", "linux", "525.60.13"),
+        ("12.8", "linux", "525.60.13"),
+        ("11.8", "linux", "450.80.02"),
+        ("13.0", "linux", "580.65.06"),
+        ("13.2", "linux", "580.65.06"),
+        ("12.4", "windows", "528.33"),
+        ("10.2", "linux", "440.33"),
+    ],
+)
+def test_driver_needed(cuda: str, os_name: str, needed: str) -> None:
+    need = driver_needed(V(cuda), os_name)
+    assert need is not None and need.text == needed
+
+
+@pytest.mark.parametrize(
+    ("driver", "cuda"),
+    [
+        ("470.82.01", "11.4"),
+        ("535.104.05", "12.2"),
+        ("550.54.14", "12.4"),
+        ("580.65.06", "13.0"),
+        ("520.61.05", "11.8"),
+        ("440.33", "10.2"),
+    ],
+)
+def test_max_cuda_for_driver(driver: str, cuda: str) -> None:
+    assert max_cuda_for_driver(V(driver), "linux") == V(cuda)
+
+
+def test_old_driver_has_no_known_cuda() -> None:
+    assert max_cuda_for_driver(V("390.157"), "linux") is None
+
+
+@pytest.mark.parametrize(
+    ("build", "driver_max", "runs"),
+    [
+        ("12.8", "12.2", True),
+        ("12.1", "11.4", False),
+        ("13.0", "12.9", False),
+        ("11.8", "11.4", True),
+        ("10.2", "10.1", False),
+        ("11.8", "13.0", True),
+    ],
+)
+def test_cuda_runs_on(build: str, driver_max: str, runs: bool) -> None:
+    assert cuda_runs_on(V(build), V(driver_max)) is runs
+
+
+def test_published_arch_lists() -> None:
+    assert "sm_120" not in published_arch_list(V("2.5.1+cu124"), V("12.4"), "x86_64")
+    assert "sm_120" in published_arch_list(V("2.7.0"), V("12.8"), "x86_64")
+    assert "sm_60" not in published_arch_list(V("2.10.0"), V("12.8"), "x86_64")
+    assert "sm_37" in published_arch_list(V("2.3.1"), V("11.8"), "x86_64")
+    assert "compute_120" in published_arch_list(V("2.13.0"), V("13.0"), "x86_64")
+    assert published_arch_list(V("2.13.0"), V("13.0"), "aarch64") == ()
+    assert published_arch_list(V("2.99.0"), V("13.0"), "x86_64") == ()
+
+
+def test_arch_list_from_env() -> None:
+    assert arch_list_from_env("8.0;9.0+PTX") == ("sm_80", "sm_90", "compute_90")
+    assert arch_list_from_env("7.5 8.6") == ("sm_75", "sm_86")
+    assert arch_list_from_env("Ampere;garbage;12.0a") == ("sm_120a",)
+
+
+@pytest.mark.parametrize(
+    ("archs", "cc", "expected"),
+    [
+        (["sm_80", "sm_86", "sm_90"], (8, 9), "sass"),
+        (["sm_50", "sm_90"], (12, 0), "none"),
+        (["sm_90", "compute_90"], (12, 0), "ptx"),
+        (["sm_90a"], (9, 0), "sass"),
+        (["sm_90a"], (10, 0), "none"),
+        (["sm_70", "sm_75"], (6, 1), "none"),
+        (["sm_60"], (6, 1), "sass"),
+        ([], (8, 0), "none"),
+    ],
+)
+def test_coverage(archs: list[str], cc: tuple[int, int], expected: str) -> None:
+    assert coverage(archs, cc) == expected
+
+
+def test_arch_names_and_windows() -> None:
+    ada = arch_for((8, 9))
+    assert ada is not None and ada.name == "Ada Lovelace" and ada.first_cuda == V("11.8")
+    pascal = arch_for((6, 1))
+    assert pascal is not None and pascal.last_cuda == V("12.9")
+    assert arch_for((4, 0)) is None
+
+
+@pytest.mark.parametrize(
+    ("torch", "vision", "fits"),
+    [
+        ("2.1.0", "0.16.0", True),
+        ("2.1.0", "0.15.2", False),
+        ("2.13.0", "0.28.0", True),
+        ("2.15.0", "0.29.2", True),
+        ("2.15.0", "0.29.0", False),
+        ("2.14.1", "0.29.1", True),
+        ("1.12.1", "0.13.1", True),
+        ("2.0.1", "0.15.2", True),
+    ],
+)
+def test_torchvision_pairs(torch: str, vision: str, fits: bool) -> None:
+    assert torchvision_fits(V(torch), V(vision)) is fits
+
+
+def test_companion_edges() -> None:
+    assert torchvision_fits(V("3.0.0"), V("0.40.0")) is None
+    assert expected_torchvision(V("2.4.1")) == "0.19.x"
+    assert torchaudio_fits(V("2.13.0"), V("2.11.0")) is True
+    assert torchaudio_fits(V("2.4.1"), V("2.2.0")) is False
+    assert torchaudio_fits(V("1.13.1"), V("0.13.1")) is True
+
+
+def test_python_ranges() -> None:
+    assert python_range(V("2.1.2")) == (V("3.8"), V("3.11"))
+    assert python_range(V("2.15.0")) == (V("3.11"), V("3.15"))
+    assert newest_torch_for_python(V("3.7.17")) == V("1.13")
+    assert newest_torch_for_python(V("3.9.1")) == V("2.8")
+    assert newest_torch_for_python(V("3.16")) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "cc"),
+    [
+        ("8.9", (8, 9)),
+        ("sm_120", (12, 0)),
+        ("sm_90a", (9, 0)),
+        ([7, 5], (7, 5)),
+        ("compute_86", (8, 6)),
+        ("junk", None),
+        (None, None),
+        ("12.0", (12, 0)),
+    ],
+)
+def test_parse_cc(value: object, cc: tuple[int, int] | None) -> None:
+    assert parse_cc(value) == cc
