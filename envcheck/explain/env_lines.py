@@ -88,7 +88,7 @@ def parse_env_lines(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
             continue
         b.recognise()
         stripped = text.strip()
-        if stripped.startswith(("export ", "set ", "%env ", "$env:")) or (
+        if stripped.startswith(("export ", "set ", "SET ", "%env ", "$env:", "os.environ")) or (
             len(found) == 1 and stripped.split("=", 1)[0].strip() in VARIABLES
         ):
             b.consume(i)
