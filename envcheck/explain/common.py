@@ -66,6 +66,8 @@ def split_lines(text: str) -> list[Line]:
     if "\x1b" in text:
         text = _ANSI_RE.sub("", text)
     text = _CONTROL_RE.sub("", text.replace("\x1b", ""))
+    if "\uff1a" in text:
+        text = text.replace("\uff1a", ": ")  # a full-width colon, common in CJK pastes
     lines: list[Line] = []
     for raw in text.split("\n"):
         line = raw[:MAX_LINE].rstrip()
@@ -76,9 +78,27 @@ def split_lines(text: str) -> list[Line]:
         if _FENCE_RE.match(line) or _HTML_ONLY_RE.match(line) or _SUMMARY_RE.match(line):
             lines.append(Line("", markup=True))
             continue
+        line = _strip_backticks(line)
         line, command = _strip_prompt(line)
         lines.append(Line(line, command=command))
     return lines
+
+
+def _strip_backticks(line: str) -> str:
+    """``"`torch.cuda.is_available()`"`` → the code inside, when inline code wraps the line.
+
+    A lone backtick opening or closing a multi-line span (``"`import torch"`` ...
+    ``"False`"``) is dropped too; backticks inside prose are kept.
+    """
+    stripped = line.strip()
+    count = stripped.count("`")
+    if count == 2 and len(stripped) > 2 and stripped[0] == "`" and stripped[-1] == "`":
+        return stripped[1:-1]
+    if count == 1 and stripped[0] == "`":
+        return line.replace("`", "", 1)
+    if count == 1 and stripped[-1] == "`":
+        return line.rstrip()[:-1]
+    return line
 
 
 def is_heading(text: str) -> bool:

@@ -40,6 +40,11 @@ _LIST_RE = re.compile(r"^GPU (\d{1,3}): (.{1,200}?) \(UUID: (GPU-[0-9a-fA-F-]{8,
 _LIST_MIG_RE = re.compile(
     r"^\s{1,8}MIG (\S{1,40})\s+Device\s+(\d{1,3}): \(UUID: (MIG-[\w/-]{4,80})\)\s*$"
 )
+_XML_RE = re.compile(r"^<([a-z_]{1,40})>([^<]{0,200})</\1>$")
+_XML_OPEN_RE = re.compile(r"^<([a-z_]{1,40})>$")
+_XML_FIELDS = frozenset(
+    {"driver_version", "cuda_version", "attached_gpus", "product_name", "current_mig", "total"}
+)
 _CSV_HEADER_RE = re.compile(
     r"^\s*(?:name|index|driver_version|compute_cap)"
     r"(?:\s{0,4},\s{0,4}[\w.]{1,40}(?: \[[^]]{1,20}\])?){1,12}\s*$"
@@ -99,6 +104,7 @@ def _table(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
     current: dict[str, object] | None = None
     row_in_gpu = 0
     section = "gpus"
+    body_seen = False
     i = start + 1
     while i < len(rows) and (_TABLE_RE.match(rows[i].text) or not rows[i].text.strip()):
         text = rows[i].text
@@ -111,6 +117,8 @@ def _table(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
         if _HEADER_RE.search(text):
             break
         b.consume(i)
+        if text.startswith("|=") and section == "gpus":
+            body_seen = True  # the GPU rows follow this rule; a header alone says nothing
         if _MIG_HEADER_RE.match(text):
             section = "mig"
         elif _PROCESSES_RE.match(text):
@@ -160,7 +168,7 @@ def _table(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
             note = f"name cut by nvidia-smi for {', '.join(truncated)}"
         b.add("nvidia.gpus", gpus, start, note)
         b.add("nvidia.gpu_count", len(gpus), start)
-    elif section == "gpus":
+    elif section == "gpus" and body_seen:
         b.add("nvidia.gpu_count", 0, start, "the nvidia-smi table lists no GPU")
     return i
 
@@ -302,6 +310,54 @@ def _csv(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
     return max(i, start + 1)
 
 
+def _xml(b: ParsedBuilder, rows: Sequence[Line]) -> None:
+    """Read ``nvidia-smi -q -x`` (XML): one element per line, a GPU per ``<product_name>``."""
+    gpus: list[dict[str, object]] = []
+    first: int | None = None
+    tagged: list[int] = []
+    section = ""
+    for i, line in enumerate(rows):
+        text = line.text.strip()
+        if not text.startswith("<"):
+            continue
+        if text.startswith(("<?xml", "<!DOCTYPE nvidia_smi_log")):
+            b.consume(i)
+            continue
+        if text.endswith(">"):
+            tagged.append(i)
+        element = _XML_RE.match(text)
+        if element is None:
+            opening = _XML_OPEN_RE.match(text)
+            if opening is not None:
+                section = opening.group(1)
+            continue
+        name, value = element.group(1), element.group(2).strip()
+        if name not in _XML_FIELDS:
+            continue
+        b.recognise("nvidia-smi -q -x")
+        b.consume(i)
+        first = i if first is None else first
+        if name == "driver_version":
+            b.add("nvidia.driver_version", value, i)
+            b.add("nvidia.smi_driver_version", value, i)
+        elif name == "cuda_version":
+            _cuda_max(b, value, i)
+        elif name == "attached_gpus" and value.isdigit():
+            b.add("nvidia.gpu_count", int(value), i)
+        elif name == "product_name":
+            gpus.append(_gpu(len(gpus), value))
+        elif gpus and name == "current_mig":
+            gpus[-1]["mig_mode"] = None if is_unknown(value) else value == "Enabled"
+        elif gpus and name == "total" and section == "fb_memory_usage":
+            memory = re.match(r"(\d{1,9}) MiB", value)
+            if memory:
+                gpus[-1]["memory_total_bytes"] = int(memory.group(1)) * MIB
+    if first is not None:
+        b.consume(*tagged)  # the rest of the XML document: understood, nothing to take
+    if gpus and first is not None:
+        b.add("nvidia.gpus", gpus, first)
+
+
 def parse_nvidia_smi(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
     """Read every nvidia-smi table, ``-q``, ``-L`` and CSV output in the paste. Pure, total.
 
@@ -311,6 +367,8 @@ def parse_nvidia_smi(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
     """
     rows = as_lines(lines)
     b = ParsedBuilder(SOURCE)
+    if any("<driver_version>" in row.text for row in rows):
+        _xml(b, rows)
     i = 0
     while i < len(rows):
         text = rows[i].text

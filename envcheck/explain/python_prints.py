@@ -53,6 +53,10 @@ _LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"^(?:torch|pytorch)(?:\s+version)?\s{0,4}[:=]\s{0,4}(\S{1,60})$", re.I),
     ),
     (
+        "python",
+        re.compile(r"^python(?:\s+version)?\s{0,4}[:=]\s{0,4}v?(\d\.\d{1,2}(?:\.\d{1,3})?)$", re.I),
+    ),
+    (
         "cuda_available",
         re.compile(r"^(?:is\s+)?cuda(?:\s+is)?\s+available\s{0,4}[:=?]?\s{0,4}(true|false)$", re.I),
     ),
@@ -68,6 +72,9 @@ _TORCH_VERSION_RE = re.compile(
 _PY_COMMAND_RE = re.compile(r"(?:^|[\s/\\])(?:python[\d.]{0,5}|py)(?:\.exe)?\s+(?:-\w\s+)*-c\s")
 _REPL_RE = re.compile(r"^\s{0,4}(?:>>>|In \[\d{1,6}\]:)\s?(.*)$")
 _MESSAGE_RE = re.compile(r"(?:\w(?:Error|Warning|Exception)|^warnings\.warn\(|\.py:\d{1,6}): ")
+_IMPORT_RE = re.compile(
+    r"^(?:import\s+[\w.]{1,60}(?:\s+as\s+\w{1,30})?|from\s+[\w.]{1,60}\s+import\s+[\w, *]{1,80});?$"
+)
 _OUT_RE = re.compile(r"^\s{0,4}Out\[\d{1,6}\]:\s?")
 _SPACED = frozenset({"device_name", "arch_list", "capability", "nccl"})
 
@@ -222,7 +229,13 @@ def _package(key: str) -> Callable[[_Session, str, str, int], bool]:
     return handle
 
 
+def _python(s: _Session, _arg: str, value: str, line: int) -> bool:
+    s.b.add("python.version", value, line)
+    return True
+
+
 _VALUE_HANDLERS: dict[str, Callable[[_Session, str, str, int], bool]] = {
+    "python": _python,
     "version": _version,
     "cuda_build": _cuda_build,
     "hip_build": _hip_build,
@@ -375,7 +388,7 @@ def parse_python_prints(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
                     i += 1
             i += 1
             continue
-        if rows[i].command and stripped.startswith(("import ", "from ")):
+        if (rows[i].command or len(stripped) <= 80) and _IMPORT_RE.match(stripped):
             b.consume(i)  # a Jupyter cell's import line
             i += 1
             continue
@@ -394,6 +407,22 @@ def parse_python_prints(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
                 b.consume(i)
                 i += 1
                 continue
+        bare = _expression(stripped) if len(stripped) <= 200 else None
+        # "print(torch.__version__)" on one line and its output on the next, no prompt.
+        if (
+            bare is not None
+            and i + 1 < len(rows)
+            and rows[i + 1].text.strip()
+            and session.value(bare[0], bare[1], rows[i + 1].text, i + 1)
+        ):
+            b.consume(i, i + 1)
+            b.recognise()
+            i += 2
+            continue
+        if stripped.startswith('Type "help", "copyright", "credits" or "license"'):
+            b.consume(i)
+            i += 1
+            continue
         banner = _PY_BANNER_RE.match(stripped)
         if banner is not None:
             b.add("python.version", banner.group(1), i)

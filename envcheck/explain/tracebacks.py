@@ -99,7 +99,11 @@ def _warning(
     message = [head] if head else []
     i = start + 1
     while i < len(rows) and rows[i].text.strip() and i not in skip and len(message) < 40:
-        if _START_RE.match(rows[i].text) or _WARNING_RE.match(rows[i].text):
+        if (
+            _START_RE.match(rows[i].text)
+            or _WARNING_RE.match(rows[i].text)
+            or rows[i].text.startswith((" ", "\t"))
+        ):
             break
         message.append(rows[i].text.strip())
         b.consume(i)

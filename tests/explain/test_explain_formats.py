@@ -320,3 +320,31 @@ def test_rocm_collect_env_lists_no_nvidia_gpu() -> None:
     assert "nvidia.gpus" not in f
     assert f["torch.build_label"] == "rocm6.0"
     assert f["nvidia.driver_version"] is None
+
+
+def test_inline_code_full_width_colon_and_one_line_outputs() -> None:
+    r = explain("mixed_inline_shapes.md")
+    f = r.facts
+    assert f["torch.cuda_available"] is False  # print(...) then its output, in backticks
+    assert f["torch.version"] == "2.0.1+cu117"
+    assert f["python.version"] == "3.9.16"
+    assert (f["nvidia.driver_version"], f["nvidia.cuda_driver_max"]) == ("525.85.12", "12.0")
+    assert f["cuda_toolkit.nvcc_version"] == "11.7"
+    # A table header alone says nothing about how many GPUs there are.
+    assert "nvidia.gpu_count" not in f
+    assert r.unparsed == (
+        "torch.cuda.is_available() returns False on my workstation.",
+        "versions:",
+    )
+
+
+def test_nvidia_smi_xml() -> None:
+    r = explain("nvidia_smi_q_xml.txt")
+    f = r.facts
+    assert r.formats == ("nvidia-smi -q -x",)
+    assert (f["nvidia.driver_version"], f["nvidia.cuda_driver_max"]) == ("551.61", "12.4")
+    (gpu,) = f["nvidia.gpus"]
+    assert gpu["name"] == "NVIDIA GeForce RTX 4080"
+    assert gpu["memory_total_bytes"] == 16376 * 1024 * 1024
+    assert gpu["compute_capability"] == "8.9"
+    assert r.unparsed == ()
