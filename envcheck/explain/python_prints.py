@@ -327,8 +327,11 @@ def _literal(arg: str) -> str | None:
     return None
 
 
-def _read_print(session: _Session, args: list[str], output: str, line: int) -> None:
-    """Match one printed line against the arguments of the ``print`` that wrote it."""
+def _read_print(session: _Session, args: list[str], output: str, line: int) -> bool:
+    """Match one printed line against the ``print`` that wrote it; False if it does not fit.
+
+    A print of literals only (``print("done")``) fits any line.
+    """
     kinds: list[tuple[str, str] | None] = []
     for arg in args:
         if _literal(arg) is not None:
@@ -340,14 +343,20 @@ def _read_print(session: _Session, args: list[str], output: str, line: int) -> N
         if literal:
             text = text.replace(literal, " ", 1)
     values = [k for k in kinds if k is not None]
+    if not kinds:
+        return True
     if len(kinds) == 1 and values:
         kind, arg = values[0]
-        session.value(kind, arg, text.strip(), line)
-    elif kinds and len(values) == len(kinds) and not any(k in _SPACED for k, _ in values):
+        return session.value(kind, arg, text.strip(), line)
+    if len(values) == len(kinds) and not any(k in _SPACED for k, _ in values):
         tokens = text.split()
         if len(tokens) == len(values):
-            for (kind, arg), token in zip(values, tokens, strict=True):
+            results = [
                 session.value(kind, arg, token, line)
+                for (kind, arg), token in zip(values, tokens, strict=True)
+            ]
+            return any(results)
+    return False
 
 
 def parse_python_prints(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
@@ -403,10 +412,11 @@ def parse_python_prints(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
             if stripped.startswith(("Traceback", "File ")) or rows[i].command:
                 pending = []
             elif not _MESSAGE_RE.search(stripped):
-                _read_print(session, pending.pop(0), stripped, i)
-                b.consume(i)
-                i += 1
-                continue
+                if _read_print(session, pending.pop(0), stripped, i):
+                    b.consume(i)
+                    i += 1
+                    continue
+                pending = []  # the output is not what the command prints: stop matching
         bare = _expression(stripped) if len(stripped) <= 200 else None
         # "print(torch.__version__)" on one line and its output on the next, no prompt.
         if (
