@@ -103,7 +103,7 @@ class _Progress:
             done = data.get("elapsed_s") if phase == "timed" else None
             self._bar.update(self._task, description=f"{self._title}: {text}", total=total,
                              completed=done or 0)
-        elif phase != self._last_phase and phase != "timed":
+        elif phase != self._last_phase:  # plain output: one line per phase
             typer.echo(f"envcheck bench: {text}", err=True)
         self._last_phase = phase
 

@@ -334,15 +334,21 @@ def _release(device: torch.device) -> None:
         torch.cuda.empty_cache()
 
 
-def _agree_continue(flag: bool) -> bool:
-    """In DDP every rank must run the same number of steps: rank 0 decides for all."""
+def _agree(value: int) -> int:
+    """In DDP every rank must run the same steps (each step's backward is a collective), so
+    rank 0's choice wins wherever ranks would otherwise decide from their own timings."""
     if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
-        return flag
+        return value
     backend = torch.distributed.get_backend()
     dev = torch.device("cuda", torch.cuda.current_device()) if backend == "nccl" else None
-    t = torch.tensor([1 if flag else 0], device=dev)
+    t = torch.tensor([value], dtype=torch.int64, device=dev)
     torch.distributed.broadcast(t, 0)
-    return bool(t.item())
+    return int(t.item())
+
+
+def _agree_continue(flag: bool) -> bool:
+    """Whether to run more steps, as rank 0 sees it."""
+    return bool(_agree(1 if flag else 0))
 
 
 def train_run(args: Args, device: torch.device, precision: str, seconds: float,
@@ -398,7 +404,7 @@ def _measure(trainer: Trainer, args: Args, seconds: float, label: str) -> dict[s
         if not _agree_continue(not (len(warm) >= min_warm and (settled or elapsed > warm_budget))):
             break
     typical = statistics.median(warm[-3:]) if warm else cold
-    block = max(1, min(50, int(BLOCK_TARGET_S / max(typical, 1e-6))))
+    block = _agree(max(1, min(50, int(BLOCK_TARGET_S / max(typical, 1e-6)))))
     emit("progress", phase="timed_start", run=label, warmup_steps=len(warm), block=block)
     times: list[float] = []
     min_steps = int(args.get("min_steps", 5))

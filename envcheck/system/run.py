@@ -134,6 +134,7 @@ def _decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
 
 
+
 def stream_command(
     argv: Sequence[str],
     on_line: Callable[[str], None],
@@ -143,12 +144,15 @@ def stream_command(
 ) -> CommandResult:
     """Run ``argv`` (no shell), calling ``on_line`` with each stdout line as it arrives.
 
-    For long-running children whose progress the caller shows (the bench worker). stderr is
-    collected into the result. Ctrl-C (KeyboardInterrupt) is forwarded to the child's process
-    group as SIGINT so it can report partial results; the child then gets up to 30 s to exit
-    before being killed, and the KeyboardInterrupt is re-raised after ``on_line`` has seen
-    everything the child printed. On ``timeout`` the child's group is killed.
+    For long-running children whose progress the caller shows (the bench worker). ``on_line``
+    runs in a reader thread; stderr is collected into the result. Ctrl-C (KeyboardInterrupt)
+    is forwarded to the child's process group as SIGINT so it can report partial results; the
+    child then gets up to 30 s before being killed, and KeyboardInterrupt is re-raised with the
+    result as its argument. On ``timeout`` the group gets SIGTERM (torchrun stops its workers
+    on it), then SIGKILL 5 s later. The function returns once the child has exited, even when
+    grandchildren it left behind still hold its output pipe open.
     """
+    import contextlib
     import threading
 
     args = tuple(str(a) for a in argv)
@@ -169,62 +173,73 @@ def stream_command(
         return CommandResult(args, None, "", "", time.monotonic() - start, "permission", str(exc))
     except OSError as exc:
         return CommandResult(args, None, "", "", time.monotonic() - start, "os_error", str(exc))
-    err_chunks: list[bytes] = []
     assert proc.stdout is not None and proc.stderr is not None
-    stderr = proc.stderr
-    drain = threading.Thread(target=lambda: err_chunks.append(stderr.read()), daemon=True)
-    drain.start()
+    stdout, stderr = proc.stdout, proc.stderr
     out_lines: list[str] = []
-    timer: threading.Timer | None = None
-    timed_out = threading.Event()
-    if timeout is not None:
+    err_chunks: list[bytes] = []
+    failures: list[BaseException] = []
 
-        def _expire() -> None:
-            timed_out.set()
-            _kill(proc, posix)
-
-        timer = threading.Timer(timeout, _expire)
-        timer.daemon = True
-        timer.start()
-    interrupted = False
-    while True:
+    def pump() -> None:
         try:
-            for raw in proc.stdout:
+            for raw in stdout:
                 line = _decode(raw).rstrip("\r\n")
                 out_lines.append(line)
                 on_line(line)
+        except Exception as exc:  # noqa: BLE001 - handed back to the caller's thread below
+            failures.append(exc)
+
+    reader = threading.Thread(target=pump, name="stream-stdout", daemon=True)
+    drain = threading.Thread(target=lambda: err_chunks.append(stderr.read()), daemon=True)
+    reader.start()
+    drain.start()
+
+    def signal_group(sig: int) -> None:
+        try:
+            if posix:
+                os.killpg(proc.pid, sig)
+            else:
+                proc.terminate()
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+
+    deadline = start + timeout if timeout is not None else None
+    interrupted = timed_out = False
+    while True:
+        try:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            proc.wait(timeout=left)
+            break
+        except subprocess.TimeoutExpired:
+            if not interrupted:
+                timed_out = True
+                signal_group(signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=5)
+            _kill(proc, posix)
+            proc.wait()
             break
         except KeyboardInterrupt:
             if interrupted:  # a second Ctrl-C: stop waiting
                 _kill(proc, posix)
+                proc.wait()
                 break
             interrupted = True
-            # Send the child's group SIGINT, what a terminal's Ctrl-C would have sent it.
-            try:
-                if posix:
-                    os.killpg(proc.pid, signal.SIGINT)
-                else:
-                    proc.terminate()
-            except (ProcessLookupError, PermissionError, OSError):
-                pass
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        _kill(proc, posix)
-        proc.wait()
-    if timer is not None:
-        timer.cancel()
-    drain.join(timeout=5)
+            signal_group(signal.SIGINT)  # what a terminal's Ctrl-C would have sent it
+            deadline = time.monotonic() + 30
+    # Grandchildren may keep the pipes open after the child exits: do not wait for them.
+    reader.join(timeout=3)
+    drain.join(timeout=1)
+    if failures:
+        raise failures[0]
     result = CommandResult(
         args,
-        None if timed_out.is_set() else proc.returncode,
+        None if timed_out else proc.returncode,
         "\n".join(out_lines),
         _decode(b"".join(err_chunks)),
         time.monotonic() - start,
-        "timeout" if timed_out.is_set() else None,
-        f"no answer within {timeout:g} s" if timed_out.is_set() and timeout else None,
+        "timeout" if timed_out else None,
+        f"no answer within {timeout:g} s" if timed_out and timeout is not None else None,
     )
     if interrupted:
         raise KeyboardInterrupt(result)
     return result
-
