@@ -22,6 +22,7 @@ _NO_GPU_HERE = frozenset(
         "no_driver",
         "cuda_unavailable",
         "kernel_not_run",
+        "kernel_failed",
         "no_cuda_gpus",
         "wsl_no_gpu",
         "docker_no_gpu",
@@ -233,8 +234,7 @@ def _container(view: FactsView) -> list[Candidate]:
     if (
         kind is not None
         and view.wsl is None
-        and nodes is not None
-        and not any(str(n).startswith("nvidia") for n in nodes)
+        and not any(str(n).startswith("nvidia") for n in nodes or [])
         and view.nvml_status in ("library_not_found", None)
         and not view.has_gpu
     ):
@@ -352,7 +352,13 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
     shown = f"CUDA_VISIBLE_DEVICES={raw!r}" if raw is not None else "CUDA_VISIBLE_DEVICES"
     evidence = ("env.cuda_visible_devices", "env.cuda_visible_devices_parsed", "nvidia.gpu_count")
     hides = frozenset(
-        {"cuda_unavailable", "kernel_not_run", "no_cuda_gpus", "invalid_device_ordinal"}
+        {
+            "cuda_unavailable",
+            "kernel_not_run",
+            "kernel_failed",
+            "no_cuda_gpus",
+            "invalid_device_ordinal",
+        }
     )
     unset_fix = Fix(
         "Unset it (or list the GPUs to use, e.g. 0,1) before starting Python",

@@ -64,11 +64,18 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
     if sig is not None:
         build = parse_version(sig.data.get("detected")) or build
         torch_cuda = parse_version(sig.data.get("torch")) or torch_cuda
-    # Without a sign that the user compiles extensions, a toolkit mismatch is only worth
-    # knowing (most users never build against torch): info, not a warning.
+    # A mismatch matters only to someone who compiles against torch. Doctor finding the
+    # toolkit on this machine (a path), or build variables being set, makes it a warning; a
+    # bare version (e.g. "CUDA runtime version" in a pasted collect_env) only info.
     building = sig is not None or any(
         view.has(key)
-        for key in ("env.torch_cuda_arch_list", "cuda_toolkit.cuda_home", "env.cuda_home")
+        for key in (
+            "cuda_toolkit.build_nvcc",
+            "cuda_toolkit.nvcc_path",
+            "cuda_toolkit.cuda_home",
+            "env.cuda_home",
+            "env.torch_cuda_arch_list",
+        )
     )
     severity = (
         Severity.ERROR if sig is not None else Severity.WARNING if building else Severity.INFO

@@ -21,7 +21,13 @@ from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix, short
 from envcheck.rules.tables import arch_for, cuda_variant, published_arch_list
 
 _CPU_EXPLAINS = frozenset(
-    {"cuda_unavailable", "kernel_not_run", "not_compiled_with_cuda", "no_cuda_gpus"}
+    {
+        "cuda_unavailable",
+        "kernel_not_run",
+        "kernel_failed",
+        "not_compiled_with_cuda",
+        "no_cuda_gpus",
+    }
 )
 
 
@@ -444,7 +450,8 @@ def torch_rules(view: FactsView) -> list[Candidate]:
                     ),
                 ),
                 RANK_TORCH_SPECIFIC,
-                frozenset({"cuda_unknown_error", "cuda_unavailable", "kernel_not_run"}),
+                frozenset({"cuda_unavailable", "kernel_not_run", "kernel_failed"}),
+                symptom="cuda_unknown_error",
             )
         )
     out.extend(_symptoms(view))

@@ -71,8 +71,8 @@ HEALTHY: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
         ),
         {},
     ),
-    "system-cuda-11.8-with-cu121-wheel-no-builds": (
-        with_(RTX4090_CU121, cuda_toolkit__build_version="11.8", cuda_toolkit__nvcc_version="11.8"),
+    "pasted-collect-env-system-cuda-11.8-with-cu121-wheel": (
+        with_(RTX4090_CU121, cuda_toolkit__nvcc_version="11.8"),
         {},
     ),
     "nvcc-minor-differs": (
