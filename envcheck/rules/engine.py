@@ -59,7 +59,12 @@ def observed_symptoms(view: FactsView) -> dict[str, str]:
     if view.bool_("torch.kernel_ok") is False:
         error = view.str_("torch.kernel_error")
         out["kernel_failed"] = SYMPTOMS["kernel_failed"] + (f" ({short(error)})" if error else "")
-    elif torch_present and view.bool_("torch.cuda_available") is False and view.has_gpu:
+    elif (
+        torch_present
+        and "torch.kernel_ok" in view.facts  # doctor ran its kernel test (explain has none)
+        and view.bool_("torch.cuda_available") is False
+        and view.has_gpu
+    ):
         out["kernel_not_run"] = SYMPTOMS["kernel_not_run"]
     import_error = view.str_("torch.import_error")
     if import_error and "torch_missing" not in view.signature_kinds:

@@ -17,7 +17,7 @@ _WHAT: dict[str, str] = {
     "python_env": "the target Python environment",
     "packages": "the installed torch-family packages",
     "env_vars": "environment variables such as CUDA_VISIBLE_DEVICES",
-    "pip_config": "pip's index configuration",
+    "pip_index": "pip's index configuration",
     "system": "the OS, WSL and container",
 }
 

@@ -210,12 +210,21 @@ def arch_rules(view: FactsView) -> list[Candidate]:
     if not arch_list and sig is not None and gpus:
         uncovered = gpus  # torch said so, without listing what it supports
     if uncovered:
-        lines = []
+        groups: dict[tuple[str, tuple[int, int]], list[int]] = {}
         for gpu in uncovered:
             assert gpu.cc is not None
-            arch = arch_for(gpu.cc)
+            groups.setdefault((gpu.name, gpu.cc), []).append(gpu.index)
+        lines = []
+        for (name, cc), indices in groups.items():
+            arch = arch_for(cc)
             family = f" ({arch.name})" if arch else ""
-            lines.append(f"GPU {gpu.index} {gpu.name} is {sm_text(gpu.cc)}{family}")
+            which = (
+                f"GPU {indices[0]}"
+                if len(indices) == 1
+                else ("GPUs " + ", ".join(str(i) for i in indices))
+            )
+            verb = "is" if len(indices) == 1 else "are"
+            lines.append(f"{which} {name} {verb} {sm_text(cc)}{family}")
         have = " ".join(a for a in arch_list if a) or "other architectures"
         detail = (
             f"{'; '.join(lines)}; {view.torch_text} has kernels for {have} (from {source}), "

@@ -308,3 +308,34 @@ def test_diagnose_never_raises_on_any_facts(facts: dict[str, Any]) -> None:
 
 def test_diagnose_on_empty_facts_is_quiet() -> None:
     assert run({}) == ()
+
+
+def test_identical_gpus_are_named_once() -> None:
+    five = gpu("NVIDIA GeForce RTX 5090", "12.0")
+    facts = with_(
+        RTX4090_CU121,
+        nvidia__gpu_count=2,
+        nvidia__gpus=[five, {**five, "index": 1}],
+        torch__devices=[],
+        torch__version="2.5.1+cu124",
+        torch__cuda_build="12.4",
+        torch__build_label="cu124",
+        packages__torchvision="0.20.1+cu124",
+        packages__torchaudio="2.5.1+cu124",
+    )
+    finding = by_id(run(facts), "arch_unsupported.gpu_not_in_torch_arch_list")
+    assert "GPUs 0, 1 NVIDIA GeForce RTX 5090 are sm_120" in finding.detail
+
+
+def test_explain_facts_claim_no_kernel_test() -> None:
+    facts = {k: v for k, v in RTX4090_CU121.items() if k != "torch.kernel_ok"}
+    facts.update(
+        {
+            "torch.version": "2.1.0+cu121",
+            "nvidia.driver_version": "470.82.01",
+            "nvidia.cuda_driver_max": "11.4",
+            "torch.cuda_available": False,
+        }
+    )
+    finding = by_id(run(facts), "driver_too_old.torch_cuda_newer_than_driver")
+    assert not any("kernel" in c for c in finding.consequences)
