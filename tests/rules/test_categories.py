@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from envcheck.fact_keys import CATALOGUE
 from envcheck.model import Category, Severity
 from tests.rules.cases import ALL_CASES, Case
 from tests.rules.scenarios import by_id, run
@@ -23,6 +24,8 @@ def test_case(case: Case) -> None:
         assert all(fix.summary for fix in finding.fixes)
         assert any(fix.commands or fix.url for fix in finding.fixes)
     assert finding.evidence
+    for other in findings:
+        assert set(other.evidence) <= set(CATALOGUE), other.id
 
 
 def test_every_category_has_three_cases() -> None:
