@@ -62,7 +62,7 @@ class BenchOptions:
             "image_size": self.image_size,
         }
         if self.quick:
-            args.update(cpu_steps=2, cpu_seconds=2.0, max_warmup=15, min_steps=5)
+            args.update(cpu_steps=2, cpu_seconds=2.0, cpu_batch=16, max_warmup=15, min_steps=5)
         args.update(self.extra)
         return args
 
@@ -184,7 +184,8 @@ def _telemetry_hook(message: WorkerMessage, state: dict[str, Any], nvml: Nvml | 
                 state["sampler"] = TelemetrySampler(nvml, index, interval).start()
                 state["note"] = f"NVML GPU {index} ({why})"
     elif sampler is not None and phase in ("timed_start", "timed_end"):
-        sampler.set_timed(phase == "timed_start")
+        # The CPU comparison run leaves the GPU idle: its window is not the GPU's.
+        sampler.set_timed(phase == "timed_start" and message.data.get("run") != "cpu")
         if phase == "timed_start":
             sampler.sample_now()  # short windows (transfer) may end before the first tick
 

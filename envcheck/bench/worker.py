@@ -47,10 +47,6 @@ BLOCK_TARGET_S = 0.02  # time tiny steps in blocks of >= 20 ms between two synch
 Args = dict[str, Any]
 
 
-class Interrupted(Exception):
-    """Ctrl-C arrived: stop and report what was measured."""
-
-
 def emit(msg_type: str, **payload: Any) -> None:
     """Write one protocol line (only rank 0 talks when distributed, except for errors)."""
     if int(os.environ.get("RANK", "0")) != 0 and msg_type != "error":
@@ -66,7 +62,10 @@ def pick_device(requested: str) -> torch.device:
     """``auto`` means CUDA, then MPS, then the CPU; an explicit choice must be available."""
     if requested == "auto":
         if torch.cuda.is_available():
-            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            # Events, streams and pinned copies use the current device: make it this one.
+            torch.cuda.set_device(device)
+            return device
         if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
@@ -79,6 +78,9 @@ def pick_device(requested: str) -> torch.device:
             raise RuntimeError(f"cuda_unavailable: CUDA was asked for but {why}")
         if "LOCAL_RANK" in os.environ:
             device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+        elif device.index is None:
+            device = torch.device("cuda", torch.cuda.current_device())
+        torch.cuda.set_device(device)
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise RuntimeError("mps_unavailable: MPS was asked for but is not available")
     return device
@@ -362,16 +364,16 @@ def train_run(args: Args, device: torch.device, precision: str, seconds: float,
             trainer = Trainer(args, device, precision, batch)
             result = _measure(trainer, args, seconds, label)
             break
-        except Interrupted:
-            raise
-        except RuntimeError as exc:
+        except RuntimeError as exc:  # torch.cuda.OutOfMemoryError is a RuntimeError
             if not _is_oom(exc) or batch <= 1:
                 raise
-            del trainer
-            _release(device)
-            emit("progress", phase="oom", run=label, message=f"out of memory at batch {batch}; "
-                 f"retrying with {batch // 2}")
-            batch //= 2
+        # Outside the except block the traceback (and the tensors its frames hold) is gone,
+        # so the cache can really be emptied before the retry.
+        trainer = None
+        _release(device)
+        emit("progress", phase="oom", run=label,
+             message=f"out of memory at batch {batch}; retrying with {batch // 2}")
+        batch //= 2
     result.update(
         run=label, model=args["model"], device=str(device), precision=precision, batch=batch,
         batch_requested=requested, batch_halved=batch != requested,
@@ -645,7 +647,7 @@ def bench_train(args: Args) -> dict[str, Any]:
         partial.stats.update(run="partial", model=args["model"], device=str(device))
         result["runs"].append(partial.stats)
         result["interrupted"] = True
-    except (KeyboardInterrupt, Interrupted):
+    except KeyboardInterrupt:
         result["interrupted"] = True
     finally:
         _release(device)

@@ -150,3 +150,17 @@ def test_scaling_efficiency() -> None:
     assert scaling(ddp, {"runs": [{"images_per_s": 100.0}]}) == {
         "single_images_per_s": 100.0, "scaling_efficiency": 0.9}
     assert scaling(ddp, None)["scaling_efficiency"] is None
+
+
+def test_cpu_comparison_window_is_not_a_gpu_window() -> None:
+    lines = [
+        line("progress", phase="device", device=CUDA_DEVICE),
+        line("progress", phase="timed_start", run="headline"),
+        line("progress", phase="timed_end", run="headline"),
+        line("progress", phase="timed_start", run="cpu"),
+        line("progress", phase="timed_end", run="cpu"),
+        line("result", runs=[]),
+    ]
+    outcome = run_worker("/py", BenchOptions(), nvml=FakeNvml(gpus=[H100]),
+                         streamer=FakeStreamer(lines), sample_interval_s=3600)
+    assert [s.timed for s in outcome.samples] == [True, False]
