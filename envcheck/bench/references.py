@@ -240,17 +240,9 @@ def mfu(images_per_s: float | None, model: str, precision: str, gpu: GpuModel | 
     return images_per_s * flops / (peak * 1e12) if peak else None
 
 
-def comparison_rows(model: str, precision: str, table: References) -> list[Reference]:
-    """References for the bar chart: one per GPU (its preferred row), fastest first."""
-    cls = precision_class(precision)
-    best: dict[str, Reference] = {}
-    order = {"measured": 0, "published": 1, "estimate": 2}
-    for ref in table.references:
-        if ref.model != model or ref.precision != cls:
-            continue
-        current = best.get(ref.gpu)
-        if current is None or (order[ref.kind], ref.channels_last) < (
-            order[current.kind], current.channels_last
-        ):
-            best[ref.gpu] = ref
-    return sorted(best.values(), key=lambda r: -r.images_per_s)
+def comparison_rows(model: str, precision: str, channels_last: bool, table: References
+                    ) -> list[Reference]:
+    """References for the bar chart: per GPU the row :func:`find_reference` would pick,
+    fastest first."""
+    rows = (find_reference(gpu, model, precision, channels_last, table) for gpu in table.gpus)
+    return sorted((r for r in rows if r is not None), key=lambda r: -r.images_per_s)

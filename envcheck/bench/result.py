@@ -16,6 +16,7 @@ from envcheck.bench.launch import BenchOptions, WorkerOutcome, scaling
 from envcheck.bench.references import (
     GpuModel,
     References,
+    comparison_rows,
     find_reference,
     judge,
     match_gpu,
@@ -196,7 +197,7 @@ def build_train_document(
         "verdict_note": judgement.note,
         "mfu": mfu(ips, options.model, precision, gpu, image_size),
         "train_flops_per_image": train_flops_per_image(options.model, image_size),
-        "comparison": _comparison(options.model, precision, table),
+        "comparison": _comparison(options.model, precision, channels_last, table),
         "telemetry": asdict(summary) if summary else None,
         "telemetry_note": outcome.telemetry_note,
         "distributed": distributed,
@@ -219,14 +220,13 @@ def _reference_dict(ref: Any) -> dict[str, Any] | None:
     }
 
 
-def _comparison(model: str, precision: str, table: References | None) -> list[dict[str, Any]]:
+def _comparison(model: str, precision: str, channels_last: bool, table: References | None
+                ) -> list[dict[str, Any]]:
     if table is None:
         return []
-    from envcheck.bench.references import comparison_rows
-
     return [{"gpu": r.gpu, "images_per_s": r.images_per_s, "kind": r.kind,
              "channels_last": r.channels_last}
-            for r in comparison_rows(model, precision, table)]
+            for r in comparison_rows(model, precision, channels_last, table)]
 
 
 def build_matmul_document(outcome: WorkerOutcome, table: References | None, *,

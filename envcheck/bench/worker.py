@@ -411,6 +411,7 @@ def _measure(trainer: Trainer, args: Args, seconds: float, label: str) -> dict[s
     times: list[float] = []
     min_steps = int(args.get("min_steps", 5))
     max_steps = int(args.get("max_steps", 100000))
+    cpu_start = time.process_time()
     start = time.perf_counter()
     interrupted = False
     last_report = 0.0
@@ -430,6 +431,8 @@ def _measure(trainer: Trainer, args: Args, seconds: float, label: str) -> dict[s
                 break
     except KeyboardInterrupt:
         interrupted = True
+    wall = time.perf_counter() - start
+    cpu_used = time.process_time() - cpu_start
     emit("progress", phase="timed_end", run=label)
     loss_values = [float(v) for v in torch.stack(losses).float().cpu().tolist()] if losses else []
     stats = step_stats(times, trainer.batch)
@@ -444,7 +447,11 @@ def _measure(trainer: Trainer, args: Args, seconds: float, label: str) -> dict[s
         interrupted=interrupted,
         **loss_summary(loss_values),
         gradscaler_scale=float(trainer.scaler.get_scale()) if trainer.scaler else None,
-        contention=None,
+        threads=torch.get_num_threads() if device.type == "cpu" else None,
+        # Process CPU time over wall time per thread: near 1 when the threads had the cores to
+        # themselves, lower when neighbours took them (bench-references.md pitfall 10).
+        cpu_busy_ratio=(cpu_used / wall / torch.get_num_threads())
+        if device.type == "cpu" and wall > 0 else None,
     )
     if interrupted:
         raise PartialResult(stats)

@@ -108,13 +108,28 @@ def _train(doc: Mapping[str, Any]) -> list[str]:
     lines.append(cold + f", peak memory {_bytes(doc.get('peak_memory_bytes'))}")
     lines += _runs(doc.get("runs") or [])
     if doc.get("speedup_vs_cpu") is not None:
+        cpu: Mapping[str, Any] = next(
+            (r for r in doc.get("runs") or [] if r.get("run") == "cpu"), {}
+        )
         lines.append(f"  speed-up over this machine's CPU: {doc['speedup_vs_cpu']:,.1f}x "
-                     f"(CPU {_num(doc.get('cpu_images_per_s'))} images/s)")
+                     f"(CPU {_num(doc.get('cpu_images_per_s'))} images/s at batch "
+                     f"{cpu.get('batch')}, {cpu.get('threads')} threads{_busy(cpu)})")
+    elif doc.get("device") == "cpu":
+        head: Mapping[str, Any] = next(iter(doc.get("runs") or []), {})
+        lines.append(f"  CPU threads {head.get('threads')}{_busy(head)}")
     lines += _correctness(doc)
     lines += _telemetry(doc)
     lines += _verdict(doc)
     lines += _distributed(doc.get("distributed"))
     return lines
+
+
+def _busy(run: Mapping[str, Any]) -> str:
+    ratio = run.get("cpu_busy_ratio")
+    if ratio is None:
+        return ""
+    note = "" if ratio >= 0.8 else ": other work on this machine took CPU time"
+    return f", busy {ratio:.0%} of the time{note}"
 
 
 def _runs(runs: Sequence[Mapping[str, Any]]) -> list[str]:
