@@ -19,13 +19,12 @@ import importlib
 import json
 import math
 import os
-import platform
 import statistics
 import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 PREFIX = "ENVCHECK-BENCH "
 
@@ -39,138 +38,23 @@ except ImportError as _exc:  # the parent turns this into "no torch here" and ex
     sys.exit(3)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-nets: Any = importlib.import_module("nets")
+if TYPE_CHECKING:
+    from envcheck.bench import devices, hardware, nets
+else:  # run by path: sibling modules are importable from the script's folder
+    devices = importlib.import_module("devices")
+    hardware = importlib.import_module("hardware")
+    nets = importlib.import_module("nets")
+
+emit, pick_device, sync, device_info = (
+    devices.emit, devices.pick_device, devices.sync, devices.device_info)
+versions, auto_precision, baseline_precision = (
+    devices.versions, devices.auto_precision, devices.baseline_precision)
+set_tf32, amp_dtype = devices.set_tf32, devices.amp_dtype
 
 SEED = 1234
 LR = 0.01  # ResNet-50 at lr 0.05 diverged on synthetic data (bench-references.md section 7)
 BLOCK_TARGET_S = 0.02  # time tiny steps in blocks of >= 20 ms between two synchronisations
 Args = dict[str, Any]
-
-
-def emit(msg_type: str, **payload: Any) -> None:
-    """Write one protocol line (only rank 0 talks when distributed, except for errors)."""
-    if int(os.environ.get("RANK", "0")) != 0 and msg_type != "error":
-        return
-    sys.stdout.write(PREFIX + json.dumps({"type": msg_type, **payload}, default=str) + "\n")
-    sys.stdout.flush()
-
-
-# --- devices -------------------------------------------------------------------------------
-
-
-def pick_device(requested: str) -> torch.device:
-    """``auto`` means CUDA, then MPS, then the CPU; an explicit choice must be available."""
-    if requested == "auto":
-        if torch.cuda.is_available():
-            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-            # Events, streams and pinned copies use the current device: make it this one.
-            torch.cuda.set_device(device)
-            return device
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    device = torch.device(requested)
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            why = "this torch is a CPU-only build" if torch.version.cuda is None else (
-                "torch.cuda.is_available() is False"
-            )
-            raise RuntimeError(f"cuda_unavailable: CUDA was asked for but {why}")
-        if "LOCAL_RANK" in os.environ:
-            device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
-        elif device.index is None:
-            device = torch.device("cuda", torch.cuda.current_device())
-        torch.cuda.set_device(device)
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise RuntimeError("mps_unavailable: MPS was asked for but is not available")
-    return device
-
-
-def sync(device: torch.device) -> None:
-    """Wait for all queued work on ``device`` (a no-op on the CPU)."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
-
-
-def device_info(device: torch.device) -> dict[str, Any]:
-    """Name, capability, memory and identifiers of the device (for telemetry and references)."""
-    info: dict[str, Any] = {"type": device.type, "name": None}
-    if device.type == "cuda":
-        props = torch.cuda.get_device_properties(device)
-        info.update(
-            name=props.name,
-            index=device.index or 0,
-            capability=list(torch.cuda.get_device_capability(device)),
-            total_memory_bytes=props.total_memory,
-            sm_count=props.multi_processor_count,
-            uuid=_uuid_text(getattr(props, "uuid", None)),
-            pci_bus_id=_safe(lambda: torch.cuda.get_device_properties(device).pci_bus_id),
-        )
-    elif device.type == "cpu":
-        info.update(name=platform.processor() or platform.machine(),
-                    threads=torch.get_num_threads())
-    else:
-        info.update(name="Apple MPS")
-    return info
-
-
-def _uuid_text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value)
-    return text if text.startswith(("GPU-", "MIG-")) else f"GPU-{text}"
-
-
-def _safe(fn: Callable[[], Any]) -> Any:
-    try:
-        return fn()
-    except Exception:  # noqa: BLE001 - optional detail; absence is reported as null
-        return None
-
-
-def versions() -> dict[str, Any]:
-    """Versions that change the answer by 2x (bench-references.md pitfall 7)."""
-    cudnn = _safe(torch.backends.cudnn.version) if torch.cuda.is_available() else None
-    return {
-        "torch": torch.__version__,
-        "cuda": torch.version.cuda,
-        "cudnn": cudnn,
-        "python": platform.python_version(),
-    }
-
-
-# --- precision -----------------------------------------------------------------------------
-
-
-def auto_precision(device: torch.device) -> str:
-    """bf16 AMP on Ampere and later, fp16 AMP (with loss scaling) on Volta/Turing, else fp32."""
-    if device.type != "cuda":
-        return "fp32"
-    major, _ = torch.cuda.get_device_capability(device)
-    if major >= 8 and torch.cuda.is_bf16_supported():
-        return "amp-bf16"
-    return "amp-fp16" if major >= 7 else "fp32"
-
-
-def baseline_precision(device: torch.device) -> str:
-    """The FP32 row's precision: TF32 where the GPU has it (Ampere+), true FP32 elsewhere."""
-    if device.type == "cuda" and torch.cuda.get_device_capability(device)[0] >= 8:
-        return "tf32"
-    return "fp32"
-
-
-def set_tf32(enabled: bool) -> None:
-    """Allow or forbid TF32 for matmuls and convolutions (FP32 rows and numerics checks)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.backends.cuda.matmul.allow_tf32 = enabled
-        torch.backends.cudnn.allow_tf32 = enabled
-
-
-def amp_dtype(precision: str) -> torch.dtype | None:
-    return {"amp-fp16": torch.float16, "amp-bf16": torch.bfloat16}.get(precision)
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -726,77 +610,8 @@ def allreduce_bandwidth(device: torch.device) -> dict[str, Any]:
             "busbw_gb_s": algbw * 2 * (world - 1) / world}
 
 
-def bench_matmul(args: Args) -> dict[str, Any]:
-    """Dense square matmul TFLOP/s per dtype (2 n^3 FLOPs per product)."""
-    device = pick_device(args["device"])
-    emit("progress", phase="device", device=device_info(device), versions=versions())
-    n = int(args.get("size") or (8192 if device.type == "cuda" else 1024))
-    dtypes = ["fp32", "tf32", "fp16", "bf16"] if device.type == "cuda" else ["fp32", "bf16"]
-    rows = []
-    for name in dtypes:
-        set_tf32(name == "tf32")
-        dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(name, torch.float32)
-        try:
-            a = torch.randn(n, n, device=device, dtype=dtype)
-            b = torch.randn(n, n, device=device, dtype=dtype)
-            torch.matmul(a, b)
-            sync(device)
-            reps, elapsed = 1, 0.0
-            while True:
-                sync(device)
-                t0 = time.perf_counter()
-                for _ in range(reps):
-                    torch.matmul(a, b)
-                sync(device)
-                elapsed = time.perf_counter() - t0
-                if elapsed >= float(args.get("min_time_s", 0.2)) or reps >= 1024:
-                    break
-                reps *= 2
-            tflops = 2 * n**3 * reps / elapsed / 1e12
-            rows.append({"dtype": name, "size": n, "reps": reps, "seconds": elapsed,
-                         "tflops": tflops})
-        except RuntimeError as exc:
-            rows.append({"dtype": name, "size": n, "tflops": None, "error": str(exc)[:200]})
-        emit("progress", phase="matmul", dtype=name)
-    set_tf32(False)
-    return {"device_info": device_info(device), "versions": versions(), "matmul": rows}
-
-
-def bench_transfer(args: Args) -> dict[str, Any]:
-    """Host-to-device and device-to-host copy GB/s from pinned and pageable memory."""
-    device = pick_device(args["device"])
-    if device.type != "cuda":
-        raise RuntimeError("needs_cuda: the transfer benchmark measures a CUDA GPU's host link; "
-                           f"the device here is {device.type}")
-    emit("progress", phase="device", device=device_info(device), versions=versions())
-    nbytes = int(args.get("bytes") or 256 * 2**20)
-    rows = []
-    gpu = torch.empty(nbytes, dtype=torch.uint8, device=device)
-    emit("progress", phase="timed_start", run="transfer")
-    for pinned in (True, False):
-        host = torch.empty(nbytes, dtype=torch.uint8, pin_memory=pinned)
-        for direction in ("h2d", "d2h"):
-            src, dst = (host, gpu) if direction == "h2d" else (gpu, host)
-            dst.copy_(src, non_blocking=pinned)
-            sync(device)
-            reps = 5
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            for _ in range(reps):
-                dst.copy_(src, non_blocking=pinned)
-            end.record()
-            end.synchronize()
-            secs = start.elapsed_time(end) / 1000.0 / reps
-            rows.append({"direction": direction, "pinned": pinned, "bytes": nbytes,
-                         "seconds": secs, "gb_s": nbytes / secs / 1e9})
-            emit("progress", phase="transfer", direction=direction, pinned=pinned)
-        del host
-    emit("progress", phase="timed_end", run="transfer")
-    return {"device_info": device_info(device), "versions": versions(), "transfer": rows}
-
-
 KINDS: dict[str, Callable[[Args], dict[str, Any]]] = {
-    "train": bench_train, "matmul": bench_matmul, "transfer": bench_transfer,
+    "train": bench_train, "matmul": hardware.bench_matmul, "transfer": hardware.bench_transfer,
 }
 
 
