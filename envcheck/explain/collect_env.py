@@ -214,6 +214,7 @@ _MULTILINE = (
     "cudnn version",
     "cpu",
     "versions of relevant libraries",
+    "version of relevant libraries",
 )
 _KNOWN = frozenset(_HANDLERS) | _IGNORED | frozenset(_MULTILINE)
 _DISTINCTIVE = frozenset(
@@ -229,6 +230,7 @@ _DISTINCTIVE = frozenset(
         "nvidia driver version",
         "cudnn version",
         "versions of relevant libraries",
+        "version of relevant libraries",
         "cuda_module_loading set to",
         "is xnnpack available",
     }
@@ -417,7 +419,7 @@ def parse_collect_env(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
             i = _cudnn_block(b, rows, i + 1, value)
         elif key == "cpu":
             i = _cpu_block(b, rows, i + 1)
-        elif key == "versions of relevant libraries":
+        elif key in ("versions of relevant libraries", "version of relevant libraries"):
             i, libs = _libraries(rows, i + 1, b)
             extra.append(libs)
         else:

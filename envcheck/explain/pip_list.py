@@ -36,6 +36,9 @@ _SATISFIED_RE = re.compile(
     rf"^Requirement already satisfied:\s+({_NAME})(?:\[[^\]]{{0,80}}\])?"
     rf"[^()]{{0,300}}\(({_VERSION})\)\s*$"
 )
+# "torch-2.1.0+cu121" in "Successfully installed ...": the name ends at the last "-" that is
+# followed by a digit.
+_INSTALLED_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]{0,80}?)-(\d[\w.+!]{0,60})$")
 _EDITABLE_RE = re.compile(r"^\s*-e\s+\S")
 _SHOW_FIELD_RE = re.compile(
     r"^(?:Summary|Home-page|Author|Author-email|License|Location|Requires|Required-by|"
@@ -185,6 +188,13 @@ def parse_pip_list(lines: Sequence[Line] | Sequence[str] | str, *, listed: bool 
         pair = _PAIR_RE.match(text)
         if pair is not None and _relevant(normalise_name(pair.group(1))):
             packages.row(pair.group(1), pair.group(2), i, "pip list")
+            continue
+        if text.startswith("Successfully installed "):
+            b.consume(i)
+            for token in text.split()[2:300]:
+                installed = _INSTALLED_RE.match(token)
+                if installed is not None and _relevant(normalise_name(installed.group(1))):
+                    packages.row(installed.group(1), installed.group(2), i, "pip install")
             continue
         satisfied = _SATISFIED_RE.match(text)
         if satisfied is not None:

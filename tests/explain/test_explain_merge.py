@@ -138,3 +138,28 @@ def test_prose_mentioning_packages_is_not_a_package_list() -> None:
     r = explain_text("I use Python 3.10 and numpy 1.26 with torch, on Ubuntu 22.04\nOS: Linux")
     assert r.formats == ()
     assert "torch.version" not in r.facts
+
+
+def test_pip_install_output() -> None:
+    r = explain_text(
+        "Requirement already satisfied: filelock in ./venv/lib/python3.10/site-packages "
+        "(from torch) (3.13.1)\n"
+        "Successfully installed nvidia-cudnn-cu12-8.9.2.26 torch-2.1.0+cu121 "
+        "torchvision-0.16.0+cu121 typing-extensions-4.8.0\n"
+    )
+    assert r.facts["torch.version"] == "2.1.0+cu121"
+    assert r.facts["cudnn.wheels"] == [{"name": "nvidia-cudnn-cu12", "version": "8.9.2.26"}]
+    assert r.unparsed == ()
+
+
+def test_collect_env_with_hand_edited_labels() -> None:
+    r = explain_text(
+        "Is debug build: No\nCUDA used to build PyTorch: 10.2\n\nOs: Ubuntu 18.04.3 LTS\n"
+        "Is CUDA available: No\nGPU models and configuration:\nGPU 0\uff1a Tesla P100-PCIE-16GB\n\n"
+        "Version of relevant libraries:\n[pip3] torch==1.5.0\n[conda] Could not collect\n"
+    )
+    f = r.facts
+    assert f["os.distro"] == "Ubuntu 18.04.3 LTS"
+    assert f["nvidia.gpus"][0]["name"] == "Tesla P100-PCIE-16GB"
+    assert f["torch.version"] == "1.5.0"
+    assert r.unparsed == ()
