@@ -34,7 +34,7 @@ _SHOW_NAME_RE = re.compile(rf"^Name:\s+({_NAME})\s*$")
 _SHOW_VERSION_RE = re.compile(rf"^Version:\s+({_VERSION})\s*$")
 _SATISFIED_RE = re.compile(
     rf"^Requirement already satisfied:\s+({_NAME})(?:\[[^\]]{{0,80}}\])?"
-    rf"[^()]{{0,300}}\(({_VERSION})\)\s*$"
+    rf"[^()]{{0,300}}(?:\(from [^()]{{0,200}}\)\s{{0,4}})?\(({_VERSION})\)\s*$"
 )
 # "torch-2.1.0+cu121" in "Successfully installed ...": the name ends at the last "-" that is
 # followed by a digit.
