@@ -188,7 +188,11 @@ class _Merger:
             self.facts[key] = new
         elif not _same(old, new):
             first = self.origin[key]
-            self.conflicts.setdefault(key, []).append(
+            messages = self.conflicts.setdefault(key, [])
+            if len(messages) > 3:
+                messages.append("")  # only counted: the note shows the first three
+                return
+            messages.append(
                 f"{found.source} (line {found.line + 1}) says {new!r}; kept {old!r} from "
                 f"{first.source} (line {first.line + 1}), the first in the paste"
             )
@@ -241,12 +245,17 @@ def _fill_capabilities(facts: dict[str, FactValue], notes: dict[str, str]) -> No
         return
     looked_up: list[str] = []
     filled: list[Any] = []
+    known: dict[str, str | None] = {}
     for gpu in gpus:
         if isinstance(gpu, dict) and gpu.get("compute_capability") is None and gpu.get("name"):
-            arch = tables.find_gpu(str(gpu["name"]))
-            if arch is not None:
-                gpu = {**gpu, "compute_capability": f"{arch.cc.major}.{arch.cc.minor}"}
-                looked_up.append(f"GPU {gpu.get('index')}")
+            name = str(gpu["name"])
+            if name not in known:
+                arch = tables.find_gpu(name)
+                known[name] = f"{arch.cc.major}.{arch.cc.minor}" if arch is not None else None
+            if known[name] is not None:
+                gpu = {**gpu, "compute_capability": known[name]}
+                if len(looked_up) < 8:
+                    looked_up.append(f"GPU {gpu.get('index')}")
         filled.append(gpu)
     if looked_up:
         facts["nvidia.gpus"] = filled
