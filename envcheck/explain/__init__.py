@@ -24,6 +24,7 @@ from envcheck.explain.nvcc import parse_nvcc
 from envcheck.explain.nvidia_smi import parse_nvidia_smi
 from envcheck.explain.pip_list import parse_pip_list
 from envcheck.explain.python_prints import parse_python_prints
+from envcheck.explain.system_info import parse_system_info
 from envcheck.explain.tracebacks import parse_tracebacks
 from envcheck.fact_keys import CATALOGUE
 from envcheck.model import FactValue
@@ -41,13 +42,15 @@ PARSERS: tuple[Callable[[Sequence[Line]], Parsed], ...] = (
     parse_conda_list,
     parse_env_lines,
     parse_issue_template,
+    parse_system_info,
 )
 """Format parsers, in the order their facts win when two read the same line."""
 
 # Commands users paste above their output: recognised, nothing to read from them.
 _COMMAND_RE = re.compile(
     r"^(?:sudo\s+)?(?:nvidia-smi|nvcc|pip3?|conda|mamba|micromamba|uv\s+pip|"
-    r"python[\d.]{0,5}(?:\.exe)?|py|ldconfig|echo|env|printenv|which|where|lspci)(?:\s|$)"
+    r"python[\d.]{0,5}(?:\.exe)?|py|ldconfig|echo|env|printenv|which|where|lspci|cat|uname|"
+    r"lsb_release|wget|curl|docker|export)(?:\s|$)"
 )
 
 # List facts that several sections may each hold part of: merged as a union, keyed by these
@@ -291,16 +294,16 @@ def explain_text(text: str) -> ExplainResult:
 
     # A format counts when its parser understood lines no earlier parser did: a collect_env
     # "Is CUDA available: True" line also reads as a labelled print, but is not one.
-    firsts: list[tuple[int, int, str]] = []
+    firsts: list[tuple[int, int, int, str]] = []
     earlier: frozenset[int] = frozenset()
     for order, part in enumerate(parts):
         own = part.consumed - earlier
         earlier = earlier | part.consumed
         if own or (not part.consumed and part.found):
             start = min(own, default=len(rows))
-            firsts.extend((start, order, fmt) for fmt in part.formats)
+            firsts.extend((start, order, rank, fmt) for rank, fmt in enumerate(part.formats))
     formats: list[str] = []
-    for _, _, fmt in sorted(firsts):
+    for *_, fmt in sorted(firsts):
         if fmt not in formats:
             formats.append(fmt)
     facts, notes = merger.result()

@@ -348,3 +348,24 @@ def test_nvidia_smi_xml() -> None:
     assert gpu["memory_total_bytes"] == 16376 * 1024 * 1024
     assert gpu["compute_capability"] == "8.9"
     assert r.unparsed == ()
+
+
+def test_system_commands() -> None:
+    r = explain("system_commands.txt")
+    f = r.facts
+    assert (f["os.kernel"], f["os.wsl"], f["os.arch"]) == (
+        "5.15.153.1-microsoft-standard-WSL2",
+        "wsl2",
+        "x86_64",
+    )
+    assert f["os.distro"] == "Ubuntu 22.04.4 LTS"
+    # The loaded kernel module and the user-space driver differ: both are kept.
+    assert f["nvidia.kernel_module_version"] == "535.104.05"
+    assert (f["nvidia.driver_version"], f["nvidia.cuda_driver_max"]) == ("535.113.01", "12.2")
+    assert [e["path"] for e in f["cudnn.system"]] == [
+        "/lib/x86_64-linux-gnu/libcudnn.so.8",
+        "/lib/x86_64-linux-gnu/libcudnn.so",
+    ]
+    assert f["python.version"] == "3.10"
+    assert r.formats[0] == "uname"
+    assert r.unparsed == ()
