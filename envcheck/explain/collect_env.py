@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from envcheck.explain import conda_list, pip_list
 from envcheck.explain.common import (
+    Found,
     Line,
     Parsed,
     ParsedBuilder,
@@ -374,7 +375,7 @@ def _libraries(lines: Sequence[Line], start: int, b: ParsedBuilder) -> tuple[int
 def _relocate(parsed: Parsed, at: Sequence[int]) -> Parsed:
     """Map line numbers of a sub-parse back to the paste (and name collect_env as source)."""
     found = tuple(
-        type(f)(f.key, f.value, at[f.line] if f.line < len(at) else at[-1], SOURCE, f.note)
+        Found(f.key, f.value, at[f.line] if f.line < len(at) else at[-1], SOURCE, f.note)
         for f in parsed.found
     )
     return Parsed(found, frozenset(), ())
