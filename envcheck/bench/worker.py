@@ -167,13 +167,19 @@ class Trainer:
         )
         self.cursor = 0
 
+    def autocast(self) -> contextlib.AbstractContextManager[Any]:
+        """Mixed precision for AMP recipes; nothing at all (not even a disabled autocast,
+        which warns on CPU for float32) otherwise."""
+        if self.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.dtype)
+
     def step(self) -> torch.Tensor:
         """One optimisation step on the next synthetic batch; returns the (lazy) loss."""
         x, y = self.xs[self.cursor % len(self.xs)], self.ys[self.cursor % len(self.ys)]
         self.cursor += 1
         self.opt.zero_grad(set_to_none=True)
-        with torch.autocast(self.device.type, dtype=self.dtype or torch.float32,
-                            enabled=self.dtype is not None):
+        with self.autocast():
             loss = F.cross_entropy(self.forward_model(x), y)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
@@ -399,8 +405,7 @@ def held_out(trainer: Trainer, args: Args) -> dict[str, Any]:
     model.eval()
     xs, ys = make_dataset(args["model"], int(args.get("eval_batch", 256)), 1, trainer.device,
                           args.get("image_size"), classes, SEED + 999, trainer.channels_last)
-    with torch.autocast(trainer.device.type, dtype=trainer.dtype or torch.float32,
-                        enabled=trainer.dtype is not None):
+    with trainer.autocast():
         logits = model(xs[0])
     model.train()
     pred = logits.float().argmax(1)
