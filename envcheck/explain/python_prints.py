@@ -359,6 +359,28 @@ def _read_print(session: _Session, args: list[str], output: str, line: int) -> b
     return False
 
 
+def _repl_output(
+    session: _Session, rows: Sequence[Line], start: int, expression: tuple[str, str]
+) -> int:
+    """Read the value a REPL printed for ``expression``; return the index to go on from.
+
+    A warning torch raised while evaluating (and the indented source line after it) may come
+    before the value; those lines are left for the traceback reader.
+    """
+    for j in range(start, min(start + 12, len(rows))):
+        text = rows[j].text
+        if not text.strip() or _REPL_RE.match(text) is not None:
+            break
+        if _MESSAGE_RE.search(text) or text.startswith((" ", "\t")):
+            continue
+        out = _OUT_RE.sub("", text, count=1)
+        if session.value(expression[0], expression[1], out, j):
+            session.b.consume(j)
+            return j + 1 if j == start else start
+        break
+    return start
+
+
 def parse_python_prints(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
     """Read REPL sessions, ``python -c`` prints and labelled prints. Pure; never raises.
 
@@ -385,17 +407,9 @@ def parse_python_prints(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
             b.recognise()
             pending = []
             expression = _expression(_last_statement(typed))
-            nxt = i + 1
-            if expression is not None and nxt < len(rows):
-                out = _OUT_RE.sub("", rows[nxt].text, count=1)
-                if (
-                    out.strip()
-                    and _REPL_RE.match(out) is None
-                    and session.value(expression[0], expression[1], out, nxt)
-                ):
-                    b.consume(nxt)
-                    i += 1
             i += 1
+            if expression is not None:
+                i = _repl_output(session, rows, i, expression)
             continue
         if (rows[i].command or len(stripped) <= 80) and _IMPORT_RE.match(stripped):
             b.consume(i)  # a Jupyter cell's import line

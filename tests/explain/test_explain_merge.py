@@ -163,3 +163,18 @@ def test_collect_env_with_hand_edited_labels() -> None:
     assert f["nvidia.gpus"][0]["name"] == "Tesla P100-PCIE-16GB"
     assert f["torch.version"] == "1.5.0"
     assert r.unparsed == ()
+
+
+def test_repl_value_after_a_torch_warning() -> None:
+    r = explain_text(
+        ">>> torch.cuda.is_available()\n"
+        "/opt/venv/lib/python3.10/site-packages/torch/cuda/__init__.py:138: UserWarning: CUDA "
+        "initialization: CUDA unknown error - this may be due to an incorrectly set up "
+        "environment. (Triggered internally at ../c10/cuda/CUDAFunctions.cpp:108.)\n"
+        "  return torch._C._cuda_getDeviceCount() > 0\n"
+        "False\n"
+    )
+    assert r.facts["torch.cuda_available"] is False
+    assert r.facts["torch.cuda_error"].startswith("CUDA initialization: CUDA unknown error")
+    assert [e["kind"] for e in r.facts["errors.seen"]] == ["cuda_unknown_error"]
+    assert r.unparsed == ()
