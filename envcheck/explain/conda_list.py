@@ -22,8 +22,14 @@ from envcheck.explain.pip_list import PackageRows, normalise_name
 
 SOURCE = "conda list"
 
-_ENV_RE = re.compile(r"^#\s*packages in environment at\s+(.{1,500}?):?\s*$")
-_HEADER_RE = re.compile(r"^#\s*Name\s+Version\s+Build(?:\s+Channel)?\s*$")
+# conda: "# packages in environment at /path:"; mamba/micromamba: 'List of packages in
+# environment: "/path"', a header without "#", and a rule of box-drawing dashes.
+_ENV_RE = re.compile(
+    r"^(?:#\s*packages in environment at\s+(.{1,500}?):?|"
+    r"List of packages in environment:\s+\"?(.{1,500}?)\"?)\s*$"
+)
+_HEADER_RE = re.compile(r"^(?:#\s*|\s{0,4})Name\s+Version\s+Build(?:\s+Channel)?\s*$")
+_BOX_RULE_RE = re.compile(r"^\s*[\u2500-]{10,}\s*$")
 _ROW_RE = re.compile(
     r"^\s*([A-Za-z0-9_][A-Za-z0-9._-]{0,100})\s+(\d[\w.+!-]{0,60}|\w[\w.+!-]{0,60})"
     r"\s+([\w.+-]{1,120})(?:\s+([\w./:@+-]{1,200}))?\s*$"
@@ -114,7 +120,7 @@ def parse_conda_list(
         text = line.text
         env = _ENV_RE.match(text)
         if env is not None:
-            prefix = env.group(1).strip()
+            prefix = (env.group(1) or env.group(2) or "").strip()
             b.consume(i)
             b.recognise()
             b.add("python.env_type", "conda", i)
@@ -131,7 +137,7 @@ def parse_conda_list(
             b.recognise()
             in_table = True
             continue
-        if in_table and text.strip() == "#":
+        if in_table and (text.strip() == "#" or _BOX_RULE_RE.match(text)):
             b.consume(i)
             continue
         match = _ROW_RE.match(text)

@@ -369,3 +369,13 @@ def test_system_commands() -> None:
     assert f["python.version"] == "3.10"
     assert r.formats[0] == "uname"
     assert r.unparsed == ()
+
+
+def test_micromamba_list() -> None:
+    r = explain("micromamba_list.txt")
+    f = r.facts
+    assert r.formats == ("conda list",)
+    assert (f["python.env_name"], f["python.version"]) == ("vision", "3.11.9")
+    assert (f["torch.version"], f["torch.cuda_build"]) == ("2.3.1", "11.8")
+    assert "libcublas" in {p["name"] for p in f["packages.conda"]}
+    assert r.unparsed == ()
