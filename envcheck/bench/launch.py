@@ -214,6 +214,9 @@ def run_ddp(
     (the DDP run is then skipped and ``ddp`` is the failed baseline).
     """
     base_extra = dict(options.extra, extra_row=False, cpu_compare=False, checks=False)
+    if options.device == "cpu":
+        # torchrun gives each rank one thread; the baseline must not have more.
+        base_extra["threads"] = 1
     single = run_worker(python, replace(options, ddp=None, extra=base_extra), **kwargs)
     if single.result is None or single.interrupted:
         return single, None
