@@ -10,6 +10,7 @@ which reports what it measured so far; the run then ends as ``interrupted``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from envcheck.bench.telemetry import TelemetrySample, TelemetrySampler, find_nvml_index
-from envcheck.system.nvml import Nvml
+from envcheck.system.nvml import Nvml, NvmlError
 from envcheck.system.run import CommandResult, stream_command
 
 PREFIX = "ENVCHECK-BENCH "
@@ -86,6 +87,8 @@ class WorkerOutcome:
     interrupted: bool = False
     samples: tuple[TelemetrySample, ...] = ()
     telemetry_note: str = ""
+    driver_version: str | None = None
+    """The NVIDIA driver version NVML reported (None off NVIDIA or without NVML)."""
     returncode: int | None = None
     stderr_tail: str = ""
 
@@ -125,7 +128,8 @@ def run_worker(
 ) -> WorkerOutcome:
     """Run the worker to completion (or Ctrl-C) and collect its result and telemetry."""
     argv = worker_argv(python, options)
-    state: dict[str, Any] = {"result": None, "error": None, "sampler": None, "note": ""}
+    state: dict[str, Any] = {"result": None, "error": None, "sampler": None, "note": "",
+                             "driver": None}
 
     def on_line(line: str) -> None:
         message = parse_line(line)
@@ -162,6 +166,7 @@ def run_worker(
     return WorkerOutcome(
         argv=tuple(argv), result=result, error_code=code, error_message=message,
         interrupted=interrupted, samples=samples, telemetry_note=state["note"],
+        driver_version=state["driver"],
         returncode=run.returncode, stderr_tail=run.stderr[-2000:],
     )
 
@@ -183,6 +188,9 @@ def _telemetry_hook(message: WorkerMessage, state: dict[str, Any], nvml: Nvml | 
             else:
                 state["sampler"] = TelemetrySampler(nvml, index, interval).start()
                 state["note"] = f"NVML GPU {index} ({why})"
+                with contextlib.suppress(NvmlError):
+                    driver = nvml.system("driver_version")
+                    state["driver"] = driver if isinstance(driver, str) else None
     elif sampler is not None and phase in ("timed_start", "timed_end"):
         # The CPU comparison run leaves the GPU idle: its window is not the GPU's.
         sampler.set_timed(phase == "timed_start" and message.data.get("run") != "cpu")

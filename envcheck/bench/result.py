@@ -203,11 +203,16 @@ def build_train_document(
         "distributed": distributed,
         "findings": [_finding_dict(f) for f in findings],
         "runs": runs,
-        "versions": res.get("versions"),
+        "versions": _versions(res, outcome),
         "device_info": dict(info) or None,
         "interrupted": outcome.interrupted,
         "notes": list(res.get("notes") or []),
     }
+
+
+def _versions(res: Mapping[str, Any], outcome: WorkerOutcome) -> dict[str, Any]:
+    """The worker's versions plus the driver's, which only NVML (in this process) knows."""
+    return dict(res.get("versions") or {}, driver=outcome.driver_version)
 
 
 def _reference_dict(ref: Any) -> dict[str, Any] | None:
@@ -248,7 +253,8 @@ def build_matmul_document(outcome: WorkerOutcome, table: References | None, *,
         "schema": SCHEMA, "tool": "envcheck", "tool_version": tool_version, "bench": "matmul",
         "device": info.get("type"), "device_name": info.get("name"),
         "gpu_model": gpu.key if gpu else None, "matmul": rows,
-        "versions": res.get("versions"), "interrupted": outcome.interrupted, "findings": [],
+        "versions": _versions(res, outcome), "interrupted": outcome.interrupted,
+        "findings": [],
     }
 
 
@@ -280,7 +286,7 @@ def build_transfer_document(outcome: WorkerOutcome, *, tool_version: str) -> dic
                  "width_max": summary.pcie_width_max if summary else None,
                  "link_gb_s": link, "link_max_gb_s": link_max},
         "telemetry_note": outcome.telemetry_note,
-        "versions": res.get("versions"), "interrupted": outcome.interrupted,
+        "versions": _versions(res, outcome), "interrupted": outcome.interrupted,
         "findings": [_finding_dict(f) for f in findings],
     }
 

@@ -70,6 +70,8 @@ def _versions(doc: Mapping[str, Any]) -> str:
         parts.append(f"CUDA {v.get('cuda')}")
     if v.get("cudnn"):
         parts.append(f"cuDNN {v.get('cudnn')}")
+    if v.get("driver"):
+        parts.append(f"driver {v.get('driver')}")
     parts.append(f"Python {v.get('python')}")
     return ", ".join(parts)
 

@@ -99,6 +99,7 @@ def test_telemetry_runs_while_the_worker_times_steps() -> None:
                          on_message=lambda m: seen.append(m.type), sample_interval_s=3600)
     assert outcome.result == {"kind": "train", "runs": []}
     assert "matched by UUID" in outcome.telemetry_note
+    assert outcome.driver_version == "550.54.14"
     assert [s.timed for s in outcome.samples] == [True]  # taken at timed_start
     assert seen.count("progress") == 5
 
