@@ -134,7 +134,6 @@ def _decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
 
 
-
 def stream_command(
     argv: Sequence[str],
     on_line: Callable[[str], None],
