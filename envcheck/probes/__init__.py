@@ -14,9 +14,11 @@ def all_probes() -> list[Probe]:
     from envcheck.probes.packages import PackagesProbe
     from envcheck.probes.pip_index import PipIndexProbe
     from envcheck.probes.python_env import PythonEnvProbe
+    from envcheck.probes.system import SystemProbe
     from envcheck.probes.torch_runtime import TorchRuntimeProbe
 
-    probes: list[Probe] = [
+    return [
+        SystemProbe(),
         NvidiaProbe(),
         CudaToolkitProbe(),
         CudnnProbe(),
@@ -26,8 +28,3 @@ def all_probes() -> list[Probe]:
         EnvVarsProbe(),
         PipIndexProbe(),
     ]
-    try:
-        from envcheck.probes.system import SystemProbe
-    except ImportError:  # TODO(lead): remove once the System probe lands
-        return probes
-    return [SystemProbe(), *probes]
