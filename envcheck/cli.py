@@ -232,12 +232,10 @@ def _with_spinner(message: str, work: Callable[[], T]) -> T:
 
 
 def _register_subcommands() -> None:
-    import contextlib
-    import importlib
+    from envcheck import cli_bench, cli_recommend
 
-    for name in ("envcheck.cli_recommend", "envcheck.cli_bench"):  # TODO(lead): plain imports
-        with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(name).register(app)
+    cli_recommend.register(app)
+    cli_bench.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

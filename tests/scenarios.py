@@ -396,4 +396,4 @@ def scenario(name: str) -> Scenario:
     return dataclasses.replace(found)
 
 
-__all__ = ["DATA", "SCENARIOS", "Scenario", "NvmlError", "scenario"]
+__all__ = ["DATA", "SCENARIOS", "NvmlError", "Scenario", "scenario"]
