@@ -250,10 +250,12 @@ class FactsView:
                     cc=parse_cc(item.get("compute_capability")),
                     uuid=uuid if isinstance(uuid, str) else None,
                     mig_mode=mig_mode if isinstance(mig_mode, bool) else None,
+                    # A pasted nvidia-smi MIG table lists instances without UUIDs: they
+                    # still exist, so count them by name.
                     mig_instances=tuple(
-                        str(m.get("uuid"))
+                        str(m.get("uuid") or m.get("name") or "MIG instance")
                         for m in (mig if isinstance(mig, list) else [])
-                        if isinstance(m, Mapping) and m.get("uuid")
+                        if isinstance(m, Mapping)
                     ),
                 )
             )
