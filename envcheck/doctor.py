@@ -53,45 +53,61 @@ def _failed(probe: Probe, start: float, exc: BaseException) -> ProbeResult:
     return ProbeResult(probe.id, probe.title, ProbeStatus.FAILED, time.monotonic() - start, note)
 
 
+class ProbeRun:
+    """Probes running concurrently, each in its own daemon thread; :meth:`results` waits.
+
+    Starting and collecting are separate so the caller can do other work (import the rules)
+    while the probes wait on their subprocesses.
+    """
+
+    def __init__(self, ctx: Context, probes: Sequence[Probe]) -> None:
+        self._probes = list(probes)
+        self._queue: queue.Queue[tuple[int, ProbeResult]] = queue.Queue()
+        self._starts: dict[int, float] = {}
+        self._limits: dict[int, float] = {}
+        for index, probe in enumerate(self._probes):
+            try:
+                self._limits[index] = float(probe.timeout(ctx))
+            except Exception:  # noqa: BLE001
+                self._limits[index] = ctx.timeout_s
+            self._starts[index] = time.monotonic()
+            thread = threading.Thread(
+                target=lambda i=index, p=probe: self._queue.put((i, run_probe_isolated(p, ctx))),
+                name=f"envcheck-probe-{probe.id}",
+                daemon=True,
+            )
+            thread.start()
+
+    def results(self) -> tuple[ProbeResult, ...]:
+        """Every probe's result in the given order; a probe past its limit is TIMED_OUT."""
+        probes, starts, limits = self._probes, self._starts, self._limits
+        done: dict[int, ProbeResult] = {}
+        while len(done) < len(probes):
+            now = time.monotonic()
+            pending = [i for i in range(len(probes)) if i not in done]
+            deadline = min(starts[i] + limits[i] for i in pending)
+            try:
+                index, result = self._queue.get(timeout=max(0.0, deadline - now) + 0.05)
+            except queue.Empty:
+                now = time.monotonic()
+                for i in pending:
+                    if now >= starts[i] + limits[i]:
+                        probe = probes[i]
+                        done[i] = ProbeResult(
+                            probe.id,
+                            probe.title,
+                            ProbeStatus.TIMED_OUT,
+                            now - starts[i],
+                            f"no answer within {limits[i]:g} s",
+                        )
+                continue
+            done.setdefault(index, result)
+        return tuple(done[i] for i in range(len(probes)))
+
+
 def run_probes(ctx: Context, probes: Sequence[Probe]) -> tuple[ProbeResult, ...]:
     """Run all probes concurrently; return results in the given order."""
-    results: queue.Queue[tuple[int, ProbeResult]] = queue.Queue()
-    starts: dict[int, float] = {}
-    limits: dict[int, float] = {}
-    for index, probe in enumerate(probes):
-        try:
-            limits[index] = float(probe.timeout(ctx))
-        except Exception:  # noqa: BLE001
-            limits[index] = ctx.timeout_s
-        starts[index] = time.monotonic()
-        thread = threading.Thread(
-            target=lambda i=index, p=probe: results.put((i, run_probe_isolated(p, ctx))),
-            name=f"envcheck-probe-{probe.id}",
-            daemon=True,
-        )
-        thread.start()
-    done: dict[int, ProbeResult] = {}
-    while len(done) < len(probes):
-        now = time.monotonic()
-        pending = [i for i in range(len(probes)) if i not in done]
-        deadline = min(starts[i] + limits[i] for i in pending)
-        try:
-            index, result = results.get(timeout=max(0.0, deadline - now) + 0.05)
-        except queue.Empty:
-            now = time.monotonic()
-            for i in pending:
-                if now >= starts[i] + limits[i]:
-                    probe = probes[i]
-                    done[i] = ProbeResult(
-                        probe.id,
-                        probe.title,
-                        ProbeStatus.TIMED_OUT,
-                        now - starts[i],
-                        f"no answer within {limits[i]:g} s",
-                    )
-            continue
-        done.setdefault(index, result)
-    return tuple(done[i] for i in range(len(probes)))
+    return ProbeRun(ctx, probes).results()
 
 
 def merge_facts(results: Sequence[ProbeResult]) -> tuple[dict[str, object], dict[str, str]]:
@@ -132,10 +148,21 @@ def build_report(
 
 def run_doctor(ctx: Context, probes: Sequence[Probe] | None = None) -> Report:
     """Collect every fact about this machine's GPU stack and diagnose it."""
-    from envcheck.probes import all_probes
-    from envcheck.rules import diagnose
+    if probes is None:
+        # The target interpreter's inspection heads the longest chain (the torch check waits
+        # on it, then imports torch): start it before importing the probe modules.
+        from envcheck.probes.target import inspect_target
 
-    results = run_probes(ctx, list(probes) if probes is not None else all_probes())
+        threading.Thread(
+            target=inspect_target, args=(ctx,), name="envcheck-target", daemon=True
+        ).start()
+        from envcheck.probes import all_probes
+
+        probes = all_probes()
+    running = ProbeRun(ctx, probes)
+    from envcheck.rules import diagnose  # imported while the probes work
+
+    results = running.results()
     facts, notes = merge_facts(results)
     findings = diagnose(facts, notes, results)
     return build_report(ctx, results, findings)

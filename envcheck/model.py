@@ -65,6 +65,8 @@ class Category(str, enum.Enum):
     """Torch missing, failing to import, or failing at run time for no reason named elsewhere."""
     PROBE = "probe"
     """envcheck itself could not look at something (a probe failed or timed out)."""
+    TARGET = "target"
+    """The Python interpreter envcheck was asked to inspect cannot be run or inspected."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Each rule module covers some categories of :class:`envcheck.model.Category`:
 - :mod:`.platform` — ``platform``, ``cuda_visible_devices``
 - :mod:`.env` — ``env_conflict``, ``cudnn``, ``python_unsupported``
 - :mod:`.toolkit` — ``nvcc_mismatch``
+- :mod:`.target` — ``target`` (and ``python_unsupported`` for a target too old to inspect)
 - :mod:`.probe` — ``probe``
 
 Rules read the flat facts map through :class:`~envcheck.rules.facts_view.FactsView`, which
@@ -26,6 +27,7 @@ from envcheck.rules.env import cudnn_rules, env_conflict_rules, python_rules
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.platform import platform_rules, visible_devices_rules
 from envcheck.rules.probe import probe_rules
+from envcheck.rules.target import target_rules
 from envcheck.rules.toolkit import toolkit_rules
 from envcheck.rules.torch_build import arch_rules, cpu_build_rules, torch_rules
 
@@ -33,6 +35,7 @@ Rule = Callable[[FactsView], list[Candidate]]
 
 RULES: tuple[Rule, ...] = (
     platform_rules,
+    target_rules,
     no_driver_rules,
     driver_too_old_rules,
     python_rules,

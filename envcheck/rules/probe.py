@@ -52,6 +52,16 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
                     fixes=fixes,
                 ),
                 RANK_PROBE,
+                symptom=_symptom(probe),
             )
         )
     return out
+
+
+def _symptom(probe: ProbeResult) -> str | None:
+    """Failures for want of a usable target are explained by the target finding."""
+    if probe.status is ProbeStatus.FAILED and (probe.note or "").startswith("TargetUnavailable"):
+        from envcheck.rules.target import TARGET_UNUSABLE
+
+        return TARGET_UNUSABLE
+    return None

@@ -331,6 +331,12 @@ def newest_torch_for_python(python: Version) -> Version | None:
     return best
 
 
+def suggested_python(lines: int = 3) -> Version:
+    """The Python to suggest for a new environment: the newest one that each of the ``lines``
+    newest torch lines has wheels for (so pinning a slightly older torch still works)."""
+    return min(Version(row[2]) for row in _PYTHONS[-lines:])
+
+
 def python_bounds() -> tuple[Version, Version]:
     """The oldest and newest Python that any known torch line has wheels for."""
     return min(Version(row[1]) for row in _PYTHONS), max(Version(row[2]) for row in _PYTHONS)

@@ -22,17 +22,10 @@ from envcheck.bench.references import load_references
 from envcheck.bench.result import build_train_document
 from envcheck.system.run import run_command
 from tests.bench.test_result import TOP_LEVEL
+from tests.torch_target import TORCH_PYTHON, needs_torch
 
 ROOT = Path(__file__).resolve().parents[2]
-TORCH_PYTHON = os.environ.get("ENVCHECK_TORCH_PYTHON") or str(
-    ROOT / ".venv-torch" / "bin" / "python"
-)
 NETS_DIR = ROOT / "envcheck" / "bench"
-
-needs_torch = pytest.mark.skipif(
-    not Path(TORCH_PYTHON).exists(),
-    reason=f"no torch interpreter at {TORCH_PYTHON} (set ENVCHECK_TORCH_PYTHON)",
-)
 pytestmark = [pytest.mark.torch, needs_torch]
 
 TINY_RESNET = {"image_size": 32, "max_warmup": 2, "min_steps": 3, "max_steps": 3,

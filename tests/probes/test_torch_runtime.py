@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,10 +26,7 @@ from envcheck.probes.torch_runtime import (
 from envcheck.system.run import CommandResult, run_command
 from tests.fakes import data
 from tests.probes.test_target import add_torch, host_python, real_ctx
-
-TORCH_PYTHON = os.environ.get("ENVCHECK_TORCH_PYTHON") or str(
-    Path(__file__).resolve().parents[2] / ".venv-torch" / "bin" / "python"
-)
+from tests.torch_target import TORCH_PYTHON, needs_torch
 
 
 def facts_of(name: str, ended: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
@@ -423,9 +419,8 @@ def test_a_failing_step_does_not_hide_the_others(tmp_path: Path) -> None:
 
 
 @pytest.mark.torch
+@needs_torch
 def test_real_cpu_torch(tmp_path: Path) -> None:
-    if not Path(TORCH_PYTHON).exists():
-        pytest.skip(f"no torch interpreter at {TORCH_PYTHON} (set ENVCHECK_TORCH_PYTHON)")
     ctx = real_ctx(TORCH_PYTHON, home=tmp_path, chosen_by="VIRTUAL_ENV")
     result = run_probe_isolated(TorchRuntimeProbe(), ctx)
     assert result.status is ProbeStatus.OK, result.note

@@ -1066,6 +1066,35 @@ TORCH = [
     ),
 ]
 
+
+def _no_target(python: str | None, chosen_by: str, reason: str,
+               version: str | None = None) -> dict[str, Any]:
+    """A CPU laptop whose target interpreter could not be inspected (doctor's facts)."""
+    return with_(CPU_LAPTOP, python__executable=python, python__chosen_by=chosen_by,
+                  python__version=version, python__env_type=None, python__bits=None,
+                  torch__version=None, torch__runtime_version=None, torch__import_error=None)
+
+
+_GONE = "--python /opt/envs/ml/bin/python does not exist"
+_LS = "--python /bin/ls is not a Python interpreter: `--version` printed 'ls (GNU coreutils) 9.1'"
+_VENV = "/home/ana/old/bin/python (from VIRTUAL_ENV) does not exist"
+_OLD = "Python 2.7 at /usr/bin/python2 is too old to inspect; envcheck inspects 3.6+"
+
+TARGET: list[Case] = [
+    Case("missing-path", _no_target("/opt/envs/ml/bin/python", "--python", _GONE),
+         "target.unusable", E, ("does not exist", "could not see its packages"),
+         {"python.env_type": _GONE, "python.version": _GONE}),
+    Case("not-python", _no_target("/bin/ls", "--python", _LS),
+         "target.unusable", E, ("not a Python interpreter",),
+         {"python.env_type": _LS, "python.version": _LS}),
+    Case("stale-venv", _no_target("/home/ana/old/bin/python", "VIRTUAL_ENV", _VENV),
+         "target.unusable", E, ("Chosen by VIRTUAL_ENV",),
+         {"python.env_type": _VENV, "python.version": _VENV}),
+    Case("python-2.7", _no_target("/usr/bin/python2", "--python", _OLD, version="2.7.18"),
+         "python_unsupported.too_old", E, ("Python 2.7.18", "too old"),
+         {"python.env_type": _OLD}),
+]
+
 ALL_CASES: list[Case] = (
     DRIVER_TOO_OLD
     + NO_DRIVER
@@ -1078,4 +1107,5 @@ ALL_CASES: list[Case] = (
     + PYTHON
     + PLATFORM
     + TORCH
+    + TARGET
 )

@@ -36,3 +36,18 @@ def test_every_category_has_three_cases() -> None:
     wanted = {c.value for c in Category} - {"probe"}
     assert wanted <= set(per_category)
     assert all(per_category[c] >= 3 for c in wanted), per_category
+
+
+def test_target_finding_explains_the_probes_that_needed_the_target() -> None:
+    from envcheck.model import ProbeResult, ProbeStatus
+    from tests.rules.cases import TARGET
+
+    case = TARGET[0]
+    failed = ProbeResult("packages", "Packages", ProbeStatus.FAILED, 0.0,
+                         f"TargetUnavailable: {case.notes['python.env_type']}")
+    hung = ProbeResult("nvidia", "NVIDIA driver & GPUs", ProbeStatus.TIMED_OUT, 10.0,
+                       "no answer within 10 s")
+    ids = [f.id for f in run(case.facts, case.notes, (failed, hung))]
+    assert ids[0] == "target.unusable"
+    assert "probe.packages_failed" not in ids
+    assert "probe.nvidia_timed_out" in ids

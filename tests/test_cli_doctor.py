@@ -1,0 +1,97 @@
+"""``envcheck doctor`` as a user runs it: a real process on this machine, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.torch_target import TORCH_PYTHON, needs_torch
+
+# Runs the CLI and then reports which heavy modules the doctor process imported.
+_PROBE_IMPORTS = """
+import atexit, sys
+def _report():
+    heavy = sorted(m for m in ("torch", "pydantic", "numpy") if m in sys.modules)
+    sys.stderr.write("IMPORTED=" + ",".join(heavy) + "\\n")
+atexit.register(_report)
+from envcheck.cli import main
+main(sys.argv[1:])
+"""
+
+
+def _envcheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _PROBE_IMPORTS, *args],
+        capture_output=True, text=True, timeout=120, cwd=cwd, check=False,
+    )
+
+
+def test_json_report_and_exit_code_agree(tmp_path: Path) -> None:
+    proc = _envcheck("doctor", "--json", "--python", sys.executable)
+    data = json.loads(proc.stdout)
+    assert data["schema"] == 1
+    assert data["target"]["python"] == sys.executable
+    assert proc.returncode == (1 if data["verdict"] == "error" else 0), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_target_is_an_error_finding_not_a_crash() -> None:
+    proc = _envcheck("doctor", "--json", "--python", "/nonexistent/python")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    data = json.loads(proc.stdout)
+    first = data["findings"][0]
+    assert first["id"] == "target.unusable"
+    assert "/nonexistent/python does not exist" in first["detail"]
+    assert not [f for f in data["findings"] if f["id"] == "probe.packages_failed"]
+
+
+def test_fail_on_never_exits_zero_despite_errors() -> None:
+    proc = _envcheck("doctor", "--json", "--fail-on", "never", "--python", "/nonexistent/python")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["verdict"] == "error"
+
+
+@pytest.mark.torch
+@needs_torch
+def test_doctor_process_never_imports_torch_or_pydantic() -> None:
+    """The target's torch is inspected in its own process; our start-up stays lean."""
+    proc = _envcheck("doctor", "--json", "--fail-on", "never", "--python", TORCH_PYTHON)
+    assert proc.returncode == 0, proc.stderr
+    assert "IMPORTED=\n" in proc.stderr, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["facts"]["torch.import_error"] is None
+    assert data["facts"]["torch.runtime_version"].startswith("2.")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("doctor", "--json", "--markdown"), "choose one of --json and --markdown"),
+        (("doctor", "--timeout", "0"), "--timeout"),
+        (("doctor", "--fail-on", "sometimes"), "--fail-on"),
+        (("doctor", "--no-such-flag"), "--no-such-flag"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:
+    proc = _envcheck(*args)
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("IMPORTED=")]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("envcheck: error:")
+    assert message in lines[0]
+    assert proc.stdout == ""
+
+
+def test_output_file_gets_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    proc = _envcheck("doctor", "--markdown", "--fail-on", "never", "--output", str(out),
+                     "--python", sys.executable)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert out.read_text(encoding="utf-8").startswith("#")
+    assert f"report written to {out}" in proc.stderr
