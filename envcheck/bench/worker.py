@@ -296,31 +296,15 @@ def _measure(trainer: Trainer, args: Args, seconds: float, label: str) -> dict[s
         if not _agree_continue(not (len(warm) >= min_warm and (settled or elapsed > warm_budget))):
             break
     typical = statistics.median(warm[-3:]) if warm else cold
-    block = _agree(max(1, min(50, int(BLOCK_TARGET_S / max(typical, 1e-6)))))
+    block = _agree(block_for(typical))
     emit("progress", phase="timed_start", run=label, warmup_steps=len(warm), block=block)
-    times: list[float] = []
     min_steps = int(args.get("min_steps", 5))
     max_steps = int(args.get("max_steps", 100000))
     cpu_start = time.process_time()
     start = time.perf_counter()
-    interrupted = False
-    last_report = 0.0
-    try:
-        while True:
-            t, ls = trainer.timed_block(block)
-            times.append(t)
-            losses += ls
-            steps = len(times) * block
-            elapsed = time.perf_counter() - start
-            done = steps >= max_steps or (steps >= min_steps and elapsed >= seconds)
-            if done or elapsed - last_report >= 0.25:
-                last_report = elapsed
-                emit("progress", phase="timed", run=label, steps=steps, elapsed_s=elapsed,
-                     seconds=seconds, step_time_s=t)
-            if not _agree_continue(not done):
-                break
-    except KeyboardInterrupt:
-        interrupted = True
+    times, timed_losses, interrupted = timed_loop(trainer, block, seconds, min_steps, max_steps,
+                                                  label)
+    losses += timed_losses
     wall = time.perf_counter() - start
     cpu_used = time.process_time() - cpu_start
     emit("progress", phase="timed_end", run=label)
@@ -346,6 +330,40 @@ def _measure(trainer: Trainer, args: Args, seconds: float, label: str) -> dict[s
     if interrupted:
         raise PartialResult(stats)
     return stats
+
+
+def block_for(step_s: float) -> int:
+    """Steps per timed block: enough for ``BLOCK_TARGET_S`` between synchronisations (1-50)."""
+    return max(1, min(50, int(BLOCK_TARGET_S / max(step_s, 1e-6))))
+
+
+def timed_loop(trainer: Trainer, block: int, seconds: float, min_steps: int, max_steps: int,
+               label: str) -> tuple[list[float], list[torch.Tensor], bool]:
+    """The timed window: blocks of ``block`` steps until ``seconds`` and ``min_steps`` (or
+    ``max_steps``) are reached. Returns seconds per step of each block, the losses, and whether
+    Ctrl-C cut it short. ``benchmarks/bench_overhead.py`` times this very loop against a bare one.
+    """
+    times: list[float] = []
+    losses: list[torch.Tensor] = []
+    start = time.perf_counter()
+    last_report = 0.0
+    try:
+        while True:
+            t, ls = trainer.timed_block(block)
+            times.append(t)
+            losses += ls
+            steps = len(times) * block
+            elapsed = time.perf_counter() - start
+            done = steps >= max_steps or (steps >= min_steps and elapsed >= seconds)
+            if done or elapsed - last_report >= 0.25:
+                last_report = elapsed
+                emit("progress", phase="timed", run=label, steps=steps, elapsed_s=elapsed,
+                     seconds=seconds, step_time_s=t)
+            if not _agree_continue(not done):
+                break
+    except KeyboardInterrupt:
+        return times, losses, True
+    return times, losses, False
 
 
 class PartialResult(Exception):
