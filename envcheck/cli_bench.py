@@ -5,21 +5,27 @@ The work runs in the target interpreter (the same ``--python`` choice as the doc
 ``--json``) on stdout and picks the exit status:
 
 0 measured, nothing worse than a warning; 1 an error finding (throttling in hardware, wrong
-numbers, far below the reference) or CUDA asked for but unavailable; 2 no torch in the target
-environment, no such interpreter, or a usage error; 130 interrupted (partial results printed).
+numbers, far below the reference) or CUDA asked for but unavailable (then the doctor's findings
+say why); 2 no torch in the target environment, no such interpreter, or a usage error; 130
+interrupted (partial results printed). With ``--json`` a failure is a JSON document too:
+``{schema, tool, error: {code, message}, diagnosis: [findings]}``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from envcheck.bench.launch import BenchOptions, WorkerMessage, WorkerOutcome, run_ddp, run_worker
 from envcheck.system.nvml import Nvml
+
+if TYPE_CHECKING:  # imported when a bench runs, not when the CLI starts
+    from envcheck.bench.launch import BenchOptions, WorkerMessage, WorkerOutcome
+    from envcheck.model import Finding
 
 DeviceOpt = Annotated[
     str, typer.Option("--device", help="auto (CUDA, then MPS, then CPU), cuda, cuda:N, mps, cpu.")
@@ -126,8 +132,17 @@ def _describe(phase: str, data: Mapping[str, Any]) -> str:
     return phase
 
 
-def _fail(code: str | None, message: str | None, python: str) -> int:
-    """Explain why nothing was measured; return the exit status."""
+_NEEDS_GPU = ("cuda_unavailable", "mps_unavailable", "needs_cuda")
+
+
+def _fail(code: str | None, message: str | None, python: str, as_json: bool) -> int:
+    """Explain why nothing was measured (the doctor's findings when the GPU was unusable);
+    return the exit status."""
+    diagnosis: tuple[Finding, ...] = ()
+    if code in _NEEDS_GPU:
+        diagnosis = _diagnose(python)
+    if as_json:
+        _emit_failure_json(code, message, diagnosis)
     if code == "no_torch":
         typer.echo(f"envcheck bench: torch is not installed for {python} ({message}).\n"
                    "  The bench never installs anything. To see the install command that fits "
@@ -136,15 +151,54 @@ def _fail(code: str | None, message: str | None, python: str) -> int:
     if code == "python_not_found":
         typer.echo(f"envcheck bench: {message}", err=True)
         return 2
-    if code in ("cuda_unavailable", "mps_unavailable", "needs_cuda"):
-        typer.echo(f"envcheck bench: {message}.\n  To see why, run:\n    envcheck doctor"
-                   + (f" --python {python}" if python != sys.executable else ""), err=True)
+    if code in _NEEDS_GPU:
+        doctor = "envcheck doctor" + (f" --python {python}" if python != sys.executable else "")
+        typer.echo(f"envcheck bench: {message}.", err=True)
+        if diagnosis:
+            from envcheck.render.text import render_findings
+
+            color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+            typer.echo(f"Why, according to `{doctor}`:", err=True)
+            typer.echo(render_findings(diagnosis, color=color).rstrip("\n"), err=True)
+        else:
+            typer.echo(f"  envcheck doctor found nothing to say; its full report:\n    {doctor}",
+                       err=True)
         return 1
     if code == "interrupted":
         typer.echo("envcheck bench: interrupted before anything was measured", err=True)
         return 130
     typer.echo(f"envcheck bench: the benchmark failed ({code}): {message}", err=True)
     return 1
+
+
+def _diagnose(python: str) -> tuple[Finding, ...]:
+    """The doctor's most important findings for the benchmarked interpreter (at most three):
+    its warnings and errors, else its notes (a container started without GPU access, say)."""
+    from envcheck.context import Context
+    from envcheck.doctor import run_doctor
+    from envcheck.model import Severity
+
+    try:
+        report = run_doctor(Context.from_system(python=python))
+    except Exception:  # noqa: BLE001 - the bench's own message still stands without it
+        return ()
+    serious = tuple(f for f in report.findings if f.severity >= Severity.WARNING)
+    return (serious or report.findings)[:3]
+
+
+def _emit_failure_json(code: str | None, message: str | None,
+                       diagnosis: tuple[Finding, ...]) -> None:
+    from envcheck.render.bench import render_bench_json
+    from envcheck.render.json import SCHEMA, finding_to_dict
+
+    document = {
+        "schema": SCHEMA,
+        "tool": {"name": "envcheck", "version": _tool_version()},
+        "error": {"code": code, "message": message},
+        "diagnosis": [finding_to_dict(f) for f in diagnosis],
+    }
+    sys.stdout.write(render_bench_json(document))
+    sys.stdout.flush()
 
 
 def _finish(document: Mapping[str, Any], as_json: bool, interrupted: bool) -> None:
@@ -163,6 +217,8 @@ def _finish(document: Mapping[str, Any], as_json: bool, interrupted: bool) -> No
 
 def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
          build: Callable[[WorkerOutcome, WorkerOutcome | None], dict[str, Any]]) -> None:
+    from envcheck.bench.launch import run_ddp, run_worker
+
     target = _target(python)
     with _Progress(title) as progress:
         kwargs: dict[str, Any] = {"nvml": target.nvml, "on_message": progress, "env": target.env}
@@ -172,7 +228,8 @@ def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
         else:
             outcome = run_worker(target.python, options, **kwargs)
     if outcome.result is None:
-        raise typer.Exit(_fail(outcome.error_code, outcome.error_message, target.python))
+        raise typer.Exit(_fail(outcome.error_code, outcome.error_message, target.python,
+                               as_json))
     _finish(build(outcome, single), as_json, outcome.interrupted)
 
 
@@ -189,6 +246,8 @@ def _train(model: str, device: str, precision: str, channels_last: bool | None,
         raise typer.BadParameter(f"--precision must be one of {', '.join(PRECISIONS)}")
     default_s = 10.0 if model == "mnist_cnn" else 30.0
     secs = seconds if seconds is not None else (3.0 if quick else default_s)
+    from envcheck.bench.launch import BenchOptions
+
     options = BenchOptions(kind="train", model=model, device=device, precision=precision,
                            channels_last=channels_last, compile=compile_, batch=batch,
                            seconds=secs, quick=quick, ddp=ddp)
@@ -276,6 +335,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Dense matrix-multiply TFLOP/s per dtype against the GPU's peak."""
+        from envcheck.bench.launch import BenchOptions
+
         options = BenchOptions(kind="matmul", device=device, extra={"size": size})
 
         def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> dict[str, Any]:
@@ -294,6 +355,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Host<->device copy GB/s, pinned and pageable, against the PCIe link's rate."""
+        from envcheck.bench.launch import BenchOptions
+
         options = BenchOptions(kind="transfer", device=device)
 
         def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ Fact text is never interpreted as rich markup (paths may contain brackets).
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.padding import Padding
@@ -28,16 +29,7 @@ def render_text(
 ) -> str:
     """Render the whole report for a terminal."""
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        color_system="standard" if color else None,
-        force_terminal=color,
-        no_color=not color,
-        highlight=False,
-        emoji=False,
-        soft_wrap=False,
-    )
+    console = _console(buffer, color, width)
     title = "envcheck explain" if report.source == "explain" else "envcheck doctor"
     head = Text(f"{title} {report.tool_version}", style="bold")
     if report.target.python and report.source == "doctor":
@@ -95,6 +87,29 @@ def render_text(
     console.print(verdict_line(report))
     # Padding fills lines to the console width; trailing blanks only get in the way of pasting.
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def render_findings(findings: Sequence[Finding], *, color: bool = False,
+                    width: int = 100) -> str:
+    """Findings alone, as the report shows them (the bench prints the doctor's diagnosis)."""
+    buffer = io.StringIO()
+    console = _console(buffer, color, width)
+    for finding in findings:
+        _print_finding(console, finding)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def _console(buffer: io.StringIO, color: bool, width: int) -> Console:
+    return Console(
+        file=buffer,
+        width=width,
+        color_system="standard" if color else None,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
 
 
 def _print_finding(console: Console, finding: Finding) -> None:
