@@ -83,21 +83,9 @@ def run_command(
     args = tuple(str(a) for a in argv)
     start = time.monotonic()
     posix = os.name == "posix"
-    try:
-        proc = subprocess.Popen(
-            args,
-            stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=dict(env) if env is not None else None,
-            start_new_session=posix,
-        )
-    except FileNotFoundError as exc:
-        return CommandResult(args, None, "", "", time.monotonic() - start, "not_found", str(exc))
-    except PermissionError as exc:
-        return CommandResult(args, None, "", "", time.monotonic() - start, "permission", str(exc))
-    except OSError as exc:
-        return CommandResult(args, None, "", "", time.monotonic() - start, "os_error", str(exc))
+    proc = _spawn(args, env, start, with_stdin=stdin_text is not None)
+    if isinstance(proc, CommandResult):
+        return proc
     try:
         out, err = proc.communicate(
             input=stdin_text.encode() if stdin_text is not None else None, timeout=timeout
@@ -117,6 +105,28 @@ def run_command(
     return CommandResult(
         args, proc.returncode, _decode(out), _decode(err), time.monotonic() - start
     )
+
+
+def _spawn(
+    args: tuple[str, ...], env: Mapping[str, str] | None, start: float, *, with_stdin: bool
+) -> subprocess.Popen[bytes] | CommandResult:
+    """Start ``args`` with piped output in its own session (POSIX), or say why it could not."""
+    try:
+        return subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+            start_new_session=os.name == "posix",
+        )
+    except OSError as exc:
+        kind: CommandError = (
+            "not_found" if isinstance(exc, FileNotFoundError)
+            else "permission" if isinstance(exc, PermissionError)
+            else "os_error"
+        )
+        return CommandResult(args, None, "", "", time.monotonic() - start, kind, str(exc))
 
 
 def _kill(proc: subprocess.Popen[bytes], posix: bool) -> None:
@@ -157,21 +167,9 @@ def stream_command(
     args = tuple(str(a) for a in argv)
     start = time.monotonic()
     posix = os.name == "posix"
-    try:
-        proc = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=dict(env) if env is not None else None,
-            start_new_session=posix,
-        )
-    except FileNotFoundError as exc:
-        return CommandResult(args, None, "", "", time.monotonic() - start, "not_found", str(exc))
-    except PermissionError as exc:
-        return CommandResult(args, None, "", "", time.monotonic() - start, "permission", str(exc))
-    except OSError as exc:
-        return CommandResult(args, None, "", "", time.monotonic() - start, "os_error", str(exc))
+    proc = _spawn(args, env, start, with_stdin=False)
+    if isinstance(proc, CommandResult):
+        return proc
     assert proc.stdout is not None and proc.stderr is not None
     stdout, stderr = proc.stdout, proc.stderr
     out_lines: list[str] = []
