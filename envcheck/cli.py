@@ -10,11 +10,14 @@ import enum
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 from envcheck import __version__
+
+if TYPE_CHECKING:
+    from envcheck.model import Report
 
 T = TypeVar("T")
 
@@ -78,6 +81,19 @@ def _exit_for(report_worst: int | None, fail_on: FailOn) -> ExitCode:
     return ExitCode.FINDINGS if report_worst >= threshold else ExitCode.OK
 
 
+def _one_format(as_json: bool, markdown: bool) -> None:
+    if as_json and markdown:
+        raise typer.BadParameter("choose one of --json and --markdown")
+
+
+def _publish(report: Report, *, as_json: bool, markdown: bool, verbose: bool,
+             redact: bool | None, output: Path | None, fail_on: FailOn) -> NoReturn:
+    """Render the report in the chosen format, write it, and exit by its worst finding."""
+    _emit(_render(report, as_json=as_json, markdown=markdown, verbose=verbose, redact=redact),
+          output)
+    raise typer.Exit(_exit_for(report.worst, fail_on))
+
+
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -88,17 +104,15 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _render(
-    report: object,
+    report: Report,
     *,
     as_json: bool,
     markdown: bool,
     verbose: bool,
     redact: bool | None,
 ) -> str:
-    from envcheck.model import Report
     from envcheck.redact import redact_report
 
-    assert isinstance(report, Report)
     if redact if redact is not None else markdown:
         report = redact_report(report)
     if as_json:
@@ -170,17 +184,14 @@ def doctor(
     output: OutputOpt = None,
 ) -> None:
     """Check the NVIDIA driver, GPUs, CUDA, cuDNN, torch and the Python environment."""
-    if as_json and markdown:
-        raise typer.BadParameter("choose one of --json and --markdown")
+    _one_format(as_json, markdown)
     from envcheck.context import Context
     from envcheck.doctor import run_doctor
 
     ctx = Context.from_system(python=python, timeout_s=timeout, torch_timeout_s=torch_timeout)
     report = _with_spinner("Checking the GPU stack…", lambda: run_doctor(ctx))
-    _emit(
-        _render(report, as_json=as_json, markdown=markdown, verbose=verbose, redact=redact), output
-    )
-    raise typer.Exit(_exit_for(report.worst, fail_on))
+    _publish(report, as_json=as_json, markdown=markdown, verbose=verbose, redact=redact,
+             output=output, fail_on=fail_on)
 
 
 @app.command()
@@ -196,8 +207,7 @@ def explain(
     output: OutputOpt = None,
 ) -> None:
     """Diagnose a report someone pasted (collect_env, nvidia-smi, pip/conda list, tracebacks)."""
-    if as_json and markdown:
-        raise typer.BadParameter("choose one of --json and --markdown")
+    _one_format(as_json, markdown)
     if source == "-":
         if sys.stdin.isatty():
             raise typer.BadParameter("paste the report on standard input, or give a file name")
@@ -215,10 +225,8 @@ def explain(
     from envcheck.explain_report import explain_report
 
     report = explain_report(text)
-    _emit(
-        _render(report, as_json=as_json, markdown=markdown, verbose=verbose, redact=redact), output
-    )
-    raise typer.Exit(_exit_for(report.worst, fail_on))
+    _publish(report, as_json=as_json, markdown=markdown, verbose=verbose, redact=redact,
+             output=output, fail_on=fail_on)
 
 
 def _with_spinner(message: str, work: Callable[[], T]) -> T:

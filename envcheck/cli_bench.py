@@ -43,6 +43,10 @@ PrecisionOpt = Annotated[
         "loss scaling on Volta/Turing, plus an FP32/TF32 row).",
     ),
 ]
+QuickOpt = Annotated[bool, typer.Option("--quick", help="A short run (3 s budget).")]
+DdpOpt = Annotated[
+    int | None, typer.Option("--ddp", min=1, help="Train with DDP on N processes through torchrun.")
+]
 PRECISIONS = ("auto", "fp32", "tf32", "amp-fp16", "amp-bf16")
 
 
@@ -294,9 +298,8 @@ def register(app: typer.Typer) -> None:
             "halved on out-of-memory).")] = None,
         seconds: Annotated[float | None, typer.Option(
             "--seconds", min=0.1, help="Timed budget per run (default 30).")] = None,
-        quick: Annotated[bool, typer.Option("--quick", help="A short run (3 s budget).")] = False,
-        ddp: Annotated[int | None, typer.Option(
-            "--ddp", min=1, help="Train with DDP on N processes through torchrun.")] = None,
+        quick: QuickOpt = False,
+        ddp: DdpOpt = None,
         python: PythonOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -315,9 +318,8 @@ def register(app: typer.Typer) -> None:
         batch: Annotated[int | None, typer.Option("--batch", min=1, help="Default 64.")] = None,
         seconds: Annotated[float | None, typer.Option(
             "--seconds", min=0.1, help="Timed budget per run (default 10).")] = None,
-        quick: Annotated[bool, typer.Option("--quick", help="A short run (3 s budget).")] = False,
-        ddp: Annotated[int | None, typer.Option(
-            "--ddp", min=1, help="Train with DDP on N processes through torchrun.")] = None,
+        quick: QuickOpt = False,
+        ddp: DdpOpt = None,
         python: PythonOpt = None,
         as_json: JsonOpt = False,
     ) -> None:

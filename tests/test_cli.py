@@ -1,4 +1,4 @@
-"""``envcheck doctor`` as a user runs it: a real process on this machine, exit codes, bad input."""
+"""The CLI as a user runs it: real processes, exit codes, one-line errors, what gets imported."""
 
 from __future__ import annotations
 
@@ -95,3 +95,34 @@ def test_output_file_gets_the_report(tmp_path: Path) -> None:
     assert proc.stdout == ""
     assert out.read_text(encoding="utf-8").startswith("#")
     assert f"report written to {out}" in proc.stderr
+
+
+# --- explain -------------------------------------------------------------------------------
+
+EXPLAIN_DATA = Path(__file__).parent / "data" / "explain"
+
+
+def test_explain_a_file_and_stdin_agree() -> None:
+    path = EXPLAIN_DATA / "collect_env_2.4_wsl2_driver_too_old.md"
+    from_file = _envcheck("explain", str(path), "--json")
+    from_stdin = subprocess.run(
+        [sys.executable, "-c", _PROBE_IMPORTS, "explain", "-", "--json"],
+        input=path.read_text(encoding="utf-8"), capture_output=True, text=True, timeout=60,
+        check=False,
+    )
+    assert from_file.returncode == from_stdin.returncode == 1, from_file.stderr
+    data = json.loads(from_file.stdout)
+    assert data["source"] == "explain"
+    assert data["findings"][0]["category"] == "driver_too_old"
+    assert json.loads(from_stdin.stdout)["findings"] == data["findings"]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("no-such-report.txt", "no such file"), (".", "is a directory")],
+)
+def test_explain_bad_source_is_one_line_exit_2(target: str, message: str, tmp_path: Path) -> None:
+    proc = _envcheck("explain", target, cwd=tmp_path)
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("IMPORTED=")]
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert message in lines[0]
