@@ -178,6 +178,15 @@ def doctor(
             help="Limit for importing torch and running a tiny kernel (default 60 s).",
         ),
     ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget",
+            min=0.1,
+            help="Limit for the whole run in seconds; what is still running then is reported "
+            "as timed out (default: each probe's own limit).",
+        ),
+    ] = None,
     fail_on: FailOnOpt = FailOn.ERROR,
     verbose: VerboseOpt = False,
     redact: RedactOpt = None,
@@ -188,7 +197,8 @@ def doctor(
     from envcheck.context import Context
     from envcheck.doctor import run_doctor
 
-    ctx = Context.from_system(python=python, timeout_s=timeout, torch_timeout_s=torch_timeout)
+    ctx = Context.from_system(python=python, timeout_s=timeout, torch_timeout_s=torch_timeout,
+                              budget_s=budget)
     report = _with_spinner("Checking the GPU stack…", lambda: run_doctor(ctx))
     _publish(report, as_json=as_json, markdown=markdown, verbose=verbose, redact=redact,
              output=output, fail_on=fail_on)

@@ -80,6 +80,8 @@ class Context:
     """Default limit for one command, and for one probe."""
     torch_timeout_s: float = DEFAULT_TORCH_TIMEOUT_S
     """Limit for the torch runtime probe (a cold CUDA import can take tens of seconds)."""
+    budget_s: float | None = None
+    """Limit for the whole doctor run; probes still running then are reported as timed out."""
     host: str | None = None
     memo: _Memo = field(default_factory=_Memo, compare=False, repr=False)
 
@@ -140,6 +142,7 @@ class Context:
         python: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         torch_timeout_s: float | None = None,
+        budget_s: float | None = None,
     ) -> Context:
         """The real machine: os.environ, subprocesses, real NVML, chosen target interpreter."""
         from envcheck.system.nvml_real import RealNvml
@@ -156,6 +159,7 @@ class Context:
             target_chosen_by=chosen_by,
             timeout_s=timeout_s,
             torch_timeout_s=torch_timeout_s or max(DEFAULT_TORCH_TIMEOUT_S, timeout_s),
+            budget_s=budget_s,
             host=platform.node() or None,
         )
 

@@ -78,27 +78,33 @@ class ProbeRun:
             )
             thread.start()
 
-    def results(self) -> tuple[ProbeResult, ...]:
-        """Every probe's result in the given order; a probe past its limit is TIMED_OUT."""
+    def results(self, budget_s: float | None = None) -> tuple[ProbeResult, ...]:
+        """Every probe's result in the given order. A probe past its own limit, or still
+        running when ``budget_s`` (counted from the start) is spent, is TIMED_OUT."""
         probes, starts, limits = self._probes, self._starts, self._limits
+        began = min(starts.values(), default=time.monotonic())
+        budget_end = began + budget_s if budget_s is not None else float("inf")
+
+        def deadline(i: int) -> float:
+            return min(starts[i] + limits[i], budget_end)
+
         done: dict[int, ProbeResult] = {}
         while len(done) < len(probes):
             now = time.monotonic()
             pending = [i for i in range(len(probes)) if i not in done]
-            deadline = min(starts[i] + limits[i] for i in pending)
+            wait = min(deadline(i) for i in pending) - now
             try:
-                index, result = self._queue.get(timeout=max(0.0, deadline - now) + 0.05)
+                index, result = self._queue.get(timeout=max(0.0, wait) + 0.05)
             except queue.Empty:
                 now = time.monotonic()
                 for i in pending:
-                    if now >= starts[i] + limits[i]:
+                    if now >= deadline(i):
+                        own = starts[i] + limits[i] <= budget_end
+                        note = (f"no answer within {limits[i]:g} s" if own else
+                                f"still running when the doctor's {budget_s:g} s budget ran out")
                         probe = probes[i]
                         done[i] = ProbeResult(
-                            probe.id,
-                            probe.title,
-                            ProbeStatus.TIMED_OUT,
-                            now - starts[i],
-                            f"no answer within {limits[i]:g} s",
+                            probe.id, probe.title, ProbeStatus.TIMED_OUT, now - starts[i], note
                         )
                 continue
             done.setdefault(index, result)
@@ -162,7 +168,7 @@ def run_doctor(ctx: Context, probes: Sequence[Probe] | None = None) -> Report:
     running = ProbeRun(ctx, probes)
     from envcheck.rules import diagnose  # imported while the probes work
 
-    results = running.results()
+    results = running.results(ctx.budget_s)
     facts, notes = merge_facts(results)
     findings = diagnose(facts, notes, results)
     return build_report(ctx, results, findings)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from envcheck.context import Context
-from envcheck.doctor import build_report, merge_facts, run_probes
+from envcheck.doctor import ProbeRun, build_report, merge_facts, run_doctor, run_probes
 from envcheck.model import ProbeOutcome, ProbeResult, ProbeStatus
 from envcheck.probes.base import Facts, Probe
 from tests.fakes import make_ctx
@@ -118,3 +119,37 @@ def test_report_is_immutable_and_carries_target() -> None:
         pass
     else:  # pragma: no cover
         raise AssertionError("report facts are mutable")
+
+
+class _Slow(_Hanging):
+    id = "slow"
+    title = "Slow"
+
+    def timeout(self, ctx: Context) -> float:
+        return 120.0
+
+
+def test_total_budget_stops_waiting_for_probes_with_longer_limits() -> None:
+    slow, hanging = _Slow(), _Hanging()
+    try:
+        results = ProbeRun(make_ctx(), [_Good(), slow, hanging]).results(budget_s=0.5)
+    finally:
+        slow.release.set()
+        hanging.release.set()
+    good, slow_result, hang = results
+    assert good.status is ProbeStatus.OK
+    assert slow_result.status is ProbeStatus.TIMED_OUT
+    assert slow_result.note == "still running when the doctor's 0.5 s budget ran out"
+    assert hang.status is ProbeStatus.TIMED_OUT
+    assert hang.note == "no answer within 0.2 s"  # its own, shorter limit came first
+
+
+def test_run_doctor_honours_the_context_budget() -> None:
+    slow = _Slow()
+    ctx = dataclasses.replace(make_ctx(), budget_s=0.3)
+    try:
+        report = run_doctor(ctx, [_Good(), slow])
+    finally:
+        slow.release.set()
+    assert [p.status for p in report.probes] == [ProbeStatus.OK, ProbeStatus.TIMED_OUT]
+    assert "probe.slow_timed_out" in [f.id for f in report.findings]
