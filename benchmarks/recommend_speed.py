@@ -4,8 +4,7 @@ Usage: .venv/bin/python benchmarks/recommend_speed.py [--runs N]
 
 Runs the command as a subprocess N times (default 7) after one warm-up run and prints the median.
 Bytecode caching is allowed in the child (PYTHONDONTWRITEBYTECODE is removed), as in an installed
-package whose .pyc files exist. Until `recommend` is wired into envcheck.cli, the command is run
-through a tiny typer app built with envcheck.cli_recommend.register, which imports the same code.
+package whose .pyc files exist.
 """
 
 from __future__ import annotations
@@ -19,15 +18,6 @@ import time
 
 ARGS = ["recommend", "--json", "--cuda", "12.1", "--torch", "2.2.1"]
 EXPECTED = "--index-url https://download.pytorch.org/whl/cu121"
-STANDALONE = (
-    "import sys, typer\n"
-    "from envcheck.cli_recommend import register\n"
-    "app = typer.Typer()\n"
-    "app.callback()(lambda: None)\n"
-    "register(app)\n"
-    "app(sys.argv[1:])\n"
-)
-
 
 def _run(argv: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
     start = time.perf_counter()
@@ -41,18 +31,12 @@ def main() -> None:
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     argv = [sys.executable, "-m", "envcheck", *ARGS]
-    _, probe = _run(argv, env)
+    _, probe = _run(argv, env)  # also the warm-up (writes the bytecode)
     if probe.returncode != 0 or EXPECTED not in probe.stdout:
-        argv = [sys.executable, "-c", STANDALONE, *ARGS]
-        _, probe = _run(argv, env)  # also the warm-up
-        if EXPECTED not in probe.stdout:
-            sys.exit(f"recommend did not produce the expected command:\n{probe.stderr}")
-        how = "standalone app (recommend not wired into envcheck.cli yet)"
-    else:
-        how = "python -m envcheck"
+        sys.exit(f"recommend did not produce the expected command:\n{probe.stderr}")
     samples = [_run(argv, env)[0] for _ in range(max(args.runs, 5))]
     median = statistics.median(samples)
-    print(f"envcheck {' '.join(ARGS)}  via {how}")
+    print(f"python -m envcheck {' '.join(ARGS)}")
     print(
         f"median {median:.3f} s over {len(samples)} runs (min {min(samples):.3f}, "
         f"max {max(samples):.3f}); target ≤ 0.25 s: {'ok' if median <= 0.25 else 'OVER'}"
