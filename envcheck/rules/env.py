@@ -17,10 +17,10 @@ from envcheck.rules.engine import RANK_CUDNN, RANK_ENV_CONFLICT, RANK_PYTHON, Ca
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix
 from envcheck.rules.tables import (
-    NEWEST_TORCH,
     expected_torchaudio,
     expected_torchvision,
     major_minor,
+    newest_torch,
     newest_torch_for_python,
     parse_version,
     python_bounds,
@@ -526,7 +526,7 @@ def python_rules(view: FactsView) -> list[Candidate]:
                     title=f"No torch release has wheels for Python {py}",
                     detail=(
                         f"Python {python} is newer than any torch release known to envcheck "
-                        f"(torch {NEWEST_TORCH} supports Python up to {newest})."
+                        f"(torch {newest_torch()} supports Python up to {newest})."
                         if too_new
                         else f"Python {python} is older than any supported torch (torch 1.12 "
                         f"needs Python ≥ {oldest})."

@@ -1,61 +1,54 @@
-"""The few version numbers the rules need, with their sources.
+"""The version facts the rules need, read from the recipe tables.
 
-Every number here comes from ``/work/shared/facts/recipe-facts.md`` (research of 2026-11-24),
-whose source keys are cited per table. ``envcheck/recipes.py`` holds the full, validated
-tables for ``recommend``; these are a small, typed copy so the rules do not depend on it while
-both are written. They should be switched to ``envcheck.recipes`` once its API settles.
+Every number comes from the TOML tables under ``recipes/`` (loaded and validated once per
+process by :func:`envcheck.recipes.load_tables`; each row there names its ``source`` and
+``confidence`` from ``/work/shared/facts/recipe-facts.md``). This module only shapes them for
+the rules:
 
-Lookups return ``None`` when the tables do not know (a newer torch, an unlisted GPU): rules
-then say nothing rather than guess.
+* driver minimums and a driver's newest CUDA: ``cuda_drivers.toml`` (``[[toolkit]]`` and
+  ``[[compat]]``);
+* GPU architectures: ``gpu_archs.toml``;
+* arch lists of the official Linux x86_64 wheels: ``wheel_archs.toml``;
+* torchvision/torchaudio pairing and Python wheels per torch line: ``torch_releases.toml``.
+
+Nothing is read at import time: the tables load on the first lookup (``load_tables`` caches
+them). Lookups return ``None`` when the tables do not know (a newer torch, an unlisted GPU):
+rules then say nothing rather than guess.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-# -- CUDA toolkit → minimum driver ------------------------------------------------------------
-# NVIDIA CUDA 13.1 release notes, Table 3 "CUDA Toolkit and Corresponding Driver Versions"
-# (GA rows), https://docs.nvidia.com/cuda/archive/13.1.0/cuda-toolkit-release-notes/
-# [S-NV-RN131]; 13.1–13.3 from third-party copies of later notes [S-3P-NV132] (confidence M).
-# Windows has no bundled driver from 13.0; light-the-torch and uv use 580 [S-LTT, S-UV].
-_TOOLKIT_DRIVER: tuple[tuple[str, str, str | None], ...] = (
-    # (CUDA, Linux x86_64 minimum, Windows minimum)
-    ("10.2", "440.33", "441.22"),
-    ("11.0", "450.51.05", "451.48"),
-    ("11.1", "455.23", "456.38"),
-    ("11.2", "460.27.03", "460.82"),
-    ("11.3", "465.19.01", "465.89"),
-    ("11.4", "470.42.01", "471.11"),
-    ("11.5", "495.29.05", "496.04"),
-    ("11.6", "510.39.01", "511.23"),
-    ("11.7", "515.43.04", "516.01"),
-    ("11.8", "520.61.05", "520.06"),
-    ("12.0", "525.60.13", "527.41"),
-    ("12.1", "530.30.02", "531.14"),
-    ("12.2", "535.54.03", "536.25"),
-    ("12.3", "545.23.06", "545.84"),
-    ("12.4", "550.54.14", "551.61"),
-    ("12.5", "555.42.02", "555.85"),
-    ("12.6", "560.28.03", "560.76"),
-    ("12.8", "570.26", "570.65"),
-    ("12.9", "575.51.03", "576.02"),
-    ("13.0", "580.65.06", "580.0"),
-    ("13.1", "590.44.01", None),
-    ("13.2", "595.45.04", None),
-    ("13.3", "610.43.02", None),
-)
+from envcheck.recipes import Release, Tables, cuda_variant, load_tables
 
-# Minor-version compatibility: a binary built with any CUDA X.y runs on a driver at least
-# this new (NVIDIA 13.1 release notes, "Driver Range for Minor Version Compatibility"
-# [S-NV-RN131]; Windows values as used by light-the-torch/uv [S-LTT, S-UV]). PyTorch's CUDA
-# wheels rely on it.
-_COMPAT_MIN: dict[int, tuple[str, str]] = {
-    11: ("450.80.02", "452.39"),
-    12: ("525.60.13", "528.33"),
-    13: ("580.65.06", "580.0"),
-}
+__all__ = [
+    "Arch",
+    "DriverNeed",
+    "arch_for",
+    "arch_list_from_env",
+    "cuda_runs_on",
+    "cuda_variant",
+    "driver_needed",
+    "expected_torchaudio",
+    "expected_torchvision",
+    "major_minor",
+    "max_cuda_for_driver",
+    "newest_torch",
+    "newest_torch_for_python",
+    "parse_version",
+    "published_arch_list",
+    "python_bounds",
+    "python_range",
+    "suggested_python",
+    "torchaudio_fits",
+    "torchvision_fits",
+]
 
 
 def parse_version(text: object) -> Version | None:
@@ -73,6 +66,15 @@ def major_minor(version: Version) -> Version:
     return Version(f"{version.major}.{version.minor}")
 
 
+def _tables() -> Tables:
+    return load_tables()
+
+
+# -- CUDA toolkit → minimum driver --------------------------------------------------------------
+# cuda_drivers.toml: NVIDIA's toolkit/driver table and minor-version-compatibility ranges
+# [S-NV-RN131, S-3P-NV132]; Windows 13.x compat minimum as used by light-the-torch/uv [S-LTT, S-UV].
+
+
 @dataclass(frozen=True)
 class DriverNeed:
     """The oldest driver that runs a CUDA build, and the rule that says so."""
@@ -81,32 +83,34 @@ class DriverNeed:
     text: str
     """The version as NVIDIA writes it (``450.80.02``; Version would print ``450.80.2``)."""
     how: str
-    """``minor-version compatibility`` or ``toolkit table``."""
+    """``minor-version compat`` or ``toolkit table``."""
 
 
 def driver_needed(cuda: Version, os_name: str) -> DriverNeed | None:
-    """The minimum driver for a binary built with CUDA ``cuda`` (None when unknown)."""
+    """The minimum driver for a binary built with CUDA ``cuda`` (None when unknown).
+
+    From CUDA 11 on, the major's minor-version-compatibility minimum applies (PyTorch's CUDA
+    wheels rely on it); before, the toolkit's own (GA) minimum. The tables' ``[[compat]]`` row
+    for CUDA 10 is the 10.2 toolkit driver, not minor-version compatibility, so it is not used.
+    """
+    tables = _tables()
     windows = os_name == "windows"
-    compat = _COMPAT_MIN.get(cuda.major)
-    if compat is not None:
-        minimum = compat[1] if windows else compat[0]
-        return DriverNeed(Version(minimum), minimum, "minor-version compat")
-    wanted = major_minor(cuda)
-    for toolkit, linux, win in _TOOLKIT_DRIVER:
-        if Version(toolkit) == wanted:
-            listed = win if windows else linux
-            return DriverNeed(Version(listed), listed, "toolkit table") if listed else None
-    return None
+    if cuda.major >= 11:
+        compat = tables.compat_for(cuda.major)
+        if compat is not None:
+            minimum = compat.windows if windows else compat.linux
+            return DriverNeed(minimum, str(minimum), "minor-version compat")
+    listed = tables.cuda_min_driver(cuda, "windows" if windows else "linux")
+    return DriverNeed(listed, str(listed), "toolkit table") if listed is not None else None
 
 
 def max_cuda_for_driver(driver: Version, os_name: str) -> Version | None:
-    """The newest CUDA version a driver supports natively (what nvidia-smi shows), if known."""
-    best: Version | None = None
-    for toolkit, linux, win in _TOOLKIT_DRIVER:
-        text = win if os_name == "windows" else linux
-        if text is not None and driver >= Version(text):
-            best = Version(toolkit)
-    return best
+    """The newest CUDA version a driver supports natively (what nvidia-smi shows), if known.
+
+    NVIDIA lists no Windows minimum for CUDA 13.x toolkits; the Linux minimum of the same
+    release stands in (see :meth:`envcheck.recipes.Tables.native_max_cuda`).
+    """
+    return _tables().native_max_cuda(driver, "windows" if os_name == "windows" else "linux")
 
 
 def cuda_runs_on(cuda: Version, driver_max: Version) -> bool:
@@ -121,8 +125,8 @@ def cuda_runs_on(cuda: Version, driver_max: Version) -> bool:
 
 
 # -- GPU architectures --------------------------------------------------------------------------
-# Compute capability → (architecture, first CUDA that compiles for it, last CUDA that does).
-# recipe-facts (c1): NVIDIA release notes [S-NV-RN131], PyTorch cmake gates [S-PT-CMAKE].
+# gpu_archs.toml: compute capability → architecture, first/last CUDA that compiles for it
+# [S-NV-RN131, S-PT-CMAKE, S-3P-ARCH].
 
 
 @dataclass(frozen=True)
@@ -134,79 +138,55 @@ class Arch:
     last_cuda: Version | None
 
 
-_ARCHS: dict[str, tuple[str, str, str | None]] = {
-    "3.5": ("Kepler", "6.5", "11.8"),
-    "3.7": ("Kepler", "6.5", "11.8"),
-    "5.0": ("Maxwell", "6.5", "12.9"),
-    "5.2": ("Maxwell", "6.5", "12.9"),
-    "5.3": ("Maxwell", "6.5", "12.9"),
-    "6.0": ("Pascal", "8.0", "12.9"),
-    "6.1": ("Pascal", "8.0", "12.9"),
-    "6.2": ("Pascal", "8.0", "12.9"),
-    "7.0": ("Volta", "9.0", "12.9"),
-    "7.2": ("Volta", "10.0", "12.9"),
-    "7.5": ("Turing", "10.0", None),
-    "8.0": ("Ampere", "11.0", None),
-    "8.6": ("Ampere", "11.1", None),
-    "8.7": ("Ampere (Orin)", "11.4", None),
-    "8.9": ("Ada Lovelace", "11.8", None),
-    "9.0": ("Hopper", "11.8", None),
-    "10.0": ("Blackwell", "12.8", None),
-    "10.3": ("Blackwell Ultra", "12.9", None),
-    "11.0": ("Blackwell (Thor)", "13.0", None),
-    "12.0": ("Blackwell", "12.8", None),
-    "12.1": ("Blackwell (GB10)", "12.9", None),
-}
-
-
 def arch_for(cc: tuple[int, int]) -> Arch | None:
     """The architecture of compute capability ``cc`` (e.g. ``(8, 9)``), if listed."""
-    row = _ARCHS.get(f"{cc[0]}.{cc[1]}")
+    row = _tables().arch(Version(f"{cc[0]}.{cc[1]}"))
     if row is None:
         return None
-    name, first, last = row
-    return Arch(name, Version(first), Version(last) if last else None)
+    return Arch(row.name, row.first_cuda, row.last_cuda)
 
 
-# -- Arch lists of the official Linux x86_64 wheels ----------------------------------------------
-# recipe-facts (c2): builder/pytorch build scripts [S-BUILDER-x.y, S-PT-BUILDCUDA], RELEASE.md
-# [S-RELMD], observed get_arch_list() [S-3P-ARCHLIST], conda cuobjdump [S-MOI90].
-# Rows: (torch >=, torch <, variants, TORCH_CUDA_ARCH_LIST). First matching row wins.
-_K37 = "3.7;5.0;6.0;7.0;7.5;8.0;8.6"
-_LEGACY = "5.0;6.0;7.0;7.5;8.0;8.6;9.0"
-_WHEEL_ARCHS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    ("1.12", "1.13", ("cu102",), "3.7;5.0;6.0;7.0"),
-    ("1.12", "2.0", ("cu113", "cu116", "cu117"), _K37),
-    ("2.0", "2.1", ("cu117",), _K37),
-    ("2.0", "2.8", ("cu118",), _K37 + ";9.0"),
-    ("2.1", "2.7", ("cu121", "cu124"), _LEGACY),
-    ("2.6", "2.15", ("cu126",), _LEGACY),
-    ("2.7", "2.8", ("cu128",), "7.5;8.0;8.6;9.0;10.0;12.0"),
-    ("2.8", "2.11", ("cu128",), "7.0;7.5;8.0;8.6;9.0;10.0;12.0"),
-    ("2.11", "2.12", ("cu128",), "7.5;8.0;8.6;9.0;10.0;12.0"),
-    ("2.8", "2.14", ("cu129",), "7.0;7.5;8.0;8.6;9.0;10.0;12.0+PTX"),
-    ("2.9", "2.15", ("cu130", "cu132"), "7.5;8.0;8.6;9.0;10.0;12.0+PTX"),
-)
+# -- Arch lists of the official Linux x86_64 wheels ---------------------------------------------
+# wheel_archs.toml [S-BUILDER-x.y, S-PT-BUILDCUDA, S-RELMD, S-3P-ARCHLIST, S-MOI90].
 
-
-def cuda_variant(cuda: Version) -> str:
-    """``12.1`` → ``cu121``."""
-    return f"cu{cuda.major}{cuda.minor}"
+_X86_64 = ("x86_64", "amd64", "x64")
 
 
 def published_arch_list(torch: Version, cuda: Version, machine: str | None) -> tuple[str, ...]:
     """The arch list (``sm_XY``/``compute_XY``) of the official wheel, or () when unknown.
 
-    Only Linux/Windows x86_64 builds are listed; aarch64 and unknown releases give ().
+    Only x86_64 is answered, from the Linux x86_64 rows (the OS is not passed; Windows lists
+    mostly match and were never published for torch >= 2.6); aarch64 and unknown releases give ().
+    Rows marked ``unconfirmed`` (lists assumed from an older release) are not used: the rules
+    would report a missing architecture on the strength of a guess.
     """
-    if machine and machine.lower() not in ("x86_64", "amd64", "x64"):
+    if machine and machine.lower() not in _X86_64:
         return ()
     base = Version(torch.base_version)
     variant = cuda_variant(cuda)
-    for low, high, variants, archs in _WHEEL_ARCHS:
-        if variant in variants and Version(low) <= base < Version(high):
-            return arch_list_from_env(archs)
+    for row in _tables().builds:
+        if (
+            row.arch == "x86_64"
+            and "linux" in row.os
+            and variant in row.variants
+            and base in row.torch
+        ):
+            return () if row.meta.unconfirmed else _arch_names(row.sass, row.ptx)
     return ()
+
+
+def _arch_names(sass: Iterable[Version], ptx: Iterable[Version]) -> tuple[str, ...]:
+    """SASS and PTX capabilities in TORCH_CUDA_ARCH_LIST order (``sm_120``, ``compute_120``)."""
+    ptx_set = set(ptx)
+    out: list[str] = []
+    for cc in sass:
+        tag = f"{cc.major}{cc.minor}"
+        out.append(f"sm_{tag}")
+        if cc in ptx_set:
+            out.append(f"compute_{tag}")
+            ptx_set.discard(cc)
+    out.extend(f"compute_{cc.major}{cc.minor}" for cc in sorted(ptx_set))
+    return tuple(out)
 
 
 def arch_list_from_env(value: str) -> tuple[str, ...]:
@@ -231,93 +211,149 @@ def arch_list_from_env(value: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-# -- Companion packages --------------------------------------------------------------------------
-# recipe-facts (a1 notes): torchvision 0.(m+15) pins torch 2.m for m ≤ 14; 0.29.1/0.29.2 pin only
-# torch>=2.14; 0.13/0.14 pair with 1.12/1.13. torchaudio 2.m pairs with torch 2.m up to 2.10;
-# 2.11.0 (the last release) carries no pin and is used with later torch. [S-PYPI-META]
+# -- torch release lines ------------------------------------------------------------------------
+# torch_releases.toml: torchvision/torchaudio of each release and their pins, Python wheels per
+# platform [S-PYPI-META, S-PYPI-FILES].
+
+
+def _line_of(version: Version) -> tuple[int, int]:
+    return version.major, version.minor
+
+
+def _line(torch: Version) -> tuple[Release, ...]:
+    """The release rows of ``torch``'s major.minor line (oldest first), () when unknown."""
+    want = _line_of(torch)
+    return tuple(r for r in _tables().releases if _line_of(r.torch) == want)
+
+
+def _requirement(release: Release) -> SpecifierSet | None:
+    """The torch requirement of ``release``'s torchvision when it is not a pin, else None."""
+    if not release.torchvision_requires:
+        return None
+    try:
+        return SpecifierSet(release.torchvision_requires)
+    except InvalidSpecifier:  # pragma: no cover - recipes.py validates it on load
+        return None
+
+
+def _vision_row(vision: Version) -> Release | None:
+    """The release row of the torchvision ``vision`` (or the nearest older one of its line).
+
+    A torchvision patch that no row names (0.15.0, a future 0.29.3) takes the requirement of
+    the newest listed patch before it, else of the oldest one of its major.minor.
+    """
+    rows = [r for r in _tables().releases if _line_of(Version(r.torchvision)) == _line_of(vision)]
+    if not rows:
+        return None
+    older = [r for r in rows if Version(r.torchvision) <= vision]
+    if older:
+        return max(older, key=lambda r: (Version(r.torchvision), r.torch))
+    return min(rows, key=lambda r: (Version(r.torchvision), r.torch))
 
 
 def torchvision_fits(torch: Version, vision: Version) -> bool | None:
-    """Whether this torchvision is the one built for this torch (None when unknown)."""
-    if torch.major == 1 and torch.minor in (12, 13):
-        return vision.major == 0 and vision.minor == torch.minor + 1
-    if torch.major != 2:
+    """Whether this torchvision is the one built for this torch (None when unknown).
+
+    Pairs are judged by torch line: a torchvision that pins ``torch==2.1.0`` fits any 2.1.x.
+    A torchvision whose requirement is a range (0.29.1/0.29.2: ``torch>=2.14.0``) fits the torch
+    versions in that range.
+    """
+    if not _line(torch):
         return None
-    if torch.minor <= 13:
-        return vision.major == 0 and vision.minor == torch.minor + 15
-    if torch.minor in (14, 15):
-        # 0.29.0 pins 2.14.0; 0.29.1/0.29.2 accept any torch >= 2.14.
-        if vision.major == 0 and vision.minor == 29:
-            return torch.minor == 14 or vision.micro >= 1
+    row = _vision_row(vision)
+    if row is None:
         return False
-    return None
+    spec = _requirement(row)
+    if spec is None:
+        return _line_of(row.torch) == _line_of(torch)
+    return Version(torch.base_version) in spec
 
 
 def expected_torchvision(torch: Version) -> str | None:
-    """The torchvision line for this torch, e.g. ``0.16.x``, or None when unknown."""
-    if torch.major == 1 and torch.minor in (12, 13):
-        return f"0.{torch.minor + 1}.x"
-    if torch.major == 2 and torch.minor <= 14:
-        return f"0.{torch.minor + 15}.x"
-    if torch.major == 2 and torch.minor == 15:
-        return "0.29.1 or later"
-    return None
+    """The torchvision line for this torch, e.g. ``0.16.x``, or None when unknown.
+
+    When only some patches of a torchvision line fit (torch 2.15 takes 0.29.1 and 0.29.2, not
+    0.29.0), the oldest fitting one is named: ``0.29.1 or later``.
+    """
+    if not _line(torch):
+        return None
+    known = sorted({Version(r.torchvision) for r in _tables().releases})
+    fitting = [v for v in known if torchvision_fits(torch, v)]
+    if not fitting:
+        return None
+    newest = _line_of(fitting[-1])
+    same_line = [v for v in known if _line_of(v) == newest]
+    fitting_line = [v for v in fitting if _line_of(v) == newest]
+    if fitting_line == same_line:
+        return f"{newest[0]}.{newest[1]}.x"
+    return f"{fitting_line[0]} or later"
+
+
+def _audio_line(torch: Version) -> tuple[int, int] | None:
+    """The torchaudio major.minor that pairs with this torch line, or None when unknown.
+
+    Releases with no torchaudio of their own (torch >= 2.12) record the one to use in
+    ``torchaudio_fallback`` (2.11.0, the last torchaudio, which carries no torch pin). A torch
+    line newer than the tables, of the same major, inherits that fallback while the newest
+    listed release still has no torchaudio of its own: no newer torchaudio was published.
+    """
+    rows = _line(torch)
+    if not rows:
+        releases = _tables().releases
+        newest = releases[-1]
+        if (
+            newest.torchaudio
+            or torch.major != newest.torch.major
+            or Version(torch.base_version) <= newest.torch
+        ):
+            return None
+        rows = (newest,)
+    lines = {_line_of(Version(r.torchaudio or r.torchaudio_fallback)) for r in rows}
+    return lines.pop() if len(lines) == 1 else None
 
 
 def torchaudio_fits(torch: Version, audio: Version) -> bool | None:
     """Whether this torchaudio pairs with this torch (None when unknown)."""
-    if torch.major == 1 and torch.minor in (12, 13):
-        return audio.major == 0 and audio.minor == torch.minor
-    if torch.major != 2:
+    line = _audio_line(torch)
+    if line is None:
         return None
-    if torch.minor <= 10:
-        return audio.major == 2 and audio.minor == torch.minor
-    # torchaudio stopped at 2.11.0 (no torch pin): the best available for torch >= 2.11.
-    return audio.major == 2 and audio.minor == 11
+    return _line_of(audio) == line
 
 
 def expected_torchaudio(torch: Version) -> str | None:
     """The torchaudio line for this torch, or None when unknown."""
-    if torch.major == 1 and torch.minor in (12, 13):
-        return f"0.{torch.minor}.x"
-    if torch.major == 2:
-        return f"2.{min(torch.minor, 11)}.x"
-    return None
+    line = _audio_line(torch)
+    return f"{line[0]}.{line[1]}.x" if line is not None else None
 
 
-# -- Python versions with torch wheels ---------------------------------------------------------
-# recipe-facts (a1, "Python wheels on PyPI", union over platforms) [S-PYPI-FILES].
-_PYTHONS: tuple[tuple[str, str, str], ...] = (
-    # (torch minor line, oldest Python, newest Python)
-    ("1.12", "3.7", "3.10"),
-    ("1.13", "3.7", "3.11"),
-    ("2.0", "3.8", "3.11"),
-    ("2.1", "3.8", "3.11"),
-    ("2.2", "3.8", "3.12"),
-    ("2.3", "3.8", "3.12"),
-    ("2.4", "3.8", "3.12"),
-    ("2.5", "3.9", "3.13"),
-    ("2.6", "3.9", "3.13"),
-    ("2.7", "3.9", "3.13"),
-    ("2.8", "3.9", "3.13"),
-    ("2.9", "3.10", "3.14"),
-    ("2.10", "3.10", "3.14"),
-    ("2.11", "3.10", "3.14"),
-    ("2.12", "3.10", "3.14"),
-    ("2.13", "3.10", "3.14"),
-    ("2.14", "3.10", "3.14"),
-    ("2.15", "3.11", "3.15"),
-)
-NEWEST_TORCH = Version(_PYTHONS[-1][0])
-"""The newest torch line these tables know."""
+# -- Python versions with torch wheels -----------------------------------------------------------
+# The Python tags with Linux x86_64 wheels, union over each line's patch releases (free-threaded
+# ``3.13t`` counts as 3.13). Linux x86_64 has had every tag any platform had.
+
+_PLATFORM = "linux-x86_64"
+
+
+@functools.cache
+def _python_lines() -> tuple[tuple[Version, Version, Version], ...]:
+    """(torch line, oldest Python, newest Python) per torch line, oldest line first."""
+    pythons: dict[Version, set[Version]] = {}
+    for release in _tables().releases:
+        tags = {Version(p.rstrip("t")) for p in release.pythons_on(_PLATFORM)}
+        pythons.setdefault(major_minor(release.torch), set()).update(tags)
+    return tuple((line, min(found), max(found)) for line, found in sorted(pythons.items()) if found)
+
+
+def newest_torch() -> Version:
+    """The newest torch line the tables know (e.g. ``2.15``)."""
+    return _python_lines()[-1][0]
 
 
 def python_range(torch: Version) -> tuple[Version, Version] | None:
     """(oldest, newest) Python with wheels for this torch line, or None when unknown."""
     line = major_minor(torch)
-    for torch_line, low, high in _PYTHONS:
-        if Version(torch_line) == line:
-            return Version(low), Version(high)
+    for torch_line, low, high in _python_lines():
+        if torch_line == line:
+            return low, high
     return None
 
 
@@ -325,18 +361,19 @@ def newest_torch_for_python(python: Version) -> Version | None:
     """The newest known torch line with wheels for this Python (major.minor), or None."""
     wanted = major_minor(python)
     best: Version | None = None
-    for torch_line, low, high in _PYTHONS:
-        if Version(low) <= wanted <= Version(high):
-            best = Version(torch_line)
+    for torch_line, low, high in _python_lines():
+        if low <= wanted <= high:
+            best = torch_line
     return best
 
 
 def suggested_python(lines: int = 3) -> Version:
     """The Python to suggest for a new environment: the newest one that each of the ``lines``
     newest torch lines has wheels for (so pinning a slightly older torch still works)."""
-    return min(Version(row[2]) for row in _PYTHONS[-lines:])
+    return min(row[2] for row in _python_lines()[-lines:])
 
 
 def python_bounds() -> tuple[Version, Version]:
     """The oldest and newest Python that any known torch line has wheels for."""
-    return min(Version(row[1]) for row in _PYTHONS), max(Version(row[2]) for row in _PYTHONS)
+    rows = _python_lines()
+    return min(row[1] for row in rows), max(row[2] for row in rows)

@@ -11,11 +11,15 @@ from envcheck.rules.tables import (
     arch_list_from_env,
     cuda_runs_on,
     driver_needed,
+    expected_torchaudio,
     expected_torchvision,
     max_cuda_for_driver,
+    newest_torch,
     newest_torch_for_python,
     published_arch_list,
+    python_bounds,
     python_range,
+    suggested_python,
     torchaudio_fits,
     torchvision_fits,
 )
@@ -60,6 +64,15 @@ def test_old_driver_has_no_known_cuda() -> None:
     assert max_cuda_for_driver(V("390.157"), "linux") is None
 
 
+def test_driver_table_edges() -> None:
+    # Before CUDA 11 there is no minor-version compatibility: the toolkit's own minimum.
+    need = driver_needed(V("10.2"), "linux")
+    assert need is not None and need.how == "toolkit table" and need.text == "440.33"
+    assert driver_needed(V("10.1"), "linux") is None
+    # NVIDIA lists no Windows minimum for 13.x toolkits; the Linux one stands in.
+    assert max_cuda_for_driver(V("591.44"), "windows") == V("13.1")
+
+
 @pytest.mark.parametrize(
     ("build", "driver_max", "runs"),
     [
@@ -80,9 +93,16 @@ def test_published_arch_lists() -> None:
     assert "sm_120" in published_arch_list(V("2.7.0"), V("12.8"), "x86_64")
     assert "sm_60" not in published_arch_list(V("2.10.0"), V("12.8"), "x86_64")
     assert "sm_37" in published_arch_list(V("2.3.1"), V("11.8"), "x86_64")
-    assert "compute_120" in published_arch_list(V("2.13.0"), V("13.0"), "x86_64")
+    # cu130 of 2.9-2.11 ships 12.0+PTX (S-PT-BUILDCUDA). For 2.12-2.14 RELEASE.md says 12.0+PTX
+    # too, but the observed 2.12.1+cu130 and 2.14.0+cu130 arch lists have no compute_120
+    # (S-3P-ARCHLIST); wheel_archs.toml follows the observed wheels and leaves the PTX out.
+    assert "compute_120" in published_arch_list(V("2.11.0"), V("13.0"), "x86_64")
+    assert "compute_120" not in published_arch_list(V("2.13.0"), V("13.0"), "x86_64")
+    assert "sm_120" in published_arch_list(V("2.13.0"), V("13.0"), "x86_64")
     assert published_arch_list(V("2.13.0"), V("13.0"), "aarch64") == ()
     assert published_arch_list(V("2.99.0"), V("13.0"), "x86_64") == ()
+    # 2.15 lists are assumed from 2.14 (unconfirmed in wheel_archs.toml): not used.
+    assert published_arch_list(V("2.15.0"), V("13.0"), "x86_64") == ()
 
 
 def test_arch_list_from_env() -> None:
@@ -139,6 +159,15 @@ def test_companion_edges() -> None:
     assert torchaudio_fits(V("2.13.0"), V("2.11.0")) is True
     assert torchaudio_fits(V("2.4.1"), V("2.2.0")) is False
     assert torchaudio_fits(V("1.13.1"), V("0.13.1")) is True
+    assert torchvision_fits(V("2.0.0"), V("0.15.0")) is True  # unlisted patch of the pair
+    assert expected_torchvision(V("2.14.1")) == "0.29.x"
+    assert expected_torchvision(V("2.15.0")) == "0.29.1 or later"
+    assert expected_torchvision(V("1.12.1")) == "0.13.x"
+    # torchaudio 2.11.0 is the last release and has no torch pin: it pairs with later torch.
+    assert expected_torchaudio(V("2.12.0")) == "2.11.x"
+    assert expected_torchaudio(V("2.16.0")) == "2.11.x"
+    assert torchaudio_fits(V("2.16.0"), V("2.10.0")) is False
+    assert torchaudio_fits(V("3.0.0"), V("2.11.0")) is None
 
 
 def test_python_ranges() -> None:
@@ -147,6 +176,9 @@ def test_python_ranges() -> None:
     assert newest_torch_for_python(V("3.7.17")) == V("1.13")
     assert newest_torch_for_python(V("3.9.1")) == V("2.8")
     assert newest_torch_for_python(V("3.16")) is None
+    assert newest_torch() == V("2.15")
+    assert python_bounds() == (V("3.7"), V("3.15"))
+    assert suggested_python() == V("3.14")
 
 
 @pytest.mark.parametrize(
