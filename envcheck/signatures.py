@@ -26,14 +26,15 @@ Kinds (public and stable; they appear in the ``errors.seen`` fact as ``{kind, te
 ``no_driver``
     "Found no NVIDIA driver on your system", "NVIDIA-SMI has failed because it couldn't
     communicate with the NVIDIA driver", "libcuda.so.1: cannot open shared object file",
-    "NVML Shared Library Not Found".
+    "NVML Shared Library Not Found", "NVIDIA-SMI couldn't find libnvidia-ml.so library".
 ``system_not_ready``
     "system not yet initialized" (CUDA error 802; on NVSwitch machines the fabric manager
     is not running).
 ``cuda_unknown_error``
     "CUDA unknown error" / "CUDA error: unknown error".
 ``no_cuda_gpus``
-    "No CUDA GPUs are available", "no CUDA-capable device is detected".
+    "No CUDA GPUs are available", "no CUDA-capable device is detected", "CUDA driver
+    initialization failed, you might not have a CUDA gpu".
 ``not_compiled_with_cuda``
     "Torch not compiled with CUDA enabled".
 ``invalid_device_ordinal``
@@ -46,6 +47,16 @@ Kinds (public and stable; they appear in the ``errors.seen`` fact as ``{kind, te
     PyTorch (12.1)". data: ``detected``, ``torch``.
 ``cuda_home_not_set``
     "CUDA_HOME environment variable is not set".
+``nvcc_unsupported_arch``
+    "nvcc fatal : Unsupported gpu architecture 'compute_120'": the toolkit building an extension
+    is older than the GPU (or than an entry of TORCH_CUDA_ARCH_LIST). data: ``arch`` (``"120"``).
+``host_compiler_unsupported``
+    "#error -- unsupported GNU version! gcc versions later than 13 are not supported!" (also
+    clang and Microsoft Visual Studio): nvcc refuses the host C++ compiler. data: ``compiler``
+    (``gcc``, ``clang`` or ``msvc``), ``newest`` (the newest major it accepts, when given).
+``device_busy``
+    "CUDA-capable device(s) is/are busy or unavailable": the GPU is in exclusive-process compute
+    mode and taken, or prohibited, or held by a hung process.
 ``no_matching_distribution``
     "No matching distribution found for torch==2.1.0", "Could not find a version that
     satisfies the requirement torch". data: ``package`` (lower-case name), ``spec`` (may be
@@ -109,6 +120,9 @@ KINDS: tuple[str, ...] = (
     "cudnn_load",
     "cuda_version_mismatch_ext",
     "cuda_home_not_set",
+    "nvcc_unsupported_arch",
+    "host_compiler_unsupported",
+    "device_busy",
     "no_matching_distribution",
     "torchvision_nms",
     "torchvision_cuda_mismatch",
@@ -294,10 +308,25 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"libcuda\.so\.1: cannot open shared object file",
     ),
     _p("no_driver", "nvml shared library not found", r"NVML Shared Library Not Found"),
+    _p(
+        "no_driver",
+        "couldn't find libnvidia-ml",
+        r"NVIDIA-SMI couldn't find libnvidia-ml\.so library",
+    ),
     _p("system_not_ready", "system not yet initialized", r"system not yet initiali[sz]ed"),
     _p("cuda_unknown_error", "unknown error", r"CUDA unknown error|CUDA error: unknown error"),
     _p("no_cuda_gpus", "no cuda gpus", r"No CUDA GPUs are available"),
     _p("no_cuda_gpus", "no cuda-capable device", r"no CUDA-capable device is detected"),
+    _p(
+        "no_cuda_gpus",
+        "cuda driver initialization failed",
+        r"CUDA driver initiali[sz]ation failed, you might not have a CUDA gpu",
+    ),
+    _p(
+        "device_busy",
+        "busy or unavailable",
+        r"CUDA-capable device\(s\) (?:is/are|are|is) busy or unavailable",
+    ),
     _p(
         "not_compiled_with_cuda",
         "not compiled with cuda",
@@ -338,6 +367,30 @@ _PATTERNS: tuple[_Pattern, ...] = (
         _named("detected", "torch"),
     ),
     _p("cuda_home_not_set", "cuda_home", r"CUDA_HOME environment variable is not set"),
+    _p(
+        "nvcc_unsupported_arch",
+        "unsupported gpu architecture",
+        r"Unsupported gpu architecture '(?:compute|sm)_(?P<arch>\d{2,3}[a-z]?)'",
+        _named("arch"),
+    ),
+    _p(
+        "host_compiler_unsupported",
+        "unsupported gnu version",
+        r"unsupported GNU version! gcc versions later than (?P<newest>\d{1,2}) are not supported",
+        lambda m: {"compiler": "gcc", "newest": m.group("newest")},
+    ),
+    _p(
+        "host_compiler_unsupported",
+        "unsupported clang version",
+        r"unsupported clang version! clang version must be less than (?P<below>\d{1,2})",
+        lambda m: {"compiler": "clang", "newest": str(int(m.group("below")) - 1)},
+    ),
+    _p(
+        "host_compiler_unsupported",
+        "unsupported microsoft visual studio version",
+        r"unsupported Microsoft Visual Studio version!",
+        lambda m: {"compiler": "msvc"},
+    ),
     _p(
         "no_matching_distribution",
         "no matching distribution found for",

@@ -258,6 +258,42 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
         {"tried": "20.00 MiB"},
     ),
     ("oom", "RuntimeError: CUDA error: out of memory", {}),
+    (
+        "nvcc_unsupported_arch",
+        "nvcc fatal   : Unsupported gpu architecture 'compute_120'\nninja: build stopped: "
+        "subcommand failed.",
+        {"arch": "120"},
+    ),
+    (
+        "host_compiler_unsupported",
+        "/usr/local/cuda/bin/../targets/x86_64-linux/include/crt/host_config.h:143:2: error: "
+        "#error -- unsupported GNU version! gcc versions later than 12 are not supported! The "
+        "nvcc flag '-allow-unsupported-compiler' can be used to override this version check",
+        {"compiler": "gcc", "newest": "12"},
+    ),
+    (
+        "host_compiler_unsupported",
+        "host_config.h(164): fatal error C1189: #error:  -- unsupported Microsoft Visual Studio "
+        "version! Only the versions between 2017 and 2022 (inclusive) are supported!",
+        {"compiler": "msvc"},
+    ),
+    (
+        "device_busy",
+        "RuntimeError: CUDA error: CUDA-capable device(s) is/are busy or unavailable\nCUDA "
+        "kernel errors might be asynchronously reported at some other API call",
+        {},
+    ),
+    (
+        "no_driver",
+        "NVIDIA-SMI couldn't find libnvidia-ml.so library in your system. Please make sure that "
+        "the NVIDIA Display Driver is properly installed and present in your system.",
+        {},
+    ),
+    (
+        "no_cuda_gpus",
+        "RuntimeError: CUDA driver initialization failed, you might not have a CUDA gpu.",
+        {},
+    ),
 ]
 
 

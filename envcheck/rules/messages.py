@@ -33,6 +33,9 @@ SYMPTOMS: dict[str, str] = {
     "cuda_version_mismatch_ext": 'extension builds stop with "The detected CUDA version '
     'mismatches the version that was used to compile PyTorch"',
     "cuda_home_not_set": 'extension builds stop with "CUDA_HOME environment variable is not set"',
+    "nvcc_unsupported_arch": 'nvcc stops with "Unsupported gpu architecture"',
+    "host_compiler_unsupported": "nvcc refuses the host C++ compiler",
+    "device_busy": '"CUDA-capable device(s) is/are busy or unavailable"',
     "no_matching_distribution": 'pip says "No matching distribution found" for torch',
     "torchvision_nms": '"operator torchvision::nms does not exist"',
     "torchvision_cuda_mismatch": "torchvision refuses to load (compiled with another CUDA)",

@@ -1,4 +1,4 @@
-"""Where the process runs: WSL, containers, MIG, /dev/shm, and CUDA_VISIBLE_DEVICES.
+"""Where the process runs: WSL, containers, MIG, compute modes, /dev/shm, CUDA_VISIBLE_DEVICES.
 
 Categories ``platform`` and ``cuda_visible_devices``.
 """
@@ -45,6 +45,7 @@ def platform_rules(view: FactsView) -> list[Candidate]:
     out.extend(_wsl(view))
     out.extend(_container(view))
     out.extend(_mig(view))
+    out.extend(_compute_mode(view))
     shm = view.int_("os.shm_bytes")
     if view.container and shm is not None and shm < GIB:
         out.append(
@@ -452,3 +453,52 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
             )
         )
     return out
+
+
+_RESTRICTED = {"prohibited": "Prohibited", "exclusive_process": "Exclusive Process",
+               "exclusive_thread": "Exclusive Thread"}
+
+
+def _compute_mode(view: FactsView) -> list[Candidate]:
+    """platform.gpu_busy: a GPU no process may use (Prohibited), or CUDA reporting the device
+    busy or unavailable (an exclusive compute mode with the GPU taken, or a hung process)."""
+    busy = view.signature("device_busy")
+    restricted = [
+        (g.get("index"), _RESTRICTED[str(g.get("compute_mode"))])
+        for g in view.dicts("nvidia.gpus")
+        if str(g.get("compute_mode")) in _RESTRICTED
+    ]
+    prohibited = [(i, m) for i, m in restricted if m == "Prohibited"]
+    if busy is None and not prohibited:
+        return []
+    shown = prohibited or restricted
+    if shown:
+        modes = ", ".join(f"GPU {i} is in {m} compute mode" for i, m in shown)
+        cause = (f"{modes}: no process may create a CUDA context on it." if prohibited else
+                 f"{modes}: only one process may use it at a time, and another holds it.")
+    else:
+        cause = ("CUDA reports the device busy or unavailable: its compute mode is exclusive "
+                 "and another process holds it, or it is Prohibited, or a hung process still "
+                 "holds it.")
+    sudo = "" if view.os_name == "windows" else "sudo "
+    index = f" -i {shown[0][0]}" if shown and isinstance(shown[0][0], int) else ""
+    return [
+        Candidate(
+            Finding(
+                id="platform.gpu_busy",
+                severity=Severity.ERROR,
+                category=Category.PLATFORM,
+                title="The GPU does not accept this process",
+                detail=cause,
+                evidence=("nvidia.gpus", "errors.seen"),
+                fixes=(
+                    Fix("See which processes hold the GPU, and its compute mode",
+                        ("nvidia-smi", "nvidia-smi --query-gpu=index,compute_mode --format=csv")),
+                    Fix("Allow shared use again (an administrator's decision on shared machines)",
+                        (f"{sudo}nvidia-smi{index} -c DEFAULT",)),
+                ),
+            ),
+            RANK_PLATFORM_HOST,
+            frozenset({"device_busy", "cuda_unavailable", "kernel_failed"}),
+        )
+    ]

@@ -7,6 +7,8 @@ so they are warnings unless the user's own error shows a build failed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from packaging.version import Version
 
 from envcheck.model import Category, Finding, Fix, Severity
@@ -151,8 +153,14 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
                 frozenset({"cuda_home_not_set"}),
             )
         )
+    arch_sig = view.signature("nvcc_unsupported_arch")
+    if arch_sig is not None:
+        out.append(_unsupported_arch(view, arch_sig.data.get("arch", ""), build, torch_cuda))
+    compiler_sig = view.signature("host_compiler_unsupported")
+    if compiler_sig is not None:
+        out.append(_host_compiler(view, compiler_sig.data, build))
     for gpu in view.gpus:
-        if gpu.cc is None or build is None:
+        if gpu.cc is None or build is None or arch_sig is not None:
             continue
         arch = arch_for(gpu.cc)
         if arch is None:
@@ -208,3 +216,95 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
                 )
             )
     return out
+
+
+def _cc_of_arch(code: str) -> tuple[int, int] | None:
+    """``"120"`` → ``(12, 0)``, ``"90a"`` → ``(9, 0)`` (nvcc's compute_XY spelling)."""
+    digits = code.rstrip("abcdefghijklmnopqrstuvwxyz")
+    if not digits.isdigit() or len(digits) < 2:
+        return None
+    return int(digits[:-1]), int(digits[-1])
+
+
+def _unsupported_arch(
+    view: FactsView, code: str, build: Version | None, torch_cuda: Version | None
+) -> Candidate:
+    """nvcc_mismatch.unsupported_gpu_arch: the build toolkit predates an architecture asked for."""
+    cc = _cc_of_arch(code)
+    arch = arch_for(cc) if cc else None
+    nvcc = f"nvcc {build}" if build else "The nvcc that ran"
+    what = f"compute capability {cc_text(cc)}" if cc else f"compute_{code}"
+    detail = f"{nvcc} cannot compile for {what}"
+    if arch is not None:
+        detail += f" ({arch.name}), which needs CUDA ≥ {arch.first_cuda}"
+    detail += "."
+    env_list = view.str_("env.torch_cuda_arch_list")
+    if env_list:
+        detail += f" TORCH_CUDA_ARCH_LIST={env_list!r} chooses the architectures built."
+    wanted = arch.first_cuda if arch is not None else (torch_cuda or Version("12.8"))
+    if torch_cuda is not None and torch_cuda >= wanted:
+        wanted = torch_cuda
+    fixes = [_use_toolkit_fix(view, wanted)]
+    owned = sorted({cc_text(g.cc) for g in view.gpus if g.cc is not None})
+    if owned:
+        value = ";".join(owned)
+        command = (f"set TORCH_CUDA_ARCH_LIST={value}" if view.os_name == "windows"
+                   else f'export TORCH_CUDA_ARCH_LIST="{value}"')
+        fixes.append(Fix("Or build only for the GPUs this machine has", (command,)))
+    return Candidate(
+        Finding(
+            id="nvcc_mismatch.unsupported_gpu_arch",
+            severity=Severity.ERROR,
+            category=Category.NVCC_MISMATCH,
+            title="The CUDA toolkit building the extension is too old for the GPU architecture",
+            detail=detail,
+            evidence=("errors.seen", "cuda_toolkit.build_version", "env.torch_cuda_arch_list"),
+            fixes=tuple(fixes),
+        ),
+        RANK_NVCC,
+        frozenset({"nvcc_unsupported_arch"}),
+    )
+
+
+def _host_compiler(view: FactsView, data: Mapping[str, str], build: Version | None) -> Candidate:
+    """nvcc_mismatch.host_compiler: nvcc refuses the C++ compiler it was given."""
+    compiler = data.get("compiler", "")
+    newest = data.get("newest")
+    nvcc = f"nvcc {build}" if build else "nvcc"
+    fixes: tuple[Fix, ...]
+    if compiler == "msvc":
+        detail = (f"{nvcc} does not support this Microsoft Visual Studio version; each CUDA "
+                  "release supports a range of MSVC toolsets.")
+        fixes = (
+            Fix("Install the Visual Studio Build Tools version this CUDA supports, or a newer "
+                "CUDA toolkit", (), URL_TOOLKIT_ARCHIVE),
+        )
+    else:
+        name = "gcc" if compiler == "gcc" else "clang"
+        limit = f" newer than {newest}" if newest else ""
+        detail = (f"{nvcc} refuses {name}{limit}; torch.utils.cpp_extension passes $CC to nvcc "
+                  "as its host compiler (-ccbin).")
+        cxx = "g++" if name == "gcc" else "clang++"
+        commands: tuple[str, ...] = ()
+        if newest:
+            commands = (f"export CC={name}-{newest} CXX={cxx}-{newest}",)
+            if name == "gcc" and view.os_name != "darwin":
+                commands = (f"sudo apt install gcc-{newest} g++-{newest}", *commands)
+        fixes = (
+            Fix(f"Build with a {name} this nvcc accepts", commands),
+            Fix("Or use a newer CUDA toolkit, which accepts newer compilers", (),
+                URL_TOOLKIT_ARCHIVE),
+        )
+    return Candidate(
+        Finding(
+            id="nvcc_mismatch.host_compiler",
+            severity=Severity.ERROR,
+            category=Category.NVCC_MISMATCH,
+            title="nvcc refuses the host C++ compiler",
+            detail=detail,
+            evidence=("errors.seen", "cuda_toolkit.build_version"),
+            fixes=fixes,
+        ),
+        RANK_NVCC,
+        frozenset({"host_compiler_unsupported"}),
+    )

@@ -507,6 +507,40 @@ VISIBLE = [
 
 NVCC = [
     Case(
+        "explain-nvcc-too-old-for-blackwell",
+        {"errors.seen": seen(("nvcc_unsupported_arch",
+                              "nvcc fatal : Unsupported gpu architecture 'compute_120'",
+                              {"arch": "120"}))},
+        "nvcc_mismatch.unsupported_gpu_arch",
+        E,
+        ("compute capability 12.0", "needs CUDA ≥ 12.8"),
+    ),
+    Case(
+        "doctor-nvcc-118-rtx5090-build-failed",
+        with_(
+            RTX4090_CU121,
+            nvidia__gpus=[gpu("NVIDIA GeForce RTX 5090", "12.0")],
+            cuda_toolkit__nvcc_version="11.8",
+            cuda_toolkit__build_version="11.8",
+            errors__seen=seen(("nvcc_unsupported_arch",
+                               "nvcc fatal : Unsupported gpu architecture 'compute_120'",
+                               {"arch": "120"})),
+        ),
+        "nvcc_mismatch.unsupported_gpu_arch",
+        E,
+        ("nvcc 11.8 cannot compile for compute capability 12.0",),
+    ),
+    Case(
+        "explain-gcc-too-new",
+        {"cuda_toolkit.nvcc_version": "12.1",
+         "errors.seen": seen(("host_compiler_unsupported",
+                              "#error -- unsupported GNU version! gcc versions later than 12 are "
+                              "not supported!", {"compiler": "gcc", "newest": "12"}))},
+        "nvcc_mismatch.host_compiler",
+        E,
+        ("nvcc 12.1 refuses gcc newer than 12",),
+    ),
+    Case(
         "nvcc118-torch121",
         with_(
             RTX4090_CU121,
@@ -861,6 +895,23 @@ PYTHON = [
 ]
 
 PLATFORM = [
+    Case(
+        "explain-device-busy",
+        {"errors.seen": seen(("device_busy", "RuntimeError: CUDA error: CUDA-capable device(s) "
+                              "is/are busy or unavailable", {}))},
+        "platform.gpu_busy",
+        E,
+        ("busy or unavailable",),
+    ),
+    Case(
+        "doctor-gpu-prohibited",
+        with_(RTX4090_CU121, nvidia__gpus=[{**gpu("NVIDIA GeForce RTX 4090", "8.9"),
+                                           "compute_mode": "prohibited"}],
+              torch__cuda_available=False, torch__kernel_ok=None),
+        "platform.gpu_busy",
+        E,
+        ("GPU 0 is in Prohibited compute mode",),
+    ),
     Case(
         "wsl1",
         with_(
