@@ -24,6 +24,8 @@ T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_TORCH_TIMEOUT_S = 60.0
+_WINDOWS_PATHEXT = ".COM;.EXE;.BAT;.CMD"
+"""What Windows searches for when PATHEXT is unset (as shutil.which assumes)."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,31 @@ class Context:
             return False
 
     def which(self, name: str) -> str | None:
-        """Find an executable on the context's PATH (``where`` semantics on Windows)."""
-        return shutil.which(name, path=self.env.get("PATH", ""))
+        """Find an executable on the context's PATH (``where`` semantics on Windows).
+
+        On Windows the search follows the context, not the host: ``;``-separated entries of
+        ``PATH`` (any case, as Windows spells it ``Path``), each tried with the ``PATHEXT``
+        extensions, looked up through :meth:`path`; the machine path is returned
+        (``C:\\...\\nvcc.exe``). Elsewhere it is ``shutil.which`` on the context's PATH.
+        """
+        if self.os_name != "windows":
+            return shutil.which(name, path=self.env.get("PATH", ""))
+        upper = {key.upper(): value for key, value in self.env.items()}
+        exts = [e.lower() for e in upper.get("PATHEXT", _WINDOWS_PATHEXT).split(";") if e]
+        has_ext = any(name.lower().endswith(ext) for ext in exts)
+        names = [name] if has_ext else [name + ext for ext in exts]
+        for entry in upper.get("PATH", "").split(";"):
+            entry = entry.strip().strip('"')
+            if not entry:
+                continue
+            for candidate in names:
+                found = PureWindowsPath(entry) / candidate
+                try:
+                    if self.path(found).is_file():
+                        return str(found)
+                except OSError:
+                    continue
+        return None
 
     def run(
         self, argv: Sequence[str], *, timeout: float | None = None, stdin_text: str | None = None

@@ -15,26 +15,27 @@ from envcheck.render.markdown import render_markdown
 from envcheck.render.text import render_text
 from tests.scenarios import SCENARIOS, Scenario
 
-REQUIRED_KEYS = (
-    "os.name",
-    "os.wsl",
-    "os.container",
-    "nvidia.driver_version",
-    "nvidia.cuda_driver_max",
-    "nvidia.gpus",
-    "cuda_toolkit.nvcc_version",
-    "cuda_toolkit.cuda_home",
-    "cudnn.torch_version",
-    "python.executable",
-    "python.version",
-    "python.env_type",
-    "torch.version",
-    "torch.cuda_build",
-    "torch.cuda_available",
-    "torch.device_count",
-    "torch.arch_list",
-    "torch.import_error",
-)
+REQUIRED_KEYS = {
+    "os.name": "system",
+    "os.wsl": "system",
+    "os.container": "system",
+    "nvidia.driver_version": "nvidia",
+    "nvidia.cuda_driver_max": "nvidia",
+    "nvidia.gpus": "nvidia",
+    "cuda_toolkit.nvcc_version": "cuda_toolkit",
+    "cuda_toolkit.cuda_home": "cuda_toolkit",
+    "cudnn.torch_version": "torch_runtime",
+    "python.executable": "python_env",
+    "python.version": "python_env",
+    "python.env_type": "python_env",
+    "torch.version": "packages",
+    "torch.cuda_build": "packages",
+    "torch.cuda_available": "torch_runtime",
+    "torch.device_count": "torch_runtime",
+    "torch.arch_list": "torch_runtime",
+    "torch.import_error": "torch_runtime",
+}
+"""Keys every JSON report holds, unless the probe that emits them (the value) was skipped."""
 
 
 @pytest.mark.parametrize("case", SCENARIOS, ids=lambda s: s.name)
@@ -58,7 +59,15 @@ def test_scenario(case: Scenario, tmp_path: Path) -> None:
         if value is None and key not in ("env.cuda_visible_devices",):
             assert report.notes.get(key), f"{key} is unknown without a note"
     data = json.loads(render_json(report))
-    for key in REQUIRED_KEYS:
-        assert key in data["facts"], f"{key} missing from the JSON facts"
-    assert render_text(report).strip()
-    assert render_markdown(report).strip()
+    skipped = {p["id"]: p["note"] for p in data["probes"] if p["status"] == "skipped"}
+    assert all(skipped.values()), "a skipped probe must say why"
+    for key, probe in REQUIRED_KEYS.items():
+        assert key in data["facts"] or probe in skipped, f"{key} missing from the JSON facts"
+    text, markdown = render_text(report), render_markdown(report)
+    assert text.strip()
+    assert markdown.strip()
+    for wanted in case.expect_text:
+        assert wanted in text, f"{wanted!r} missing from the text report"
+    for unwanted in case.forbid_text:
+        for name, rendered in (("text", text), ("markdown", markdown)):
+            assert unwanted not in rendered, f"{unwanted!r} in the {name} report"

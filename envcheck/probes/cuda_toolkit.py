@@ -25,6 +25,7 @@ from envcheck.probes.base import Facts, Probe
 from envcheck.probes.env_vars import env_get
 
 WINDOWS_TOOLKITS_DIR = r"C:\Program Files\NVIDIA GPU Computing Toolkit\CUDA"
+MACOS_NO_CUDA = "macOS has had no CUDA toolkit since CUDA 10.2 (torch uses MPS)"
 
 _NVCC_RELEASE_RE = re.compile(
     r"release\s+(\d+)\.(\d+)\s*,\s*V(\d+\.\d+(?:\.\d+)*)", re.IGNORECASE | re.ASCII
@@ -140,6 +141,12 @@ class CudaToolkitProbe(Probe):
 
     id = "cuda_toolkit"
     title = "CUDA toolkit"
+
+    def applies(self, ctx: Context) -> str | None:
+        """Skipped on macOS: NVIDIA's last macOS toolkit was CUDA 10.2 (torch uses MPS)."""
+        if ctx.os_name == "darwin":
+            return MACOS_NO_CUDA
+        return None
 
     def timeout(self, ctx: Context) -> float:
         """Up to two nvcc runs (PATH and build), each with the context's command limit."""

@@ -93,6 +93,12 @@ class CudnnProbe(Probe):
     id = "cudnn"
     title = "cuDNN"
 
+    def applies(self, ctx: Context) -> str | None:
+        """Skipped on macOS, which has no CUDA and so no cuDNN (torch uses MPS)."""
+        if ctx.os_name == "darwin":
+            return "macOS has no cuDNN: NVIDIA's last macOS CUDA was 10.2 (torch uses MPS)"
+        return None
+
     def run(self, ctx: Context) -> ProbeOutcome:
         pure: type[PurePath] = PureWindowsPath if ctx.os_name == "windows" else PurePosixPath
         skipped: list[str] = []

@@ -188,6 +188,9 @@ def _torch_facts(
             facts.set("torch.cuda_build", cuda)
         elif isinstance(hip, str) and hip:
             facts.unknown("torch.cuda_build", f"ROCm build (HIP {hip}), not CUDA")
+        elif str(inspection.get("platform_tag") or "").startswith("macosx"):
+            # Not "CPU-only": macOS builds have no CUDA but reach the GPU through MPS.
+            facts.unknown("torch.cuda_build", "no CUDA: a macOS build (the GPU is used via MPS)")
         else:
             facts.unknown("torch.cuda_build", "CPU-only build")
 

@@ -34,6 +34,9 @@ from envcheck.system.run import CommandResult
 TORCH_MARK = "@@envcheck-torch@@"
 """Prefix of each progress record; must match ``torch_script.py`` (a test checks)."""
 
+_NO_PROC_MAPS = "no /proc/self/maps on this system"
+"""What torch_script.py says where it cannot list loaded libraries (Windows, macOS)."""
+
 _WINDOWS_CRASHES = {
     0xC0000005: "crashed with an access violation (0xC0000005)",
     0xC0000409: "crashed with a stack buffer overrun (0xC0000409)",
@@ -294,6 +297,9 @@ def _library_facts(
         return
     if "done" not in stages:
         why = f"the torch check {ended or 'stopped'} before listing libraries"
+    elif parsed.get("loaded_libs_error") == _NO_PROC_MAPS:
+        # Windows and macOS: not a failure, the script has nothing to read the list from.
+        why = "listed on Linux only (from /proc/self/maps)"
     else:
         why = str(parsed.get("loaded_libs_error") or "torch did not report it")
     facts.unknown("torch.loaded_libs", why)

@@ -9,10 +9,17 @@ from __future__ import annotations
 from packaging.version import Version
 
 from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.recipes import load_tables
 from envcheck.rules.engine import RANK_DRIVER_TOO_OLD, RANK_NO_DRIVER, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import URL_DRIVER, URL_MINOR_COMPAT, reinstall_fix
-from envcheck.rules.tables import cuda_runs_on, driver_needed, max_cuda_for_driver
+from envcheck.rules.tables import (
+    DriverNeed,
+    cuda_runs_on,
+    driver_needed,
+    major_minor,
+    max_cuda_for_driver,
+)
 
 _GPU_DEAD = frozenset(
     {
@@ -39,7 +46,8 @@ def _driver_update_fix(view: FactsView, need: str | None) -> Fix:
     target = f"NVIDIA driver {need} or newer" if need else "a current NVIDIA driver"
     if view.os_name == "windows" or view.wsl:
         return Fix(
-            f"Install {target} on Windows (WSL uses the Windows driver)",
+            f"Install {target} on Windows"
+            + (" (WSL uses the Windows driver)" if view.wsl else ""),
             (),
             URL_DRIVER,
         )
@@ -330,6 +338,15 @@ def driver_too_old_rules(view: FactsView) -> list[Candidate]:
         too_old = True
     if not too_old:
         return []
+    compat_missed = None
+    if cuda is not None and driver is not None and need is not None and driver >= need.driver:
+        # The driver meets the minor-version-compatibility minimum, yet torch says it is too
+        # old: asking for that minimum again would name an older driver than the one installed.
+        # Ask for the driver that runs this CUDA natively instead.
+        native = load_tables().cuda_min_driver(major_minor(cuda), numbers_os)
+        if native is not None and driver < native:
+            compat_missed = need
+            need = DriverNeed(native, str(native), "toolkit table")
     parts: list[str] = []
     shown = view.str_("nvidia.driver_version") or view.str_("nvidia.smi_driver_version")
     driver_text = f"Driver {shown}" if shown else "The installed driver"
@@ -341,7 +358,13 @@ def driver_too_old_rules(view: FactsView) -> list[Candidate]:
         need_text = f", which needs driver ≥ {need.text}" if need else ""
         parts.append(f"{view.torch_text} is built for CUDA {cuda}{need_text}")
     detail = "; ".join(parts) + "."
-    if cuda is not None and cuda.major >= 11 and need is not None:
+    if compat_missed is not None and cuda is not None:
+        detail += (
+            f" (Minor-version compatibility, any CUDA {cuda.major}.x on a driver ≥ "
+            f"{compat_missed.text}, did not cover it here; a driver with native CUDA "
+            f"{major_minor(cuda)} support does.)"
+        )
+    elif cuda is not None and cuda.major >= 11 and need is not None:
         detail += (
             f" (Any CUDA {cuda.major}.x build runs on a driver ≥ {need.text} through "
             "minor-version compatibility.)"

@@ -596,12 +596,23 @@ def python_rules(view: FactsView) -> list[Candidate]:
 def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
     """An x86_64 Python on macOS: torch stopped macOS x86_64 wheels after 2.2.2 (a1 notes)."""
     tag = (view.str_("python.platform_tag") or "").lower()
-    if view.os_name != "darwin" or not tag.endswith("x86_64"):
+    machine = (view.str_("os.arch") or "").lower()
+    # python.org's universal2 builds run as x86_64 on an Intel Mac.
+    intel = tag.endswith("x86_64") or (tag.endswith("universal2") and machine == "x86_64")
+    if view.os_name != "darwin" or not intel:
         return []
-    rosetta = (view.str_("os.arch") or "").lower() in ("arm64", "aarch64")
+    rosetta = machine in ("arm64", "aarch64")
     if not rosetta and not torch_wanted:
         return []
     where = " running under Rosetta on Apple silicon" if rosetta else ""
+    if rosetta:
+        fix = Fix(
+            "Create the environment with a native arm64 Python",
+            ("uv venv --python 3.12", "conda create -n torch python=3.12"),
+        )
+    else:
+        # An Intel Mac cannot run an arm64 Python: the last x86_64 wheels are what it gets.
+        fix = reinstall_fix(view.facts)
     return [
         Candidate(
             Finding(
@@ -613,12 +624,7 @@ def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
                 f"Python{where} ({tag}); PyTorch published macOS x86_64 wheels only up to 2.2.2"
                 + (", and the MPS GPU backend needs a native arm64 Python." if rosetta else "."),
                 evidence=("python.platform_tag", "os.arch", "os.name"),
-                fixes=(
-                    Fix(
-                        "Create the environment with a native arm64 Python",
-                        ("uv venv --python 3.12", "conda create -n torch python=3.12"),
-                    ),
-                ),
+                fixes=(fix,),
             ),
             RANK_PYTHON,
             frozenset({"torch_missing", "no_matching_distribution", "import_failed"}),

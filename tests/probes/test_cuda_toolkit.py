@@ -367,3 +367,11 @@ def test_real_nvcc_of_this_machine() -> None:
     assert version is not None and version == major_minor(version)
     assert out.facts["cuda_toolkit.build_version"] == version
     assert any(i["version"] == version for i in out.facts["cuda_toolkit.installs"])
+
+
+def test_skipped_on_macos() -> None:
+    # NVIDIA's last macOS toolkit was CUDA 10.2; a Mac report lists no toolkit search.
+    reason = CudaToolkitProbe().applies(make_ctx(system="Darwin", machine="arm64"))
+    assert reason is not None and "macOS" in reason
+    assert CudaToolkitProbe().applies(make_ctx(system="Linux")) is None
+    assert CudaToolkitProbe().applies(make_ctx(system="Windows", machine="AMD64")) is None

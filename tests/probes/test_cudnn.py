@@ -179,3 +179,10 @@ def test_windows_cuda_path_and_cudnn_installer(tmp_path: Path) -> None:
         (cuda + r"\bin\cudnn64_8.dll", "8", "system_lib"),
         (base9 + r"\bin\12.4\cudnn64_9.dll", "9", "system_lib"),
     ]
+
+
+def test_skipped_on_macos() -> None:
+    reason = CudnnProbe().applies(make_ctx(system="Darwin", machine="arm64"))
+    assert reason is not None and "macOS" in reason
+    assert CudnnProbe().applies(make_ctx(system="Linux")) is None
+    assert CudnnProbe().applies(make_ctx(system="Windows", machine="AMD64")) is None

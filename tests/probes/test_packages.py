@@ -10,7 +10,14 @@ import pytest
 from envcheck.doctor import run_probe_isolated
 from envcheck.fact_keys import type_ok
 from envcheck.model import ProbeStatus
-from envcheck.probes.packages import PackagesProbe, build_label, conda_channel_name
+from envcheck.probes.packages import (
+    PackagesProbe,
+    build_label,
+    conda_channel_name,
+    package_facts,
+)
+from envcheck.probes.target import TargetInspection, parse_target_output
+from tests.fakes import data
 from tests.probes.test_target import (
     add_dist,
     add_torch,
@@ -81,6 +88,18 @@ def test_cpu_build_in_a_venv() -> None:
     assert notes["packages.torchvision"] == "not installed in /usr/bin/python3"
     assert facts["packages.conda"] is None
     assert "not a conda environment" in notes["packages.conda"]
+
+
+def test_macos_build_is_not_called_cpu_only() -> None:
+    # torch.version.cuda is None on every macOS build; the GPU is reached through MPS.
+    record = parse_target_output(data("target/venv_torch_cpu.txt"))
+    record["platform_tag"] = "macosx-11.0-arm64"
+    record["torch"]["version_py"].update(__version__="2.5.1", cuda=None)
+    outcome = package_facts(TargetInspection("/Users/lea/.venv/bin/python", "current", record))
+    assert outcome.facts["torch.cuda_build"] is None
+    assert "macOS" in outcome.notes["torch.cuda_build"]
+    assert "MPS" in outcome.notes["torch.cuda_build"]
+    assert "CPU-only" not in outcome.notes["torch.cuda_build"]
 
 
 def test_user_site_copy_shadows_the_conda_torch() -> None:
