@@ -51,3 +51,39 @@ def test_target_finding_explains_the_probes_that_needed_the_target() -> None:
     assert ids[0] == "target.unusable"
     assert "probe.packages_failed" not in ids
     assert "probe.nvidia_timed_out" in ids
+
+
+def _fix_text(finding: object) -> str:
+    return " ".join(f"{fix.summary} {' '.join(fix.commands)}" for fix in finding.fixes)  # type: ignore[attr-defined]
+
+
+def test_driver_meeting_the_compat_minimum_is_asked_for_native_support() -> None:
+    """531.79 on Windows passes the CUDA 12 compat minimum (528.33), yet torch cu124 says it is
+    too old: asking for 528.33 would name an older driver than the one installed."""
+    from tests.rules.scenarios import RTX4090_CU121, with_
+
+    facts = with_(
+        RTX4090_CU121, os__name="windows", os__wsl=None,
+        nvidia__driver_version="531.79", nvidia__cuda_driver_max="12.1",
+        torch__version="2.4.0+cu124", torch__build_label="cu124", torch__cuda_build="12.4",
+        torch__runtime_version="2.4.0+cu124", torch__cuda_available=False, torch__kernel_ok=None,
+        torch__cuda_error="The NVIDIA driver on your system is too old (found version 12010).",
+    )
+    finding = by_id(run(facts), "driver_too_old.torch_cuda_newer_than_driver")
+    fixes = _fix_text(finding)
+    assert "551.61" in fixes and "528.33" not in fixes
+    assert "WSL" not in fixes
+
+
+def test_intel_mac_is_not_told_to_use_an_arm64_python() -> None:
+    facts = {
+        "os.name": "darwin", "os.arch": "x86_64",
+        "python.executable": "/Users/cy/.venv/bin/python", "python.version": "3.11.8",
+        "python.platform_tag": "macosx-10.9-universal2",
+        "torch.version": None, "torch.import_error": "No module named 'torch'",
+        "errors.seen": [{"kind": "torch_missing", "text": "No module named 'torch'", "data": {}}],
+    }
+    finding = by_id(run(facts), "python_unsupported.macos_x86_64")
+    assert finding.severity is Severity.ERROR
+    assert "arm64" not in _fix_text(finding)
+    assert "2.2.2" in _fix_text(finding)
