@@ -144,6 +144,8 @@ def _fail(code: str | None, message: str | None, python: str, as_json: bool) -> 
     return the exit status."""
     diagnosis: tuple[Finding, ...] = ()
     if code in _NEEDS_GPU:
+        # The doctor imports torch in the target again: seconds, so say what is happening.
+        typer.echo("envcheck bench: asking envcheck doctor why…", err=True)
         diagnosis = _diagnose(python)
     if as_json:
         _emit_failure_json(code, message, diagnosis)

@@ -9,16 +9,15 @@ from __future__ import annotations
 from packaging.version import Version
 
 from envcheck.model import Category, Finding, Fix, Severity
-from envcheck.recipes import load_tables
 from envcheck.rules.engine import RANK_DRIVER_TOO_OLD, RANK_NO_DRIVER, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import URL_DRIVER, URL_MINOR_COMPAT, reinstall_fix
 from envcheck.rules.tables import (
-    DriverNeed,
     cuda_runs_on,
     driver_needed,
     major_minor,
     max_cuda_for_driver,
+    native_driver_needed,
 )
 
 _GPU_DEAD = frozenset(
@@ -343,10 +342,10 @@ def driver_too_old_rules(view: FactsView) -> list[Candidate]:
         # The driver meets the minor-version-compatibility minimum, yet torch says it is too
         # old: asking for that minimum again would name an older driver than the one installed.
         # Ask for the driver that runs this CUDA natively instead.
-        native = load_tables().cuda_min_driver(major_minor(cuda), numbers_os)
-        if native is not None and driver < native:
+        native = native_driver_needed(cuda, numbers_os)
+        if native is not None and driver < native.driver:
             compat_missed = need
-            need = DriverNeed(native, str(native), "toolkit table")
+            need = native
     parts: list[str] = []
     shown = view.str_("nvidia.driver_version") or view.str_("nvidia.smi_driver_version")
     driver_text = f"Driver {shown}" if shown else "The installed driver"

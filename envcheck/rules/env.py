@@ -15,7 +15,7 @@ from packaging.version import Version
 from envcheck.model import Category, Finding, Fix, Severity
 from envcheck.rules.engine import RANK_CUDNN, RANK_ENV_CONFLICT, RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
-from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix
+from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix, upper_first
 from envcheck.rules.tables import (
     expected_torchaudio,
     expected_torchvision,
@@ -633,8 +633,8 @@ def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
 
 
 def _sentence(text: str) -> str:
-    """Upper-case the first letter only (str.capitalize would lower-case "PyPI")."""
-    return (text[:1].upper() + text[1:] + ".") if text else ""
+    """``text`` as a sentence: first letter upper-cased, a full stop added ('' stays '')."""
+    return upper_first(text) + "." if text else ""
 
 
 def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version | None) -> Candidate:

@@ -100,6 +100,11 @@ def pip_cmd(view: FactsView) -> str:
     return f"{python_cmd(view)} -m pip"
 
 
+def upper_first(text: str) -> str:
+    """Upper-case the first letter only (str.capitalize would lower-case "PyPI")."""
+    return text[:1].upper() + text[1:]
+
+
 def short(text: str, limit: int = 160) -> str:
     """One line of ``text``, cut to ``limit`` characters."""
     line = " ".join(text.split())

@@ -39,6 +39,7 @@ __all__ = [
     "expected_torchvision",
     "major_minor",
     "max_cuda_for_driver",
+    "native_driver_needed",
     "newest_torch",
     "newest_torch_for_python",
     "parse_version",
@@ -101,6 +102,13 @@ def driver_needed(cuda: Version, os_name: str) -> DriverNeed | None:
             minimum = compat.windows if windows else compat.linux
             return DriverNeed(minimum, str(minimum), "minor-version compat")
     listed = tables.cuda_min_driver(cuda, "windows" if windows else "linux")
+    return DriverNeed(listed, str(listed), "toolkit table") if listed is not None else None
+
+
+def native_driver_needed(cuda: Version, os_name: str) -> DriverNeed | None:
+    """The oldest driver that runs CUDA ``cuda`` natively (the toolkit table's minimum),
+    without minor-version compatibility; None when unknown."""
+    listed = _tables().cuda_min_driver(major_minor(cuda), os_name)
     return DriverNeed(listed, str(listed), "toolkit table") if listed is not None else None
 
 

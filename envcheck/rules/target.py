@@ -10,7 +10,7 @@ from __future__ import annotations
 from envcheck.model import Category, Finding, Fix, Severity
 from envcheck.rules.engine import RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
-from envcheck.rules.messages import quote
+from envcheck.rules.messages import quote, upper_first
 from envcheck.rules.tables import major_minor, python_bounds, suggested_python
 
 TARGET_UNUSABLE = "target_unusable"
@@ -69,7 +69,7 @@ def _unusable(view: FactsView, exe: str | None, chosen_by: str, reason: str) -> 
         severity=Severity.ERROR,
         category=Category.TARGET,
         title="The Python environment to check cannot be inspected",
-        detail=f"{_sentence(reason)}, so envcheck could not see its packages or whether torch "
+        detail=f"{upper_first(reason)}, so envcheck could not see its packages or whether torch "
         "works there." + (f" (Chosen by {chosen_by}.)" if chosen_by != "--python" else ""),
         evidence=("python.executable", "python.chosen_by"),
         fixes=tuple(fixes),
@@ -83,7 +83,3 @@ def _new_env_fix(view: FactsView, python: str) -> Fix:
         f"Create an environment with Python {python} and install torch there",
         (venv, f"conda create -n torch python={python}"),
     )
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text

@@ -13,7 +13,7 @@ from packaging.version import Version
 
 from envcheck.model import Category, Finding, Fix, Severity
 from envcheck.rules.engine import RANK_NVCC, Candidate
-from envcheck.rules.facts_view import FactsView, cc_text
+from envcheck.rules.facts_view import FactsView, cc_text, parse_cc
 from envcheck.rules.messages import URL_TOOLKIT_ARCHIVE, quote
 from envcheck.rules.tables import arch_for, arch_list_from_env, major_minor, parse_version
 from envcheck.rules.torch_build import coverage
@@ -218,19 +218,11 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
     return out
 
 
-def _cc_of_arch(code: str) -> tuple[int, int] | None:
-    """``"120"`` → ``(12, 0)``, ``"90a"`` → ``(9, 0)`` (nvcc's compute_XY spelling)."""
-    digits = code.rstrip("abcdefghijklmnopqrstuvwxyz")
-    if not digits.isdigit() or len(digits) < 2:
-        return None
-    return int(digits[:-1]), int(digits[-1])
-
-
 def _unsupported_arch(
     view: FactsView, code: str, build: Version | None, torch_cuda: Version | None
 ) -> Candidate:
     """nvcc_mismatch.unsupported_gpu_arch: the build toolkit predates an architecture asked for."""
-    cc = _cc_of_arch(code)
+    cc = parse_cc(f"compute_{code}")
     arch = arch_for(cc) if cc else None
     nvcc = f"nvcc {build}" if build else "The nvcc that ran"
     what = f"compute capability {cc_text(cc)}" if cc else f"compute_{code}"

@@ -14,6 +14,7 @@ from envcheck.rules.tables import (
     expected_torchaudio,
     expected_torchvision,
     max_cuda_for_driver,
+    native_driver_needed,
     newest_torch,
     newest_torch_for_python,
     published_arch_list,
@@ -196,3 +197,18 @@ def test_python_ranges() -> None:
 )
 def test_parse_cc(value: object, cc: tuple[int, int] | None) -> None:
     assert parse_cc(value) == cc
+
+
+@pytest.mark.parametrize(
+    ("cuda", "os_name", "needed"),
+    [("12.4", "windows", "551.61"), ("12.4.1", "linux", "550.54.14"), ("12.7", "linux", None)],
+)
+def test_native_driver_ignores_minor_version_compatibility(
+    cuda: str, os_name: str, needed: str | None
+) -> None:
+    need = native_driver_needed(V(cuda), os_name)
+    assert (need.text if need else None) == needed
+    if need is not None:
+        assert need.how == "toolkit table"
+        compat = driver_needed(V(cuda), os_name)
+        assert compat is not None and compat.driver < need.driver
