@@ -48,7 +48,7 @@ _SPECS: tuple[FactSpec, ...] = (
     FactSpec("os.kernel", _S, "Kernel", "str", "kernel release (uname -r) or Windows build"),
     FactSpec("os.arch", _S, "Architecture", "str", "x86_64, aarch64, arm64, AMD64 ..."),
     FactSpec("os.glibc", _S, "glibc", "str", "glibc version on Linux, e.g. '2.35'"),
-    FactSpec("os.wsl", _S, "WSL", "str", "'none', 'wsl1' or 'wsl2'"),
+    FactSpec("os.wsl", _S, "WSL", "str", "'none', 'wsl1' or 'wsl2'; 'wsl' when a pasted report names WSL without its version"),
     FactSpec(
         "os.wsl_libcuda",
         _S,
@@ -432,6 +432,99 @@ _SPECS += (
         "str",
         "variant served by a PyTorch wheel index (or mirror of one) among index-url, "
         "extra-index-url and find-links, e.g. 'cu121', 'cpu', 'rocm6.0'; null when none",
+    ),
+)
+
+# Read from pasted reports only (explain): evidence that has no probe of its own.
+_SPECS += (
+    FactSpec(
+        "os.other_gpus",
+        _S,
+        "Other GPUs",
+        "list",
+        "non-NVIDIA GPUs a pasted report names (AMD Radeon, Intel Iris/UHD/Arc, Apple M-series)",
+    ),
+    FactSpec(
+        "os.jetson",
+        _S,
+        "Jetson",
+        "str",
+        "the NVIDIA Jetson board or JetPack release a pasted report names, e.g. 'JetPack 5.1.2'",
+    ),
+    FactSpec(
+        "os.docker_runs",
+        _S,
+        "docker run commands",
+        "list",
+        "docker/podman run commands in a pasted report: objects {gpus, line, text}; gpus says "
+        "whether the command passes GPUs in (--gpus, --runtime=nvidia, a /dev/nvidia device)",
+        show=False,
+    ),
+    FactSpec(
+        "python.executables_seen",
+        _P,
+        "Interpreters seen",
+        "list",
+        "interpreter or site-packages locations a pasted report shows (sys.executable prints, "
+        "pip --version), in the order they appear",
+        show=False,
+    ),
+    FactSpec(
+        "packages.requirement_conflicts",
+        _K,
+        "pip resolver conflicts",
+        "list",
+        "pip's 'X requires Y, but you have Z which is incompatible' lines: objects "
+        "{package, version, requires, have, line}",
+    ),
+    FactSpec(
+        "packages.torch_replaced",
+        _K,
+        "torch replaced",
+        "dict",
+        "an install log in which pip uninstalled one torch and installed another: {old, new}",
+    ),
+    FactSpec(
+        "packages.conda_channels",
+        _K,
+        "conda channels",
+        "list",
+        "channels (-c) of a conda install/create command in a pasted report",
+        show=False,
+    ),
+    FactSpec(
+        "explain.mentions_container",
+        _X,
+        "Mentions containers",
+        "bool",
+        "whether a pasted report talks about docker, podman, Kubernetes or containers",
+        show=False,
+    ),
+    FactSpec(
+        "explain.claims",
+        _X,
+        "Statements",
+        "list",
+        "what the reporter says in their own words, recognised by the lenient reader: objects "
+        "{claim, line, text}; claims: cpu_torch, torch_replaced, two_torch, nouveau, ext_build, "
+        "jupyter, created_env, no_nvidia, gpu_unused",
+        show=False,
+    ),
+    FactSpec(
+        "explain.encoding",
+        _X,
+        "Encoding",
+        "str",
+        "the encoding the pasted file was read as (utf-8, utf-16-le, gb18030 ...)",
+        show=False,
+    ),
+    FactSpec(
+        "errors.unrecognised",
+        _X,
+        "Unrecognised errors",
+        "list",
+        "error lines in a pasted report that no known signature matches (exception lines, "
+        "'error:' lines), first ones only",
     ),
 )
 

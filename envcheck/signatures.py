@@ -82,6 +82,26 @@ Kinds (public and stable; they appear in the ``errors.seen`` fact as ``{kind, te
     data: ``lib`` (the file, when named), ``symbol``.
 ``nccl_error``
     "NCCL error", ``ncclUnhandledCudaError`` and the other NCCL result codes. data: ``code``.
+``smi_not_found``
+    "nvidia-smi: command not found" and Windows' "'nvidia-smi' is not recognized": the driver's
+    tools are not on this machine (or not inside this container).
+``cuda_header_missing``
+    "fatal error: cusolverDn.h: No such file or directory" (any CUDA header) and "cannot find
+    -lcudart" while building an extension: no full CUDA toolkit for the build. data: ``header``.
+``nvcc_not_found``
+    "nvcc: command not found", "No such file or directory: '/usr/local/cuda/bin/nvcc'".
+``no_wheel_for_platform``
+    uv's "can't be installed because it doesn't have a source distribution or wheel for the
+    current platform", pip's "is not a supported wheel on this platform". data: ``package``.
+``torchvision_cuda_backend``
+    "Could not run 'torchvision::nms' with arguments from the 'CUDA' backend": torchvision is a
+    CPU build beside a CUDA torch. data: ``op``.
+``cuda_unavailable_msg``
+    tools and torch saying CUDA is unusable in their own words: "Attempting to deserialize
+    object on a CUDA device but torch.cuda.is_available() is False", Ultralytics' "Invalid CUDA
+    'device=0' requested", "CUDA is not available".
+``module_missing``
+    "No module named 'xyz'" for a module other than torch. data: ``module``.
 ``oom``
     "CUDA out of memory" / "CUDA error: out of memory" / "MPS backend out of memory": not an
     environment fault. data: ``tried`` (e.g. ``"20.00 MiB"``), when given.
@@ -132,6 +152,13 @@ KINDS: tuple[str, ...] = (
     "torch_missing",
     "undefined_symbol",
     "nccl_error",
+    "smi_not_found",
+    "cuda_header_missing",
+    "nvcc_not_found",
+    "no_wheel_for_platform",
+    "torchvision_cuda_backend",
+    "cuda_unavailable_msg",
+    "module_missing",
     "oom",
 )
 """Every kind :func:`classify` can return."""
@@ -452,6 +479,76 @@ _PATTERNS: tuple[_Pattern, ...] = (
         _named("tried"),
     ),
     _p("oom", "out of memory", r"CUDA error: out of memory", _no_data),
+    _p(
+        "smi_not_found",
+        "nvidia-smi",
+        r"nvidia-smi: (?:command )?not found|'nvidia-smi' is not recognized as an internal|"
+        r"The term 'nvidia-smi' is not recognized|nvidia-smi: 未找到命令",
+    ),
+    _p(
+        "cuda_header_missing",
+        "no such file or directory",
+        r"fatal error: (?P<header>(?:cuda|cublas|cusolver|cusparse|curand|cufft|nvToolsExt|"
+        r"cuda_runtime|cuda_fp16|cudnn|nvrtc|thrust/)[A-Za-z0-9_/]{0,40}\.(?:h|hpp|cuh)):"
+        r" No such file or directory",
+        _named("header"),
+    ),
+    _p(
+        "cuda_header_missing",
+        "cannot find -lcud",
+        r"cannot find -l(?P<header>cudart|cublas|cuda|cusolver|cusparse|curand|cufft)\b",
+        _named("header"),
+    ),
+    _p(
+        "nvcc_not_found",
+        "nvcc",
+        r"nvcc: (?:command )?not found|'nvcc' is not recognized as an internal|"
+        r"No such file or directory: '[^'\n]{0,200}nvcc(?:\.exe)?'",
+    ),
+    _p(
+        "no_wheel_for_platform",
+        "wheel for the current platform",
+        r"`?(?P<package>[A-Za-z0-9][A-Za-z0-9._-]{0,80})(?:==[^\s`@]{1,40})?(?: @ [^`\n]{0,200})?`?"
+        r" can't be installed because it doesn't have a source distribution or wheel for the "
+        r"current platform",
+        lambda m: {"package": m.group("package").lower()},
+    ),
+    _p(
+        "no_wheel_for_platform",
+        "is not a supported wheel on this platform",
+        r"(?P<package>[A-Za-z0-9][A-Za-z0-9_.]{0,80})-[^\s]{1,200}\.whl is not a supported wheel "
+        r"on this platform",
+        lambda m: {"package": m.group("package").lower()},
+    ),
+    _p(
+        "torchvision_cuda_backend",
+        "with arguments from the 'cuda' backend",
+        r"Could not run '(?P<op>torchvision::\w{1,60})' with arguments from the 'CUDA' backend",
+        _named("op"),
+    ),
+    _p(
+        "cuda_unavailable_msg",
+        "is_available() is false",
+        r"Attempting to deserialize object on (?:a )?CUDA device but torch\.cuda\.is_available\(\)"
+        r" is False",
+    ),
+    _p(
+        "cuda_unavailable_msg",
+        "invalid cuda",
+        r"Invalid CUDA '?device=[\w,]{1,40}'? requested",
+    ),
+    _p(
+        "cuda_unavailable_msg",
+        "cuda is not available",
+        r"\bCUDA (?:is )?not available\b|\bCUDA unavailable\b",
+    ),
+    _p(
+        "module_missing",
+        "no module named",
+        r"No module named '?(?P<module>(?!torch'|torch$|torch\b(?!\.))[A-Za-z_][\w.]{0,80}?)'?"
+        r"(?=[\s'\"]|$)",
+        _named("module"),
+    ),
 )
 
 _WSL_MARKERS = ("/usr/lib/wsl", "/dev/dxg", "microsoft-standard", "wsl2")
@@ -486,10 +583,16 @@ _FROM_PREFIX: dict[str, tuple[str, Callable[[str], str]]] = {
 }
 
 
+# Curly and prime apostrophes that pastes pick up from blogs and word processors
+# ("couldn‘t communicate"): read as the ASCII apostrophe the messages use.
+_APOSTROPHES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'"})
+
+
 def _prepare(text: str) -> str:
     """The text with every line cut to MAX_LINE characters (what patterns search)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_APOSTROPHES)
     if len(text) <= MAX_LINE or all(len(line) <= MAX_LINE for line in text.split("\n")):
         return text
     return "\n".join(line[:MAX_LINE] for line in text.split("\n"))

@@ -23,6 +23,7 @@ from envcheck.explain.issue_template import parse_issue_template
 from envcheck.explain.nvcc import parse_nvcc
 from envcheck.explain.nvidia_smi import parse_nvidia_smi
 from envcheck.explain.pip_list import parse_pip_list
+from envcheck.explain.prose import parse_prose
 from envcheck.explain.python_prints import parse_python_prints
 from envcheck.explain.system_info import parse_system_info
 from envcheck.explain.tracebacks import parse_tracebacks
@@ -63,6 +64,9 @@ _UNION_KEYS: dict[str, tuple[str, ...]] = {
     "errors.seen": ("kind", "text"),
     "torch.copies": ("installer", "version"),
 }
+# What a torch version string implies: never taken from prose when a strict parser gave it.
+_TORCH_LABEL_KEYS = frozenset({"torch.version", "torch.build_label", "torch.cuda_build",
+                               "torch.hip_build"})
 # Lists of per-device objects: merged by index, filling fields the first section lacked.
 _BY_INDEX = frozenset({"nvidia.gpus", "torch.devices"})
 
@@ -291,6 +295,14 @@ def explain_text(text: str) -> ExplainResult:
     merger = _Merger()
     for item in found:
         merger.add(item)
+    # Lenient evidence fills only what no strict parser said (a strict fact always wins).
+    lenient = parse_prose(rows)
+    strict_torch = "torch.version" in merger.facts
+    for item in sorted(lenient.found, key=lambda f: f.line):
+        if strict_torch and item.key in _TORCH_LABEL_KEYS:
+            continue
+        if item.key not in merger.facts or item.key in _UNION_KEYS:
+            merger.add(item)
 
     # A format counts when its parser understood lines no earlier parser did: a collect_env
     # "Is CUDA available: True" line also reads as a labelled print, but is not one.
@@ -308,6 +320,8 @@ def explain_text(text: str) -> ExplainResult:
             formats.append(fmt)
     facts, notes = merger.result()
     _fill_capabilities(facts, notes)
+    if lenient.found and any(merger.origin.get(f.key) is f for f in lenient.found):
+        formats.append("prose")
     facts["explain.formats"] = list(formats)
     if not formats:
         notes["explain.formats"] = "no known report format was recognised in the text"

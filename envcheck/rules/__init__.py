@@ -8,6 +8,10 @@ Each rule module covers some categories of :class:`envcheck.model.Category`:
 - :mod:`.env` — ``env_conflict``, ``cudnn``, ``python_unsupported``
 - :mod:`.toolkit` — ``nvcc_mismatch``
 - :mod:`.target` — ``target`` (and ``python_unsupported`` for a target too old to inspect)
+- :mod:`.machine` — ``no_driver``/``platform`` from the kind of machine (no NVIDIA GPU,
+  nouveau, Jetson, WSL, containers)
+- :mod:`.installs` — ``env_conflict`` from install logs, resolver output, interpreter paths
+- :mod:`.differential` — when nothing above names a cause for a symptom: the likeliest one
 - :mod:`.probe` — ``probe``
 
 Rules read the flat facts map through :class:`~envcheck.rules.facts_view.FactsView`, which
@@ -25,6 +29,8 @@ from envcheck.rules.driver import driver_too_old_rules, no_driver_rules
 from envcheck.rules.engine import Candidate, finalize
 from envcheck.rules.env import cudnn_rules, env_conflict_rules, python_rules
 from envcheck.rules.facts_view import FactsView
+from envcheck.rules.installs import install_rules
+from envcheck.rules.machine import machine_rules
 from envcheck.rules.platform import platform_rules, visible_devices_rules
 from envcheck.rules.probe import probe_rules
 from envcheck.rules.target import target_rules
@@ -34,6 +40,8 @@ from envcheck.rules.torch_build import arch_rules, cpu_build_rules, torch_rules
 Rule = Callable[[FactsView], list[Candidate]]
 
 RULES: tuple[Rule, ...] = (
+    machine_rules,
+    install_rules,
     platform_rules,
     target_rules,
     no_driver_rules,

@@ -421,5 +421,8 @@ def driver_too_old_rules(view: FactsView) -> list[Candidate]:
                     "no_cuda_gpus",
                 }
             ),
+            # Resting on the message alone (no driver known), this finding is the symptom
+            # itself: a root cause that explains it (no NVIDIA GPU at all) replaces it.
+            symptom="driver_too_old" if driver is None and driver_max is None else None,
         )
     ]

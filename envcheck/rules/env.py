@@ -209,11 +209,12 @@ def _companions(view: FactsView) -> list[Candidate]:
     vision = parse_version(vision_text)
     audio = view.version("packages.torchaudio")
     nms = "torchvision_nms" in view.signature_kinds
+    cpu_vision = "torchvision_cuda_backend" in view.signature_kinds
     if torch is not None and vision is not None:
         fits = torchvision_fits(Version(torch.base_version), Version(vision.base_version))
     else:
         fits = None
-    if fits is False or nms:
+    if fits is False or nms or cpu_vision:
         expected = expected_torchvision(Version(torch.base_version)) if torch else None
         if vision is not None and fits is False:
             detail = f"torchvision {vision} is built for another torch than {view.torch_text}"
@@ -228,6 +229,13 @@ def _companions(view: FactsView) -> list[Candidate]:
             detail = "torchvision's compiled operators do not match the installed torch."
         if nms:
             detail += ' This is what "operator torchvision::nms does not exist" means.'
+        if cpu_vision:
+            detail = (
+                f"torchvision{f' {vision}' if vision else ''} has no CUDA kernels for its "
+                f"operators, beside {view.torch_text}: it is a CPU build (PyPI's torchvision "
+                "is CPU-only on Windows), installed from another index than torch. Install "
+                "torchvision from the same CUDA index as torch."
+            )
         out.append(
             Candidate(
                 Finding(
@@ -240,7 +248,8 @@ def _companions(view: FactsView) -> list[Candidate]:
                     fixes=(reinstall_fix(view.facts),),
                 ),
                 RANK_ENV_CONFLICT,
-                frozenset({"torchvision_nms", "torchvision_cuda_mismatch"}),
+                frozenset({"torchvision_nms", "torchvision_cuda_mismatch",
+                           "torchvision_cuda_backend"}),
             )
         )
     if torch is not None and audio is not None:
@@ -435,7 +444,8 @@ def python_rules(view: FactsView) -> list[Candidate]:
     bits = view.int_("python.bits")
     no_dist = [
         s
-        for s in view.signatures_of("no_matching_distribution")
+        for kind in ("no_matching_distribution", "no_wheel_for_platform")
+        for s in view.signatures_of(kind)
         if s.data.get("package", "") in _TORCH_FAMILY
     ]
     missing = "torch_missing" in view.signature_kinds or (
@@ -627,7 +637,10 @@ def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
                 fixes=(fix,),
             ),
             RANK_PYTHON,
-            frozenset({"torch_missing", "no_matching_distribution", "import_failed"}),
+            frozenset(
+                {"torch_missing", "no_matching_distribution", "no_wheel_for_platform",
+                 "import_failed"}
+            ),
         )
     ]
 
@@ -676,5 +689,5 @@ def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version |
             fixes=(reinstall_fix(view.facts),),
         ),
         RANK_PYTHON,
-        frozenset({"no_matching_distribution", "torch_missing"}),
+        frozenset({"no_matching_distribution", "no_wheel_for_platform", "torch_missing"}),
     )

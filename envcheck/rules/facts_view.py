@@ -16,6 +16,9 @@ from packaging.version import Version
 from envcheck.rules.tables import parse_version
 from envcheck.signatures import ErrorSignature, classify
 
+LENIENT_NOTE_PREFIX = "read leniently"
+"""How the notes of facts read from free text start (see envcheck.explain.prose)."""
+
 ERROR_TEXT_KEYS: tuple[str, ...] = (
     "torch.import_error",
     "torch.cuda_error",
@@ -130,6 +133,10 @@ class FactsView:
     def note(self, key: str) -> str:
         """Why a fact is unknown ('' when no note)."""
         return self.notes.get(key, "")
+
+    def lenient(self, key: str) -> bool:
+        """Whether a fact was read leniently from prose (weaker than a parsed format)."""
+        return self.note(key).startswith(LENIENT_NOTE_PREFIX)
 
     # -- derived facts ----------------------------------------------------------------------
     @property
@@ -304,6 +311,43 @@ class FactsView:
             return True
         nodes = self.strs("os.nvidia_dev_nodes")
         return any(node.startswith("nvidia") and node[6:].isdigit() for node in nodes)
+
+    @property
+    def pasted(self) -> bool:
+        """Whether the facts come from a pasted report (explain), not from probing a machine."""
+        return "explain.formats" in self.facts
+
+    @cached_property
+    def claims(self) -> frozenset[str]:
+        """What a pasted report says in words (``explain.claims``): cpu_torch, nouveau ..."""
+        return frozenset(
+            str(item.get("claim")) for item in self.dicts("explain.claims") if item.get("claim")
+        )
+
+    def claim_text(self, claim: str) -> str | None:
+        """The line of the paste a claim was read from."""
+        for item in self.dicts("explain.claims"):
+            if item.get("claim") == claim:
+                return str(item.get("text") or "") or None
+        return None
+
+    @property
+    def other_gpus(self) -> list[str]:
+        """Non-NVIDIA GPUs a pasted report names."""
+        return self.strs("os.other_gpus")
+
+    @property
+    def nvidia_evidence(self) -> bool:
+        """Any sign of an NVIDIA GPU or driver: GPUs, a driver version, a CUDA-capable error.
+
+        Errors that only a present NVIDIA GPU produces (no kernel image, an arch warning,
+        out of memory, busy device) count; "driver too old" does not: CUDA libraries print it
+        on machines with no NVIDIA GPU at all.
+        """
+        if self.has_gpu or self.gpus or self.driver is not None:
+            return True
+        present = {"no_kernel_image", "arch_incompatible", "oom", "device_busy", "nvml_mismatch"}
+        return bool(self.signature_kinds & present)
 
     # -- error signatures -------------------------------------------------------------------
     @cached_property

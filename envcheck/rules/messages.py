@@ -45,6 +45,13 @@ SYMPTOMS: dict[str, str] = {
     "undefined_symbol": "a compiled extension fails with an undefined symbol",
     "nccl_error": "NCCL reports an error",
     "oom": "CUDA runs out of memory",
+    "smi_not_found": "nvidia-smi is not found",
+    "cuda_header_missing": "the extension build cannot find the CUDA headers or libraries",
+    "nvcc_not_found": "nvcc is not found",
+    "no_wheel_for_platform": "the installer finds no torch wheel for this platform",
+    "torchvision_cuda_backend": "torchvision has no CUDA kernels for its ops",
+    "cuda_unavailable_msg": "the program reports that CUDA is not available",
+    "module_missing": "a module is missing in the Python that runs the code",
 }
 """What each symptom looks like to the user; attached to the finding that explains it."""
 

@@ -55,6 +55,33 @@ def _use_toolkit_fix(view: FactsView, wanted: Version) -> Fix:
     )
 
 
+_MISSING_TOOLKIT_KINDS = frozenset({"cuda_home_not_set", "nvcc_not_found", "cuda_header_missing"})
+
+
+def _missing_toolkit(view: FactsView) -> tuple[str, Severity] | None:
+    """What the build said when it found no toolkit (quoted for the finding), or None.
+
+    "nvcc: not found" alone is only a warning: people run ``nvcc -V`` while checking a
+    machine whose torch needs no toolkit at all; it is an error when a build is under way.
+    """
+    if "cuda_home_not_set" in view.signature_kinds:
+        return (
+            '"CUDA_HOME environment variable is not set": no nvcc on PATH and no CUDA_HOME',
+            Severity.ERROR,
+        )
+    header = view.signature("cuda_header_missing")
+    if header is not None:
+        name = header.data.get("header") or "a CUDA header"
+        return f"{name} not found: the compiler sees no CUDA toolkit", Severity.ERROR
+    if "nvcc_not_found" in view.signature_kinds:
+        building = "ext_build" in view.claims
+        return (
+            '"nvcc: not found": no CUDA compiler on PATH or under CUDA_HOME',
+            Severity.ERROR if building else Severity.WARNING,
+        )
+    return None
+
+
 def toolkit_rules(view: FactsView) -> list[Candidate]:
     """nvcc_mismatch.*: build toolkit vs torch's CUDA, vs the GPU, and TORCH_CUDA_ARCH_LIST."""
     out: list[Candidate] = []
@@ -133,24 +160,25 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
                 frozenset({"cuda_version_mismatch_ext"}),
             )
         )
-    if "cuda_home_not_set" in view.signature_kinds:
+    missing = _missing_toolkit(view)
+    if missing is not None:
         wanted = torch_cuda or Version("12.0")
         out.append(
             Candidate(
                 Finding(
                     id="nvcc_mismatch.no_toolkit_for_build",
-                    severity=Severity.ERROR,
+                    severity=missing[1],
                     category=Category.NVCC_MISMATCH,
                     title="Building a CUDA extension needs a CUDA toolkit, and none was found",
-                    detail='The build stopped with "CUDA_HOME environment variable is not '
-                    "set\": no nvcc on PATH and no CUDA_HOME. torch's wheels ship the CUDA "
-                    "runtime but not the compiler."
+                    detail=f"The build stopped with {missing[0]}. torch's wheels and conda's "
+                    "pytorch-cuda ship the CUDA runtime libraries but not the compiler or the "
+                    "development headers; a full toolkit of torch's CUDA version is needed."
                     + (f" torch is built for CUDA {torch_cuda}." if torch_cuda else ""),
                     evidence=("cuda_toolkit.cuda_home", "cuda_toolkit.nvcc_version", "errors.seen"),
                     fixes=(_use_toolkit_fix(view, wanted),),
                 ),
                 RANK_NVCC,
-                frozenset({"cuda_home_not_set"}),
+                _MISSING_TOOLKIT_KINDS,
             )
         )
     arch_sig = view.signature("nvcc_unsupported_arch")

@@ -17,6 +17,7 @@ from envcheck.rules.engine import (
     Candidate,
 )
 from envcheck.rules.facts_view import FactsView, Gpu, cc_text, parse_cc, sm_text
+from envcheck.rules.machine import gpu_trouble
 from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix, short
 from envcheck.rules.tables import arch_for, cuda_variant, published_arch_list
 
@@ -63,7 +64,15 @@ def cpu_build_rules(view: FactsView) -> list[Candidate]:
                 _CPU_EXPLAINS,
             )
         ]
-    if view.torch_is_cpu_build is not True or not (usable_gpu or user_hit):
+    cpu = view.torch_is_cpu_build
+    if "cpu_torch" in view.claims and (
+        (cpu is None and not label) or (cpu is False and view.lenient("torch.version"))
+    ):
+        # "pip gave me the CPU version": the reporter's words, against nothing stronger than
+        # a version string read from their prose (often the build they wanted).
+        cpu = True
+    wanted = usable_gpu or user_hit or gpu_trouble(view) or "cpu_torch" in view.claims
+    if cpu is not True or not wanted:
         return []
     why: list[str] = []
     fixes: list[Fix] = []
@@ -84,8 +93,12 @@ def cpu_build_rules(view: FactsView) -> list[Candidate]:
                 (f"{pip_cmd(view)} config list",),
             )
         )
-    if view.os_name == "windows" and label == "":
+    if view.os_name == "windows" and label == "" and view.torch is not None:
         why.append("the PyPI torch wheel for Windows is CPU-only")
+    only_the_message = not why
+    if not why and "cpu_torch" in view.claims:
+        why.append(f'the report says so: "{view.claim_text("cpu_torch")}"')
+        only_the_message = False
     if not why and "not_compiled_with_cuda" in view.signature_kinds:
         why.append('torch says "Torch not compiled with CUDA enabled"')
     detail = f"{view.torch_text} is a CPU-only build ({'; '.join(why) or 'no CUDA version'}); "
@@ -114,6 +127,9 @@ def cpu_build_rules(view: FactsView) -> list[Candidate]:
             ),
             RANK_CPU_BUILD,
             _CPU_EXPLAINS,
+            # Known only from the error text, the CPU build is the symptom: a root cause that
+            # explains the message (no NVIDIA GPU, a replaced torch) takes its place.
+            symptom="not_compiled_with_cuda" if only_the_message and not usable_gpu else None,
         )
     ]
 

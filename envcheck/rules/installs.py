@@ -1,0 +1,278 @@
+"""How torch got into the environment: install logs, resolver conflicts, the wrong interpreter.
+
+A live doctor sees the result (which copies exist); a pasted report often shows the *act*
+instead: pip uninstalling one torch and installing another for a package's requirement, pip's
+resolver listing conflicts, conda and pip both installing torch, a Jupyter kernel or a pip that
+belongs to another environment. Each is an ``env_conflict`` root cause that outranks the
+CPU-build finding it may also produce (the CPU build is the consequence, the conflict the
+thing to fix).
+
+Category ``env_conflict``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from packaging.version import InvalidVersion, Version
+
+from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.rules.engine import RANK_CPU_BUILD, RANK_ENV_CONFLICT, Candidate
+from envcheck.rules.facts_view import FactsView
+from envcheck.rules.machine import gpu_trouble
+from envcheck.rules.messages import pip_cmd, reinstall_fix
+
+_FAMILY = frozenset({"torch", "torchvision", "torchaudio", "pytorch"})
+_CONFLICT_EXPLAINS = frozenset(
+    {
+        "cuda_unavailable",
+        "not_compiled_with_cuda",
+        "cuda_unavailable_msg",
+        "import_failed",
+        "torchvision_nms",
+        "torchvision_cuda_backend",
+        "undefined_symbol",
+        "module_missing",
+        "torch_missing",
+    }
+)
+# Conda installs whose base lives in these folders; an env is under <base>/envs/<name>.
+_CONDA_BASE_RE = re.compile(
+    r"(?:ana|mini)conda\d?|miniforge\d?|mambaforge|micromamba|\.conda", re.IGNORECASE
+)
+
+
+def install_rules(view: FactsView) -> list[Candidate]:
+    """env_conflict.* drawn from install logs, resolver output and interpreter paths."""
+    out: list[Candidate] = []
+    out.extend(_replaced(view))
+    out.extend(_resolver(view))
+    out.extend(_conda_pip_versions(view))
+    out.extend(_interpreters(view))
+    return out
+
+
+def _base(version: str) -> Version | None:
+    try:
+        return Version(Version(version).base_version)
+    except InvalidVersion:
+        return None
+
+
+def _replaced(view: FactsView) -> list[Candidate]:
+    replaced = view.dict_("packages.torch_replaced")
+    said = view.claim_text("torch_replaced")
+    if replaced is None and said is None:
+        return []
+    if replaced is not None:
+        old, new = str(replaced.get("old", "?")), str(replaced.get("new", "?"))
+        detail = (
+            f"The install log shows pip uninstalling torch {old} and installing torch {new}: "
+            "another package's requirement on torch made pip fetch a different torch (from "
+            "PyPI, usually not the CUDA build you had chosen)."
+        )
+        severity = Severity.ERROR
+    else:
+        detail = (
+            f'The report says an install replaced torch ("{said}"): installing another '
+            "package's requirements let pip swap the torch build (often for PyPI's default, "
+            "which is CPU-only on Windows)."
+        )
+        cpu = "cpu_torch" in view.claims or view.torch_is_cpu_build is True
+        severity = Severity.ERROR if gpu_trouble(view) or cpu else Severity.WARNING
+    return [
+        Candidate(
+            Finding(
+                id="env_conflict.torch_replaced",
+                severity=severity,
+                category=Category.ENV_CONFLICT,
+                title="Installing another package replaced torch",
+                detail=detail,
+                evidence=("packages.torch_replaced", "explain.claims", "torch.version"),
+                fixes=(
+                    Fix(
+                        "Put back the torch build you want, then install other packages "
+                        "without letting them change torch",
+                        (
+                            *reinstall_fix(view.facts).commands,
+                            f"{pip_cmd(view)} install --upgrade-strategy only-if-needed "
+                            "<package>",
+                            f"{pip_cmd(view)} install --no-deps <package>   # if it still "
+                            "pulls torch",
+                        ),
+                    ),
+                ),
+            ),
+            RANK_CPU_BUILD - 2,
+            _CONFLICT_EXPLAINS,
+        )
+    ]
+
+
+def _resolver(view: FactsView) -> list[Candidate]:
+    rows = [
+        row
+        for row in view.dicts("packages.requirement_conflicts")
+        if str(row.get("package", "")).lower() in _FAMILY
+        or str(row.get("have", "")).split(" ")[0].lower() in _FAMILY
+    ]
+    if not rows:
+        return []
+    lines = "; ".join(
+        f"{row.get('package')} {row.get('version')} requires {row.get('requires')}, but "
+        f"{row.get('have')} is installed"
+        for row in rows[:4]
+    )
+    return [
+        Candidate(
+            Finding(
+                id="env_conflict.requirement_conflict",
+                severity=Severity.ERROR,
+                category=Category.ENV_CONFLICT,
+                title="pip left torch packages that do not fit together",
+                detail=f"pip's resolver reports: {lines}. torch, torchvision and torchaudio "
+                "must be one matching set, from one index (one CUDA build).",
+                evidence=("packages.requirement_conflicts", "torch.version"),
+                fixes=(
+                    Fix(
+                        "Install torch, torchvision and torchaudio together as one set for "
+                        "one CUDA build",
+                        reinstall_fix(view.facts).commands,
+                    ),
+                ),
+            ),
+            RANK_ENV_CONFLICT - 5,
+            _CONFLICT_EXPLAINS,
+        )
+    ]
+
+
+def _conda_pip_versions(view: FactsView) -> list[Candidate]:
+    """conda's pytorch and the torch pip sees are different versions, or the report says so."""
+    pytorch = view.conda_packages.get("pytorch")
+    pip_torch = view.str_("torch.version")
+    two = view.claim_text("two_torch")
+    differ = False
+    if pytorch is not None and pip_torch:
+        conda_version = _base(str(pytorch.get("version") or ""))
+        pip_version = _base(pip_torch)
+        differ = None not in (conda_version, pip_version) and conda_version != pip_version
+    if not differ and two is None:
+        return []
+    serious = (
+        two is not None
+        or gpu_trouble(view)
+        or view.torch_is_cpu_build is True
+        or view.str_("torch.import_error") is not None
+    )
+    if differ and pytorch is not None:
+        detail = (
+            f"conda lists pytorch {pytorch.get('version')} (build {pytorch.get('build') or '?'}) "
+            f"while pip sees torch {pip_torch} in the same environment: two installs of torch "
+            "overwrite each other's files, and which one runs is an accident."
+        )
+    else:
+        detail = (
+            f'The report says two torch versions ended up in one environment ("{two}"): a '
+            "conda pytorch and a pip torch (pulled by a requirements file) overwrite each "
+            "other's files."
+        )
+    return [
+        Candidate(
+            Finding(
+                id="env_conflict.conda_and_pip_torch",
+                severity=Severity.ERROR if serious else Severity.WARNING,
+                category=Category.ENV_CONFLICT,
+                title="conda's pytorch and a pip-installed torch are mixed in one environment",
+                detail=detail,
+                evidence=("packages.conda", "torch.version", "explain.claims"),
+                fixes=(
+                    Fix(
+                        "Keep one torch: remove both, then install the CUDA build once, with "
+                        "pip, in the version the project's requirements ask for",
+                        (
+                            "conda remove --force pytorch torchvision torchaudio cpuonly",
+                            f"{pip_cmd(view)} uninstall -y torch torchvision torchaudio",
+                            *reinstall_fix(view.facts).commands,
+                        ),
+                    ),
+                ),
+            ),
+            RANK_CPU_BUILD - 1 if serious else RANK_ENV_CONFLICT,
+            _CONFLICT_EXPLAINS,
+        )
+    ]
+
+
+def _prefix(path: str) -> str:
+    """The environment a python executable or site-packages path belongs to."""
+    text = path.replace("\\", "/").rstrip("/")
+    text = re.sub(r"/(?:bin|Scripts)/python[\w.]*(?:\.exe)?$", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"/python[\w.]*\.exe$", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"/lib/python\d\.\d{1,2}$|/Lib$", "", text, flags=re.IGNORECASE)
+    return text.lower()
+
+
+def _is_conda_base(prefix: str) -> bool:
+    parts = prefix.split("/")
+    return bool(parts) and bool(_CONDA_BASE_RE.fullmatch(parts[-1])) and "envs" not in parts
+
+
+def _interpreters(view: FactsView) -> list[Candidate]:
+    prefixes: list[str] = []
+    for path in view.strs("python.executables_seen"):
+        prefix = _prefix(path)
+        if prefix not in prefixes:
+            prefixes.append(prefix)
+    missing = view.signature_kinds & {"module_missing", "torch_missing"}
+    context = bool(missing) or "jupyter" in view.claims or gpu_trouble(view)
+    if len(prefixes) >= 2 and context:
+        shown = " and ".join(view.strs("python.executables_seen")[:3])
+        detail = (
+            f"The report shows more than one Python: {shown}. Packages installed into one "
+            "are invisible to the other; the program (or the Jupyter kernel) runs the one "
+            "where they are missing."
+        )
+    elif len(prefixes) == 1 and _is_conda_base(prefixes[0]) and "created_env" in view.claims:
+        detail = (
+            f"pip runs from conda's base ({prefixes[0]}), not from the environment you "
+            "created: the new environment has no pip of its own, so `pip install` put the "
+            "packages into base."
+        )
+    else:
+        return []
+    return [
+        Candidate(
+            Finding(
+                id="env_conflict.wrong_interpreter",
+                severity=Severity.ERROR,
+                category=Category.ENV_CONFLICT,
+                title="Packages went into a different Python than the one that runs",
+                detail=detail,
+                evidence=("python.executables_seen", "errors.seen", "explain.claims"),
+                fixes=(
+                    Fix(
+                        "Install with the interpreter that runs the code (never a bare pip)",
+                        (
+                            'python -c "import sys; print(sys.executable)"',
+                            "python -m pip install <package>",
+                        ),
+                    ),
+                    Fix(
+                        "For conda, give the environment its own pip; for Jupyter, register "
+                        "the environment as a kernel and pick it",
+                        (
+                            "conda install -n <env> pip",
+                            "python -m pip install ipykernel",
+                            'python -m ipykernel install --user --name <env>',
+                        ),
+                    ),
+                ),
+            ),
+            RANK_ENV_CONFLICT - 5,
+            _CONFLICT_EXPLAINS,
+        )
+    ]
+
+
+__all__ = ["install_rules"]
