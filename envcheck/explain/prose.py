@@ -20,7 +20,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from envcheck.explain.common import Line, Parsed, ParsedBuilder, as_lines, torch_version_facts
+from envcheck.explain.common import (
+    Found,
+    Line,
+    Parsed,
+    ParsedBuilder,
+    as_lines,
+    torch_version_facts,
+)
 
 SOURCE = "prose"
 NOTE = "read leniently from the text (line {line})"
@@ -78,8 +85,8 @@ _OTHER_GPU_RE = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 _NO_NVIDIA_RE = re.compile(
-    r"\b(?:no|not have an?|don'?t have an?|without an?|lack an?)[ \t]+(?:nvidia|cuda)[ \t-]"
-    r"(?:capable[ \t]+)?(?:gpu|card|graphics)|没有(?:N卡|n卡|英伟达|NVIDIA|nvidia|独显|独立显卡)",
+    r"\b(?:no|not have an?|don'?t have an?|without an?|lack an?)[ \t]+nvidia[ \t]+"
+    r"(?:gpu|card|graphics)|没有(?:N卡|n卡|英伟达|NVIDIA|nvidia|独显|独立显卡)",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -143,8 +150,9 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "cpu_torch",
         re.compile(
-            r"\bcpu[ \t_-]?(?:only[ \t]+)?(?:version|build|wheel|variant|package)s?\b|"
-            r"\bcpu[ \t-]?only\b|\bcpuonly\b|\+cpu\b|\bnon[ \t-]?cuda[ \t]+(?:version|build|torch)|"
+            r"\bcpu[ \t_-]?(?:only[ \t_-]?)?(?:version|build|wheel|variant|package)s?\b|"
+            r"(?:py)?torch[^\n]{0,20}\bcpu[ \t-]?only\b|\bcpu[ \t-]?only[ \t]+(?:py)?torch|"
+            r"\bcpuonly\b|\+cpu\b|\bnon[ \t-]?cuda[ \t]+(?:version|build|torch)|"
             r"\bwithout[ \t]+cuda[ \t]+support|(?:cpu|CPU)[ \t]?(?:版本|版)|只有[ \t]?cpu",
             re.IGNORECASE | re.ASCII,
         ),
@@ -309,7 +317,12 @@ class _Reader:
                 continue
             self.line(text, index)
         self.finish()
-        return self.b.build()
+        built = self.b.build()
+        found = tuple(
+            item if item.note else Found(item.key, item.value, item.line, item.source, _note(item.line))
+            for item in built.found
+        )
+        return Parsed(found, built.consumed, built.formats)
 
     def line(self, text: str, i: int) -> None:
         self._torch(text, i)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from envcheck.model import Finding, ProbeResult
+from envcheck.rules.differential import differential
 from envcheck.rules.driver import driver_too_old_rules, no_driver_rules
 from envcheck.rules.engine import Candidate, finalize
 from envcheck.rules.env import cudnn_rules, env_conflict_rules, python_rules
@@ -67,6 +68,7 @@ def diagnose(
     for rule in RULES:
         candidates.extend(rule(view))
     candidates.extend(probe_rules(probes))
+    candidates.extend(differential(view, candidates))
     return finalize(view, candidates)
 
 

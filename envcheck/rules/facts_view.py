@@ -346,6 +346,8 @@ class FactsView:
         """
         if self.has_gpu or self.gpus or self.driver is not None:
             return True
+        if self.bool_("torch.cuda_available") is True or (self.int_("torch.device_count") or 0):
+            return True
         present = {"no_kernel_image", "arch_incompatible", "oom", "device_busy", "nvml_mismatch"}
         return bool(self.signature_kinds & present)
 

@@ -385,6 +385,33 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
                 hides if gpus else frozenset(),
             )
         ]
+    failed = view.signature_kinds & {"no_cuda_gpus", "invalid_device_ordinal"}
+    if view.gpu_count is None and valid and failed and view.pasted:
+        # A pasted report: the GPU count is unknown, but CUDA itself says that what
+        # CUDA_VISIBLE_DEVICES leaves visible does not exist.
+        return [
+            Candidate(
+                Finding(
+                    id="cuda_visible_devices.no_such_device",
+                    severity=Severity.ERROR,
+                    category=Category.CUDA_VISIBLE_DEVICES,
+                    title="CUDA_VISIBLE_DEVICES names GPUs that do not exist",
+                    detail=f"{shown} is set, and CUDA then finds no usable GPU: the machine has "
+                    f"no GPU with index {', '.join(valid)} (a single-GPU machine has only 0). "
+                    "Scripts often hard-code the GPU of their author's machine.",
+                    evidence=evidence,
+                    fixes=(
+                        Fix(
+                            "Point it at a GPU that exists (or remove the line that sets it)",
+                            ("nvidia-smi -L", "grep -rn CUDA_VISIBLE_DEVICES ."),
+                        ),
+                        unset_fix,
+                    ),
+                ),
+                RANK_VISIBLE,
+                hides,
+            )
+        ]
     if view.gpu_count is None and not valid:
         return []
     out: list[Candidate] = []

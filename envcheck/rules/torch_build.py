@@ -7,6 +7,8 @@ Categories ``cpu_build``, ``arch_unsupported`` and ``torch``.
 
 from __future__ import annotations
 
+from packaging.version import Version
+
 from envcheck.model import Category, Finding, Fix, Severity
 from envcheck.rules.engine import (
     RANK_ARCH,
@@ -223,8 +225,29 @@ def arch_rules(view: FactsView) -> list[Candidate]:
     )
     uncovered = [g for g in gpus if arch_list and coverage(arch_list, g.cc or (0, 0)) == "none"]
     ptx_only = [g for g in gpus if arch_list and coverage(arch_list, g.cc or (0, 0)) == "ptx"]
-    if not arch_list and sig is not None and gpus:
-        uncovered = gpus  # torch said so, without listing what it supports
+    if sig is not None and gpus:
+        # torch's own check is the ground truth: it warns only when it will not run there
+        # (PTX of a much older architecture does not save it).
+        flagged = parse_cc(sig.data.get("sm"))
+        told = [g for g in gpus if flagged is None or g.cc == flagged]
+        uncovered = uncovered + [g for g in told if g not in uncovered]
+        ptx_only = [g for g in ptx_only if g not in uncovered]
+    if not arch_list and cuda is not None:
+        # No arch list known (an old or unlisted release): the CUDA version alone can rule a
+        # GPU out, since a toolkit cannot compile for architectures newer than it knows.
+        for gpu in gpus:
+            arch = arch_for(gpu.cc) if gpu.cc else None
+            cuda_mm = Version(f"{cuda.major}.{cuda.minor}")
+            if arch is not None and gpu not in uncovered and (
+                cuda_mm < arch.first_cuda or (arch.last_cuda and cuda_mm > arch.last_cuda)
+            ):
+                uncovered.append(gpu)
+                source = (
+                    f"CUDA {cuda_mm}, which cannot build for {arch.name} "
+                    f"(CUDA {arch.first_cuda}"
+                    + (f"–{arch.last_cuda}" if arch.last_cuda else " or newer")
+                    + ")"
+                )
     if uncovered:
         groups: dict[tuple[str, tuple[int, int]], list[int]] = {}
         for gpu in uncovered:

@@ -1,0 +1,334 @@
+"""Differential diagnosis for a pasted report whose evidence names no cause outright.
+
+The other rules fire when the facts prove a cause. A pasted report is often thinner: one
+error line ("No CUDA GPUs are available"), ``is_available()`` returning False, or a paragraph of
+prose. Silence is never a diagnosis, so when the report shows a symptom (or the reporter's
+own statements) and no rule raised a warning or an error, this module ranks the causes that
+could explain it by the evidence for and against each, names the likeliest as a warning, lists
+the others as alternatives and says which command would settle it.
+
+Only pasted reports are diagnosed this way: on a live machine the probes answer the
+questions a differential would ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.rules.engine import RANK_SYMPTOM, Candidate
+from envcheck.rules.facts_view import FactsView
+from envcheck.rules.machine import ALL_GPU_SYMPTOMS
+from envcheck.rules.messages import SYMPTOMS, URL_CONTAINER_TOOLKIT, short
+
+_MAX_ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One possible cause: its finding id and text, and what would settle it."""
+
+    id: str
+    category: Category
+    title: str
+    cause: str
+    fix: Fix
+    settle: tuple[str, ...]
+    prior: float
+    """A small head start that orders causes the evidence cannot tell apart (how common)."""
+
+
+Weigh = Callable[[FactsView], list[tuple[float, str]]]
+"""Evidence for (positive weight) and against (negative) a hypothesis, with reasons."""
+
+
+def _has(view: FactsView, *kinds: str) -> bool:
+    return bool(view.signature_kinds & set(kinds))
+
+
+def _cuda_unavailable(view: FactsView) -> bool:
+    return view.bool_("torch.cuda_available") is False or _has(view, "cuda_unavailable_msg")
+
+
+def _w_visible(view: FactsView) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
+    if _has(view, "no_cuda_gpus"):
+        out.append((3.0, '"No CUDA GPUs are available" is what CUDA says when '
+                         "CUDA_VISIBLE_DEVICES hides every GPU"))
+    if _has(view, "invalid_device_ordinal"):
+        out.append((3.0, '"invalid device ordinal" names a GPU index that is not visible'))
+    if view.raw_str("env.cuda_visible_devices") is not None:
+        out.append((2.0, f"CUDA_VISIBLE_DEVICES={view.raw_str('env.cuda_visible_devices')!r} "
+                         "is set"))
+    if view.bool_("torch.cuda_available") is True and view.user_signature_kinds & ALL_GPU_SYMPTOMS:
+        out.append((2.0, "is_available() is True in one place but the program finds no GPU: "
+                         "the program's own environment differs"))
+    if _has(view, "smi_not_found", "no_driver"):
+        out.append((-2.0, "the driver itself is missing"))
+    return out
+
+
+def _w_container(view: FactsView) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
+    if view.bool_("explain.mentions_container") is True:
+        out.append((1.5, "the report mentions containers"))
+    if _has(view, "smi_not_found"):
+        out.append((1.0, "nvidia-smi is missing where the program runs"))
+    if view.bool_("torch.cuda_available") is True:
+        out.append((-1.0, "CUDA works in at least one place"))
+    return out
+
+
+def _w_no_driver(view: FactsView) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
+    if _has(view, "smi_not_found"):
+        out.append((2.0, "nvidia-smi is not found"))
+    if _has(view, "no_cuda_gpus"):
+        out.append((0.5, "CUDA finds no GPU"))
+    if _cuda_unavailable(view) and view.torch_cuda is not None:
+        out.append((1.0, f"{view.torch_text} is a CUDA build, yet CUDA is unavailable"))
+    if view.bool_("torch.cuda_available") is True:
+        out.append((-3.0, "CUDA works in at least one place"))
+    return out
+
+
+def _w_cpu_build(view: FactsView) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
+    if _cuda_unavailable(view):
+        out.append((1.0, "CUDA is unavailable to torch"))
+        if view.torch is None:
+            out.append((0.5, "the report does not show which torch build is installed"))
+        if view.os_name == "windows":
+            out.append((1.0, "on Windows, pip's default torch is the CPU build"))
+    if view.torch_cuda is not None:
+        out.append((-3.0, f"{view.torch_text} is a CUDA build"))
+    if view.bool_("torch.cuda_available") is True:
+        out.append((-3.0, "CUDA works in at least one place"))
+    return out
+
+
+def _w_driver(view: FactsView) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
+    if _cuda_unavailable(view) and view.torch_cuda is not None and view.driver is None:
+        out.append((1.0, f"{view.torch_text} needs a driver for CUDA {view.torch_cuda}; the "
+                         "report does not show the driver"))
+    return out
+
+
+def _w_env(view: FactsView) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
+    missing = view.signature("module_missing")
+    if missing is not None:
+        out.append((2.0, f"module {missing.data.get('module', '?')!r} is missing where the code "
+                         "runs"))
+    if "jupyter" in view.claims:
+        out.append((1.0, "it runs in Jupyter, whose kernel may be another Python"))
+    if "created_env" in view.claims:
+        out.append((1.0, "the report talks about an environment it created"))
+    if view.strs("python.executables_seen"):
+        out.append((0.5, "the report shows interpreter paths"))
+    if "torch_replaced" in view.claims or "two_torch" in view.claims:
+        out.append((2.0, "the report says torch was replaced or installed twice"))
+    return out
+
+
+def _w_nvcc(view: FactsView) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
+    if "ext_build" in view.claims:
+        out.append((2.0, f'the report is about compiling CUDA code ("{view.claim_text("ext_build")}")'))
+        if view.has("cuda_toolkit.nvcc_version") or view.torch_cuda is not None:
+            out.append((1.0, "it shows CUDA versions"))
+    if _has(view, "nvcc_not_found"):
+        out.append((1.0, "nvcc is not found"))
+    return out
+
+
+_VISIBLE = Hypothesis(
+    id="cuda_visible_devices.likely_hides_gpus",
+    category=Category.CUDA_VISIBLE_DEVICES,
+    title="Most likely CUDA_VISIBLE_DEVICES hides the GPU from the program",
+    cause="the program (or its launch script) sets CUDA_VISIBLE_DEVICES to a GPU index this "
+    "machine does not have, so CUDA sees none",
+    fix=Fix(
+        "Find where CUDA_VISIBLE_DEVICES is set (script, shell, .sh launcher, os.environ in the "
+        "code) and point it at an existing GPU, e.g. 0, or remove it",
+        ("grep -rn CUDA_VISIBLE_DEVICES .", "nvidia-smi -L"),
+    ),
+    settle=(
+        'python -c "import os, torch; print(os.environ.get(\'CUDA_VISIBLE_DEVICES\'), '
+        'torch.cuda.device_count())"',
+    ),
+    prior=0.3,
+)
+_CONTAINER = Hypothesis(
+    id="platform.likely_container_without_gpu",
+    category=Category.PLATFORM,
+    title="Most likely the container runs without GPU access",
+    cause="the container was started without --gpus (or the NVIDIA Container Toolkit), so "
+    "it has no GPU devices or driver libraries",
+    fix=Fix("Start the container with the GPUs", ("docker run --gpus all ...",),
+            URL_CONTAINER_TOOLKIT),
+    settle=("nvidia-smi   # inside the container", "ls -l /dev/nvidia*"),
+    prior=0.1,
+)
+_NO_DRIVER = Hypothesis(
+    id="no_driver.likely_no_driver",
+    category=Category.NO_DRIVER,
+    title="Most likely the NVIDIA driver is missing or not loaded",
+    cause="the NVIDIA driver is not installed or not loaded (or there is no NVIDIA GPU)",
+    fix=Fix(
+        "Install the NVIDIA driver for the GPU and reboot; check that it is loaded",
+        ("nvidia-smi", "lsmod | grep nvidia"),
+        "https://www.nvidia.com/Download/index.aspx",
+    ),
+    settle=("nvidia-smi",),
+    prior=0.2,
+)
+_CPU = Hypothesis(
+    id="cpu_build.likely_cpu_build",
+    category=Category.CPU_BUILD,
+    title="Most likely torch is a CPU-only build",
+    cause="the installed torch is the CPU-only build (the default on Windows and on PyPI "
+    "mirrors), which cannot use the GPU",
+    fix=Fix(
+        "Check the build; if it ends in +cpu or torch.version.cuda is None, install a CUDA build",
+        ("envcheck recommend",),
+    ),
+    settle=('python -c "import torch; print(torch.__version__, torch.version.cuda)"',),
+    prior=0.4,
+)
+_DRIVER = Hypothesis(
+    id="driver_too_old.likely_driver_too_old",
+    category=Category.DRIVER_TOO_OLD,
+    title="Possibly the NVIDIA driver is too old for this torch build",
+    cause="the driver may be older than this torch's CUDA build needs",
+    fix=Fix("Compare the driver's CUDA version with torch's", ("nvidia-smi",)),
+    settle=("nvidia-smi", 'python -c "import torch; print(torch.version.cuda)"'),
+    prior=0.1,
+)
+_ENV = Hypothesis(
+    id="env_conflict.likely_wrong_environment",
+    category=Category.ENV_CONFLICT,
+    title="Most likely the code runs in another Python environment than the packages",
+    cause="packages were installed into one Python and the program (or Jupyter kernel) runs "
+    "another, or installs in the same environment replaced torch",
+    fix=Fix(
+        "Install with the interpreter that runs the code",
+        ('python -c "import sys; print(sys.executable)"', "python -m pip install <package>"),
+    ),
+    settle=('python -c "import sys, torch; print(sys.executable, torch.__file__)"',
+            "python -m pip list"),
+    prior=0.2,
+)
+_NVCC = Hypothesis(
+    id="nvcc_mismatch.likely_toolkit_mismatch",
+    category=Category.NVCC_MISMATCH,
+    title="Most likely the CUDA toolkit used for the build does not match torch",
+    cause="the extension is compiled with a CUDA toolkit (nvcc, CUDA_HOME) of another version "
+    "than torch's CUDA build, or with no full toolkit at all",
+    fix=Fix(
+        "Build with the toolkit of torch's CUDA version: point CUDA_HOME and PATH at it",
+        (
+            'python -c "import torch; print(torch.version.cuda)"',
+            "export CUDA_HOME=/usr/local/cuda-<torch's CUDA>",
+            'export PATH="$CUDA_HOME/bin:$PATH"',
+        ),
+    ),
+    settle=("nvcc --version", 'python -c "import torch; print(torch.version.cuda)"',
+            "echo $CUDA_HOME"),
+    prior=0.1,
+)
+
+_HYPOTHESES: tuple[tuple[Hypothesis, Weigh], ...] = (
+    (_VISIBLE, _w_visible),
+    (_CONTAINER, _w_container),
+    (_NO_DRIVER, _w_no_driver),
+    (_CPU, _w_cpu_build),
+    (_DRIVER, _w_driver),
+    (_ENV, _w_env),
+    (_NVCC, _w_nvcc),
+)
+
+
+def _symptom_lines(view: FactsView) -> list[str]:
+    out: list[str] = []
+    for sig in view.signatures:
+        if sig.kind in view.user_signature_kinds and sig.kind != "oom":
+            out.append(short(sig.text, 140) or SYMPTOMS.get(sig.kind, sig.kind))
+    if view.bool_("torch.cuda_available") is False:
+        out.append(SYMPTOMS["cuda_unavailable"])
+    gpu_unused = view.claim_text("gpu_unused")
+    if gpu_unused:
+        out.append(short(gpu_unused, 140))
+    out.extend(short(line, 140) for line in view.strs("errors.unrecognised"))
+    return out
+
+
+def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The likeliest cause of a pasted report's symptom, when no rule named one."""
+    if not view.pasted:
+        return []
+    # A rule already named a cause (generic symptom findings, ranked last, do not count).
+    if any(c.rank < RANK_SYMPTOM and c.finding.severity >= Severity.WARNING for c in candidates):
+        return []
+    symptoms = _symptom_lines(view)
+    if not symptoms and not view.claims:
+        return []
+    scored: list[tuple[float, Hypothesis, list[str]]] = []
+    for hypothesis, weigh in _HYPOTHESES:
+        evidence = weigh(view)
+        positive = [reason for weight, reason in evidence if weight > 0]
+        if not positive:
+            continue
+        score = hypothesis.prior + sum(weight for weight, _ in evidence)
+        if score > hypothesis.prior:
+            scored.append((score, hypothesis, positive))
+    scored.sort(key=lambda item: -item[0])
+    if not scored:
+        return [_unrecognised(view, symptoms)] if symptoms else []
+    score, best, reasons = scored[0]
+    shown = symptoms[0] if symptoms else "the reporter's description"
+    detail = (
+        f"The report shows: {shown}. The evidence points most to this cause: {best.cause} "
+        f"({'; '.join(reasons)})."
+    )
+    others = [f"{h.title.split(' ', 2)[-1]} ({'; '.join(r)})" for _, h, r in
+              scored[1 : 1 + _MAX_ALTERNATIVES]]
+    if others:
+        detail += " Other possible causes: " + "; ".join(others) + "."
+    detail += " The report is not conclusive: the commands below settle it."
+    finding = Finding(
+        id=best.id,
+        severity=Severity.WARNING,
+        category=best.category,
+        title=best.title,
+        detail=detail,
+        evidence=("errors.seen", "explain.claims", "torch.cuda_available"),
+        fixes=(best.fix, Fix("To settle it, run this where the problem happens and paste the "
+                             "output (or run envcheck doctor there)", best.settle)),
+    )
+    return [Candidate(finding, RANK_SYMPTOM - 1, frozenset(SYMPTOMS))]
+
+
+def _unrecognised(view: FactsView, symptoms: list[str]) -> Candidate:
+    finding = Finding(
+        id="torch.unrecognised_error",
+        severity=Severity.WARNING,
+        category=Category.TORCH,
+        title="The report shows an error that envcheck does not recognise",
+        detail=f'The report contains "{symptoms[0]}", which matches no known cause of a '
+        "broken GPU stack; it may be a bug in the program rather than in the environment.",
+        evidence=("errors.unrecognised", "errors.seen"),
+        fixes=(
+            Fix(
+                "Run envcheck doctor where the error happens and paste its report with the "
+                "full traceback",
+                ("envcheck doctor",),
+            ),
+        ),
+    )
+    return Candidate(finding, RANK_SYMPTOM - 1, frozenset(SYMPTOMS))
+
+
+__all__ = ["Hypothesis", "differential"]
