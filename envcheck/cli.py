@@ -221,11 +221,11 @@ def explain(
     if source == "-":
         if sys.stdin.isatty():
             raise typer.BadParameter("paste the report on standard input, or give a file name")
-        text = sys.stdin.read()
+        data = sys.stdin.buffer.read()
     else:
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            data = path.read_bytes()
         except FileNotFoundError:
             raise typer.BadParameter(f"{source}: no such file") from None
         except IsADirectoryError:
@@ -234,7 +234,7 @@ def explain(
             raise typer.BadParameter(f"{source}: cannot read ({exc.strerror or exc})") from None
     from envcheck.explain_report import explain_report
 
-    report = explain_report(text)
+    report = explain_report(data)
     _publish(report, as_json=as_json, markdown=markdown, verbose=verbose, redact=redact,
              output=output, fail_on=fail_on)
 

@@ -48,7 +48,13 @@ _SPECS: tuple[FactSpec, ...] = (
     FactSpec("os.kernel", _S, "Kernel", "str", "kernel release (uname -r) or Windows build"),
     FactSpec("os.arch", _S, "Architecture", "str", "x86_64, aarch64, arm64, AMD64 ..."),
     FactSpec("os.glibc", _S, "glibc", "str", "glibc version on Linux, e.g. '2.35'"),
-    FactSpec("os.wsl", _S, "WSL", "str", "'none', 'wsl1' or 'wsl2'; 'wsl' when a pasted report names WSL without its version"),
+    FactSpec(
+        "os.wsl",
+        _S,
+        "WSL",
+        "str",
+        "'none', 'wsl1' or 'wsl2'; 'wsl' when a pasted report names WSL without its version",
+    ),
     FactSpec(
         "os.wsl_libcuda",
         _S,

@@ -266,6 +266,9 @@ def _p(kind: str, gate: str, pattern: str, extract: _Extract | None = None) -> _
 
 
 _VERSION = r"\d+(?:\.\d+){0,3}"
+# An apostrophe as pastes carry it: ASCII, or the curly/modifier ones that blogs and word
+# processors substitute ("couldn‘t communicate").
+_APOS = "['\u2018\u2019\u02bc\u2032]"
 _CUDNN_VER = r"\(\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\)|\d+"
 
 _PATTERNS: tuple[_Pattern, ...] = (
@@ -326,8 +329,8 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _p("no_driver", "found no nvidia driver", r"Found no NVIDIA driver on your system"),
     _p(
         "no_driver",
-        "couldn't communicate with the nvidia driver",
-        r"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver",
+        "communicate with the nvidia driver",
+        rf"NVIDIA-SMI has failed because it couldn{_APOS}t communicate with the NVIDIA driver",
     ),
     _p(
         "no_driver",
@@ -337,8 +340,8 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _p("no_driver", "nvml shared library not found", r"NVML Shared Library Not Found"),
     _p(
         "no_driver",
-        "couldn't find libnvidia-ml",
-        r"NVIDIA-SMI couldn't find libnvidia-ml\.so library",
+        "find libnvidia-ml",
+        rf"NVIDIA-SMI couldn{_APOS}t find libnvidia-ml\.so library",
     ),
     _p("system_not_ready", "system not yet initialized", r"system not yet initiali[sz]ed"),
     _p("cuda_unknown_error", "unknown error", r"CUDA unknown error|CUDA error: unknown error"),
@@ -583,16 +586,10 @@ _FROM_PREFIX: dict[str, tuple[str, Callable[[str], str]]] = {
 }
 
 
-# Curly and prime apostrophes that pastes pick up from blogs and word processors
-# ("couldn‘t communicate"): read as the ASCII apostrophe the messages use.
-_APOSTROPHES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'"})
-
-
 def _prepare(text: str) -> str:
     """The text with every line cut to MAX_LINE characters (what patterns search)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_APOSTROPHES)
     if len(text) <= MAX_LINE or all(len(line) <= MAX_LINE for line in text.split("\n")):
         return text
     return "\n".join(line[:MAX_LINE] for line in text.split("\n"))

@@ -294,6 +294,60 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
         "RuntimeError: CUDA driver initialization failed, you might not have a CUDA gpu.",
         {},
     ),
+    ("smi_not_found", "/bin/bash: nvidia-smi: command not found", {}),
+    (
+        "smi_not_found",
+        "'nvidia-smi' is not recognized as an internal or external command,",
+        {},
+    ),
+    (
+        "cuda_header_missing",
+        "csrc/ops.cpp:12:10: fatal error: cublas_v2.h: No such file or directory",
+        {"header": "cublas_v2.h"},
+    ),
+    ("cuda_header_missing", "/usr/bin/ld: cannot find -lcudart", {"header": "cudart"}),
+    ("nvcc_not_found", "sh: 1: nvcc: not found", {}),
+    (
+        "nvcc_not_found",
+        "error: [Errno 2] No such file or directory: '/usr/local/cuda/bin/nvcc'",
+        {},
+    ),
+    (
+        "no_wheel_for_platform",
+        "error: Distribution `torch==2.3.1 @ registry+https://pypi.org/simple` can't be installed "
+        "because it doesn't have a source distribution or wheel for the current platform",
+        {"package": "torch"},
+    ),
+    (
+        "no_wheel_for_platform",
+        "ERROR: torch-1.13.1+cu117-cp310-cp310-linux_x86_64.whl is not a supported wheel on this "
+        "platform.",
+        {"package": "torch"},
+    ),
+    (
+        "torchvision_cuda_backend",
+        "NotImplementedError: Could not run 'torchvision::roi_align' with arguments from the "
+        "'CUDA' backend.",
+        {"op": "torchvision::roi_align"},
+    ),
+    (
+        "cuda_unavailable_msg",
+        "RuntimeError: Attempting to deserialize object on a CUDA device but "
+        "torch.cuda.is_available() is False. If you are running on a CPU-only machine, please use "
+        "torch.load with map_location=torch.device('cpu')",
+        {},
+    ),
+    ("cuda_unavailable_msg", "ValueError: Invalid CUDA 'device=0' requested.", {}),
+    (
+        "module_missing",
+        "ModuleNotFoundError: No module named 'transformers'",
+        {"module": "transformers"},
+    ),
+    (
+        "no_driver",
+        "NVIDIA-SMI has failed because it couldn\u2018t communicate with the NVIDIA driver.",
+        {},
+    ),
 ]
 
 

@@ -320,8 +320,8 @@ def explain_text(text: str) -> ExplainResult:
             formats.append(fmt)
     facts, notes = merger.result()
     _fill_capabilities(facts, notes)
-    if lenient.found and any(merger.origin.get(f.key) is f for f in lenient.found):
-        formats.append("prose")
+    if not formats and any(merger.origin.get(f.key) is f for f in lenient.found):
+        formats.append("prose")  # nothing but free text (each fact's note says so too)
     facts["explain.formats"] = list(formats)
     if not formats:
         notes["explain.formats"] = "no known report format was recognised in the text"

@@ -107,9 +107,7 @@ _LINUX_RE = re.compile(
     r"(?<![\w.])/(?:home|usr|opt|root)/",
     re.IGNORECASE | re.ASCII,
 )
-_ARM_RE = re.compile(
-    r"\b(?:aarch64|arm64|GB200|GH200|Grace Hopper)\b", re.IGNORECASE | re.ASCII
-)
+_ARM_RE = re.compile(r"\b(?:aarch64|arm64|GB200|GH200|Grace Hopper)\b", re.IGNORECASE | re.ASCII)
 
 # --- Python --------------------------------------------------------------------------------------
 _PYTHON_RE = re.compile(
@@ -119,7 +117,7 @@ _PYTHON_RE = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 
-# --- containers ------------------------------------------------------------------------------------
+# --- containers ---------------------------------------------------------------------------
 _DOCKER_RUN_RE = re.compile(
     r"\b(?:docker|podman|nvidia-docker)[ \t]+(?:container[ \t]+)?run\b", re.ASCII
 )
@@ -130,7 +128,7 @@ _DOCKER_WORD_RE = re.compile(
     r"\b(?:docker|container|podman|kubernetes|k8s|pod)\b|容器", re.IGNORECASE
 )
 
-# --- symptoms and claims in the reporter's words ----------------------------------------------------
+# --- symptoms and claims in the reporter's words ------------------------------------------
 _AVAILABLE_RE = re.compile(
     r"is_available(?:\(\))?[`'\"]?[^\n]{0,30}?(?:returns?|returned|is|shows?|showed|gives?|gave|"
     r"prints?|printed|outputs?|=|:|->|→|显示|返回|为|是)?[ \t:=]*[`'\"]?(?P<value>true|false)\b",
@@ -141,7 +139,8 @@ _GPU_UNUSED_RE = re.compile(
     r"(?:use|find|detect|see|recogni[sz]e|access)[ \t]+(?:the[ \t]+|my[ \t]+)?(?:gpu|cuda|nvidia)|"
     r"\bcuda (?:is )?(?:not|isn'?t) (?:available|detected|found|working)|"
     r"\bgpu (?:is )?(?:not|isn'?t) (?:being )?(?:used|detected|found|available|recogni[sz]ed)|"
-    r"(?:用不了|无法使用|不能使用|调用不了|识别不到|检测不到|找不到)[ \t]*(?:GPU|gpu|显卡|CUDA|cuda)|"
+    r"(?:用不了|无法使用|不能使用|调用不了|识别不到|检测不到|找不到)"
+    r"[ \t]*(?:GPU|gpu|显卡|CUDA|cuda)|"
     r"(?:GPU|gpu|显卡|CUDA|cuda)[ \t]*(?:用不了|无法使用|不能用|不可用|没有被使用|识别不到)",
     re.IGNORECASE | re.ASCII,
 )
@@ -196,8 +195,8 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "created_env",
         re.compile(
             r"\b(?:the|an?|my|new)[ \t]+(?:conda[ \t]+|virtual[ \t]+)?env(?:ironment)?[ \t]+"
-            r"(?:i|I)[ \t]+(?:created|made|set up)|\bconda[ \t]+create\b|\bnew[ \t]+(?:conda[ \t]+)?"
-            r"env(?:ironment)?\b|新建的?(?:conda)?环境|创建的?(?:conda)?环境",
+            r"(?:i|I)[ \t]+(?:created|made|set up)|\bconda[ \t]+create\b|"
+            r"\bnew[ \t]+(?:conda[ \t]+)?env(?:ironment)?\b|新建的?(?:conda)?环境|创建的?(?:conda)?环境",
             re.IGNORECASE | re.ASCII,
         ),
     ),
@@ -305,7 +304,7 @@ class _Reader:
         if key in self.done:
             return
         self.done.add(key)
-        self.b.add(key, value, line, _note(line))  # type: ignore[arg-type]
+        self.b.add(key, value, line, _note(line))
 
     def read(self) -> Parsed:
         rows = self.rows[:MAX_SCAN_LINES]
@@ -319,7 +318,9 @@ class _Reader:
         self.finish()
         built = self.b.build()
         found = tuple(
-            item if item.note else Found(item.key, item.value, item.line, item.source, _note(item.line))
+            item
+            if item.note
+            else Found(item.key, item.value, item.line, item.source, _note(item.line))
             for item in built.found
         )
         return Parsed(found, built.consumed, built.formats)

@@ -34,6 +34,14 @@ _WORTH_RECHECK_RE = re.compile(r"error|warning|fail|cannot|could not|not found|m
 MAX_LINE_CLASSIFY = 2000
 """Lines re-checked one by one after the whole-text pass (bounds the time on huge pastes)."""
 _IMPORT_FAILURES = ("ImportError", "ModuleNotFoundError", "OSError")
+# Lines that say something failed, in the shapes programs print: "RuntimeError: ...",
+# "ERROR: ...", "error: ...", "fatal error: ...", "CUDA error: ...", "报错/错误".
+_ERROR_LINE_RE = re.compile(
+    r"^\s{0,8}(?:(?:[A-Za-z_][\w.]{0,80})?(?:Error|Exception)\b|ERROR\b|error\b|E\d{4}\b|"
+    r"FATAL\b|fatal error\b|Segmentation fault|Killed\b)[^\n]{0,400}$|报错|错误|失败"
+)
+MAX_UNRECOGNISED = 5
+"""Error lines no signature matched that are kept in ``errors.unrecognised``."""
 
 
 def _block_end(rows: Sequence[Line], start: int) -> tuple[int, int | None]:
@@ -157,6 +165,12 @@ def parse_tracebacks(
             i = _warning(b, rows, i, warning.group(2).strip(), skip)
             continue
         i += 1
+    exception_lines: list[int] = []
+    for index, line in enumerate(rows):
+        if index not in skip and _EXCEPTION_RE.match(line.text) and not line.text.startswith(
+            (" ", "\t")
+        ):
+            exception_lines.append(index)
     # Classify everything nobody else understood, tracebacks included.
     pieces: list[str] = []
     owners: list[int] = []
@@ -194,4 +208,35 @@ def parse_tracebacks(
                     b.consume(index)
         first = min(lines_hit, default=owners[0] if owners else 0)
         b.add("errors.seen", seen, first)
+    _unrecognised(b, rows, skip, exception_lines)
     return b.build()
+
+
+def _unrecognised(
+    b: ParsedBuilder, rows: Sequence[Line], skip: frozenset[int], exceptions: list[int]
+) -> None:
+    """Record error lines that no signature explains (``errors.unrecognised``).
+
+    An error the tables do not know is still an error: explain must not call a report with
+    one "healthy". Exception lines of tracebacks come first, then other lines that read as
+    errors; lines a signature matched are left out.
+    """
+    out: list[str] = []
+    first: int | None = None
+    candidates = exceptions + [
+        i for i, line in enumerate(rows)
+        if i not in skip and i not in exceptions and _ERROR_LINE_RE.search(line.text)
+    ]
+    for index in candidates[:200]:
+        text = rows[index].text.strip()
+        if not text or classify(text) or text in out:
+            continue
+        if "warning" in text.lower() and "error" not in text.lower():
+            continue
+        out.append(text[:300])
+        first = index if first is None else min(first, index)
+        if len(out) >= MAX_UNRECOGNISED:
+            break
+    if out and first is not None:
+        b.recognise("error messages")
+        b.add("errors.unrecognised", out, first)

@@ -23,6 +23,10 @@ from envcheck.rules.machine import ALL_GPU_SYMPTOMS
 from envcheck.rules.messages import SYMPTOMS, URL_CONTAINER_TOOLKIT, short
 
 _MAX_ALTERNATIVES = 3
+_PROBLEM_CLAIMS = frozenset(
+    {"cpu_torch", "torch_replaced", "two_torch", "ext_build", "no_nvidia", "gpu_unused", "nouveau"}
+)
+"""Statements that say something is wrong (Jupyter or a new env alone are only context)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class Hypothesis:
 
     id: str
     category: Category
+    name: str
+    """The cause in a few words, for the list of alternatives."""
     title: str
     cause: str
     fix: Fix
@@ -54,16 +60,29 @@ def _cuda_unavailable(view: FactsView) -> bool:
 def _w_visible(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
     if _has(view, "no_cuda_gpus"):
-        out.append((3.0, '"No CUDA GPUs are available" is what CUDA says when '
-                         "CUDA_VISIBLE_DEVICES hides every GPU"))
+        out.append(
+            (
+                3.0,
+                '"No CUDA GPUs are available" is what CUDA says when '
+                "CUDA_VISIBLE_DEVICES hides every GPU",
+            )
+        )
     if _has(view, "invalid_device_ordinal"):
         out.append((3.0, '"invalid device ordinal" names a GPU index that is not visible'))
     if view.raw_str("env.cuda_visible_devices") is not None:
-        out.append((2.0, f"CUDA_VISIBLE_DEVICES={view.raw_str('env.cuda_visible_devices')!r} "
-                         "is set"))
+        out.append(
+            (2.0, f"CUDA_VISIBLE_DEVICES={view.raw_str('env.cuda_visible_devices')!r} is set")
+        )
     if view.bool_("torch.cuda_available") is True and view.user_signature_kinds & ALL_GPU_SYMPTOMS:
-        out.append((2.0, "is_available() is True in one place but the program finds no GPU: "
-                         "the program's own environment differs"))
+        out.append(
+            (
+                2.0,
+                "is_available() is True in one place but the program finds no GPU: "
+                "the program's own environment differs",
+            )
+        )
+    if _cuda_unavailable(view) and view.raw_str("env.cuda_visible_devices") is None:
+        out.append((0.3, "the report does not show CUDA_VISIBLE_DEVICES"))
     if _has(view, "smi_not_found", "no_driver"):
         out.append((-2.0, "the driver itself is missing"))
     return out
@@ -88,6 +107,8 @@ def _w_no_driver(view: FactsView) -> list[tuple[float, str]]:
         out.append((0.5, "CUDA finds no GPU"))
     if _cuda_unavailable(view) and view.torch_cuda is not None:
         out.append((1.0, f"{view.torch_text} is a CUDA build, yet CUDA is unavailable"))
+    elif _cuda_unavailable(view) and view.driver is None:
+        out.append((0.5, "the report does not show the driver (no nvidia-smi output)"))
     if view.bool_("torch.cuda_available") is True:
         out.append((-3.0, "CUDA works in at least one place"))
     return out
@@ -110,9 +131,17 @@ def _w_cpu_build(view: FactsView) -> list[tuple[float, str]]:
 
 def _w_driver(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
-    if _cuda_unavailable(view) and view.torch_cuda is not None and view.driver is None:
-        out.append((1.0, f"{view.torch_text} needs a driver for CUDA {view.torch_cuda}; the "
-                         "report does not show the driver"))
+    if _cuda_unavailable(view) and view.driver is None and view.torch_is_cpu_build is not True:
+        if view.torch_cuda is not None:
+            out.append(
+                (
+                    1.0,
+                    f"{view.torch_text} needs a driver for CUDA {view.torch_cuda}; "
+                    "the report does not show the driver",
+                )
+            )
+        else:
+            out.append((0.3, "a driver older than torch's CUDA build also gives this symptom"))
     return out
 
 
@@ -120,8 +149,11 @@ def _w_env(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
     missing = view.signature("module_missing")
     if missing is not None:
-        out.append((2.0, f"module {missing.data.get('module', '?')!r} is missing where the code "
-                         "runs"))
+        out.append(
+            (2.0, f"module {missing.data.get('module', '?')!r} is missing where the code runs")
+        )
+    if _has(view, "torch_missing"):
+        out.append((1.5, "torch cannot be imported where the code runs"))
     if "jupyter" in view.claims:
         out.append((1.0, "it runs in Jupyter, whose kernel may be another Python"))
     if "created_env" in view.claims:
@@ -136,7 +168,9 @@ def _w_env(view: FactsView) -> list[tuple[float, str]]:
 def _w_nvcc(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
     if "ext_build" in view.claims:
-        out.append((2.0, f'the report is about compiling CUDA code ("{view.claim_text("ext_build")}")'))
+        out.append(
+            (2.0, f'the report is about compiling CUDA code ("{view.claim_text("ext_build")}")')
+        )
         if view.has("cuda_toolkit.nvcc_version") or view.torch_cuda is not None:
             out.append((1.0, "it shows CUDA versions"))
     if _has(view, "nvcc_not_found"):
@@ -147,6 +181,7 @@ def _w_nvcc(view: FactsView) -> list[tuple[float, str]]:
 _VISIBLE = Hypothesis(
     id="cuda_visible_devices.likely_hides_gpus",
     category=Category.CUDA_VISIBLE_DEVICES,
+    name="CUDA_VISIBLE_DEVICES hiding the GPU",
     title="Most likely CUDA_VISIBLE_DEVICES hides the GPU from the program",
     cause="the program (or its launch script) sets CUDA_VISIBLE_DEVICES to a GPU index this "
     "machine does not have, so CUDA sees none",
@@ -156,7 +191,7 @@ _VISIBLE = Hypothesis(
         ("grep -rn CUDA_VISIBLE_DEVICES .", "nvidia-smi -L"),
     ),
     settle=(
-        'python -c "import os, torch; print(os.environ.get(\'CUDA_VISIBLE_DEVICES\'), '
+        "python -c \"import os, torch; print(os.environ.get('CUDA_VISIBLE_DEVICES'), "
         'torch.cuda.device_count())"',
     ),
     prior=0.3,
@@ -164,17 +199,20 @@ _VISIBLE = Hypothesis(
 _CONTAINER = Hypothesis(
     id="platform.likely_container_without_gpu",
     category=Category.PLATFORM,
+    name="a container without GPU access",
     title="Most likely the container runs without GPU access",
     cause="the container was started without --gpus (or the NVIDIA Container Toolkit), so "
     "it has no GPU devices or driver libraries",
-    fix=Fix("Start the container with the GPUs", ("docker run --gpus all ...",),
-            URL_CONTAINER_TOOLKIT),
+    fix=Fix(
+        "Start the container with the GPUs", ("docker run --gpus all ...",), URL_CONTAINER_TOOLKIT
+    ),
     settle=("nvidia-smi   # inside the container", "ls -l /dev/nvidia*"),
     prior=0.1,
 )
 _NO_DRIVER = Hypothesis(
     id="no_driver.likely_no_driver",
     category=Category.NO_DRIVER,
+    name="no NVIDIA driver",
     title="Most likely the NVIDIA driver is missing or not loaded",
     cause="the NVIDIA driver is not installed or not loaded (or there is no NVIDIA GPU)",
     fix=Fix(
@@ -188,9 +226,10 @@ _NO_DRIVER = Hypothesis(
 _CPU = Hypothesis(
     id="cpu_build.likely_cpu_build",
     category=Category.CPU_BUILD,
+    name="a CPU-only torch",
     title="Most likely torch is a CPU-only build",
-    cause="the installed torch is the CPU-only build (the default on Windows and on PyPI "
-    "mirrors), which cannot use the GPU",
+    cause="the installed torch is a CPU-only build (pip's default on Windows, a CPU wheel "
+    "from a mirror, or conda's CPU variant), which cannot use the GPU",
     fix=Fix(
         "Check the build; if it ends in +cpu or torch.version.cuda is None, install a CUDA build",
         ("envcheck recommend",),
@@ -201,6 +240,7 @@ _CPU = Hypothesis(
 _DRIVER = Hypothesis(
     id="driver_too_old.likely_driver_too_old",
     category=Category.DRIVER_TOO_OLD,
+    name="a driver too old for the torch build",
     title="Possibly the NVIDIA driver is too old for this torch build",
     cause="the driver may be older than this torch's CUDA build needs",
     fix=Fix("Compare the driver's CUDA version with torch's", ("nvidia-smi",)),
@@ -210,6 +250,7 @@ _DRIVER = Hypothesis(
 _ENV = Hypothesis(
     id="env_conflict.likely_wrong_environment",
     category=Category.ENV_CONFLICT,
+    name="the wrong Python environment",
     title="Most likely the code runs in another Python environment than the packages",
     cause="packages were installed into one Python and the program (or Jupyter kernel) runs "
     "another, or installs in the same environment replaced torch",
@@ -217,13 +258,16 @@ _ENV = Hypothesis(
         "Install with the interpreter that runs the code",
         ('python -c "import sys; print(sys.executable)"', "python -m pip install <package>"),
     ),
-    settle=('python -c "import sys, torch; print(sys.executable, torch.__file__)"',
-            "python -m pip list"),
+    settle=(
+        'python -c "import sys, torch; print(sys.executable, torch.__file__)"',
+        "python -m pip list",
+    ),
     prior=0.2,
 )
 _NVCC = Hypothesis(
     id="nvcc_mismatch.likely_toolkit_mismatch",
     category=Category.NVCC_MISMATCH,
+    name="a CUDA toolkit that does not match torch",
     title="Most likely the CUDA toolkit used for the build does not match torch",
     cause="the extension is compiled with a CUDA toolkit (nvcc, CUDA_HOME) of another version "
     "than torch's CUDA build, or with no full toolkit at all",
@@ -235,8 +279,11 @@ _NVCC = Hypothesis(
             'export PATH="$CUDA_HOME/bin:$PATH"',
         ),
     ),
-    settle=("nvcc --version", 'python -c "import torch; print(torch.version.cuda)"',
-            "echo $CUDA_HOME"),
+    settle=(
+        "nvcc --version",
+        'python -c "import torch; print(torch.version.cuda)"',
+        "echo $CUDA_HOME",
+    ),
     prior=0.1,
 )
 
@@ -256,7 +303,7 @@ def _symptom_lines(view: FactsView) -> list[str]:
     for sig in view.signatures:
         if sig.kind in view.user_signature_kinds and sig.kind != "oom":
             out.append(short(sig.text, 140) or SYMPTOMS.get(sig.kind, sig.kind))
-    if view.bool_("torch.cuda_available") is False:
+    if view.bool_("torch.cuda_available") is False and view.os_name != "darwin":
         out.append(SYMPTOMS["cuda_unavailable"])
     gpu_unused = view.claim_text("gpu_unused")
     if gpu_unused:
@@ -273,7 +320,7 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
     if any(c.rank < RANK_SYMPTOM and c.finding.severity >= Severity.WARNING for c in candidates):
         return []
     symptoms = _symptom_lines(view)
-    if not symptoms and not view.claims:
+    if not symptoms and not view.claims & _PROBLEM_CLAIMS:
         return []
     scored: list[tuple[float, Hypothesis, list[str]]] = []
     for hypothesis, weigh in _HYPOTHESES:
@@ -286,15 +333,15 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
             scored.append((score, hypothesis, positive))
     scored.sort(key=lambda item: -item[0])
     if not scored:
-        return [_unrecognised(view, symptoms)] if symptoms else []
+        generic = any(c.finding.severity >= Severity.WARNING for c in candidates)
+        return [_unrecognised(view, symptoms)] if symptoms and not generic else []
     score, best, reasons = scored[0]
     shown = symptoms[0] if symptoms else "the reporter's description"
     detail = (
         f"The report shows: {shown}. The evidence points most to this cause: {best.cause} "
         f"({'; '.join(reasons)})."
     )
-    others = [f"{h.title.split(' ', 2)[-1]} ({'; '.join(r)})" for _, h, r in
-              scored[1 : 1 + _MAX_ALTERNATIVES]]
+    others = [f"{h.name} ({'; '.join(r)})" for _, h, r in scored[1 : 1 + _MAX_ALTERNATIVES]]
     if others:
         detail += " Other possible causes: " + "; ".join(others) + "."
     detail += " The report is not conclusive: the commands below settle it."
@@ -305,8 +352,14 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
         title=best.title,
         detail=detail,
         evidence=("errors.seen", "explain.claims", "torch.cuda_available"),
-        fixes=(best.fix, Fix("To settle it, run this where the problem happens and paste the "
-                             "output (or run envcheck doctor there)", best.settle)),
+        fixes=(
+            best.fix,
+            Fix(
+                "To settle it, run this where the problem happens and paste the "
+                "output (or run envcheck doctor there)",
+                best.settle,
+            ),
+        ),
     )
     return [Candidate(finding, RANK_SYMPTOM - 1, frozenset(SYMPTOMS))]
 

@@ -95,8 +95,7 @@ def _replaced(view: FactsView) -> list[Candidate]:
                         "without letting them change torch",
                         (
                             *reinstall_fix(view.facts).commands,
-                            f"{pip_cmd(view)} install --upgrade-strategy only-if-needed "
-                            "<package>",
+                            f"{pip_cmd(view)} install --upgrade-strategy only-if-needed <package>",
                             f"{pip_cmd(view)} install --no-deps <package>   # if it still "
                             "pulls torch",
                         ),
@@ -264,7 +263,7 @@ def _interpreters(view: FactsView) -> list[Candidate]:
                         (
                             "conda install -n <env> pip",
                             "python -m pip install ipykernel",
-                            'python -m ipykernel install --user --name <env>',
+                            "python -m ipykernel install --user --name <env>",
                         ),
                     ),
                 ),

@@ -49,7 +49,11 @@ def gpu_trouble(view: FactsView) -> bool:
     it is a problem); on a live CPU-only machine it is simply true.
     """
     return (
-        (view.pasted and view.bool_("torch.cuda_available") is False)
+        (
+            view.pasted
+            and view.bool_("torch.cuda_available") is False
+            and view.os_name != "darwin"  # a Mac has no CUDA by design
+        )
         or bool(view.user_signature_kinds & _GPU_FAILURE_KINDS)
         or "gpu_unused" in view.claims
     )
@@ -83,16 +87,14 @@ def _no_nvidia_gpu(view: FactsView) -> list[Candidate]:
                 category=Category.NO_DRIVER,
                 title="There is no NVIDIA GPU, so CUDA cannot work here",
                 detail=f"The report names {named} and nothing shows an NVIDIA GPU or driver. "
-                "CUDA runs only on NVIDIA GPUs; messages such as \"driver version is "
-                "insufficient\" or \"Torch not compiled with CUDA enabled\" follow from that, "
+                'CUDA runs only on NVIDIA GPUs; messages such as "driver version is '
+                'insufficient" or "Torch not compiled with CUDA enabled" follow from that, '
                 "and no reinstall of torch or of a driver changes it.",
                 evidence=("os.other_gpus", "explain.claims", "nvidia.gpus"),
                 fixes=(
                     Fix(
                         "Run on the CPU (or choose the device that exists), e.g. in your code",
-                        (
-                            'device = "cuda" if torch.cuda.is_available() else "cpu"',
-                        ),
+                        ('device = "cuda" if torch.cuda.is_available() else "cpu"',),
                     ),
                     Fix(
                         "For an AMD GPU, use torch's ROCm build on Linux (envcheck recommend "

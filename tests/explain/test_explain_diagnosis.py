@@ -164,7 +164,6 @@ HEALTHY = [
     "pip_url_freeze.txt",
     "conda_forge_cuda.txt",
     "python_c_labelled.txt",
-    "issue_template_filled.md",
     "prose_only.txt",
 ]
 
@@ -180,6 +179,16 @@ def test_primary_finding_has_the_right_category(category: str, text: str) -> Non
     assert problems, "no finding"
     assert problems[0].category.value == category, [(f.id, f.category) for f in problems]
     assert report.source == "explain"
+
+
+def test_a_failed_symptom_is_never_called_healthy() -> None:
+    """The template says is_available() is False and names nothing else wrong: a warning
+    with the likeliest cause, never "no problem"."""
+    report = explain_report(data("issue_template_filled.md"))
+    problems = [f for f in report.findings if f.severity >= Severity.WARNING]
+    assert problems
+    assert "is_available() is False" in problems[0].detail
+    assert any("Other possible causes" in f.detail for f in problems)
 
 
 @pytest.mark.parametrize("name", HEALTHY)

@@ -136,8 +136,10 @@ def test_bare_values_without_an_expression_are_not_read() -> None:
 
 def test_prose_mentioning_packages_is_not_a_package_list() -> None:
     r = explain_text("I use Python 3.10 and numpy 1.26 with torch, on Ubuntu 22.04\nOS: Linux")
-    assert r.formats == ()
+    assert r.formats == ("prose",)  # read leniently, not as a package list
     assert "torch.version" not in r.facts
+    assert r.facts["python.version"] == "3.10"
+    assert r.notes["python.version"].startswith("read leniently")
 
 
 def test_pip_install_output() -> None:

@@ -23,9 +23,9 @@ EXPECTED: dict[str, str] = {
     "no_driver": "no_driver.not_installed",
     "system_not_ready": "no_driver.fabric_manager",
     "cuda_unknown_error": "torch.cuda_unknown_error",
-    "no_cuda_gpus": "torch.no_cuda_gpus",
+    "no_cuda_gpus": "cuda_visible_devices.likely_hides_gpus",
     "not_compiled_with_cuda": "cpu_build.cpu_torch_on_gpu_machine",
-    "invalid_device_ordinal": "torch.invalid_device_ordinal",
+    "invalid_device_ordinal": "cuda_visible_devices.likely_hides_gpus",
     "cudnn_load": "cudnn.load_failed",
     "cuda_version_mismatch_ext": "nvcc_mismatch.major_differs",
     "cuda_home_not_set": "nvcc_mismatch.no_toolkit_for_build",
@@ -38,10 +38,17 @@ EXPECTED: dict[str, str] = {
     "docker_no_gpu": "platform.docker_gpu_runtime_missing",
     "wsl_no_gpu": "platform.wsl2_libcuda_path",
     "dll_load": "torch.dll_load_failed",
-    "torch_missing": "torch.not_installed",
+    "torch_missing": "env_conflict.likely_wrong_environment",
     "undefined_symbol": "env_conflict.extension_abi",
     "nccl_error": "torch.nccl_error",
     "oom": "torch.out_of_memory",
+    "smi_not_found": "no_driver.likely_no_driver",
+    "cuda_header_missing": "nvcc_mismatch.no_toolkit_for_build",
+    "nvcc_not_found": "nvcc_mismatch.no_toolkit_for_build",
+    "no_wheel_for_platform": "python_unsupported.no_matching_distribution",
+    "torchvision_cuda_backend": "env_conflict.torchvision_mismatch",
+    "cuda_unavailable_msg": "cpu_build.likely_cpu_build",
+    "module_missing": "env_conflict.likely_wrong_environment",
 }
 
 
@@ -55,7 +62,7 @@ def test_kind_alone_gives_its_finding(kind: str) -> None:
     text = FIRST_TEXT[kind]
     signatures = [s for s in classify(text) if s.kind == kind]
     assert signatures
-    facts = {"errors.seen": [s.as_fact() for s in signatures]}
+    facts = {"errors.seen": [s.as_fact() for s in signatures], "explain.formats": []}
     findings = run(facts)
     assert findings, kind
     assert findings[0].id == EXPECTED[kind], [f.id for f in findings]
