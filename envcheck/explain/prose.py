@@ -196,7 +196,8 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:the|an?|my|new)[ \t]+(?:conda[ \t]+|virtual[ \t]+)?env(?:ironment)?[ \t]+"
             r"(?:i|I)[ \t]+(?:created|made|set up)|\bconda[ \t]+create\b|"
-            r"\bnew[ \t]+(?:conda[ \t]+)?env(?:ironment)?\b|新建的?(?:conda)?环境|创建的?(?:conda)?环境",
+            r"\bnew[ \t]+(?:conda[ \t]+)?env(?:ironment)?\b|"
+            r"新建的?(?:conda)?环境|创建的?(?:conda)?环境",
             re.IGNORECASE | re.ASCII,
         ),
     ),
