@@ -28,6 +28,7 @@ from envcheck.explain.common import (
     as_lines,
     torch_version_facts,
 )
+from envcheck.probes.env_vars import parse_cuda_visible_devices
 
 SOURCE = "prose"
 NOTE = "read leniently from the text (line {line})"
@@ -188,6 +189,15 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "no_gpu",
+        re.compile(
+            r"\b(?:cpu[ \t-]?only|no[ \t-]gpu|gpu-?less|without[ \t]+(?:a[ \t]+|any[ \t]+)?gpu)"
+            r"[ \t]+(?:server|machine|laptop|box|node|host|instance|vm|computer|pc)\b|"
+            r"\b(?:don'?t|do[ \t]+not)[ \t]+have[ \t]+(?:a[ \t]+|any[ \t]+)?(?:gpu|graphics card)",
+            re.IGNORECASE | re.ASCII,
+        ),
+    ),
+    (
         "jupyter",
         re.compile(r"\bjupyter\b|\bipykernel\b|\bnotebook\b|\bcolab\b", re.IGNORECASE | re.ASCII),
     ),
@@ -211,6 +221,13 @@ _MIRRORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("nju", re.compile(r"nju\.edu|南大", re.IGNORECASE | re.ASCII)),
     ("douban", re.compile(r"douban", re.IGNORECASE | re.ASCII)),
 )
+# CUDA_VISIBLE_DEVICES assigned anywhere in a line (inline code in a sentence, a launcher):
+# the strict reader takes assignments that start a line.
+_CVD_RE = re.compile(
+    r"CUDA_VISIBLE_DEVICES['\"\]]{0,2}[ \t]*=[ \t]*['\"]?(?P<value>[0-9, -]{0,40}|"
+    r"(?:GPU|MIG)-[0-9a-fA-F/-]{4,80})['\"]?(?=[\s'\"`;)&|]|$)",
+    re.ASCII,
+)
 _CONDA_INSTALL_RE = re.compile(
     r"\b(?:conda|mamba|micromamba)[ \t]+(?:install|create)\b(?P<args>[^\n]{0,600})"
 )
@@ -218,8 +235,8 @@ _CONDA_TORCH_RE = re.compile(
     r"(?<![\w-])pytorch[ \t]*==?[ \t]*(?P<v>\d{1,2}\.\d{1,2}(?:\.\d{1,3})?)", re.ASCII
 )
 _SYS_EXECUTABLE_RE = re.compile(
-    r"(?:sys\.executable|executable)[^\n'\"]{0,40}[:=]?[ \t]*['\"]?(?P<path>(?:[A-Za-z]:\\\\?|/)"
-    r"[^'\"\n]{1,300}?python[\w.]{0,12}(?:\.exe)?)['\"]?\s*$",
+    r"(?:sys\.executable|executable)[^\n'\"/\\:]{0,40}[:=]?[ \t]*['\"]?"
+    r"(?P<path>(?:[A-Za-z]:\\\\?|/)[^'\"\n]{1,300}?python[\w.]{0,12}(?:\.exe)?)['\"]?\s*$",
     re.IGNORECASE | re.ASCII,
 )
 _QUOTED_PYTHON_RE = re.compile(
@@ -334,6 +351,7 @@ class _Reader:
         self._docker(text, i)
         self._symptoms(text, i)
         self._installs(text, i)
+        self._visible(text, i)
         for name, pattern in _CLAIMS:
             match = pattern.search(text)
             if match is not None and not any(c["claim"] == name for c in self.claims):
@@ -462,6 +480,15 @@ class _Reader:
             where = pip_from["path"]
             if where not in self.executables:
                 self.executables.append(where)
+
+    def _visible(self, text: str, i: int) -> None:
+        if "env.cuda_visible_devices" in self.done or "CUDA_VISIBLE_DEVICES" not in text:
+            return
+        match = _CVD_RE.search(text)
+        if match is not None:
+            value = match["value"].strip()
+            self.once("env.cuda_visible_devices", value, i)
+            self.b.add("env.cuda_visible_devices_parsed", parse_cuda_visible_devices(value), i)
 
     def _installs(self, text: str, i: int) -> None:
         old = _REPLACE_OLD_RE.search(text)

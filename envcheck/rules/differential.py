@@ -303,7 +303,10 @@ def _symptom_lines(view: FactsView) -> list[str]:
     for sig in view.signatures:
         if sig.kind in view.user_signature_kinds and sig.kind != "oom":
             out.append(short(sig.text, 140) or SYMPTOMS.get(sig.kind, sig.kind))
-    if view.bool_("torch.cuda_available") is False and view.os_name != "darwin":
+    no_gpu_by_design = view.os_name == "darwin" or (
+        "no_gpu" in view.claims and not view.nvidia_evidence
+    )
+    if view.bool_("torch.cuda_available") is False and not no_gpu_by_design:
         out.append(SYMPTOMS["cuda_unavailable"])
     gpu_unused = view.claim_text("gpu_unused")
     if gpu_unused:

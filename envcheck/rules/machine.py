@@ -53,6 +53,7 @@ def gpu_trouble(view: FactsView) -> bool:
             view.pasted
             and view.bool_("torch.cuda_available") is False
             and view.os_name != "darwin"  # a Mac has no CUDA by design
+            and not ("no_gpu" in view.claims and not view.nvidia_evidence)  # nor a CPU server
         )
         or bool(view.user_signature_kinds & _GPU_FAILURE_KINDS)
         or "gpu_unused" in view.claims

@@ -1,0 +1,266 @@
+"""explain on pastes in the shapes real bug reports take: prose, fragments, banners, logs.
+
+Each case is written for this project (none is copied from a real thread): a few lines in the
+way people paste them — their own sentences in English or Chinese around an error line, a
+tool's banner, an install log, a command they ran — and the category of the cause a
+maintainer would establish. The primary finding (first error, else first warning) must have
+that category; healthy pastes must raise no error.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from envcheck.explain_report import explain_report
+from envcheck.model import Finding, Severity
+
+CASES: list[tuple[str, str, str]] = [
+    # --- cpu_build ------------------------------------------------------------------------------
+    (
+        "cpu_build",
+        "windows-repl-cpu-label",
+        "I'm on Windows 11 with an RTX 4070.\n>>> import torch\n>>> torch.__version__\n"
+        "'2.3.1+cpu'\n>>> torch.cuda.is_available()\nFalse\n",
+    ),
+    (
+        "cpu_build",
+        "chinese-prose-cpu-label",
+        "我的显卡是RTX 3060，但是torch.cuda.is_available()一直是False，"
+        "torch版本是2.0.1+cpu，怎么办？",
+    ),
+    (
+        "cpu_build",
+        "assertion-with-gpu-in-prose",
+        "Windows 10, GTX 1660 Ti, driver 531.41\n"
+        "AssertionError: Torch not compiled with CUDA enabled\n",
+    ),
+    (
+        "cpu_build",
+        "tool-banner-cpu",
+        "MyTool v0.4 starting: Python-3.11.4 torch-2.2.0+cpu CPU (AMD Ryzen 7 5800X)\n"
+        "WARNING: no CUDA device found, falling back to CPU. GPU: RTX 3080\n",
+    ),
+    # --- driver_too_old -------------------------------------------------------------------------
+    (
+        "driver_too_old",
+        "warning-found-version",
+        "torch 2.3.0+cu121\nUserWarning: CUDA initialization: The NVIDIA driver on your system "
+        "is too old (found version 11040). Please update your GPU driver.\n",
+    ),
+    (
+        "driver_too_old",
+        "smi-header-and-cu121",
+        "| NVIDIA-SMI 470.82.01    Driver Version: 470.82.01    CUDA Version: 11.4     |\n"
+        "pip list | grep torch\ntorch                2.1.0+cu121\n"
+        ">>> torch.cuda.is_available()\nFalse\n",
+    ),
+    # --- arch_unsupported -----------------------------------------------------------------------
+    (
+        "arch_unsupported",
+        "blackwell-no-kernel-image",
+        "New RTX 5090 build, torch 2.5.1+cu124.\nRuntimeError: CUDA error: no kernel image is "
+        "available for execution on the device\n",
+    ),
+    (
+        "arch_unsupported",
+        "old-gpu-warning",
+        "UserWarning: Found GPU0 NVIDIA GeForce GTX 770 which is of cuda capability 3.0.\n"
+        "PyTorch no longer supports this GPU because it is too old.\n",
+    ),
+    # --- no_driver ------------------------------------------------------------------------------
+    (
+        "no_driver",
+        "smi-failed-after-update",
+        "After apt upgrade on Ubuntu 22.04:\n$ nvidia-smi\nNVIDIA-SMI has failed because it "
+        "couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is "
+        "installed and running.\n",
+    ),
+    (
+        "no_driver",
+        "nvml-mismatch",
+        "$ nvidia-smi\nFailed to initialize NVML: Driver/library version mismatch\n",
+    ),
+    (
+        "no_driver",
+        "intel-laptop",
+        "My laptop only has Intel UHD Graphics 620.\nAssertionError: Torch not compiled with "
+        "CUDA enabled\n",
+    ),
+    # --- cuda_visible_devices -------------------------------------------------------------------
+    (
+        "cuda_visible_devices",
+        "launcher-sets-index",
+        "I run `CUDA_VISIBLE_DEVICES=2 python train.py` on my workstation and get\n"
+        "RuntimeError: CUDA error: invalid device ordinal\n",
+    ),
+    (
+        "cuda_visible_devices",
+        "bare-error",
+        'Traceback (most recent call last):\n  File "main.py", line 12, in <module>\n'
+        "    model.cuda()\nRuntimeError: No CUDA GPUs are available\n",
+    ),
+    (
+        "cuda_visible_devices",
+        "empty-export",
+        "export CUDA_VISIBLE_DEVICES=\n$ python -c 'import torch; print(torch.cuda.device_count())'"
+        "\n0\n| NVIDIA-SMI 550.54.14    Driver Version: 550.54.14    CUDA Version: 12.4     |\n"
+        "|   0  NVIDIA A100-SXM4-80GB          On  | 00000000:07:00.0 Off |"
+        "                    0 |\n",
+    ),
+    # --- env_conflict ---------------------------------------------------------------------------
+    (
+        "env_conflict",
+        "resolver-conflict",
+        "ERROR: pip's dependency resolver does not currently take into account all the packages "
+        "that are installed. This behaviour is the source of the following dependency "
+        "conflicts.\ntorchvision 0.16.0 requires torch==2.1.0, but you have torch 2.2.0 which "
+        "is incompatible.\n",
+    ),
+    (
+        "env_conflict",
+        "install-log-swap",
+        "Collecting torch>=2.0\n  Downloading torch-2.4.0-cp310-cp310-win_amd64.whl (198 MB)\n"
+        "Installing collected packages: torch\n  Attempting uninstall: torch\n"
+        "    Found existing installation: torch 2.3.1+cu121\n    Uninstalling torch-2.3.1+cu121:\n"
+        "      Successfully uninstalled torch-2.3.1+cu121\nSuccessfully installed torch-2.4.0\n",
+    ),
+    (
+        "env_conflict",
+        "notebook-other-python",
+        "In the terminal torch imports fine, in the notebook it does not.\n"
+        "terminal: sys.executable = /home/kim/miniconda3/envs/dl/bin/python\n"
+        "notebook: sys.executable = /usr/bin/python3\n"
+        "ModuleNotFoundError: No module named 'torch'\n",
+    ),
+    (
+        "env_conflict",
+        "nms-missing",
+        "RuntimeError: operator torchvision::nms does not exist\n",
+    ),
+    # --- nvcc_mismatch --------------------------------------------------------------------------
+    (
+        "nvcc_mismatch",
+        "ext-build-version",
+        "pip install -e . fails:\nRuntimeError: The detected CUDA version (11.5) mismatches the "
+        "version that was used to compile\nPyTorch (12.1). Please make sure to use the same CUDA "
+        "versions.\n",
+    ),
+    (
+        "nvcc_mismatch",
+        "cuda-home",
+        "building the extension:\nOSError: CUDA_HOME environment variable is not set. Please set "
+        "it to your CUDA install root.\n",
+    ),
+    (
+        "nvcc_mismatch",
+        "missing-header",
+        "csrc/kernel.cu:3:10: fatal error: cuda_runtime.h: No such file or directory\n"
+        "error: command '/usr/bin/gcc' failed with exit code 1\n",
+    ),
+    # --- cudnn ----------------------------------------------------------------------------------
+    (
+        "cudnn",
+        "windows-dll",
+        "Could not load library cudnn_cnn_infer64_8.dll. Error code 126\nPlease make sure "
+        "cudnn_cnn_infer64_8.dll is in your library path!\n",
+    ),
+    # --- python_unsupported ---------------------------------------------------------------------
+    (
+        "python_unsupported",
+        "no-versions",
+        "Python 3.13.0 on Windows\nERROR: Could not find a version that satisfies the "
+        "requirement torch==2.2.0 (from versions: 2.6.0, 2.7.0)\nERROR: No matching "
+        "distribution found for torch==2.2.0\n",
+    ),
+    # --- platform -------------------------------------------------------------------------------
+    (
+        "platform",
+        "mac-cuda",
+        "On my MacBook Pro M2:\nAssertionError: Torch not compiled with CUDA enabled\n",
+    ),
+    (
+        "platform",
+        "docker-without-gpus",
+        "docker run -it --rm pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime python -c "
+        '"import torch; print(torch.cuda.is_available())"\nFalse\n',
+    ),
+    (
+        "platform",
+        "wsl-no-driver",
+        "Ubuntu on WSL, RTX 3070, latest Game Ready driver on Windows.\n"
+        "RuntimeError: Found no NVIDIA driver on your system.\n",
+    ),
+    (
+        "platform",
+        "jetson",
+        "Jetson Orin Nano with JetPack 6.0. I did pip install torch, and "
+        "torch.cuda.is_available() returns False.\n",
+    ),
+]
+
+HEALTHY: list[tuple[str, str]] = [
+    (
+        "works-question",
+        "Everything works on my RTX 4090 (torch 2.4.1+cu124, driver 550), I just want to know "
+        "whether channels_last helps.\n>>> torch.cuda.is_available()\nTrue\n",
+    ),
+    (
+        "cpu-server",
+        "This is a CPU-only server, no GPU on purpose.\ntorch 2.4.1+cu121\n"
+        "torch.cuda.is_available(): False\n",
+    ),
+    (
+        "mac-mps",
+        "macOS 14 on an M3 Max. torch 2.5.0, torch.backends.mps.is_available() True, "
+        "torch.cuda.is_available() False.\n",
+    ),
+]
+
+
+def _primary(findings: tuple[Finding, ...]) -> Finding | None:
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    warnings = [f for f in findings if f.severity is Severity.WARNING]
+    return (errors or warnings or [None])[0]
+
+
+@pytest.mark.parametrize(
+    ("category", "text"), [(c, t) for c, _, t in CASES], ids=[n for _, n, _ in CASES]
+)
+def test_primary_cause(category: str, text: str) -> None:
+    report = explain_report(text)
+    first = _primary(report.findings)
+    assert first is not None, "no error or warning"
+    assert first.category.value == category, [(f.id, f.severity.name) for f in report.findings]
+
+
+@pytest.mark.parametrize("text", [t for _, t in HEALTHY], ids=[n for n, _ in HEALTHY])
+def test_healthy_has_no_error(text: str) -> None:
+    report = explain_report(text)
+    assert not [f.id for f in report.findings if f.severity is Severity.ERROR]
+
+
+def test_same_paste_in_gb18030_and_utf16_gives_the_same_diagnosis() -> None:
+    text = "显卡是 RTX 3060，torch 版本 2.0.1+cpu，torch.cuda.is_available() 返回 False\n"
+    ids = [f.id for f in explain_report(text).findings]
+    for encoded in (text.encode("gb18030"), text.encode("utf-16"), text.encode("utf-8-sig")):
+        report = explain_report(encoded)
+        assert [f.id for f in report.findings] == ids
+    assert explain_report(text.encode("gb18030")).facts["explain.encoding"] == "gb18030"
+
+
+def test_lenient_facts_say_where_they_came_from() -> None:
+    report = explain_report("I have an RTX 3090 and torch==1.7.1+cu101 from requirements.txt")
+    assert report.facts["torch.version"] == "1.7.1+cu101"
+    assert "line 1" in report.notes["torch.version"]
+    assert report.notes["nvidia.gpus"].startswith("read leniently")
+    first = _primary(report.findings)
+    assert first is not None and first.id == "arch_unsupported.gpu_not_in_torch_arch_list"
+
+
+def test_a_strict_fact_wins_over_prose() -> None:
+    text = (
+        "I think I installed torch 2.0.0 last week.\n"
+        "PyTorch version: 2.1.2+cu121\nIs CUDA available: True\n"
+    )
+    report = explain_report(text)
+    assert report.facts["torch.version"] == "2.1.2+cu121"
