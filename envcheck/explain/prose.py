@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from envcheck.explain.common import (
     Found,
@@ -267,14 +266,116 @@ _RESOLVER_RE = re.compile(
 _TORCH_FAMILY = frozenset({"torch", "torchvision", "torchaudio", "pytorch"})
 
 
-@dataclass
-class _State:
-    """What the reader has seen so far (first value wins, as in the strict merge)."""
+MAX_PROSE_LINE = 2000
+"""Characters of a line the lenient reader looks at (evidence sits near a line's start)."""
+_GPU_WORDS = (
+    "rtx",
+    "gtx",
+    "mx",
+    "nvidia",
+    "tesla",
+    "quadro",
+    "titan",
+    "100",
+    "200",
+    "a10",
+    "a30",
+    "a40",
+    "a16",
+    "a2",
+    "t4",
+    "l4",
+    "l40",
+    "a800",
+    "h800",
+    "000",
+    "card",
+    "gpu",
+    "显卡",
+    "卡",
+    "jetson",
+    "jetpack",
+    "l4t",
+    "tegra",
+    "radeon",
+    "rx",
+    "amd",
+    "intel",
+    "iris",
+    "integrated",
+    "核显",
+    "集成",
+    "集显",
+    "m1",
+    "m2",
+    "m3",
+    "m4",
+    "k80",
+    "k40",
+    "p40",
+)
+_OS_WORDS = (
+    "wsl",
+    "win",
+    ":\\",
+    ".exe",
+    "powershell",
+    "mac",
+    "os x",
+    "apple",
+    "darwin",
+    "ubuntu",
+    "debian",
+    "centos",
+    "fedora",
+    "rocky",
+    "rhel",
+    "suse",
+    "linux",
+    "/home/",
+    "/usr/",
+    "/opt/",
+    "/root/",
+    "aarch64",
+    "arm64",
+    "gb200",
+    "gh200",
+    "grace",
+)
+_DOCKER_WORDS = ("docker", "podman", "container", "kubernetes", "k8s", "pod", "容器")
+_SYMPTOM_WORDS = (
+    "is_available",
+    "gpu",
+    "cuda",
+    "显卡",
+    "executable",
+    "python",
+    "pip ",
+)
+_INSTALL_WORDS = ("torch", "requires", "conda", "mamba")
+_CLAIM_WORDS: dict[str, tuple[str, ...]] = {
+    "cpu_torch": ("cpu", "cuda"),
+    "torch_replaced": ("torch", "broke"),
+    "two_torch": ("torch", "冲突"),
+    "nouveau": ("nouveau",),
+    "ext_build": ("compil", "build", "setup.py", "make.sh", "编译"),
+    "no_gpu": ("cpu", "gpu", "graphics"),
+    "jupyter": ("jupyter", "ipykernel", "notebook", "colab"),
+    "created_env": ("env", "环境", "conda"),
+}
 
-    torch_line: int | None = None
-    gpus: int = 0
-    os_votes: dict[str, int] | None = None
-    docker_mentioned: bool = False
+
+def _gate(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled alternation of plain substrings: a faster ``any(w in text ...)``."""
+    return re.compile("|".join(re.escape(word) for word in words))
+
+
+_GPU_GATE = _gate(_GPU_WORDS)
+_OS_GATE = _gate(_OS_WORDS)
+_DOCKER_GATE = _gate(_DOCKER_WORDS)
+_SYMPTOM_GATE = _gate(_SYMPTOM_WORDS)
+_INSTALL_GATE = _gate(_INSTALL_WORDS)
+_CLAIM_GATES = {name: _gate(words) for name, words in _CLAIM_WORDS.items()}
 
 
 def _note(line: int) -> str:
@@ -344,21 +445,36 @@ class _Reader:
         return Parsed(found, built.consumed, built.formats)
 
     def line(self, text: str, i: int) -> None:
-        self._torch(text, i)
-        self._gpus(text, i)
-        self._os(text, i)
-        self._python(text, i)
-        self._docker(text, i)
-        self._symptoms(text, i)
-        self._installs(text, i)
-        self._visible(text, i)
+        text = text[:MAX_PROSE_LINE]
+        low = text.lower()
+        # Cheap substring gates first: most lines of a big paste hold none of this evidence.
+        if "torch" in low:
+            self._torch(text, i)
+        if _GPU_GATE.search(low):
+            self._gpus(text, i)
+        if _OS_GATE.search(low):
+            self._os(text, i)
+        if "python" in low or " -p " in low or "cp3" in low:
+            self._python(text, i)
+        if _DOCKER_GATE.search(low):
+            self._docker(text, i)
+        if _SYMPTOM_GATE.search(low):
+            self._symptoms(text, i)
+        if _INSTALL_GATE.search(low):
+            self._installs(text, i)
+        if "cuda_visible_devices" in low:
+            self._visible(text, i)
         for name, pattern in _CLAIMS:
+            if not _CLAIM_GATES[name].search(low):
+                continue
             match = pattern.search(text)
             if match is not None and not any(c["claim"] == name for c in self.claims):
                 self.claims.append({"claim": name, "line": i + 1, "text": text.strip()[:200]})
-        for name, pattern in _MIRRORS:
-            if "pip.mirror" not in self.done and pattern.search(text):
-                self.once("pip.mirror", name, i)
+        if "pip.mirror" not in self.done:
+            for name, pattern in _MIRRORS:
+                if pattern.search(text):
+                    self.once("pip.mirror", name, i)
+                    break
 
     # -- readers ---------------------------------------------------------------------------------
     def _torch(self, text: str, i: int) -> None:

@@ -10,6 +10,7 @@ messages; this module only finds the blocks and reads what torch itself reports.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -223,11 +224,15 @@ def _unrecognised(
     """
     out: list[str] = []
     first: int | None = None
-    candidates = exceptions + [
-        i for i, line in enumerate(rows)
-        if i not in skip and i not in exceptions and _ERROR_LINE_RE.search(line.text)
-    ]
-    for index in candidates[:200]:
+    listed = set(exceptions)
+    others = (
+        i
+        for i, line in enumerate(rows)
+        if i not in skip and i not in listed and _ERROR_LINE_RE.search(line.text)
+    )
+    for tried, index in enumerate(itertools.chain(exceptions, others)):
+        if tried >= 200:
+            break
         text = rows[index].text.strip()
         if not text or classify(text) or text in out:
             continue
