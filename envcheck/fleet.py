@@ -39,7 +39,8 @@ COMPARED: tuple[tuple[str, str], ...] = (
     ("torch.cuda_build", "torch built for CUDA"),
     ("cudnn.torch_version", "cuDNN (torch)"),
     ("torch.cuda_available", "CUDA available"),
-    ("os.distribution", "OS"),
+    ("os.distro", "OS"),
+    ("os.kernel", "Kernel"),
 )
 """The facts compared across nodes, in display order; ``env.*`` facts follow them."""
 
