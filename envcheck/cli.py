@@ -99,8 +99,13 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"envcheck: report written to {output}", err=True)
+        from envcheck.output_file import write_output
+
+        try:
+            written = write_output(output, text)
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot write {output}: {exc.strerror or exc}") from None
+        typer.echo(f"envcheck: report written to {written}", err=True)
 
 
 def _render(
@@ -151,7 +156,9 @@ RedactOpt = Annotated[
     ),
 ]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    Path | None,
+    typer.Option("--output", "-o", help="Write the report to this file (%N: this node's host "
+                 "name)."),
 ]
 
 

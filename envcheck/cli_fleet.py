@@ -17,8 +17,13 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"envcheck: report written to {output}", err=True)
+        from envcheck.output_file import write_output
+
+        try:
+            written = write_output(output, text)
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot write {output}: {exc.strerror or exc}") from None
+        typer.echo(f"envcheck: report written to {written}", err=True)
 
 
 def doctor_all_envs(

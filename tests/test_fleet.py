@@ -211,3 +211,21 @@ def test_cli_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
     assert not_reports.returncode == 2
     assert "no envcheck report among the 1 file(s) given" in not_reports.stderr
     assert "Traceback" not in not_reports.stderr + missing.stderr
+
+
+def test_output_path_pattern() -> None:
+    from envcheck.output_file import expand_output_path
+
+    assert expand_output_path(Path("reports/%N.json"), "gpu07") == Path("reports/gpu07.json")
+    assert expand_output_path(Path("r/100%%-%N.json"), "n1") == Path("r/100%-n1.json")
+    assert expand_output_path(Path("plain.json"), "n1") == Path("plain.json")
+
+
+def test_cli_output_into_a_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    report = _write(tmp_path / "r", "a.json", doctor_report("a"))
+    proc = _cli("fleet", "summarize", str(report), "-o", str(blocker / "out.txt"))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "cannot write" in proc.stderr

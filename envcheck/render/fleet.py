@@ -75,8 +75,9 @@ def render_fleet_text(summary: FleetSummary) -> str:
     lines += ["", "Drift (values that differ across nodes, most widespread first):"]
     if not summary.drift:
         lines.append("  none: every node reports the same values")
+    reported = sum(1 for node in summary.nodes if node.has_report)
     for drift in summary.drift:
-        lines += ["  " + line for line in _drift_lines(drift, total)]
+        lines += ["  " + line for line in _drift_lines(drift, reported)]
     lines += ["", "Outliers:"]
     lines += [f"  {o.node}: {o.detail}" for o in summary.outliers] or ["  none"]
     lines += ["", "Findings by how many nodes have them:"]
