@@ -152,7 +152,10 @@ class Document:
 
 
 def document_kind(data: Mapping[str, Any]) -> str | None:
-    """``doctor``, ``bench`` or None (not an envcheck report this command reads)."""
+    """``doctor``, ``bench``, ``all-envs`` (one machine's environments) or None (not an
+    envcheck report)."""
+    if data.get("source") == "doctor-all-envs":
+        return "all-envs"
     tool = data.get("tool")
     if isinstance(tool, Mapping) and isinstance(data.get("facts"), Mapping):
         return "doctor"
@@ -260,6 +263,10 @@ def build_nodes(documents: Sequence[Document]) -> tuple[tuple[Node, ...], tuple[
         kind = document_kind(doc.data)
         if kind is None:
             skipped.append(f"{doc.source}: not a doctor or bench JSON report from envcheck")
+            continue
+        if kind == "all-envs":
+            skipped.append(f"{doc.source}: holds every environment of one machine "
+                           "(doctor --all-envs); give one doctor --json report per node")
             continue
         if kind == "bench":
             benches.append(doc)

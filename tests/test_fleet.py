@@ -128,10 +128,16 @@ def test_bench_figures_compare_only_with_the_same_gpu_and_precision() -> None:
 
 
 def test_documents_that_are_not_reports_are_skipped_with_a_reason() -> None:
-    summary = summarize(_docs(("x", {"hello": 1}), ("a", doctor_report("a"))), ["bad.json: nope"])
+    summary = summarize(_docs(("x", {"hello": 1}), ("a", doctor_report("a")),
+                              ("all", {"source": "doctor-all-envs", "envs": []})),
+                        ["bad.json: nope"])
     assert [n.name for n in summary.nodes] == ["a"]
-    assert summary.skipped == ("bad.json: nope",
-                               "reports/x.json: not a doctor or bench JSON report from envcheck")
+    assert summary.skipped == (
+        "bad.json: nope",
+        "reports/x.json: not a doctor or bench JSON report from envcheck",
+        "reports/all.json: holds every environment of one machine (doctor --all-envs); give one "
+        "doctor --json report per node",
+    )
 
 
 def test_json_lists_every_node_and_markdown_has_tables() -> None:
