@@ -63,11 +63,14 @@ class BenchFigure:
     precision: str
     batch: int | None
     images_per_s: float
+    ranks: int = 1
+    """DDP processes in the run (1 without DDP): an aggregate figure only compares with
+    figures of as many ranks."""
 
     @property
-    def peer_key(self) -> tuple[str, str, str, int | None]:
-        """Results comparable with each other: same model, GPU, precision and batch."""
-        return (self.model, self.gpu, self.precision, self.batch)
+    def peer_key(self) -> tuple[str, str, str, int | None, int]:
+        """Results comparable with each other: same model, GPU, precision, batch and ranks."""
+        return (self.model, self.gpu, self.precision, self.batch, self.ranks)
 
 
 @dataclass(frozen=True)
@@ -219,9 +222,12 @@ def bench_figure(data: Mapping[str, Any]) -> BenchFigure | None:
         return None
     gpu = data.get("device_name") or data.get("gpu_model") or data.get("device") or UNKNOWN
     batch = data.get("batch")
+    distributed = data.get("distributed")
+    world = distributed.get("world_size") if isinstance(distributed, Mapping) else None
     return BenchFigure(str(data.get("model") or data.get("bench") or UNKNOWN), str(gpu),
                        str(data.get("precision") or UNKNOWN),
-                       batch if isinstance(batch, int) else None, float(ips))
+                       batch if isinstance(batch, int) else None, float(ips),
+                       world if isinstance(world, int) and world > 0 else 1)
 
 
 _SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
@@ -359,12 +365,12 @@ def find_outliers(nodes: Sequence[Node]) -> tuple[Outlier, ...]:
 
 
 def _bench_outliers(nodes: Sequence[Node]) -> list[Outlier]:
-    peers: dict[tuple[str, str, str, int | None], list[tuple[str, float]]] = {}
+    peers: dict[tuple[str, str, str, int | None, int], list[tuple[str, float]]] = {}
     for node in nodes:
         for figure in node.bench:
             peers.setdefault(figure.peer_key, []).append((node.name, figure.images_per_s))
     outliers: list[Outlier] = []
-    for (model, gpu, precision, _), rows in peers.items():
+    for (model, gpu, precision, _, _), rows in peers.items():
         if len(rows) < 2:
             continue
         for index, (name, ips) in enumerate(rows):

@@ -2,7 +2,7 @@
 
 The blocks marked ``<!-- recipe: NAME -->`` are extracted and run with bash in a temp folder
 whose PATH starts with ``tests/fakebin/cluster`` (fake srun, pdsh, clush, ansible, kubectl,
-scontrol, torchrun) and then holds the real envcheck. The fakes play two nodes, gpu01 and
+scontrol) and then holds the real envcheck. The fakes play two nodes, gpu01 and
 gpu02 (``cluster_site/sitecustomize.py`` makes Python report the fake node's host name), and
 log their arguments, so each test checks the command shape, the files the nodes wrote and
 what ``fleet summarize`` made of them.
@@ -79,7 +79,7 @@ def _summary_names_both_nodes(stdout: str) -> None:
 
 def test_every_recipe_in_the_doc_has_a_test() -> None:
     assert set(recipes()) == {"slurm", "pdsh", "clush", "ansible", "kubernetes",
-                              "slurm-bench", "torchrun"}
+                              "slurm-bench", "slurm-ddp"}
 
 
 def test_slurm(tmp_path: Path) -> None:
@@ -155,10 +155,17 @@ def test_slurm_bench_finds_the_slow_node(tmp_path: Path) -> None:
     assert "gpu02: resnet50 bf16: 1200 images/s, 40% of the median 3000" in stdout
 
 
-def test_torchrun_rendezvous_settings(tmp_path: Path) -> None:
-    _, calls = _run("torchrun", tmp_path)
+def test_slurm_ddp_across_nodes(tmp_path: Path) -> None:
+    stdout, calls = _run("slurm-ddp", tmp_path, FAKEBIN / "cluster_bench")
     (srun,) = [c for c in calls if c[0] == "srun"]
-    assert srun[1:4] == ["--nodes=4", "--ntasks-per-node=1", "torchrun"]
-    (torchrun,) = [c for c in calls if c[0] == "torchrun"][:1]
-    assert torchrun[1:] == ["--nnodes=4", "--nproc-per-node=8", "--rdzv-backend=c10d",
-                            "--rdzv-endpoint=gpu01:29500", "--rdzv-id=42", "train.py"]
+    assert srun[1:6] == ["--nodes=2", "--ntasks-per-node=1", "--output=bench/ddp-%N.json",
+                         "--error=bench/ddp-%N.log", "envcheck"]
+    benches = [c for c in calls if c[0] == "envcheck"]
+    assert len(benches) == 2
+    assert all(c[1:] == ["bench", "resnet", "--json", "--ddp", "8", "--nnodes", "2",
+                         "--rdzv-endpoint", "gpu01:29500", "--rdzv-id", "42"] for c in benches)
+    results = _reports(tmp_path / "work" / "bench")
+    assert results["ddp-gpu01"]["distributed"]["world_size"] == 16
+    assert results["ddp-gpu02"]["role"] == "follower"
+    assert "envcheck fleet — 2 nodes" in stdout
+    assert re.search(r"^ddp-gpu01\s.*\s5600$", stdout, re.MULTILINE), stdout

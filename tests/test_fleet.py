@@ -235,3 +235,14 @@ def test_cli_output_into_a_file_that_cannot_be_written_is_one_line(tmp_path: Pat
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "cannot write" in proc.stderr
+
+
+def test_ddp_figures_compare_only_with_as_many_ranks() -> None:
+    ddp = bench_result(20000.0)
+    ddp["distributed"] = {"world_size": 8}
+    summary = summarize(_docs(("a", bench_result(3000.0)), ("b", bench_result(3100.0)),
+                              ("c", ddp), ("d", {**bench_result(1.0), "images_per_s": None,
+                                                 "role": "follower"})))
+    assert summary.outliers == ()
+    ranks = {n.name: [b.ranks for b in n.bench] for n in summary.nodes}
+    assert ranks == {"a": [1], "b": [1], "c": [8], "d": []}

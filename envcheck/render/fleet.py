@@ -119,7 +119,8 @@ def fleet_to_dict(summary: FleetSummary) -> dict[str, Any]:
             {"name": n.name, "sources": list(n.sources), "verdict": n.verdict,
              "facts": dict(n.values), "findings": [f.id for f in n.findings],
              "bench": [{"model": b.model, "gpu": b.gpu, "precision": b.precision,
-                        "batch": b.batch, "images_per_s": b.images_per_s} for b in n.bench]}
+                        "batch": b.batch, "ranks": b.ranks, "images_per_s": b.images_per_s}
+                       for b in n.bench]}
             for n in summary.nodes
         ],
         "drift": [
