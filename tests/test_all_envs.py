@@ -180,3 +180,17 @@ def test_all_envs_json_lists_venvs_conda_and_active_env_with_versions(tmp_path: 
     assert versions[str(conda_env)] == ("~/.conda/environments.txt", "3.10.13")
     conda_report = next(e["report"] for e in data["envs"] if e["prefix"] == str(conda_env))
     assert conda_report["facts"]["python.env_type"] == "conda"
+
+
+def test_all_envs_cli_never_imports_torch_and_rejects_python(tmp_path: Path) -> None:
+    from tests.test_cli import _envcheck
+
+    proc = _envcheck("doctor", "--all-envs", "--markdown", cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.stdout.startswith("## envcheck doctor --all-envs (")
+    assert "IMPORTED=\n" in proc.stderr
+
+    both = _envcheck("doctor", "--all-envs", "--python", sys.executable)
+    assert both.returncode == 2
+    assert both.stderr.splitlines()[0].endswith("--all-envs inspects every environment; drop "
+                                                "--python")
