@@ -246,3 +246,18 @@ def test_ddp_figures_compare_only_with_as_many_ranks() -> None:
     assert summary.outliers == ()
     ranks = {n.name: [b.ranks for b in n.bench] for n in summary.nodes}
     assert ranks == {"a": [1], "b": [1], "c": [8], "d": []}
+
+
+def test_a_thousand_nodes_with_one_planted_driver_drift() -> None:
+    planted = {"node0042", "node0777"}
+    docs = [(f"node{i:04d}", doctor_report(
+        f"node{i:04d}", driver="535.104.05" if f"node{i:04d}" in planted else "550.54.15"))
+        for i in range(1000)]
+    summary = summarize(_docs(*docs))
+    (driver,) = [d for d in summary.drift if d.key == "nvidia.driver_version"]
+    assert [(v.value, len(v.nodes)) for v in driver.values] == [("550.54.15", 998),
+                                                               ("535.104.05", 2)]
+    assert set(driver.values[1].nodes) == planted
+    assert [d.key for d in summary.drift] == ["nvidia.driver_version"]
+    text = render_fleet_text(summary)
+    assert "535.104.05  (2: node0042, node0777)" in text
