@@ -9,9 +9,14 @@ build fake trees. The places looked at, in the order the rows come out:
 3. conda: the prefixes in ``~/.conda/environments.txt`` (conda appends each env it creates),
    every env under the ``envs_dirs`` of ``.condarc`` files, a conda base (from ``CONDA_EXE``,
    ``_CONDA_ROOT`` or the usual install folders) and the ``envs/`` beside it;
-4. pyenv versions (``$PYENV_ROOT/versions/*``, default ``~/.pyenv``);
-5. uv-managed Pythons (``$UV_PYTHON_INSTALL_DIR``, default ``~/.local/share/uv/python``);
-6. the system Python (``/usr/bin/python3``, ``/usr/local/bin/python3``).
+4. pyenv versions (``$PYENV_ROOT/versions/*``, default ``~/.pyenv``; pyenv-win's
+   ``~/.pyenv/pyenv-win`` on Windows);
+5. uv-managed Pythons (``$UV_PYTHON_INSTALL_DIR``, default ``~/.local/share/uv/python``,
+   ``%APPDATA%/uv/python`` on Windows);
+6. the system Python (``/usr/bin/python3``, ``/usr/local/bin/python3``; none on Windows).
+
+Paths are the context's OS's (Windows paths for a Windows context, mapped into the
+fake root in tests).
 
 Each environment is listed once (the first place that names it wins), keyed by its prefix's
 real path. A place that names a prefix that is not there becomes a note, not a row.
@@ -23,7 +28,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePath, PurePosixPath
+from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 from envcheck.context import Context
 
@@ -64,11 +69,11 @@ def discover_envs(ctx: Context, cwd: str) -> Discovery:
     if env.get("CONDA_PREFIX"):
         finder.add_prefix(env["CONDA_PREFIX"], "conda", "CONDA_PREFIX", must_exist=True)
     for name in _VENV_NAMES:
-        finder.add_prefix(str(PurePath(cwd) / name), "venv", f"./{name}", must_exist=False)
+        finder.add_prefix(str(finder.pure(cwd) / name), "venv", f"./{name}", must_exist=False)
     _conda(finder)
     _pyenv(finder)
     _uv(finder)
-    for python in _SYSTEM_PYTHONS:
+    for python in () if ctx.os_name == "windows" else _SYSTEM_PYTHONS:
         if finder.is_file(python):
             prefix = str(PurePosixPath(python).parent.parent)
             finder.add(FoundEnv(prefix, python, "system", "system"), key=python)
@@ -83,6 +88,9 @@ class _Finder:
         self.found: list[FoundEnv] = []
         self.notes: list[str] = []
         self._seen: set[str] = set()
+        self.pure: type[PurePath] = (
+            PureWindowsPath if ctx.os_name == "windows" else PurePosixPath)
+        """Machine paths follow the context's OS (a Windows tree is testable on Linux)."""
 
     def home(self) -> str | None:
         return self.ctx.env.get("HOME") or self.ctx.env.get("USERPROFILE") or None
@@ -112,25 +120,27 @@ class _Finder:
             entries = sorted(self.ctx.path(folder).iterdir(), key=lambda e: _natural(e.name))
         except OSError:
             return []
-        return [str(PurePath(folder) / entry.name) for entry in entries if entry.is_dir()]
+        return [str(self.pure(folder) / entry.name) for entry in entries if entry.is_dir()]
 
     def interpreter(self, prefix: str) -> str | None:
         """``bin/python`` (or ``python3``), ``Scripts\\python.exe`` or ``python.exe``."""
         if self.ctx.os_name == "windows":
+            # venvs keep python.exe in Scripts\; conda, pyenv-win and uv at the prefix root.
             candidates = ("Scripts/python.exe", "python.exe")
         else:
             candidates = ("bin/python", "bin/python3")
         for relative in candidates:
-            python = str(PurePath(prefix) / relative)
+            python = str(self.pure(prefix) / relative)
             if self.is_file(python):
                 return python
         return None
 
     def key(self, path: str) -> str:
         try:
-            return os.path.realpath(self.ctx.path(path))
+            real = os.path.realpath(self.ctx.path(path))
         except OSError:
-            return path
+            real = path
+        return real.lower() if self.ctx.os_name == "windows" else real
 
     def add(self, found: FoundEnv, key: str | None = None) -> None:
         marker = self.key(key or found.prefix)
@@ -147,7 +157,7 @@ class _Finder:
                 why = "does not exist" if not self.is_dir(prefix) else "has no Python interpreter"
                 self.notes.append(f"{found_by} names {prefix}, which {why}")
             return
-        self.add(FoundEnv(prefix, python, kind, found_by, name or PurePath(prefix).name))
+        self.add(FoundEnv(prefix, python, kind, found_by, name or self.pure(prefix).name))
 
 
 def _natural(name: str) -> list[tuple[int, int, str]]:
@@ -159,7 +169,7 @@ def _natural(name: str) -> list[tuple[int, int, str]]:
 def _conda(finder: _Finder) -> None:
     home = finder.home()
     if home:
-        listing = str(PurePath(home) / ".conda" / "environments.txt")
+        listing = str(finder.pure(home) / ".conda" / "environments.txt")
         text, _ = finder.ctx.try_read_text(listing)
         for line in (text or "").splitlines():
             prefix = line.strip()
@@ -171,12 +181,12 @@ def _conda(finder: _Finder) -> None:
         text, _ = finder.ctx.try_read_text(condarc)
         for folder in parse_envs_dirs(text or ""):
             for prefix in finder.children(finder.expand(folder)):
-                if finder.is_dir(PurePath(prefix) / "conda-meta"):
+                if finder.is_dir(finder.pure(prefix) / "conda-meta"):
                     finder.add_prefix(prefix, "conda", f"envs_dirs in {condarc}",
                                       must_exist=False)
     for base in bases:
         finder.add_prefix(base, "conda", "conda base", must_exist=False, name="base")
-        for prefix in finder.children(PurePath(base) / "envs"):
+        for prefix in finder.children(finder.pure(base) / "envs"):
             finder.add_prefix(prefix, "conda", f"{base}/envs", must_exist=False)
 
 
@@ -185,16 +195,16 @@ def _conda_bases(finder: _Finder) -> Iterator[str]:
     env = finder.ctx.env
     candidates: list[str] = []
     if env.get("CONDA_EXE"):
-        candidates.append(str(PurePath(env["CONDA_EXE"]).parent.parent))
+        candidates.append(str(finder.pure(env["CONDA_EXE"]).parent.parent))
     if env.get("_CONDA_ROOT"):
         candidates.append(env["_CONDA_ROOT"])
     home = finder.home()
     if home:
-        candidates += [str(PurePath(home) / name) for name in _CONDA_BASE_NAMES]
+        candidates += [str(finder.pure(home) / name) for name in _CONDA_BASE_NAMES]
     candidates.append("/opt/conda")
     seen: set[str] = set()
     for base in candidates:
-        if base not in seen and finder.is_dir(PurePath(base) / "conda-meta"):
+        if base not in seen and finder.is_dir(finder.pure(base) / "conda-meta"):
             seen.add(base)
             yield base
 
@@ -204,9 +214,9 @@ def _condarc_files(finder: _Finder, bases: list[str]) -> Iterator[str]:
     home = finder.home()
     names = [finder.ctx.env.get("CONDARC", "")]
     if home:
-        names += [str(PurePath(home) / ".condarc"),
-                  str(PurePath(home) / ".config" / "conda" / ".condarc")]
-    names += [str(PurePath(base) / ".condarc") for base in bases]
+        names += [str(finder.pure(home) / ".condarc"),
+                  str(finder.pure(home) / ".config" / "conda" / ".condarc")]
+    names += [str(finder.pure(base) / ".condarc") for base in bases]
     for name in names:
         if name and finder.is_file(name):
             yield name
@@ -246,9 +256,11 @@ def _unquote(text: str) -> str:
 
 
 def _pyenv(finder: _Finder) -> None:
-    root = finder.ctx.env.get("PYENV_ROOT") or _under_home(finder, ".pyenv")
+    # pyenv-win keeps its versions one level down (~\.pyenv\pyenv-win\versions).
+    default = ".pyenv/pyenv-win" if finder.ctx.os_name == "windows" else ".pyenv"
+    root = finder.ctx.env.get("PYENV_ROOT") or _under_home(finder, default)
     if root:
-        for prefix in finder.children(PurePath(root) / "versions"):
+        for prefix in finder.children(finder.pure(root) / "versions"):
             finder.add_prefix(prefix, "pyenv", "pyenv", must_exist=False)
 
 
@@ -256,14 +268,16 @@ def _uv(finder: _Finder) -> None:
     env = finder.ctx.env
     root = env.get("UV_PYTHON_INSTALL_DIR")
     if not root and env.get("XDG_DATA_HOME"):
-        root = str(PurePath(env["XDG_DATA_HOME"]) / "uv" / "python")
+        root = str(finder.pure(env["XDG_DATA_HOME"]) / "uv" / "python")
+    if not root and finder.ctx.os_name == "windows" and env.get("APPDATA"):
+        root = str(finder.pure(env["APPDATA"]) / "uv" / "python")
     root = root or _under_home(finder, ".local/share/uv/python")
     if root:
         for prefix in finder.children(root):
-            if not Path(prefix).name.startswith("."):
+            if not finder.pure(prefix).name.startswith("."):
                 finder.add_prefix(prefix, "uv", "uv python", must_exist=False)
 
 
 def _under_home(finder: _Finder, relative: str) -> str | None:
     home = finder.home()
-    return str(PurePath(home) / relative) if home else None
+    return str(finder.pure(home) / relative) if home else None

@@ -127,3 +127,33 @@ def test_parse_envs_dirs_shapes() -> None:
     assert parse_envs_dirs('envs_dirs: ["/a", /b]\nchannels: [x]\n') == ["/a", "/b"]
     assert parse_envs_dirs("# envs_dirs:\n#  - /a\nchannels:\n  - x\n") == []
     assert parse_envs_dirs("") == []
+
+
+def test_a_windows_machine(tmp_path: Path) -> None:
+    def exe(path: str) -> None:
+        target = tmp_path / "C" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("")
+
+    exe("work/proj/.venv/Scripts/python.exe")
+    exe("Users/ana/miniconda3/envs/t/python.exe")
+    (tmp_path / "C/Users/ana/miniconda3/envs/t/conda-meta").mkdir()
+    (tmp_path / "C/Users/ana/.conda").mkdir(parents=True)
+    (tmp_path / "C/Users/ana/.conda/environments.txt").write_text(
+        "C:\\Users\\ana\\miniconda3\\envs\\t\r\n")
+    exe("Users/ana/.pyenv/pyenv-win/versions/3.11.7/python.exe")
+    exe("Users/ana/AppData/Roaming/uv/python/cpython-3.12.1-windows-x86_64-none/python.exe")
+    ctx = make_ctx(root=tmp_path, system="Windows", env={
+        "USERPROFILE": "C:\\Users\\ana", "APPDATA": "C:\\Users\\ana\\AppData\\Roaming",
+        "VIRTUAL_ENV": "C:\\work\\proj\\.venv"})
+
+    found = [(e.python, e.kind, e.found_by) for e in discover_envs(ctx, "C:\\work\\proj").envs]
+
+    assert found == [
+        ("C:\\work\\proj\\.venv\\Scripts\\python.exe", "venv", "VIRTUAL_ENV"),
+        ("C:\\Users\\ana\\miniconda3\\envs\\t\\python.exe", "conda",
+         "~/.conda/environments.txt"),
+        ("C:\\Users\\ana\\.pyenv\\pyenv-win\\versions\\3.11.7\\python.exe", "pyenv", "pyenv"),
+        ("C:\\Users\\ana\\AppData\\Roaming\\uv\\python\\cpython-3.12.1-windows-x86_64-none\\"
+         "python.exe", "uv", "uv python"),
+    ]
