@@ -99,8 +99,13 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"envcheck: report written to {output}", err=True)
+        from envcheck.output_file import write_output
+
+        try:
+            written = write_output(output, text)
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot write {output}: {exc.strerror or exc}") from None
+        typer.echo(f"envcheck: report written to {written}", err=True)
 
 
 def _render(
@@ -151,7 +156,9 @@ RedactOpt = Annotated[
     ),
 ]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    Path | None,
+    typer.Option("--output", "-o", help="Write the report to this file (%N: this node's host "
+                 "name)."),
 ]
 
 
@@ -191,9 +198,24 @@ def doctor(
     verbose: VerboseOpt = False,
     redact: RedactOpt = None,
     output: OutputOpt = None,
+    all_envs: Annotated[
+        bool,
+        typer.Option("--all-envs", help="Inspect every Python environment found (venvs, conda, "
+                     "pyenv, uv, system): one row each, the machine probed once."),
+    ] = False,
 ) -> None:
     """Check the NVIDIA driver, GPUs, CUDA, cuDNN, torch and the Python environment."""
     _one_format(as_json, markdown)
+    if all_envs:
+        if python:
+            raise typer.BadParameter("--all-envs inspects every environment; drop --python")
+        from envcheck.cli_fleet import doctor_all_envs
+        from envcheck.model import Severity
+
+        threshold = {FailOn.WARNING: Severity.WARNING, FailOn.ERROR: Severity.ERROR}
+        doctor_all_envs(as_json=as_json, markdown=markdown, timeout=timeout,
+                        torch_timeout=torch_timeout, budget=budget, redact=redact,
+                        output=output, fail_on_threshold=threshold.get(fail_on))
     from envcheck.context import Context
     from envcheck.doctor import run_doctor
 
@@ -250,10 +272,11 @@ def _with_spinner(message: str, work: Callable[[], T]) -> T:
 
 
 def _register_subcommands() -> None:
-    from envcheck import cli_bench, cli_recommend
+    from envcheck import cli_bench, cli_fleet, cli_recommend
 
     cli_recommend.register(app)
     cli_bench.register(app)
+    cli_fleet.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

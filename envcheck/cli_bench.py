@@ -14,17 +14,18 @@ interrupted (partial results printed). With ``--json`` a failure is a JSON docum
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from envcheck.system.nvml import Nvml
 
 if TYPE_CHECKING:  # imported when a bench runs, not when the CLI starts
-    from envcheck.bench.launch import BenchOptions, WorkerMessage, WorkerOutcome
+    from envcheck.bench.launch import BenchOptions, Rendezvous, WorkerMessage, WorkerOutcome
     from envcheck.model import Finding
 
 DeviceOpt = Annotated[
@@ -47,7 +48,15 @@ QuickOpt = Annotated[bool, typer.Option("--quick", help="A short run (3 s budget
 DdpOpt = Annotated[
     int | None, typer.Option("--ddp", min=1, help="Train with DDP on N processes through torchrun.")
 ]
+NnodesOpt = Annotated[int, typer.Option(
+    "--nnodes", min=1, help="Nodes taking part in one DDP run (with --ddp and --rdzv-endpoint; "
+    "start the same command on every node).")]
+RdzvEndpointOpt = Annotated[str | None, typer.Option(
+    "--rdzv-endpoint", help="HOST:PORT of the node hosting torchrun's rendezvous (--nnodes).")]
+RdzvIdOpt = Annotated[str, typer.Option(
+    "--rdzv-id", help="One id shared by every node of the run, new for each run.")]
 PRECISIONS = ("auto", "fp32", "tf32", "amp-fp16", "amp-bf16")
+_ENDPOINT = re.compile(r"^\[?[\w.:-]+\]?:\d{1,5}$")
 
 
 @dataclass(frozen=True)
@@ -223,7 +232,7 @@ def _finish(document: Mapping[str, Any], as_json: bool, interrupted: bool) -> No
 
 def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
          build: Callable[[WorkerOutcome, WorkerOutcome | None], dict[str, Any]]) -> None:
-    from envcheck.bench.launch import run_ddp, run_worker
+    from envcheck.bench.launch import FOLLOWER, run_ddp, run_worker
 
     target = _target(python)
     with _Progress(title) as progress:
@@ -233,10 +242,50 @@ def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
             outcome, single = run_ddp(target.python, options, **kwargs)
         else:
             outcome = run_worker(target.python, options, **kwargs)
+    if outcome.result is None and outcome.error_code == FOLLOWER:
+        _follower(options, outcome.error_message or "", as_json)
     if outcome.result is None:
         raise typer.Exit(_fail(outcome.error_code, outcome.error_message, target.python,
                                as_json))
     _finish(build(outcome, single), as_json, outcome.interrupted)
+
+
+def _follower(options: BenchOptions, message: str, as_json: bool) -> NoReturn:
+    """A node of a multi-node run that is not rank 0: say so (a JSON object with
+    ``role: follower`` under --json, so per-node output files stay JSON) and exit 0."""
+    rdzv = options.rendezvous
+    if as_json:
+        from envcheck.render.bench import render_bench_json
+
+        sys.stdout.write(render_bench_json({
+            "schema": 1, "tool": "envcheck", "tool_version": _tool_version(),
+            "bench": "cnn" if options.model == "mnist_cnn" else "resnet",
+            "model": options.model, "role": "follower", "note": message,
+            "rendezvous": {"nnodes": rdzv.nnodes, "endpoint": rdzv.endpoint,
+                           "id": rdzv.run_id} if rdzv else None,
+            "findings": [],
+        }))
+        sys.stdout.flush()
+    else:
+        typer.echo(f"envcheck bench: {message}", err=True)
+    raise typer.Exit(0)
+
+
+def _rendezvous(ddp: int | None, nnodes: int, endpoint: str | None,
+                run_id: str) -> Rendezvous | None:
+    """The multi-node settings, or None for one node; usage errors for half-given ones."""
+    from envcheck.bench.launch import Rendezvous
+
+    if nnodes == 1 and endpoint is None:
+        return None
+    if not ddp:
+        raise typer.BadParameter("--nnodes and --rdzv-endpoint need --ddp N (processes per node)")
+    if endpoint is None:
+        raise typer.BadParameter("--nnodes needs --rdzv-endpoint HOST:PORT (the same on every "
+                                 "node)")
+    if not _ENDPOINT.match(endpoint):
+        raise typer.BadParameter(f"--rdzv-endpoint must be HOST:PORT, not {endpoint!r}")
+    return Rendezvous(nnodes, endpoint, run_id)
 
 
 def _tool_version() -> str:
@@ -247,7 +296,8 @@ def _tool_version() -> str:
 
 def _train(model: str, device: str, precision: str, channels_last: bool | None,
            compile_: bool, batch: int | None, seconds: float | None, quick: bool,
-           ddp: int | None, python: str | None, as_json: bool) -> None:
+           ddp: int | None, python: str | None, as_json: bool,
+           rendezvous: Rendezvous | None = None) -> None:
     if precision not in PRECISIONS:
         raise typer.BadParameter(f"--precision must be one of {', '.join(PRECISIONS)}")
     default_s = 10.0 if model == "mnist_cnn" else 30.0
@@ -256,7 +306,7 @@ def _train(model: str, device: str, precision: str, channels_last: bool | None,
 
     options = BenchOptions(kind="train", model=model, device=device, precision=precision,
                            channels_last=channels_last, compile=compile_, batch=batch,
-                           seconds=secs, quick=quick, ddp=ddp)
+                           seconds=secs, quick=quick, ddp=ddp, rendezvous=rendezvous)
 
     def build(outcome: WorkerOutcome, single: WorkerOutcome | None) -> dict[str, Any]:
         from envcheck.bench.references import ReferenceTableError, load_references
@@ -304,12 +354,15 @@ def register(app: typer.Typer) -> None:
         ddp: DdpOpt = None,
         python: PythonOpt = None,
         as_json: JsonOpt = False,
+        nnodes: NnodesOpt = 1,
+        rdzv_endpoint: RdzvEndpointOpt = None,
+        rdzv_id: RdzvIdOpt = "envcheck-bench",
     ) -> None:
         """Train a ResNet on synthetic data and judge the throughput against reference GPUs."""
         if model not in ("resnet18", "resnet34", "resnet50"):
             raise typer.BadParameter("--model must be resnet18, resnet34 or resnet50")
         _train(model, device, precision, channels_last, compile_, batch, seconds, quick, ddp,
-               python, as_json)
+               python, as_json, _rendezvous(ddp, nnodes, rdzv_endpoint, rdzv_id))
 
     @bench.command("cnn")
     def cnn(
@@ -324,10 +377,13 @@ def register(app: typer.Typer) -> None:
         ddp: DdpOpt = None,
         python: PythonOpt = None,
         as_json: JsonOpt = False,
+        nnodes: NnodesOpt = 1,
+        rdzv_endpoint: RdzvEndpointOpt = None,
+        rdzv_id: RdzvIdOpt = "envcheck-bench",
     ) -> None:
         """Train the classic MNIST CNN: a quick end-to-end check (launch-bound on GPUs)."""
         _train("mnist_cnn", device, precision, False, compile_, batch, seconds, quick, ddp,
-               python, as_json)
+               python, as_json, _rendezvous(ddp, nnodes, rdzv_endpoint, rdzv_id))
 
     @bench.command("matmul")
     def matmul(

@@ -13,7 +13,7 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath, PureWindowsPath
 from typing import TypeVar
 
@@ -151,6 +151,11 @@ class Context:
                 except OSError:
                     continue
         return None
+
+    def for_target(self, python: str, chosen_by: str) -> Context:
+        """The same machine with another interpreter to inspect, and a fresh memo (so each
+        interpreter's inspection is its own); used by ``doctor --all-envs``."""
+        return replace(self, target_python=python, target_chosen_by=chosen_by, memo=_Memo())
 
     def run(
         self, argv: Sequence[str], *, timeout: float | None = None, stdin_text: str | None = None

@@ -28,6 +28,27 @@ Streamer = Callable[..., CommandResult]
 
 
 @dataclass(frozen=True)
+class Rendezvous:
+    """torchrun's settings for one DDP run across several nodes (the same on every node)."""
+
+    nnodes: int
+    endpoint: str
+    """``HOST:PORT`` of the node that hosts the rendezvous (reachable from every node)."""
+    run_id: str = "envcheck-bench"
+    """Shared by all nodes of one run, distinct between runs (a Slurm job id is both)."""
+
+    def torchrun_args(self) -> list[str]:
+        """The torchrun options replacing ``--standalone``."""
+        return ["--nnodes", str(self.nnodes), "--rdzv_backend", "c10d",
+                "--rdzv_endpoint", self.endpoint, "--rdzv_id", self.run_id]
+
+
+FOLLOWER = "follower"
+"""Error code of a node whose ranks trained but which printed nothing: only global rank 0
+reports a multi-node run, so every other node's launcher ends without a result."""
+
+
+@dataclass(frozen=True)
 class BenchOptions:
     """What to benchmark and how (the CLI's options, resolved)."""
 
@@ -44,6 +65,8 @@ class BenchOptions:
     quick: bool = False
     ddp: int | None = None
     """Number of processes for a DDP run through torchrun (None: no DDP)."""
+    rendezvous: Rendezvous | None = None
+    """For a DDP run across nodes; None: one node (``torchrun --standalone``)."""
     image_size: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Further worker arguments (test knobs such as ``min_steps``, ``cpu_steps``)."""
@@ -110,7 +133,8 @@ def worker_argv(python: str, options: BenchOptions, worker: Path = WORKER) -> li
     """The command line that runs the worker (under torchrun for DDP)."""
     payload = json.dumps(options.worker_args())
     if options.ddp:
-        return [python, "-m", "torch.distributed.run", "--standalone",
+        nodes = options.rendezvous.torchrun_args() if options.rendezvous else ["--standalone"]
+        return [python, "-m", "torch.distributed.run", *nodes,
                 "--nproc_per_node", str(options.ddp), str(worker), "--json-args", payload]
     return [python, str(worker), "--json-args", payload]
 
@@ -160,6 +184,9 @@ def run_worker(
     message = error.get("message")
     if state["result"] is None and code is None:
         code, message = _launch_failure(run, interrupted)
+        if options.rendezvous and options.ddp and run.returncode == 0 and not interrupted:
+            code, message = FOLLOWER, ("this node's ranks trained; the node that got rank 0 "
+                                       "prints the results")
     result = state["result"]
     if result is not None and result.get("interrupted"):
         interrupted = True
@@ -225,7 +252,8 @@ def run_ddp(
     if options.device == "cpu":
         # torchrun gives each rank one thread; the baseline must not have more.
         base_extra["threads"] = 1
-    single = run_worker(python, replace(options, ddp=None, extra=base_extra), **kwargs)
+    single = run_worker(python, replace(options, ddp=None, rendezvous=None, extra=base_extra),
+                        **kwargs)
     if single.result is None or single.interrupted:
         return single, None
     ddp = run_worker(python, replace(options, extra=base_extra), **kwargs)

@@ -19,6 +19,9 @@ class Probe(abc.ABC):
 
     id: ClassVar[str]
     title: ClassVar[str]
+    per_target: ClassVar[bool] = False
+    """True when the facts depend on the inspected interpreter; False for machine-wide facts
+    (driver, GPUs, toolkit), which ``doctor --all-envs`` gathers once for every environment."""
 
     def applies(self, ctx: Context) -> str | None:
         """None when the probe should run here; otherwise the reason it is skipped."""

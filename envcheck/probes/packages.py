@@ -218,6 +218,7 @@ class PackagesProbe(Probe):
 
     id: ClassVar[str] = "packages"
     title: ClassVar[str] = "Packages"
+    per_target: ClassVar[bool] = True
 
     def timeout(self, ctx: Context) -> float:
         """Long enough for the shared inspection (two interpreter runs) to report its reason."""

@@ -320,6 +320,7 @@ class PipIndexProbe(Probe):
 
     id = "pip_index"
     title = "Package index"
+    per_target = True
 
     def run(self, ctx: Context) -> ProbeOutcome:
         config = load_pip_config(ctx)

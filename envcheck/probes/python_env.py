@@ -151,6 +151,7 @@ class PythonEnvProbe(Probe):
 
     id: ClassVar[str] = "python_env"
     title: ClassVar[str] = "Python environment"
+    per_target: ClassVar[bool] = True
 
     def timeout(self, ctx: Context) -> float:
         """Long enough for the shared inspection (two interpreter runs) to report its reason."""
