@@ -99,7 +99,8 @@ Kinds (public and stable; they appear in the ``errors.seen`` fact as ``{kind, te
 ``cuda_unavailable_msg``
     tools and torch saying CUDA is unusable in their own words: "Attempting to deserialize
     object on a CUDA device but torch.cuda.is_available() is False", Ultralytics' "Invalid CUDA
-    'device=0' requested", "CUDA is not available".
+    'device=0' requested", the Stable Diffusion web UI's "Torch is not able to use GPU", vLLM's
+    "Failed to infer device type", "CUDA is not available".
 ``module_missing``
     "No module named 'xyz'" for a module other than torch. data: ``module``.
 ``oom``
@@ -539,6 +540,16 @@ _PATTERNS: tuple[_Pattern, ...] = (
         "cuda_unavailable_msg",
         "invalid cuda",
         r"Invalid CUDA '?device=[\w,]{1,40}'? requested",
+    ),
+    _p(
+        "cuda_unavailable_msg",
+        "not able to use gpu",
+        r"Torch is not able to use GPU",
+    ),
+    _p(
+        "cuda_unavailable_msg",
+        "failed to infer device type",
+        r"Failed to infer device type",
     ),
     _p(
         "cuda_unavailable_msg",

@@ -216,6 +216,25 @@ class _Merger:
         return facts, {k: notes[k] for k in sorted(notes, key=order.index)}
 
 
+# Where a shown is_available() result is the reporter's point, not a line of an env dump.
+_SHOWN_BY = frozenset({"python", "prose"})
+
+
+def _mark_cuda_check(merger: _Merger) -> None:
+    """Record, as the claim ``cuda_check``, that the reporter ran the CUDA check themselves.
+
+    ``Is CUDA available: False`` inside collect_env or ``transformers env`` is the state of a
+    machine that may have no GPU at all; ``torch.cuda.is_available()`` typed at a prompt or
+    quoted in a sentence is shown because its answer is the problem.
+    """
+    origin = merger.origin.get("torch.cuda_available")
+    if origin is None or origin.source not in _SHOWN_BY or origin.value is not False:
+        return
+    claim = {"claim": "cuda_check", "line": origin.line + 1, "text": "torch.cuda.is_available()"}
+    claims = merger.facts.get("explain.claims")
+    merger.facts["explain.claims"] = [*claims, claim] if isinstance(claims, list) else [claim]
+
+
 def _unparsed(rows: Sequence[Line], consumed: frozenset[int]) -> tuple[str, ...]:
     shown: list[str] = []
     hidden = 0
@@ -318,6 +337,7 @@ def explain_text(text: str) -> ExplainResult:
     for *_, fmt in sorted(firsts):
         if fmt not in formats:
             formats.append(fmt)
+    _mark_cuda_check(merger)
     facts, notes = merger.result()
     _fill_capabilities(facts, notes)
     if not formats and any(merger.origin.get(f.key) is f for f in lenient.found):

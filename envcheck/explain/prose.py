@@ -90,6 +90,19 @@ _NO_NVIDIA_RE = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 
+# "driver 470.82", "Driver Version: 536.23", "驱动版本 536.23", "nvidia-driver-535".
+_DRIVER_RE = re.compile(
+    r"(?:driver|驱动)(?:[ \t]*(?:version|版本|ver\.?))?[ \t]*(?:is|:|=|为|是)?[ \t]*v?"
+    r"(?P<v>[1-9]\d{2}\.\d{1,3}(?:\.\d{1,3})?)(?![\d.])|nvidia-driver-(?P<pkg>[1-9]\d{2})\b",
+    re.IGNORECASE | re.ASCII,
+)
+# Hugging Face `transformers-cli env` / `accelerate env`:
+# "- PyTorch version (GPU?): 2.1.0+cpu (False)".
+_HF_ENV_RE = re.compile(
+    r"PyTorch version \(GPU\?\)[ \t]*:[ \t]*(?P<v>\d[\w.+]{0,40})[ \t]*\((?P<gpu>True|False)\)",
+    re.ASCII,
+)
+
 # --- the operating system ------------------------------------------------------------------------
 _WSL_RE = re.compile(r"\bWSL[ \t]?(?P<n>[12])?\b", re.IGNORECASE | re.ASCII)
 _WINDOWS_RE = re.compile(
@@ -478,6 +491,18 @@ class _Reader:
 
     # -- readers ---------------------------------------------------------------------------------
     def _torch(self, text: str, i: int) -> None:
+        hf = _HF_ENV_RE.search(text)
+        if hf is not None:
+            if "torch.version" not in self.done:
+                self.done.add("torch.version")
+                torch_version_facts(self.b, hf["v"], i)
+            if "torch.cuda_available" not in self.done:
+                self.done.add("torch.cuda_available")
+                # An env dump's field, not a check the reporter ran to show a problem.
+                self.b.found.append(
+                    Found("torch.cuda_available", hf["gpu"] == "True", i, "env dump", _note(i))
+                )
+            return
         wheel = _WHEEL_RE.search(text)
         if wheel is not None:
             if "torch.version" not in self.done:
@@ -516,6 +541,12 @@ class _Reader:
                 series = _series_for(match["num"])
                 if series is not None:
                     self._gpu(_geforce_name(series, match["num"], match["suffix"]), i)
+        if "nvidia.driver_version" not in self.done and (
+            "driver" in text.lower() or "驱动" in text
+        ):
+            driver = _DRIVER_RE.search(text)
+            if driver is not None and driver["v"]:
+                self.once("nvidia.driver_version", driver["v"], i)
         jetson = _JETSON_RE.search(text)
         if jetson is not None:
             self.once("os.jetson", " ".join(jetson["word"].split()), i)

@@ -103,6 +103,9 @@ def _w_no_driver(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
     if _has(view, "smi_not_found"):
         out.append((2.0, "nvidia-smi is not found"))
+    if view.int_("nvidia.gpu_count") == 0:
+        out.append((2.0, "nvidia-smi lists no GPU (not seated, fallen off the bus, or held by "
+                         "another driver)"))
     if _has(view, "no_cuda_gpus"):
         out.append((0.5, "CUDA finds no GPU"))
     if _cuda_unavailable(view) and view.torch_cuda is not None:
@@ -308,6 +311,8 @@ def _symptom_lines(view: FactsView) -> list[str]:
     )
     if view.bool_("torch.cuda_available") is False and not no_gpu_by_design:
         out.append(SYMPTOMS["cuda_unavailable"])
+    if view.int_("nvidia.gpu_count") == 0 and not no_gpu_by_design:
+        out.append("nvidia-smi: No devices were found")
     gpu_unused = view.claim_text("gpu_unused")
     if gpu_unused:
         out.append(short(gpu_unused, 140))

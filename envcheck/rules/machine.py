@@ -54,6 +54,13 @@ def gpu_trouble(view: FactsView) -> bool:
             and view.bool_("torch.cuda_available") is False
             and view.os_name != "darwin"  # a Mac has no CUDA by design
             and not ("no_gpu" in view.claims and not view.nvidia_evidence)  # nor a CPU server
+            # An env dump of a machine without a GPU is not a complaint; a check the reporter
+            # ran, an NVIDIA GPU or a CUDA build of torch makes it one.
+            and (
+                "cuda_check" in view.claims
+                or view.nvidia_evidence
+                or view.torch_cuda is not None
+            )
         )
         or bool(view.user_signature_kinds & _GPU_FAILURE_KINDS)
         or "gpu_unused" in view.claims
