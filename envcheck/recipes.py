@@ -27,7 +27,17 @@ if TYPE_CHECKING:
 SCHEMA = 1
 CONFIDENCES = ("H", "M", "L")
 PLATFORMS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64")
-"""Platform keys used by ``python_missing`` (``<os>-<cpu arch>``)."""
+"""Platform keys used by ``python_missing`` and ``platforms_missing`` (``<os>-<cpu arch>``)."""
+MINOR_COMPAT_FROM = 11
+"""The first CUDA major whose builds run on any driver of that major (minor-version compat)."""
+INDEX_FLAGS = ("index-url", "extra-index-url", "find-links", "find-links-variant", "wheel-url")
+"""How an install page pointed pip at download.pytorch.org, newest style first:
+``--index-url whl/cuXYZ`` (≥2.0); ``+cuXYZ`` pins with ``--extra-index-url whl/cuXYZ`` (1.11–1.13);
+``+cuXYZ`` pins with ``-f whl/torch_stable.html`` (1.2–1.9); every package ``+cuXYZ`` with
+``-f whl/cuXYZ/torch_stable.html`` (1.10); the wheel's own URL under ``whl/cuXYZ/`` (1.0–1.1)."""
+CONDA_STYLES = ("none", "cuda-package", "cudatoolkit", "pytorch-cuda")
+"""How conda selected the CUDA build: ``cuda100`` packages (1.0.0), ``cudatoolkit=X`` (≤1.12),
+``pytorch-cuda=X`` (1.13–2.5); none after 2.5."""
 
 
 class DriverVersion(Version):
@@ -82,6 +92,7 @@ class Release:
     macos_x86_64: bool
     macos_min: str
     index_flag: str
+    """How the release's install page wrote a download.pytorch.org build (see INDEX_FLAGS)."""
     conda: str
     conda_cuda: tuple[str, ...]
     conda_cuda_forge: tuple[str, ...]
@@ -89,19 +100,57 @@ class Release:
     conda_torchaudio: str
     released: str
     meta: RowMeta
+    pypi_default_plain: bool = False
+    """The install page wrote PyPI's default Linux build as plain ``pip install torch==X`` (≤1.8)."""
+    command_packages: tuple[str, ...] = ()
+    """The packages the install page's command named, when not all three (≤1.6: no torchaudio)."""
+    platforms_missing: tuple[str, ...] = ()
+    """Platforms (``linux-aarch64``, ``macos-arm64`` ...) with no wheels of this release at all."""
+    cuda_windows: tuple[str, ...] | None = None
+    """Windows CUDA builds when they differ from ``cuda`` (None: the same)."""
+    cuda_aarch64: tuple[str, ...] = ()
+    """Linux aarch64 CUDA builds on download.pytorch.org (empty: none were published)."""
+    cuda_aarch64_unconfirmed: tuple[str, ...] = ()
+    """Linux aarch64 CUDA builds believed to exist on weaker evidence (offered, flagged)."""
+    conda_cpu: str = "cpuonly"
+    """How conda selected the CPU build: the ``cpuonly`` package, or ``pytorch-cpu`` (≤1.1)."""
 
     def pythons_on(self, platform: str) -> tuple[str, ...]:
         """The Python versions (``3.10``, ``3.13t``) with wheels for ``platform``."""
+        if platform in self.platforms_missing:
+            return ()
+        if platform == "macos-x86_64" and not self.macos_x86_64:
+            return ()
         missing = self.python_missing.get(platform, ())
         return tuple(p for p in self.python if p not in missing)
 
-    def variants_on(self, os_name: str) -> tuple[str, ...]:
-        """Advertised accelerator variants for ``linux``/``windows`` (ROCm is Linux-only)."""
+    def variants_on(self, os_name: str, cpu: str = "x86_64") -> tuple[str, ...]:
+        """Accelerator builds on download.pytorch.org for ``linux``/``windows`` and a CPU arch.
+
+        ROCm is Linux x86_64 only; Linux aarch64 has only the CUDA builds its rows list
+        (confirmed first, then the unconfirmed ones); Windows has ``cuda_windows`` or ``cuda``.
+        """
+        if os_name == "linux" and cpu == "aarch64":
+            return self.cuda_aarch64 + self.cuda_aarch64_unconfirmed
         if os_name == "linux":
             return self.cuda + self.rocm
         if os_name == "windows":
-            return self.cuda
+            return self.cuda if self.cuda_windows is None else self.cuda_windows
         return ()
+
+    def pypi_default(self, platform: str) -> str | None:
+        """The build plain ``pip install torch==X`` gets from PyPI on ``platform``.
+
+        ``cu102`` style for Linux x86_64, ``cpu`` on Windows and macOS (MPS on Apple GPUs),
+        the recorded build on Linux aarch64; None when there is no wheel there or it is unknown.
+        """
+        if not self.pythons_on(platform):
+            return None
+        if platform == "linux-x86_64":
+            return self.pypi_default_cuda
+        if platform == "linux-aarch64":
+            return None if self.pypi_aarch64 == "unknown" else self.pypi_aarch64
+        return "cpu"
 
 
 @dataclass(frozen=True)
@@ -185,6 +234,9 @@ class WheelMirror:
     flag: str
     meta: RowMeta
 
+    stable_url: str = ""
+    """The mirror's copy of ``whl/torch_stable.html`` (for torch ≤1.10's ``-f`` form), if any."""
+
     def url_for(self, variant: str) -> str:
         """The URL of one variant's wheels on this mirror."""
         return self.url.format(variant=variant)
@@ -220,6 +272,28 @@ class Tables:
         want = Version(str(version)) if not isinstance(version, Version) else version
         return next((r for r in self.releases if r.torch == want), None)
 
+    def pypi_default_variant(self, torch: str | Version, platform: str) -> str | None:
+        """The build ``pip install torch==X`` got from PyPI, e.g. ``cu102`` for ``1.7.1`` on
+        ``linux-x86_64``; None for an unknown release, platform without wheels, or unknown."""
+        rel = self.release(Version(str(torch)).base_version)
+        return rel.pypi_default(platform) if rel is not None else None
+
+    def variant_published(self, torch: str | Version, variant: str, platform: str) -> bool | None:
+        """Whether download.pytorch.org (or PyPI) had a ``variant`` build of this torch for
+        ``platform``; None when the release is unknown."""
+        rel = self.release(Version(str(torch)).base_version)
+        if rel is None:
+            return None
+        if not rel.pythons_on(platform):
+            return False
+        os_name, _, cpu = platform.partition("-")
+        if os_name == "macos":
+            return variant == "cpu"
+        if variant == "cpu" or variant == rel.pypi_default(platform):
+            return True
+        extra = rel.cuda_unadvertised if platform == "linux-x86_64" else ()
+        return variant in (*rel.variants_on(os_name, cpu), *extra)
+
     def cuda_min_driver(self, cuda: Version, os_name: str) -> DriverVersion | None:
         """The lowest driver that runs toolkit ``cuda`` (X.Y) natively, or None if unknown."""
         mins = [
@@ -249,14 +323,21 @@ class Tables:
         return next((c for c in self.compat if c.major == major), None)
 
     def variant_min_driver(self, variant: str, os_name: str) -> DriverVersion | None:
-        """The lowest driver that runs a ``cuXYZ`` wheel (its major's minor-version compat row)."""
+        """The lowest driver that runs a ``cuXYZ`` wheel.
+
+        From CUDA 11 on, its major's minor-version-compatibility row (or the toolkit's own
+        minimum when lower: cu110 runs on 450.36.06); before CUDA 11 there was no such
+        compatibility, so the toolkit's own minimum (cu101: 418.39, not 10.2's 440.33).
+        """
         cuda = variant_cuda(variant)
         if cuda is None:
             return None
-        row = self.compat_for(cuda.major)
-        if row is not None:
-            return row.windows if os_name == "windows" else row.linux
-        return self.cuda_min_driver(cuda, os_name)
+        own = self.cuda_min_driver(cuda, os_name)
+        row = self.compat_for(cuda.major) if cuda.major >= MINOR_COMPAT_FROM else None
+        if row is None:
+            return own
+        compat = row.windows if os_name == "windows" else row.linux
+        return compat if own is None else min(compat, own)
 
     def arch(self, cc: Version) -> GpuArch | None:
         """The architecture row of one compute capability."""

@@ -16,7 +16,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from envcheck.recipes import (
+    CONDA_STYLES,
     CONFIDENCES,
+    INDEX_FLAGS,
     PLATFORMS,
     SCHEMA,
     BadDriver,
@@ -176,17 +178,39 @@ def _parse_release(row: _Row) -> Release:
     if torchaudio:
         row.version("torchaudio", torchaudio)
     fallback = row.str_("torchaudio_fallback", "")
-    if not torchaudio and not fallback:
-        raise row.fail("'torchaudio' is empty: give 'torchaudio_fallback'")
+    documented = row.strs("command_packages")
+    if not torchaudio and not fallback and (not documented or "torchaudio" in documented):
+        raise row.fail(
+            "'torchaudio' is empty: give 'torchaudio_fallback', or command_packages without it"
+        )
     index_flag = row.str_("index_flag")
-    if index_flag not in ("index-url", "extra-index-url"):
-        raise row.fail(f"'index_flag' must be index-url or extra-index-url, got {index_flag!r}")
+    if index_flag not in INDEX_FLAGS:
+        raise row.fail(f"'index_flag' must be one of {', '.join(INDEX_FLAGS)}, got {index_flag!r}")
     conda = row.str_("conda")
-    if conda not in ("none", "cudatoolkit", "pytorch-cuda"):
-        raise row.fail(f"'conda' must be none, cudatoolkit or pytorch-cuda, got {conda!r}")
+    if conda not in CONDA_STYLES:
+        raise row.fail(f"'conda' must be one of {', '.join(CONDA_STYLES)}, got {conda!r}")
     conda_cuda = row.strs("conda_cuda")
     if conda != "none" and not conda_cuda:
         raise row.fail("'conda_cuda' must list CUDA versions when 'conda' is not none")
+    conda_cpu = row.str_("conda_cpu", "cpuonly")
+    if conda_cpu not in ("cpuonly", "pytorch-cpu"):
+        raise row.fail(f"'conda_cpu' must be cpuonly or pytorch-cpu, got {conda_cpu!r}")
+    command_packages = row.strs("command_packages")
+    if command_packages and (
+        command_packages[0] != "torch"
+        or any(p not in ("torch", "torchvision", "torchaudio") for p in command_packages)
+    ):
+        raise row.fail("'command_packages' must start with torch and name torch/vision/audio only")
+    platforms_missing = row.strs("platforms_missing")
+    for plat in platforms_missing:
+        if plat not in PLATFORMS:
+            raise row.fail(f"'platforms_missing': unknown platform {plat!r}")
+    windows_raw = row.raw("cuda_windows", False)
+    cuda_windows = (
+        _variants(row, "cuda_windows", row.strs("cuda_windows"))
+        if windows_raw is not None
+        else None
+    )
     requires = row.str_("torchvision_requires", "")
     if requires:
         row.specifier("torchvision_requires")
@@ -218,6 +242,15 @@ def _parse_release(row: _Row) -> Release:
         conda_torchaudio=row.str_("conda_torchaudio", ""),
         released=row.str_("released"),
         meta=row.meta(),
+        pypi_default_plain=row.bool_("pypi_default_plain", False),
+        command_packages=command_packages,
+        platforms_missing=platforms_missing,
+        cuda_windows=cuda_windows,
+        cuda_aarch64=_variants(row, "cuda_aarch64", row.strs("cuda_aarch64")),
+        cuda_aarch64_unconfirmed=_variants(
+            row, "cuda_aarch64_unconfirmed", row.strs("cuda_aarch64_unconfirmed")
+        ),
+        conda_cpu=conda_cpu,
     )
     row.done()
     return release
@@ -303,6 +336,7 @@ def _parse_wheel_mirror(row: _Row) -> WheelMirror:
         url=row.str_("url"),
         flag=row.str_("flag"),
         meta=row.meta(),
+        stable_url=row.str_("stable_url", ""),
     )
     if "{variant}" not in result.url:
         raise row.fail("'url' must contain {variant}")
