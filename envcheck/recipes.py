@@ -101,7 +101,7 @@ class Release:
     released: str
     meta: RowMeta
     pypi_default_plain: bool = False
-    """The install page wrote PyPI's default Linux build as plain ``pip install torch==X`` (≤1.8)."""
+    """The install page wrote PyPI's default Linux build as a plain ``pip install`` (≤1.8)."""
     command_packages: tuple[str, ...] = ()
     """The packages the install page's command named, when not all three (≤1.6: no torchaudio)."""
     platforms_missing: tuple[str, ...] = ()

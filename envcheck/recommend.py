@@ -19,13 +19,17 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from envcheck.install_commands import Target, conda_command, default_build, pip_command
 from envcheck.model import Fix
 from envcheck.recipes import (
+    MINOR_COMPAT_FROM,
+    PLATFORMS,
     DriverVersion,
     GpuArch,
     Release,
     RowMeta,
     Tables,
+    cuda_variant,
     load_tables,
     variant_cuda,
 )
@@ -63,7 +67,8 @@ class Request:
     """
 
     os: str = "linux"
-    arch: str = "x86_64"
+    arch: str | None = None
+    """CPU architecture; None means the usual one for ``os`` (see :func:`default_arch`)."""
     python: str | None = None
     cuda: str | None = None
     variant: str | None = None
@@ -141,6 +146,12 @@ _ARCH_ALIASES = {
 }
 
 
+def default_arch(os_name: str) -> str:
+    """The CPU architecture assumed when none is given: Apple silicon (``arm64``) for macOS,
+    since Intel Macs get no torch after 2.2.2 and new Macs are all arm64; ``x86_64`` otherwise."""
+    return "arm64" if _OS_ALIASES.get(os_name.strip().lower()) == "macos" else "x86_64"
+
+
 @dataclass(frozen=True)
 class _Inputs:
     os: str
@@ -186,7 +197,7 @@ def _torch_spec(text: str) -> SpecifierSet:
 
 
 def _python(text: str) -> str:
-    m = re.fullmatch(r"\s*(?:cp|py)?(3)\.?(\d+)(?:\.\d+)?(t?)\s*", text)
+    m = re.fullmatch(r"\s*(?:cp|py)?(3|2(?=\.?7))\.?(\d+)(?:\.\d+)?(t?)\s*", text)
     if not m:
         raise RequestError(f"--python {text!r}: give a version like 3.11")
     return f"{m.group(1)}.{m.group(2)}{m.group(3)}"
@@ -196,7 +207,8 @@ def _normalise(req: Request, tables: Tables) -> _Inputs:
     os_name = _OS_ALIASES.get(req.os.strip().lower())
     if os_name is None:
         raise RequestError(f"--os {req.os!r}: use linux, windows or macos")
-    cpu = _ARCH_ALIASES.get(req.arch.strip().lower())
+    arch_text = req.arch if req.arch is not None else default_arch(os_name)
+    cpu = _ARCH_ALIASES.get(arch_text.strip().lower())
     if cpu is None:
         raise RequestError(f"--arch {req.arch!r}: use x86_64 or aarch64")
     platform = f"{os_name}-{'arm64' if os_name == 'macos' and cpu == 'aarch64' else cpu}"
@@ -206,7 +218,7 @@ def _normalise(req: Request, tables: Tables) -> _Inputs:
             ["--os windows --arch x86_64", "--os linux --arch aarch64"],
         )
     variant = req.variant.strip().lower() if req.variant else None
-    if variant and not re.fullmatch(r"cu\d{3}|rocm\d+(\.\d+)*|cpu", variant):
+    if variant and not re.fullmatch(r"cu\d{2,3}|rocm\d+(\.\d+)*|cpu", variant):
         raise RequestError(f"--variant {req.variant!r}: use a build like cu121, rocm6.0 or cpu")
     archs: list[GpuArch] = []
     gpu_label = ""
@@ -264,6 +276,17 @@ def _normalise(req: Request, tables: Tables) -> _Inputs:
 
 
 # --- the planner ----------------------------------------------------------------------------
+
+
+def cuda_build_runs(build: Version, have: Version) -> bool:
+    """Whether a build for CUDA ``build`` runs where the driver offers CUDA ``have``.
+
+    Older majors always run; within a major, from CUDA 11 on any minor runs (minor-version
+    compatibility); before CUDA 11 only builds at most ``have`` (cu102 needs a 10.2 driver).
+    """
+    if build.major != have.major:
+        return build.major < have.major
+    return build.major >= MINOR_COMPAT_FROM or build <= have
 
 
 def _label(variant: str) -> str:
@@ -340,7 +363,7 @@ class _Planner:
             need = self.t.variant_min_driver(variant, self.inp.os)
             if need is None or self.inp.driver < need:
                 return False
-        return self.inp.cuda is None or vc.major <= self.inp.cuda.major
+        return self.inp.cuda is None or cuda_build_runs(vc, self.inp.cuda)
 
     def covers_gpu(self, rel: Release, variant: str) -> tuple[bool, list[str]]:
         """Whether every requested GPU has kernels in this build; notes on borrowed rows."""
@@ -361,11 +384,13 @@ class _Planner:
         return True, notes
 
     def offered(self, rel: Release) -> tuple[str, ...]:
-        """The builds of ``rel`` this manager can install on this OS."""
+        """The builds of ``rel`` this manager can install on this OS and CPU arch."""
         if self.inp.manager == "conda":
+            if self.inp.cpu != "x86_64":
+                return ()  # the pytorch channel had no aarch64 CUDA packages
             cudas = (*rel.conda_cuda, *rel.conda_cuda_forge)
             return tuple("cu" + c.replace(".", "") for c in cudas)
-        return rel.variants_on(self.inp.os)
+        return rel.variants_on(self.inp.os, self.inp.cpu)
 
     def choose(self, rel: Release) -> _Choice:
         """The build of ``rel`` to install here, or why there is none."""
@@ -373,7 +398,11 @@ class _Planner:
         if inp.os == "macos":
             return _Choice("cpu")
         if inp.variant is not None:
-            extra = rel.cuda_unadvertised if inp.os == "linux" and inp.manager != "conda" else ()
+            extra = (
+                rel.cuda_unadvertised
+                if inp.platform == "linux-x86_64" and inp.manager != "conda"
+                else ()
+            )
             offered = (*self.offered(rel), *extra, "cpu")
             if inp.variant not in offered:
                 return _Choice(None, f"torch {rel.torch} has no {inp.variant} build")
@@ -447,9 +476,8 @@ class _Planner:
                     f"runs with it (same major, at most {inp.cuda} preferred; newer "
                     f"{inp.cuda.major}.x builds run by minor-version compatibility)"
                 )
-            compat = self.t.compat_for(inp.cuda.major)
-            if inp.driver is not None and compat is not None:
-                need = compat.windows if inp.os == "windows" else compat.linux
+            need = self.t.variant_min_driver(cuda_variant(inp.cuda), inp.os)
+            if inp.driver is not None and need is not None:
                 native = self.t.native_max_cuda(inp.driver, inp.os)
                 full = self.t.cuda_min_driver(inp.cuda, inp.os)
                 if inp.driver < need:
@@ -543,6 +571,16 @@ class _Planner:
                 lambda _: ImpossibleRequest("no torch wheels for Intel Macs"),
                 lambda _a, k: f"Intel Macs get wheels only up to torch {k[-1].torch}",
             )
+        on = inp.platform
+        if any(not r.pythons_on(on) for r in rels):
+            rels = self.narrow(
+                rels,
+                "platform",
+                on,
+                lambda r: bool(r.pythons_on(on)),
+                lambda _: ImpossibleRequest(f"no torch release in the tables has {on} wheels"),
+                lambda _a, k: f"torch {_span(k)} {'has' if len(k) == 1 else 'have'} {on} wheels",
+            )
         if inp.spec is not None:
             spec = inp.spec
             rels = self.narrow(
@@ -550,11 +588,7 @@ class _Planner:
                 "torch",
                 str(self.req.torch),
                 lambda r: r.torch in spec,
-                lambda before: ImpossibleRequest(
-                    f"no torch release in the tables matches {self.req.torch}"
-                    + (" on macOS x86_64" if inp.platform == "macos-x86_64" else ""),
-                    [f"torch {_span(before)}"],
-                ),
+                lambda before: self.torch_impossible(before),
                 lambda _a, k: f"{_count(k)}: {_span(k)}",
             )
         if inp.python is not None:
@@ -607,6 +641,24 @@ class _Planner:
                 self.unconfirmed.append(n)
         self.explain_variant(chosen, choice.variant)
         return self.finish(chosen, choice.variant, fits, choices)
+
+    def torch_impossible(self, before: list[Release]) -> ImpossibleRequest:
+        """No release on this platform matches --torch: say so, and where it does exist."""
+        inp, spec = self.inp, self.inp.spec
+        assert spec is not None
+        where = "" if inp.platform == "linux-x86_64" else f" with {inp.platform} wheels"
+        possible = [f"torch {_span(before)}"] if before else []
+        seen = {r.torch for r in before}
+        elsewhere = [r for r in self.t.releases if r.torch in spec and r.torch not in seen]
+        if elsewhere:
+            plats = [p for p in PLATFORMS if any(r.pythons_on(p) for r in elsewhere)]
+            arch_hint = {"macos-x86_64": "--arch x86_64", "macos-arm64": "--arch arm64"}
+            hints = [arch_hint[p] for p in plats if p in arch_hint and inp.os == "macos"]
+            possible.append(f"torch {_span(elsewhere)} on {', '.join(plats)}")
+            possible.extend(f"{h} (if this Mac has that CPU)" for h in hints)
+        return ImpossibleRequest(
+            f"no torch release in the tables matches {self.req.torch}{where}", possible
+        )
 
     def warn_newer_releases(self, rels: list[Release], fits: list[Release]) -> None:
         """Say why releases newer than the newest fitting one are not offered for this GPU."""
@@ -692,10 +744,15 @@ class _Planner:
             return
         if inp.cpu == "aarch64" and inp.manager != "conda":
             row, borrowed = self.t.build_archs(rel.torch, variant, inp.os, inp.cpu)
-            if row is None or borrowed:
+            if variant in rel.cuda_aarch64_unconfirmed:
                 self.unconfirmed.append(
-                    f"torch {rel.torch} {variant} for Linux aarch64: the tables list aarch64 CUDA "
-                    "builds only for torch ≥ 2.12; this one is assumed to exist like x86_64's"
+                    f"torch {rel.torch} {variant} for Linux aarch64: believed to exist on "
+                    f"download.pytorch.org, not confirmed ({rel.meta.where})"
+                )
+            elif row is None or borrowed:
+                self.unconfirmed.append(
+                    f"torch {rel.torch} {variant} for Linux aarch64: no aarch64 arch list in the "
+                    "tables (they list one only for torch ≥ 2.12); x86_64's is assumed"
                 )
         others = [v for v in self.offered(rel) if v != variant and variant_cuda(v) is not None]
         cuda = self.effective_cuda()
@@ -719,7 +776,7 @@ class _Planner:
     def packages_for(self, rel: Release) -> list[tuple[str, str]]:
         """(package, version) pairs; the torchaudio trap is handled here."""
         inp = self.inp
-        wanted = inp.packages or PACKAGES
+        wanted = inp.packages or rel.command_packages or PACKAGES
         names = ["torch", *[p for p in PACKAGES[1:] if p in wanted]]
         if inp.packages is not None and "torch" not in inp.packages:
             self.warnings.append("torch added: torchvision and torchaudio must match its version")
@@ -739,6 +796,15 @@ class _Planner:
             elif rel.torchaudio:
                 conda = inp.manager == "conda"
                 out.append((name, (conda and rel.conda_torchaudio) or rel.torchaudio))
+                if rel.command_packages and "torchaudio" not in rel.command_packages:
+                    self.warnings.append(
+                        f"torchaudio {rel.torchaudio} pairs with torch {rel.torch}, but that "
+                        "release's install page left it out of its command: added as asked"
+                    )
+            elif not rel.torchaudio_fallback:
+                self.warnings.append(
+                    f"no torchaudio wheels were published for torch {rel.torch}: left out"
+                )
             elif inp.packages is not None:
                 out.append((name, rel.torchaudio_fallback))
                 self.warnings.append(
@@ -758,11 +824,7 @@ class _Planner:
 
     def default_build(self, rel: Release) -> str:
         """The build plain ``pip install torch`` gets from PyPI (or a PyPI mirror) here."""
-        if self.inp.os != "linux":
-            return "cpu"
-        if self.inp.cpu == "aarch64":
-            return rel.pypi_aarch64
-        return rel.pypi_default_cuda
+        return default_build(rel, self.inp.os, self.inp.cpu)
 
     def command(
         self, rel: Release, variant: str, pins: list[tuple[str, str]], manager: str
@@ -771,51 +833,23 @@ class _Planner:
         inp = self.inp
         if manager == "conda":
             return self.conda_command(rel, variant, pins), None, pins
-        head = "uv pip install" if manager == "uv" else "pip install"
-        pypi_mirror = self.t.pypi_mirror(inp.mirror) if inp.mirror else None
-        wheel_mirror = self.t.wheel_mirror(inp.mirror) if inp.mirror else None
-        plain = inp.os == "macos" or (inp.os == "windows" and variant == "cpu")
-        if not plain and pypi_mirror is not None and variant == self.default_build(rel):
-            plain = True  # the mirror serves exactly this build
-        if plain:
-            args = [f"{n}=={v}" for n, v in pins]
-            if pypi_mirror is not None:
-                self.uses(pypi_mirror.meta)
-                return f"{head} {' '.join(args)} -i {pypi_mirror.url}", pypi_mirror.url, pins
-            return f"{head} {' '.join(args)}", None, pins
-        if wheel_mirror is not None:
-            self.uses(wheel_mirror.meta)
-            url = wheel_mirror.url_for(variant)
-            if wheel_mirror.flag == "find-links":
-                labelled = [
-                    (n, v if (n == "torchaudio" and not rel.torchaudio) else f"{v}+{variant}")
-                    for n, v in pins
-                ]
-                args = [f"{n}=={v}" for n, v in labelled]
-                tail = f" -i {pypi_mirror.url}" if pypi_mirror is not None else ""
-                return f"{head} {' '.join(args)} -f {url}{tail}", url, labelled
-        else:
-            url = self.t.official_url.format(variant=variant)
-        if rel.index_flag == "extra-index-url":
-            labelled = [(n, v if n == "torchaudio" else f"{v}+{variant}") for n, v in pins]
-            args = [f"{n}=={v}" for n, v in labelled]
-            return f"{head} {' '.join(args)} --extra-index-url {url}", url, labelled
-        args = [f"{n}=={v}" for n, v in pins]
-        return f"{head} {' '.join(args)} --index-url {url}", url, pins
+        target = Target(
+            os=inp.os,
+            cpu=inp.cpu,
+            python=inp.python,
+            manager=manager,
+            pypi_mirror=self.t.pypi_mirror(inp.mirror) if inp.mirror else None,
+            wheel_mirror=self.t.wheel_mirror(inp.mirror) if inp.mirror else None,
+        )
+        written = pip_command(self.t, rel, variant, pins, target)
+        for meta in written.uses:
+            self.uses(meta)
+        self.warnings.extend(written.warnings)
+        self.unconfirmed.extend(u for u in written.unconfirmed if u not in self.unconfirmed)
+        return written.command, written.url, list(written.pins)
 
     def conda_command(self, rel: Release, variant: str, pins: list[tuple[str, str]]) -> str:
-        args = [f"{'pytorch' if n == 'torch' else n}=={v}" for n, v in pins]
-        vc = variant_cuda(variant)
-        if self.inp.os == "macos":
-            tail = "-c pytorch"
-        elif vc is None:
-            tail = "cpuonly -c pytorch"
-        elif rel.conda == "cudatoolkit":
-            forge = str(vc) in rel.conda_cuda_forge
-            tail = f"cudatoolkit={vc} -c pytorch" + (" -c conda-forge" if forge else "")
-        else:
-            tail = f"pytorch-cuda={vc} -c pytorch -c nvidia"
-        return f"conda install {' '.join(args)} {tail}"
+        return conda_command(rel, variant, pins, self.inp.os)
 
     def finish(
         self,

@@ -267,7 +267,7 @@ def test_reinstall_fix_moves_on_when_installed_version_cannot_work() -> None:
 
 def test_reinstall_fix_none_when_facts_are_garbage() -> None:
     assert reinstall_fix({"os.name": "plan9"}) is None
-    assert reinstall_fix({"python.version": "2.7.18", "nvidia.cuda_driver_max": "12.2"}) is None
+    assert reinstall_fix({"python.version": "2.6.9", "nvidia.cuda_driver_max": "12.2"}) is None
 
 
 # --- robustness -------------------------------------------------------------------------------
