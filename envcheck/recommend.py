@@ -146,6 +146,11 @@ _ARCH_ALIASES = {
 }
 
 
+def os_key(name: str) -> str | None:
+    """``darwin``/``mac``/``macos`` → ``macos``, ``win32`` → ``windows``; None if unknown."""
+    return _OS_ALIASES.get(name.strip().lower())
+
+
 def default_arch(os_name: str) -> str:
     """The CPU architecture assumed when none is given: Apple silicon (``arm64``) for macOS,
     since Intel Macs get no torch after 2.2.2 and new Macs are all arm64; ``x86_64`` otherwise."""
@@ -419,6 +424,8 @@ class _Planner:
         if not self.wants_cuda():
             return _Choice("cpu")
         builds = [v for v in self.offered(rel) if variant_cuda(v) is not None]
+        if not builds:
+            return _Choice(None, f"torch {rel.torch} has no CUDA builds for {inp.platform}")
         running = [v for v in builds if self.variant_runs(v)]
         if not running:
             return _Choice(None, f"every CUDA build of torch {rel.torch} needs a newer driver")
@@ -712,6 +719,9 @@ class _Planner:
         possible: list[str] = []
         ok = [(r, self.choose(r)) for r in wider]
         ok = [(r, c) for r, c in ok if c.variant is not None]
+        # suggest a build the tables are sure of when there is one
+        sure = [(r, c) for r, c in ok if c.variant not in r.cuda_aarch64_unconfirmed]
+        ok = sure or ok
         if ok:
             first, c = ok[0]
             possible.append(f"torch ≥ {first.torch} with {c.variant} (newest: {ok[-1][0].torch})")
@@ -724,8 +734,11 @@ class _Planner:
                     covering.append(f"torch {r.torch} {'/'.join(vs)}")
             if covering:
                 possible.append(f"{sms} is covered by {', '.join(covering[-2:])} (newer driver)")
-        if inp.driver is not None or inp.cuda is not None:
+        has_cuda = any(variant_cuda(v) for r in rels for v in self.offered(r))
+        if (inp.driver is not None or inp.cuda is not None) and has_cuda:
             possible.append("upgrade the driver")
+        if inp.variant is None and not has_cuda:
+            possible.append(f"the CPU build of torch {rels[-1].torch} (--variant cpu)")
         return ImpossibleRequest(reason, possible)
 
     def explain_variant(self, rel: Release, variant: str) -> None:
@@ -965,7 +978,12 @@ class _Planner:
             if self.variant_runs(other) and self.covers_gpu(rel, other)[0]:
                 cmd = self.command(rel, other, pins, inp.manager)[0]
                 out.append(Alternative(f"also runs here: {other}", cmd))
-        if inp.manager == "pip" and inp.os != "macos" and rel.index_flag == "index-url":
+        if (
+            inp.manager == "pip"
+            and inp.os != "macos"
+            and rel.index_flag == "index-url"
+            and inp.mirror is None  # uv's --torch-backend picks its own index, ignoring a mirror
+        ):
             args = " ".join(f"{n}=={v}" for n, v in pins)
             out.append(Alternative("with uv", f"uv pip install {args} --torch-backend={variant}"))
         if inp.manager != "conda":
@@ -1122,11 +1140,18 @@ def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> 
             except (ImpossibleRequest, RequestError):
                 continue
             build = "the CPU" if rec.variant == "cpu" else f"the {_label(rec.variant)}"
-            return Fix(
-                summary=f"Install torch {rec.torch} with {build} build that fits this machine",
-                commands=(rec.command,),
-                url=PREVIOUS_VERSIONS_URL,
-            )
+            summary = f"Install torch {rec.torch} with {build} build that fits this machine"
+            unknown_driver = attempt.driver is None and attempt.cuda is None
+            if variant_cuda(rec.variant) is not None and unknown_driver:
+                # nothing said which driver this machine has: name what the build needs
+                t = tables if tables is not None else load_tables()
+                os_name = os_key(attempt.os) or "linux"
+                need = t.variant_min_driver(rec.variant, os_name)
+                summary = (
+                    f"Install torch {rec.torch} with {build} build (needs NVIDIA driver ≥ "
+                    f"{need}; this machine's driver is unknown: check with nvidia-smi)"
+                )
+            return Fix(summary=summary, commands=(rec.command,), url=PREVIOUS_VERSIONS_URL)
     except (ValueError, TypeError):
         return None
     return None
