@@ -1120,12 +1120,11 @@ def request_from_facts(facts: Mapping[str, Any], tables: Tables | None = None) -
     )
 
 
-def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> Fix | None:
-    """The fix that installs a matching torch for the machine these facts describe.
-
-    Keeps the installed torch version when a fitting build of it exists, else the newest that
-    fits. None when nothing fits or the facts are too thin to say.
-    """
+def reinstall_recommendation(
+    facts: Mapping[str, object], tables: Tables | None = None
+) -> Recommendation | None:
+    """The recommendation behind :func:`reinstall_fix` (rules quote its torch version so the
+    text of a finding and its fix name the same release). None when nothing fits."""
     try:
         req = request_from_facts(facts, tables)
         installed = _fact_str(facts, "torch.version")
@@ -1136,22 +1135,32 @@ def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> 
                 attempts.insert(0, replace(req, torch=base.group(0)))
         for attempt in attempts:
             try:
-                rec = recommend(attempt, tables)
+                return recommend(attempt, tables)
             except (ImpossibleRequest, RequestError):
                 continue
-            build = "the CPU" if rec.variant == "cpu" else f"the {_label(rec.variant)}"
-            summary = f"Install torch {rec.torch} with {build} build that fits this machine"
-            unknown_driver = attempt.driver is None and attempt.cuda is None
-            if variant_cuda(rec.variant) is not None and unknown_driver:
-                # nothing said which driver this machine has: name what the build needs
-                t = tables if tables is not None else load_tables()
-                os_name = os_key(attempt.os) or "linux"
-                need = t.variant_min_driver(rec.variant, os_name)
-                summary = (
-                    f"Install torch {rec.torch} with {build} build (needs NVIDIA driver ≥ "
-                    f"{need}; this machine's driver is unknown: check with nvidia-smi)"
-                )
-            return Fix(summary=summary, commands=(rec.command,), url=PREVIOUS_VERSIONS_URL)
     except (ValueError, TypeError):
         return None
     return None
+
+
+def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> Fix | None:
+    """The fix that installs a matching torch for the machine these facts describe.
+
+    Keeps the installed torch version when a fitting build of it exists, else the newest that
+    fits. None when nothing fits or the facts are too thin to say. When nothing says which
+    driver the machine has, the fix names the driver the chosen CUDA build needs.
+    """
+    rec = reinstall_recommendation(facts, tables)
+    if rec is None:
+        return None
+    build = "the CPU" if rec.variant == "cpu" else f"the {_label(rec.variant)}"
+    summary = f"Install torch {rec.torch} with {build} build that fits this machine"
+    unknown_driver = rec.request.driver is None and rec.request.cuda is None
+    if variant_cuda(rec.variant) is not None and unknown_driver:
+        t = tables if tables is not None else load_tables()
+        need = t.variant_min_driver(rec.variant, os_key(rec.request.os) or "linux")
+        summary = (
+            f"Install torch {rec.torch} with {build} build (needs NVIDIA driver ≥ {need}; "
+            "this machine's driver is unknown: check with nvidia-smi)"
+        )
+    return Fix(summary=summary, commands=(rec.command,), url=PREVIOUS_VERSIONS_URL)

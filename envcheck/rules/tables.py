@@ -336,7 +336,8 @@ def expected_torchaudio(torch: Version) -> str | None:
 
 # -- Python versions with torch wheels -----------------------------------------------------------
 # The Python tags with Linux x86_64 wheels, union over each line's patch releases (free-threaded
-# ``3.13t`` counts as 3.13). Linux x86_64 has had every tag any platform had.
+# ``3.13t`` counts as 3.13). Linux x86_64 has had every tag any platform had. Python 2.7 (torch
+# 1.0-1.4) is left out: envcheck inspects Python 3.6+, and no fix should steer anyone to it.
 
 _PLATFORM = "linux-x86_64"
 
@@ -347,6 +348,7 @@ def _python_lines() -> tuple[tuple[Version, Version, Version], ...]:
     pythons: dict[Version, set[Version]] = {}
     for release in _tables().releases:
         tags = {Version(p.rstrip("t")) for p in release.pythons_on(_PLATFORM)}
+        tags = {t for t in tags if t.major >= 3}
         pythons.setdefault(major_minor(release.torch), set()).update(tags)
     return tuple((line, min(found), max(found)) for line, found in sorted(pythons.items()) if found)
 

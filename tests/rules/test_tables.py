@@ -62,14 +62,17 @@ def test_max_cuda_for_driver(driver: str, cuda: str) -> None:
 
 
 def test_old_driver_has_no_known_cuda() -> None:
-    assert max_cuda_for_driver(V("390.157"), "linux") is None
+    assert max_cuda_for_driver(V("390.157"), "linux") == V("9.1")
+    assert max_cuda_for_driver(V("352.99"), "linux") is None
 
 
 def test_driver_table_edges() -> None:
     # Before CUDA 11 there is no minor-version compatibility: the toolkit's own minimum.
     need = driver_needed(V("10.2"), "linux")
     assert need is not None and need.how == "toolkit table" and need.text == "440.33"
-    assert driver_needed(V("10.1"), "linux") is None
+    older = driver_needed(V("10.1"), "linux")
+    assert older is not None and older.text == "418.39" and older.how == "toolkit table"
+    assert driver_needed(V("7.5"), "linux") is None
     # NVIDIA lists no Windows minimum for 13.x toolkits; the Linux one stands in.
     assert max_cuda_for_driver(V("591.44"), "windows") == V("13.1")
 
@@ -178,7 +181,9 @@ def test_python_ranges() -> None:
     assert newest_torch_for_python(V("3.9.1")) == V("2.8")
     assert newest_torch_for_python(V("3.16")) is None
     assert newest_torch() == V("2.15")
-    assert python_bounds() == (V("3.7"), V("3.15"))
+    assert python_bounds() == (V("3.5"), V("3.15"))  # Python 2.7 (torch <= 1.4) left out
+    assert newest_torch_for_python(V("3.6.15")) == V("1.10")
+    assert python_range(V("1.7.1")) == (V("3.6"), V("3.9"))
     assert suggested_python() == V("3.14")
 
 
