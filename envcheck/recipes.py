@@ -360,7 +360,12 @@ class Tables:
             ):
                 return row, False
         for row in self.builds:
-            if variant in row.variants and row.arch == "x86_64" and torch in row.torch:
+            if (
+                variant in row.variants
+                and row.arch == "x86_64"
+                and "linux" in row.os
+                and torch in row.torch
+            ):
                 return row, True
         return None, False
 
