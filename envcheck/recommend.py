@@ -891,9 +891,30 @@ class _Planner:
             cuda_reading=self.cuda_reading,
         )
 
+    def warn_no_ampere(self, rel: Release, variant: str) -> None:
+        """With no GPU given, say when the chosen CUDA build cannot run on Ampere or newer
+        (torch ≤ 1.10's default cu102 build: "sm_86 is not compatible" on every RTX 30xx)."""
+        if self.inp.archs or variant_cuda(variant) is None:
+            return
+        ampere = self.t.arch(Version("8.6"))
+        row, _ = self.t.build_archs(rel.torch, variant, self.inp.os, self.inp.cpu)
+        if ampere is None or row is None or row.runs_on(ampere.cc):
+            return
+        newer: list[str] = []
+        for v in self.offered(rel):
+            other, _ = self.t.build_archs(rel.torch, v, self.inp.os, self.inp.cpu)
+            if variant_cuda(v) and other is not None and other.runs_on(ampere.cc):
+                newer.append(v)
+        hint = f" (torch {rel.torch} has {', '.join(newer)} for them)" if newer else ""
+        self.warnings.append(
+            f"{variant} has no kernels for Ampere or newer GPUs (RTX 30xx and later, A100, "
+            f"H100): with one of those it fails with 'no kernel image'{hint}; pass --gpu"
+        )
+
     def trap_warnings(self, rel: Release, variant: str, url: str | None) -> None:
         inp = self.inp
         vc = variant_cuda(variant)
+        self.warn_no_ampere(rel, variant)
         if inp.manager == "conda":
             if inp.mirror:
                 self.warnings.append("--mirror applies to pip and uv only; ignored for conda")

@@ -169,3 +169,10 @@ def test_fix_says_the_driver_requirement_when_the_driver_is_unknown() -> None:
     assert "driver ≥" in fix.summary and "unknown" in fix.summary, fix.summary
     known = reinstall_fix({**facts, "nvidia.driver_version": "580.95.05"})
     assert known is not None and "unknown" not in known.summary
+
+
+def test_cu102_without_a_gpu_warns_about_ampere() -> None:
+    rec = recommend(Request(torch="1.7.1", cuda="10.2", python="3.8"))
+    assert any("no kernels for Ampere" in w and "cu110" in w for w in rec.warnings)
+    modern = recommend(Request(torch="2.5.1", cuda="12.4", python="3.11"))
+    assert not any("no kernels for Ampere" in w for w in modern.warnings)
