@@ -316,3 +316,54 @@ def test_missing_file(copy: Path) -> None:
     (copy / "mirrors.toml").unlink()
     with pytest.raises(RecipeError, match=r"mirrors\.toml: cannot read"):
         parse_tables(copy)
+
+
+_V171 = 'torch = "1.7.1"\ntorchvision = "0.8.2"\ntorchaudio = "0.7.2"\n'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('index_flag = "find-links"', 'index_flag = "links"', r"\(torch 1\.7\.1\): 'index_flag'"),
+        (
+            'platforms_missing = ["linux-aarch64", "macos-arm64"]',
+            'platforms_missing = ["linux-riscv"]',
+            r"unknown platform 'linux-riscv'",
+        ),
+        (_V171, _V171 + 'command_packages = ["torchvision"]\n', r"must start with torch"),
+        (_V171, _V171 + 'cuda_aarch64 = ["cuda11"]\n', r"'cuda_aarch64': 'cuda11'"),
+        (_V171, _V171 + 'conda_cpu = "nocuda"\n', r"'conda_cpu' must be"),
+        (_V171, _V171.replace('"0.7.2"', '""'), r"give 'torchaudio_fallback'"),
+    ],
+)
+def test_new_release_fields_are_validated(copy: Path, old: str, new: str, message: str) -> None:
+    path = copy / "torch_releases.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('torch = "1.7.1"')
+    head, tail = text[:start], text[start:]
+    assert old in tail
+    path.write_text(head + tail.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RecipeError, match=message):
+        parse_tables(copy)
+
+
+def test_per_platform_builds(tables: Tables, copy: Path) -> None:
+    old = tables.release("1.7.1")
+    assert old is not None
+    assert old.variants_on("linux", "aarch64") == ()
+    assert old.pythons_on("linux-aarch64") == () and old.pythons_on("macos-arm64") == ()
+    assert old.pythons_on("macos-x86_64") == old.python
+    assert old.pypi_default("linux-x86_64") == "cu102" and old.pypi_default("linux-aarch64") is None
+    new = tables.release("2.14.1")
+    assert new is not None and new.variants_on("linux", "aarch64") == ("cu126", "cu130", "cu132")
+    assert new.variants_on("windows") == new.cuda and "rocm7.2" not in new.variants_on("windows")
+    # cuda_windows overrides Windows' list when it differs (data only)
+    marked = 'torch = "2.14.1"\ncuda_windows = ["cu126"]\n'
+    _edit(copy, "torch_releases.toml", 'torch = "2.14.1"\n', marked)
+    edited = parse_tables(copy).release("2.14.1")
+    assert edited is not None and edited.variants_on("windows") == ("cu126",)
+    assert tables.variant_published("2.3.1", "cu121", "linux-aarch64") is False
+    assert tables.variant_published("2.3.1", "cu121", "linux-x86_64") is True
+    assert tables.variant_published("1.10.2", "cu113", "windows-x86_64") is True
+    assert tables.variant_published("2.14.1", "cu126", "macos-arm64") is False
+    assert tables.variant_published("0.4.1", "cu90", "linux-x86_64") is None
