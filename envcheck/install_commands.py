@@ -74,6 +74,8 @@ def _plain(rel: Release, variant: str, target: Target) -> bool:
     default = default_build(rel, target.os, target.cpu)
     if variant != default:
         return False
+    if target.cpu == "aarch64" and not modern:
+        return True  # 1.8-1.10 aarch64 wheels were on PyPI only, with no +cpu label
     return target.pypi_mirror is not None or (rel.pypi_default_plain and target.cpu == "x86_64")
 
 

@@ -176,3 +176,8 @@ def test_cu102_without_a_gpu_warns_about_ampere() -> None:
     assert any("no kernels for Ampere" in w and "cu110" in w for w in rec.warnings)
     modern = recommend(Request(torch="2.5.1", cuda="12.4", python="3.11"))
     assert not any("no kernels for Ampere" in w for w in modern.warnings)
+
+
+def test_old_aarch64_cpu_wheels_come_from_pypi() -> None:
+    rec = recommend(Request(arch="aarch64", torch="1.9.0", python="3.8"))
+    assert rec.command == "pip install torch==1.9.0 torchvision==0.10.0 torchaudio==0.9.0"
