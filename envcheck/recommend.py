@@ -811,16 +811,12 @@ class _Planner:
         if inp.mirror is None and inp.manager != "conda" and inp.os != "macos":
             aliyun = self.t.wheel_mirror("aliyun")
             if aliyun is not None and variant != "cpu" and not variant.startswith("rocm"):
-                labelled = " ".join(
-                    _pin(n, v, variant, labelled=not (n == "torchaudio" and not rel.torchaudio))
-                    for n, v in pins
-                )
-                out.append(
-                    Alternative(
-                        "from China: Aliyun's mirror of download.pytorch.org (needs -f)",
-                        f"pip install {labelled} -f {aliyun.url_for(variant)}",
-                    )
-                )
+                target = Target(inp.os, inp.cpu, inp.python, "pip", None, aliyun)
+                written = pip_command(self.t, rel, variant, pins, target)
+                if written.url is not None:  # not a plain PyPI install
+                    needs = " (needs -f)" if " -f " in written.command else ""
+                    label = f"from China: Aliyun's mirror of download.pytorch.org{needs}"
+                    out.append(Alternative(label, written.command))
         self.warnings, self.unconfirmed = saved
         return out
 
@@ -831,10 +827,6 @@ class _Planner:
     def conda_pins(self, rel: Release, pins: list[tuple[str, str]]) -> list[tuple[str, str]]:
         swap = {"torchvision": rel.conda_torchvision, "torchaudio": rel.conda_torchaudio}
         return [(n, swap.get(n) or v) for n, v in pins]
-
-
-def _pin(name: str, version: str, variant: str, labelled: bool) -> str:
-    return f"{name}=={version}+{variant}" if labelled else f"{name}=={version}"
 
 
 def _py_key(p: str) -> tuple[int, int, str]:

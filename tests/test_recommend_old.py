@@ -181,3 +181,18 @@ def test_cu102_without_a_gpu_warns_about_ampere() -> None:
 def test_old_aarch64_cpu_wheels_come_from_pypi() -> None:
     rec = recommend(Request(arch="aarch64", torch="1.9.0", python="3.8"))
     assert rec.command == "pip install torch==1.9.0 torchvision==0.10.0 torchaudio==0.9.0"
+
+
+def test_aliyun_alternative_follows_the_release_form() -> None:
+    rec = recommend(Request(torch="1.7.1", cuda="11.0", python="3.8"))
+    aliyun = [a.command for a in rec.alternatives if "aliyun" in a.command]
+    assert aliyun == [
+        "pip install torch==1.7.1+cu110 torchvision==0.8.2+cu110 torchaudio==0.7.2 "
+        "-f https://mirrors.aliyun.com/pytorch-wheels/cu110"
+    ]
+    old = recommend(Request(torch="1.0.0", cuda="10.0", python="3.6"))
+    assert any(
+        a.command.startswith("pip install https://mirrors.aliyun.com/pytorch-wheels/cu100/")
+        and "-f" not in a.label
+        for a in old.alternatives
+    )
