@@ -67,6 +67,13 @@ def _target_python_version(python: str) -> str | None:
     return text or None
 
 
+def _same_os(asked: str, host: object) -> bool:
+    """Whether ``--os`` names this host's OS (``macos``/``darwin``/``mac`` are one)."""
+    from envcheck.recommend import os_key
+
+    return isinstance(host, str) and os_key(asked) is not None and os_key(asked) == os_key(host)
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"envcheck recommend: {message}", err=True)
     return typer.Exit(code)
@@ -149,8 +156,10 @@ def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
         base = request_from_facts(facts)
         if gpu_side:
             base = replace(base, cuda=None, driver=None, cc=(), variant=None)
-        if os_name is not None and python is None and os_name.lower() != facts.get("os.name"):
-            base = replace(base, python=None)
+        if os_name is not None and not _same_os(os_name, facts.get("os.name")):
+            # another OS than this host's: its Python and CPU arch say nothing about that one
+            # (a Mac asked about from elsewhere is Apple silicon unless --arch says otherwise)
+            base = replace(base, python=None, arch=None)
         overrides: dict[str, object] = {}
         for key, value in (
             ("cuda", cuda),

@@ -13,31 +13,31 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-
 SCHEMA = 1
 CONFIDENCES = ("H", "M", "L")
 PLATFORMS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64")
-"""Platform keys used by ``python_missing`` (``<os>-<cpu arch>``)."""
-
-_VARIANT_RE = re.compile(r"^(cu\d{3}|rocm\d+(\.\d+)*|cpu)$")
-_PY_RE = re.compile(r"^3\.\d+t?$")
+"""Platform keys used by ``python_missing`` and ``platforms_missing`` (``<os>-<cpu arch>``)."""
+MINOR_COMPAT_FROM = 11
+"""The first CUDA major whose builds run on any driver of that major (minor-version compat)."""
+INDEX_FLAGS = ("index-url", "extra-index-url", "find-links", "find-links-variant", "wheel-url")
+"""How an install page pointed pip at download.pytorch.org, newest style first:
+``--index-url whl/cuXYZ`` (≥2.0); ``+cuXYZ`` pins with ``--extra-index-url whl/cuXYZ`` (1.11–1.13);
+``+cuXYZ`` pins with ``-f whl/torch_stable.html`` (1.2–1.9); every package ``+cuXYZ`` with
+``-f whl/cuXYZ/torch_stable.html`` (1.10); the wheel's own URL under ``whl/cuXYZ/`` (1.0–1.1)."""
+CONDA_STYLES = ("none", "cuda-package", "cudatoolkit", "pytorch-cuda")
+"""How conda selected the CUDA build: ``cuda100`` packages (1.0.0), ``cudatoolkit=X`` (≤1.12),
+``pytorch-cuda=X`` (1.13–2.5); none after 2.5."""
 
 
 class DriverVersion(Version):
@@ -92,6 +92,7 @@ class Release:
     macos_x86_64: bool
     macos_min: str
     index_flag: str
+    """How the release's install page wrote a download.pytorch.org build (see INDEX_FLAGS)."""
     conda: str
     conda_cuda: tuple[str, ...]
     conda_cuda_forge: tuple[str, ...]
@@ -99,19 +100,57 @@ class Release:
     conda_torchaudio: str
     released: str
     meta: RowMeta
+    pypi_default_plain: bool = False
+    """The install page wrote PyPI's default Linux build as a plain ``pip install`` (≤1.8)."""
+    command_packages: tuple[str, ...] = ()
+    """The packages the install page's command named, when not all three (≤1.6: no torchaudio)."""
+    platforms_missing: tuple[str, ...] = ()
+    """Platforms (``linux-aarch64``, ``macos-arm64`` ...) with no wheels of this release at all."""
+    cuda_windows: tuple[str, ...] | None = None
+    """Windows CUDA builds when they differ from ``cuda`` (None: the same)."""
+    cuda_aarch64: tuple[str, ...] = ()
+    """Linux aarch64 CUDA builds on download.pytorch.org (empty: none were published)."""
+    cuda_aarch64_unconfirmed: tuple[str, ...] = ()
+    """Linux aarch64 CUDA builds believed to exist on weaker evidence (offered, flagged)."""
+    conda_cpu: str = "cpuonly"
+    """How conda selected the CPU build: the ``cpuonly`` package, or ``pytorch-cpu`` (≤1.1)."""
 
     def pythons_on(self, platform: str) -> tuple[str, ...]:
         """The Python versions (``3.10``, ``3.13t``) with wheels for ``platform``."""
+        if platform in self.platforms_missing:
+            return ()
+        if platform == "macos-x86_64" and not self.macos_x86_64:
+            return ()
         missing = self.python_missing.get(platform, ())
         return tuple(p for p in self.python if p not in missing)
 
-    def variants_on(self, os_name: str) -> tuple[str, ...]:
-        """Advertised accelerator variants for ``linux``/``windows`` (ROCm is Linux-only)."""
+    def variants_on(self, os_name: str, cpu: str = "x86_64") -> tuple[str, ...]:
+        """Accelerator builds on download.pytorch.org for ``linux``/``windows`` and a CPU arch.
+
+        ROCm is Linux x86_64 only; Linux aarch64 has only the CUDA builds its rows list
+        (confirmed first, then the unconfirmed ones); Windows has ``cuda_windows`` or ``cuda``.
+        """
+        if os_name == "linux" and cpu == "aarch64":
+            return self.cuda_aarch64 + self.cuda_aarch64_unconfirmed
         if os_name == "linux":
             return self.cuda + self.rocm
         if os_name == "windows":
-            return self.cuda
+            return self.cuda if self.cuda_windows is None else self.cuda_windows
         return ()
+
+    def pypi_default(self, platform: str) -> str | None:
+        """The build plain ``pip install torch==X`` gets from PyPI on ``platform``.
+
+        ``cu102`` style for Linux x86_64, ``cpu`` on Windows and macOS (MPS on Apple GPUs),
+        the recorded build on Linux aarch64; None when there is no wheel there or it is unknown.
+        """
+        if not self.pythons_on(platform):
+            return None
+        if platform == "linux-x86_64":
+            return self.pypi_default_cuda
+        if platform == "linux-aarch64":
+            return None if self.pypi_aarch64 == "unknown" else self.pypi_aarch64
+        return "cpu"
 
 
 @dataclass(frozen=True)
@@ -195,6 +234,9 @@ class WheelMirror:
     flag: str
     meta: RowMeta
 
+    stable_url: str = ""
+    """The mirror's copy of ``whl/torch_stable.html`` (for torch ≤1.10's ``-f`` form), if any."""
+
     def url_for(self, variant: str) -> str:
         """The URL of one variant's wheels on this mirror."""
         return self.url.format(variant=variant)
@@ -230,6 +272,28 @@ class Tables:
         want = Version(str(version)) if not isinstance(version, Version) else version
         return next((r for r in self.releases if r.torch == want), None)
 
+    def pypi_default_variant(self, torch: str | Version, platform: str) -> str | None:
+        """The build ``pip install torch==X`` got from PyPI, e.g. ``cu102`` for ``1.7.1`` on
+        ``linux-x86_64``; None for an unknown release, platform without wheels, or unknown."""
+        rel = self.release(Version(str(torch)).base_version)
+        return rel.pypi_default(platform) if rel is not None else None
+
+    def variant_published(self, torch: str | Version, variant: str, platform: str) -> bool | None:
+        """Whether download.pytorch.org (or PyPI) had a ``variant`` build of this torch for
+        ``platform``; None when the release is unknown."""
+        rel = self.release(Version(str(torch)).base_version)
+        if rel is None:
+            return None
+        if not rel.pythons_on(platform):
+            return False
+        os_name, _, cpu = platform.partition("-")
+        if os_name == "macos":
+            return variant == "cpu"
+        if variant == "cpu" or variant == rel.pypi_default(platform):
+            return True
+        extra = rel.cuda_unadvertised if platform == "linux-x86_64" else ()
+        return variant in (*rel.variants_on(os_name, cpu), *extra)
+
     def cuda_min_driver(self, cuda: Version, os_name: str) -> DriverVersion | None:
         """The lowest driver that runs toolkit ``cuda`` (X.Y) natively, or None if unknown."""
         mins = [
@@ -259,14 +323,21 @@ class Tables:
         return next((c for c in self.compat if c.major == major), None)
 
     def variant_min_driver(self, variant: str, os_name: str) -> DriverVersion | None:
-        """The lowest driver that runs a ``cuXYZ`` wheel (its major's minor-version compat row)."""
+        """The lowest driver that runs a ``cuXYZ`` wheel.
+
+        From CUDA 11 on, its major's minor-version-compatibility row (or the toolkit's own
+        minimum when lower: cu110 runs on 450.36.06); before CUDA 11 there was no such
+        compatibility, so the toolkit's own minimum (cu101: 418.39, not 10.2's 440.33).
+        """
         cuda = variant_cuda(variant)
         if cuda is None:
             return None
-        row = self.compat_for(cuda.major)
-        if row is not None:
-            return row.windows if os_name == "windows" else row.linux
-        return self.cuda_min_driver(cuda, os_name)
+        own = self.cuda_min_driver(cuda, os_name)
+        row = self.compat_for(cuda.major) if cuda.major >= MINOR_COMPAT_FROM else None
+        if row is None:
+            return own
+        compat = row.windows if os_name == "windows" else row.linux
+        return compat if own is None else min(compat, own)
 
     def arch(self, cc: Version) -> GpuArch | None:
         """The architecture row of one compute capability."""
@@ -289,7 +360,12 @@ class Tables:
             ):
                 return row, False
         for row in self.builds:
-            if variant in row.variants and row.arch == "x86_64" and torch in row.torch:
+            if (
+                variant in row.variants
+                and row.arch == "x86_64"
+                and "linux" in row.os
+                and torch in row.torch
+            ):
                 return row, True
         return None, False
 
@@ -343,340 +419,15 @@ def cuda_variant(cuda: Version) -> str:
     return f"cu{cuda.major}{cuda.minor}"
 
 
-# --- loading and validation -------------------------------------------------------------------
-
-
-class _Row:
-    """Typed access to one TOML row; every error names the file and the row."""
-
-    def __init__(self, file: str, table: str, index: int, data: Any, label_key: str) -> None:
-        label = data.get(label_key) if isinstance(data, dict) else None
-        suffix = f" ({label_key} {label})" if label else ""
-        self.where = f"{file} [[{table}]] #{index + 1}{suffix}"
-        if not isinstance(data, dict):
-            raise RecipeError(f"{self.where}: expected a table")
-        self.data: dict[str, Any] = data
-        self.used: set[str] = set()
-
-    def fail(self, message: str) -> RecipeError:
-        return RecipeError(f"{self.where}: {message}")
-
-    def raw(self, key: str, required: bool) -> Any:
-        self.used.add(key)
-        if key not in self.data:
-            if required:
-                raise self.fail(f"missing required key {key!r}")
-            return None
-        return self.data[key]
-
-    def str_(self, key: str, default: str | None = None) -> str:
-        value = self.raw(key, default is None)
-        if value is None:
-            return default or ""
-        if not isinstance(value, str):
-            raise self.fail(f"{key!r} must be a string, got {value!r}")
-        return value
-
-    def strs(self, key: str, required: bool = False) -> tuple[str, ...]:
-        value = self.raw(key, required)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(f"{key!r} must be a list of strings, got {value!r}")
-        return tuple(value)
-
-    def bool_(self, key: str, default: bool) -> bool:
-        value = self.raw(key, False)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(f"{key!r} must be true or false, got {value!r}")
-        return value
-
-    def int_(self, key: str) -> int:
-        value = self.raw(key, True)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(f"{key!r} must be an integer, got {value!r}")
-        return value
-
-    def version(self, key: str, text: str | None = None) -> Version:
-        raw = self.str_(key) if text is None else text
-        try:
-            return Version(raw)
-        except InvalidVersion:
-            raise self.fail(f"{key!r}: {raw!r} is not a version") from None
-
-    def driver(self, key: str, text: str | None = None) -> DriverVersion:
-        raw = self.str_(key) if text is None else text
-        if not re.fullmatch(r"\d+(\.\d+)+", raw):
-            raise self.fail(f"{key!r}: {raw!r} is not a driver version like 535.104.05")
-        return DriverVersion(raw)
-
-    def specifier(self, key: str) -> SpecifierSet:
-        raw = self.str_(key)
-        try:
-            return SpecifierSet(raw)
-        except InvalidSpecifier:
-            raise self.fail(f"{key!r}: {raw!r} is not a version specifier") from None
-
-    def meta(self) -> RowMeta:
-        source = self.str_("source")
-        if not source.strip():
-            raise self.fail("'source' must not be empty")
-        confidence = self.str_("confidence")
-        if confidence not in CONFIDENCES:
-            raise self.fail(f"'confidence' must be H, M or L, got {confidence!r}")
-        return RowMeta(
-            where=self.where,
-            source=source,
-            confidence=confidence,
-            unconfirmed=self.bool_("unconfirmed", False),
-            note=self.str_("note", ""),
-        )
-
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            raise self.fail(f"unknown key(s) {', '.join(unknown)}")
-
-
-def _variants(row: _Row, key: str, values: tuple[str, ...]) -> tuple[str, ...]:
-    for v in values:
-        if not _VARIANT_RE.match(v):
-            raise row.fail(f"{key!r}: {v!r} is not a variant like cu121, rocm6.0 or cpu")
-    return values
-
-
-def _rows(doc: dict[str, Any], file: str, table: str, label: str) -> list[_Row]:
-    items = doc.get(table)
-    if not isinstance(items, list) or not items:
-        raise RecipeError(f"{file}: needs at least one [[{table}]] row")
-    return [_Row(file, table, i, item, label) for i, item in enumerate(items)]
-
-
-def _parse_release(row: _Row) -> Release:
-    torch = row.version("torch")
-    python = row.strs("python", required=True)
-    for p in python:
-        if not _PY_RE.match(p):
-            raise row.fail(f"'python': {p!r} is not like 3.10 or 3.13t")
-    missing_raw = row.raw("python_missing", False) or {}
-    if not isinstance(missing_raw, dict):
-        raise row.fail("'python_missing' must be a table of platform = [versions]")
-    missing: dict[str, tuple[str, ...]] = {}
-    for plat, pys in missing_raw.items():
-        if plat not in PLATFORMS:
-            known = ", ".join(PLATFORMS)
-            raise row.fail(f"'python_missing': unknown platform {plat!r} (use {known})")
-        if not isinstance(pys, list) or not all(isinstance(p, str) and p in python for p in pys):
-            raise row.fail(f"'python_missing.{plat}' must list versions from 'python'")
-        missing[plat] = tuple(pys)
-    for key in ("torchvision",):
-        row.version(key)
-    torchaudio = row.str_("torchaudio")
-    if torchaudio:
-        row.version("torchaudio", torchaudio)
-    fallback = row.str_("torchaudio_fallback", "")
-    if not torchaudio and not fallback:
-        raise row.fail("'torchaudio' is empty: give 'torchaudio_fallback'")
-    index_flag = row.str_("index_flag")
-    if index_flag not in ("index-url", "extra-index-url"):
-        raise row.fail(f"'index_flag' must be index-url or extra-index-url, got {index_flag!r}")
-    conda = row.str_("conda")
-    if conda not in ("none", "cudatoolkit", "pytorch-cuda"):
-        raise row.fail(f"'conda' must be none, cudatoolkit or pytorch-cuda, got {conda!r}")
-    conda_cuda = row.strs("conda_cuda")
-    if conda != "none" and not conda_cuda:
-        raise row.fail("'conda_cuda' must list CUDA versions when 'conda' is not none")
-    requires = row.str_("torchvision_requires", "")
-    if requires:
-        row.specifier("torchvision_requires")
-    pypi_default = row.str_("pypi_default_cuda")
-    _variants(row, "pypi_default_cuda", (pypi_default,))
-    aarch64 = row.str_("pypi_aarch64")
-    if aarch64 != "unknown":
-        _variants(row, "pypi_aarch64", (aarch64,))
-    release = Release(
-        torch=torch,
-        torchvision=row.str_("torchvision"),
-        torchvision_requires=requires,
-        torchaudio=torchaudio,
-        torchaudio_fallback=fallback,
-        python=python,
-        python_missing=MappingProxyType(missing),
-        cuda=_variants(row, "cuda", row.strs("cuda", required=True)),
-        cuda_unadvertised=_variants(row, "cuda_unadvertised", row.strs("cuda_unadvertised")),
-        rocm=_variants(row, "rocm", row.strs("rocm")),
-        pypi_default_cuda=pypi_default,
-        pypi_aarch64=aarch64,
-        macos_x86_64=row.bool_("macos_x86_64", False),
-        macos_min=row.str_("macos_min"),
-        index_flag=index_flag,
-        conda=conda,
-        conda_cuda=conda_cuda,
-        conda_cuda_forge=row.strs("conda_cuda_forge"),
-        conda_torchvision=row.str_("conda_torchvision", ""),
-        conda_torchaudio=row.str_("conda_torchaudio", ""),
-        released=row.str_("released"),
-        meta=row.meta(),
-    )
-    row.done()
-    return release
-
-
-def _parse_toolkit(row: _Row) -> ToolkitDriver:
-    windows = row.str_("windows", "")
-    result = ToolkitDriver(
-        cuda=row.version("cuda"),
-        release=row.str_("release"),
-        linux=row.driver("linux"),
-        windows=row.driver("windows", windows) if windows else None,
-        meta=row.meta(),
-    )
-    row.done()
-    return result
-
-
-def _parse_compat(row: _Row) -> CompatDriver:
-    result = CompatDriver(
-        major=row.int_("major"),
-        linux=row.driver("linux"),
-        windows=row.driver("windows"),
-        meta=row.meta(),
-    )
-    row.done()
-    return result
-
-
-def _parse_arch(row: _Row) -> GpuArch:
-    last = row.str_("last_cuda", "")
-    examples = row.strs("examples", required=True)
-    if not examples:
-        raise row.fail("'examples' must name at least one GPU")
-    result = GpuArch(
-        cc=row.version("cc"),
-        name=row.str_("name"),
-        examples=examples,
-        first_cuda=row.version("first_cuda"),
-        last_cuda=row.version("last_cuda", last) if last else None,
-        meta=row.meta(),
-    )
-    row.done()
-    return result
-
-
-def _parse_build(row: _Row) -> WheelArchs:
-    os_names = row.strs("os", required=True)
-    if not os_names or any(o not in ("linux", "windows") for o in os_names):
-        raise row.fail(f"'os' must list linux and/or windows, got {list(os_names)!r}")
-    arch = row.str_("arch")
-    if arch not in ("x86_64", "aarch64"):
-        raise row.fail(f"'arch' must be x86_64 or aarch64, got {arch!r}")
-    sass = tuple(row.version("sass", s) for s in row.strs("sass", required=True))
-    ptx = tuple(row.version("ptx", p) for p in row.strs("ptx"))
-    result = WheelArchs(
-        torch=row.specifier("torch"),
-        variants=_variants(row, "variants", row.strs("variants", required=True)),
-        os=os_names,
-        arch=arch,
-        sass=sass,
-        ptx=ptx,
-        meta=row.meta(),
-    )
-    row.done()
-    return result
-
-
-def _parse_pypi_mirror(row: _Row) -> PypiMirror:
-    result = PypiMirror(
-        key=row.str_("key"), name=row.str_("name"), url=row.str_("url"), meta=row.meta()
-    )
-    if not result.url.startswith("https://"):
-        raise row.fail(f"'url' must be https, got {result.url!r}")
-    row.done()
-    return result
-
-
-def _parse_wheel_mirror(row: _Row) -> WheelMirror:
-    result = WheelMirror(
-        key=row.str_("key"),
-        name=row.str_("name"),
-        url=row.str_("url"),
-        flag=row.str_("flag"),
-        meta=row.meta(),
-    )
-    if "{variant}" not in result.url:
-        raise row.fail("'url' must contain {variant}")
-    if result.flag not in ("index-url", "find-links"):
-        raise row.fail(f"'flag' must be index-url or find-links, got {result.flag!r}")
-    row.done()
-    return result
-
-
-def _parse_bad_driver(row: _Row) -> BadDriver:
-    result = BadDriver(
-        versions=row.specifier("versions"),
-        applies_to=_variants(row, "applies_to", row.strs("applies_to")),
-        reason=row.str_("reason"),
-        meta=row.meta(),
-    )
-    row.done()
-    return result
-
-
-def _read(folder: Traversable, name: str) -> dict[str, Any]:
-    try:
-        text = folder.joinpath(name).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RecipeError(f"{name}: cannot read ({exc})") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RecipeError(f"{name}: not valid TOML ({exc})") from None
-    if doc.get("schema") != SCHEMA:
-        raise RecipeError(f"{name}: 'schema' must be {SCHEMA}, got {doc.get('schema')!r}")
-    return doc
-
-
 def parse_tables(folder: Traversable) -> Tables:
-    """Read and validate every table in ``folder`` (uncached; tests point it at bad copies)."""
-    f = "torch_releases.toml"
-    releases = tuple(_parse_release(r) for r in _rows(_read(folder, f), f, "release", "torch"))
-    seen: set[Version] = set()
-    for prev, rel in zip((None, *releases), releases, strict=False):
-        if rel.torch in seen:
-            raise RecipeError(f"{rel.meta.where}: torch {rel.torch} is listed twice")
-        if prev is not None and rel.torch < prev.torch:
-            raise RecipeError(f"{rel.meta.where}: releases must be listed oldest first")
-        seen.add(rel.torch)
-    f = "cuda_drivers.toml"
-    doc = _read(folder, f)
-    toolkits = tuple(_parse_toolkit(r) for r in _rows(doc, f, "toolkit", "release"))
-    compat = tuple(_parse_compat(r) for r in _rows(doc, f, "compat", "major"))
-    f = "gpu_archs.toml"
-    archs = tuple(_parse_arch(r) for r in _rows(_read(folder, f), f, "arch", "cc"))
-    f = "wheel_archs.toml"
-    builds = tuple(_parse_build(r) for r in _rows(_read(folder, f), f, "build", "torch"))
-    f = "mirrors.toml"
-    doc = _read(folder, f)
-    official = doc.get("official")
-    if not isinstance(official, dict) or "{variant}" not in str(official.get("url", "")):
-        raise RecipeError(f"{f} [official]: needs url containing {{variant}}")
-    pypi = tuple(_parse_pypi_mirror(r) for r in _rows(doc, f, "pypi", "key"))
-    wheels = tuple(_parse_wheel_mirror(r) for r in _rows(doc, f, "wheels", "key"))
-    f = "known_bad_drivers.toml"
-    bad = tuple(_parse_bad_driver(r) for r in _rows(_read(folder, f), f, "driver", "versions"))
-    return Tables(
-        releases=releases,
-        toolkits=toolkits,
-        compat=compat,
-        archs=archs,
-        builds=builds,
-        official_url=str(official["url"]),
-        pypi_mirrors=pypi,
-        wheel_mirrors=wheels,
-        bad_drivers=bad,
-    )
+    """Read and validate every table in ``folder`` (uncached; tests point it at bad copies).
+
+    The parsing lives in :mod:`envcheck.recipes_load`; it is imported here, on first use, so
+    that module can import the row types from this one.
+    """
+    from envcheck.recipes_load import parse_tables as parse
+
+    return parse(folder)
 
 
 def recipes_folder() -> Traversable:

@@ -6,7 +6,9 @@ choice, alternatives, warnings, and whether it rests on an unconfirmed table row
 :class:`ImpossibleRequest` says why nothing fits and what would.
 
 The doctor's rules call :func:`reinstall_fix` with the machine's facts; ``envcheck recommend``
-calls :func:`recommend` with detected facts overridden by command-line options.
+calls :func:`recommend` with detected facts overridden by command-line options. The request and
+result types live in :mod:`envcheck.recommend_request` (re-exported here), the command text in
+:mod:`envcheck.install_commands`.
 """
 
 from __future__ import annotations
@@ -16,254 +18,69 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
+from envcheck.install_commands import Target, conda_command, default_build, pip_command
 from envcheck.model import Fix
 from envcheck.recipes import (
-    DriverVersion,
+    MINOR_COMPAT_FROM,
+    PLATFORMS,
     GpuArch,
     Release,
     RowMeta,
     Tables,
+    cuda_variant,
     load_tables,
     variant_cuda,
 )
+from envcheck.recommend_request import (
+    MANAGERS,
+    PACKAGES,
+    PREVIOUS_VERSIONS_URL,
+    Alternative,
+    Constraint,
+    ImpossibleRequest,
+    Inputs,
+    Recommendation,
+    Request,
+    RequestError,
+    default_arch,
+    normalise,
+    os_key,
+)
 
-PACKAGES = ("torch", "torchvision", "torchaudio")
-MANAGERS = ("pip", "uv", "conda")
-PREVIOUS_VERSIONS_URL = "https://pytorch.org/get-started/previous-versions/"
-
-
-class RequestError(ValueError):
-    """The request itself is malformed (an unknown OS, a GPU name no table knows ...)."""
-
-
-class ImpossibleRequest(Exception):
-    """No published build satisfies the request; ``possible`` says what would."""
-
-    def __init__(self, reason: str, possible: Sequence[str] = ()) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.possible = tuple(possible)
-
-    def __str__(self) -> str:
-        if not self.possible:
-            return self.reason
-        return f"{self.reason}. Possible instead: " + "; ".join(self.possible)
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the install must fit. None means "not given": the recommendation decides.
-
-    ``cuda`` is the CUDA the user has (nvidia-smi's or nvcc's X.Y): the newest variant that runs
-    with it is chosen. ``variant`` (``cu121``, ``cpu``, ``rocm6.0``) asks for one build exactly.
-    ``torch`` is a version (``2.2.1``, ``2.2``) or a specifier (``>=2.4,<2.6``).
-    """
-
-    os: str = "linux"
-    arch: str = "x86_64"
-    python: str | None = None
-    cuda: str | None = None
-    variant: str | None = None
-    driver: str | None = None
-    gpu: str | None = None
-    cc: tuple[str, ...] = ()
-    torch: str | None = None
-    manager: str = "pip"
-    mirror: str | None = None
-    packages: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """One input and how it narrowed the choice."""
-
-    name: str
-    value: str
-    effect: str
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """Another command that would also work, and when to prefer it."""
-
-    label: str
-    command: str
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """The install command for a request, with the reasoning behind it."""
-
-    request: Request
-    command: str
-    manager: str
-    torch: str
-    variant: str
-    """``cu121``, ``rocm6.0`` or ``cpu`` (macOS: ``cpu``, the PyPI build with MPS)."""
-    pins: tuple[tuple[str, str], ...]
-    """(package, version as written in the command)."""
-    index_url: str | None
-    constraints: tuple[Constraint, ...]
-    alternatives: tuple[Alternative, ...]
-    warnings: tuple[str, ...]
-    unconfirmed: tuple[str, ...]
-    """Table rows (file and row) the answer rests on that the tables mark unconfirmed."""
-    cuda_reading: str
-    """How ``--cuda``/``--variant``/driver were read (empty when none was given)."""
-
-    @property
-    def rests_on_unconfirmed(self) -> bool:
-        """Whether any unconfirmed table row was used."""
-        return bool(self.unconfirmed)
-
-
-# --- input normalisation --------------------------------------------------------------------
-
-_OS_ALIASES = {
-    "linux": "linux",
-    "windows": "windows",
-    "win": "windows",
-    "win32": "windows",
-    "macos": "macos",
-    "darwin": "macos",
-    "mac": "macos",
-    "osx": "macos",
-}
-_ARCH_ALIASES = {
-    "x86_64": "x86_64",
-    "amd64": "x86_64",
-    "x64": "x86_64",
-    "aarch64": "aarch64",
-    "arm64": "aarch64",
-}
-
-
-@dataclass(frozen=True)
-class _Inputs:
-    os: str
-    cpu: str
-    platform: str
-    python: str | None
-    cuda: Version | None
-    variant: str | None
-    driver: DriverVersion | None
-    archs: tuple[GpuArch, ...]
-    gpu_label: str
-    spec: SpecifierSet | None
-    manager: str
-    mirror: str | None
-    packages: tuple[str, ...] | None
-
-
-def _version(text: str, what: str) -> Version:
-    try:
-        return Version(text.strip())
-    except InvalidVersion:
-        raise RequestError(f"{what} {text!r} is not a version") from None
-
-
-def _driver(text: str) -> DriverVersion:
-    if not re.fullmatch(r"\s*\d+(\.\d+)+\s*", text):
-        raise RequestError(f"--driver {text!r}: give a driver version like 535.104.05")
-    return DriverVersion(text)
-
-
-def _torch_spec(text: str) -> SpecifierSet:
-    raw = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)*", raw):
-        parts = raw.split(".")
-        # "2.2" means any 2.2.x; "2.2.1" exactly that release.
-        return SpecifierSet(f"=={raw}.*" if len(parts) < 3 else f"=={raw}")
-    if "+" in raw:
-        raise RequestError(f"--torch {raw!r}: give the build with --variant, not a +label")
-    try:
-        return SpecifierSet(raw)
-    except InvalidSpecifier:
-        raise RequestError(f"--torch {raw!r} is neither a version nor a specifier") from None
-
-
-def _python(text: str) -> str:
-    m = re.fullmatch(r"\s*(?:cp|py)?(3)\.?(\d+)(?:\.\d+)?(t?)\s*", text)
-    if not m:
-        raise RequestError(f"--python {text!r}: give a version like 3.11")
-    return f"{m.group(1)}.{m.group(2)}{m.group(3)}"
-
-
-def _normalise(req: Request, tables: Tables) -> _Inputs:
-    os_name = _OS_ALIASES.get(req.os.strip().lower())
-    if os_name is None:
-        raise RequestError(f"--os {req.os!r}: use linux, windows or macos")
-    cpu = _ARCH_ALIASES.get(req.arch.strip().lower())
-    if cpu is None:
-        raise RequestError(f"--arch {req.arch!r}: use x86_64 or aarch64")
-    platform = f"{os_name}-{'arm64' if os_name == 'macos' and cpu == 'aarch64' else cpu}"
-    if platform == "windows-aarch64":
-        raise ImpossibleRequest(
-            "the recipe tables hold no torch wheels for Windows on ARM",
-            ["--os windows --arch x86_64", "--os linux --arch aarch64"],
-        )
-    variant = req.variant.strip().lower() if req.variant else None
-    if variant and not re.fullmatch(r"cu\d{3}|rocm\d+(\.\d+)*|cpu", variant):
-        raise RequestError(f"--variant {req.variant!r}: use a build like cu121, rocm6.0 or cpu")
-    archs: list[GpuArch] = []
-    gpu_label = ""
-    if req.gpu:
-        found = tables.find_gpu(req.gpu)
-        if found is None:
-            raise RequestError(f"--gpu {req.gpu!r}: unknown GPU name; give --cc (e.g. --cc 8.6)")
-        archs.append(found)
-        gpu_label = req.gpu
-    for cc_text in req.cc:
-        cc = _version(cc_text, "--cc")
-        arch = tables.arch(cc)
-        if arch is None:
-            known = ", ".join(str(a.cc) for a in tables.archs)
-            raise RequestError(f"--cc {cc_text!r}: unknown compute capability (known: {known})")
-        if req.gpu and archs and archs[0].cc != cc:
-            raise RequestError(
-                f"--gpu {req.gpu!r} is compute capability {archs[0].cc}, not {cc}: give one"
-            )
-        if arch not in archs:
-            archs.append(arch)
-    manager = req.manager.strip().lower()
-    if manager not in MANAGERS:
-        raise RequestError(f"--manager {req.manager!r}: use pip, uv or conda")
-    mirror = req.mirror.strip().lower() if req.mirror else None
-    if mirror in ("none", "pypi", "pytorch", ""):
-        mirror = None
-    if mirror and tables.pypi_mirror(mirror) is None and tables.wheel_mirror(mirror) is None:
-        keys = sorted({m.key for m in tables.pypi_mirrors} | {m.key for m in tables.wheel_mirrors})
-        raise RequestError(f"--mirror {req.mirror!r}: use one of {', '.join(keys)} or none")
-    packages = None
-    if req.packages is not None:
-        names = tuple(dict.fromkeys(p.strip().lower() for p in req.packages if p.strip()))
-        unknown = [p for p in names if p not in PACKAGES]
-        if unknown or not names:
-            raise RequestError(
-                f"--packages: {', '.join(unknown) or 'empty'}: choose from {', '.join(PACKAGES)}"
-            )
-        packages = names
-    return _Inputs(
-        os=os_name,
-        cpu=cpu,
-        platform=platform,
-        python=_python(req.python) if req.python else None,
-        cuda=_version(req.cuda, "--cuda") if req.cuda else None,
-        variant=variant,
-        driver=_driver(req.driver) if req.driver else None,
-        archs=tuple(archs),
-        gpu_label=gpu_label,
-        spec=_torch_spec(req.torch) if req.torch else None,
-        manager=manager,
-        mirror=mirror,
-        packages=packages,
-    )
+__all__ = [
+    "MANAGERS",
+    "PACKAGES",
+    "PREVIOUS_VERSIONS_URL",
+    "Alternative",
+    "Constraint",
+    "ImpossibleRequest",
+    "Recommendation",
+    "Request",
+    "RequestError",
+    "cuda_build_runs",
+    "default_arch",
+    "os_key",
+    "recommend",
+    "reinstall_fix",
+    "reinstall_recommendation",
+    "request_from_facts",
+]
 
 
 # --- the planner ----------------------------------------------------------------------------
+
+
+def cuda_build_runs(build: Version, have: Version) -> bool:
+    """Whether a build for CUDA ``build`` runs where the driver offers CUDA ``have``.
+
+    Older majors always run; within a major, from CUDA 11 on any minor runs (minor-version
+    compatibility); before CUDA 11 only builds at most ``have`` (cu102 needs a 10.2 driver).
+    """
+    if build.major != have.major:
+        return build.major < have.major
+    return build.major >= MINOR_COMPAT_FROM or build <= have
 
 
 def _label(variant: str) -> str:
@@ -303,7 +120,7 @@ class _Choice:
 class _Planner:
     """Narrows the release table step by step, recording why, then writes the command."""
 
-    def __init__(self, inp: _Inputs, req: Request, tables: Tables) -> None:
+    def __init__(self, inp: Inputs, req: Request, tables: Tables) -> None:
         self.inp = inp
         self.req = req
         self.t = tables
@@ -340,7 +157,7 @@ class _Planner:
             need = self.t.variant_min_driver(variant, self.inp.os)
             if need is None or self.inp.driver < need:
                 return False
-        return self.inp.cuda is None or vc.major <= self.inp.cuda.major
+        return self.inp.cuda is None or cuda_build_runs(vc, self.inp.cuda)
 
     def covers_gpu(self, rel: Release, variant: str) -> tuple[bool, list[str]]:
         """Whether every requested GPU has kernels in this build; notes on borrowed rows."""
@@ -361,11 +178,13 @@ class _Planner:
         return True, notes
 
     def offered(self, rel: Release) -> tuple[str, ...]:
-        """The builds of ``rel`` this manager can install on this OS."""
+        """The builds of ``rel`` this manager can install on this OS and CPU arch."""
         if self.inp.manager == "conda":
+            if self.inp.cpu != "x86_64":
+                return ()  # the pytorch channel had no aarch64 CUDA packages
             cudas = (*rel.conda_cuda, *rel.conda_cuda_forge)
             return tuple("cu" + c.replace(".", "") for c in cudas)
-        return rel.variants_on(self.inp.os)
+        return rel.variants_on(self.inp.os, self.inp.cpu)
 
     def choose(self, rel: Release) -> _Choice:
         """The build of ``rel`` to install here, or why there is none."""
@@ -373,7 +192,11 @@ class _Planner:
         if inp.os == "macos":
             return _Choice("cpu")
         if inp.variant is not None:
-            extra = rel.cuda_unadvertised if inp.os == "linux" and inp.manager != "conda" else ()
+            extra = (
+                rel.cuda_unadvertised
+                if inp.platform == "linux-x86_64" and inp.manager != "conda"
+                else ()
+            )
             offered = (*self.offered(rel), *extra, "cpu")
             if inp.variant not in offered:
                 return _Choice(None, f"torch {rel.torch} has no {inp.variant} build")
@@ -390,6 +213,8 @@ class _Planner:
         if not self.wants_cuda():
             return _Choice("cpu")
         builds = [v for v in self.offered(rel) if variant_cuda(v) is not None]
+        if not builds:
+            return _Choice(None, f"torch {rel.torch} has no CUDA builds for {inp.platform}")
         running = [v for v in builds if self.variant_runs(v)]
         if not running:
             return _Choice(None, f"every CUDA build of torch {rel.torch} needs a newer driver")
@@ -447,9 +272,8 @@ class _Planner:
                     f"runs with it (same major, at most {inp.cuda} preferred; newer "
                     f"{inp.cuda.major}.x builds run by minor-version compatibility)"
                 )
-            compat = self.t.compat_for(inp.cuda.major)
-            if inp.driver is not None and compat is not None:
-                need = compat.windows if inp.os == "windows" else compat.linux
+            need = self.t.variant_min_driver(cuda_variant(inp.cuda), inp.os)
+            if inp.driver is not None and need is not None:
                 native = self.t.native_max_cuda(inp.driver, inp.os)
                 full = self.t.cuda_min_driver(inp.cuda, inp.os)
                 if inp.driver < need:
@@ -543,6 +367,16 @@ class _Planner:
                 lambda _: ImpossibleRequest("no torch wheels for Intel Macs"),
                 lambda _a, k: f"Intel Macs get wheels only up to torch {k[-1].torch}",
             )
+        on = inp.platform
+        if any(not r.pythons_on(on) for r in rels):
+            rels = self.narrow(
+                rels,
+                "platform",
+                on,
+                lambda r: bool(r.pythons_on(on)),
+                lambda _: ImpossibleRequest(f"no torch release in the tables has {on} wheels"),
+                lambda _a, k: f"torch {_span(k)} {'has' if len(k) == 1 else 'have'} {on} wheels",
+            )
         if inp.spec is not None:
             spec = inp.spec
             rels = self.narrow(
@@ -550,11 +384,7 @@ class _Planner:
                 "torch",
                 str(self.req.torch),
                 lambda r: r.torch in spec,
-                lambda before: ImpossibleRequest(
-                    f"no torch release in the tables matches {self.req.torch}"
-                    + (" on macOS x86_64" if inp.platform == "macos-x86_64" else ""),
-                    [f"torch {_span(before)}"],
-                ),
+                lambda before: self.torch_impossible(before),
                 lambda _a, k: f"{_count(k)}: {_span(k)}",
             )
         if inp.python is not None:
@@ -608,6 +438,24 @@ class _Planner:
         self.explain_variant(chosen, choice.variant)
         return self.finish(chosen, choice.variant, fits, choices)
 
+    def torch_impossible(self, before: list[Release]) -> ImpossibleRequest:
+        """No release on this platform matches --torch: say so, and where it does exist."""
+        inp, spec = self.inp, self.inp.spec
+        assert spec is not None
+        where = "" if inp.platform == "linux-x86_64" else f" with {inp.platform} wheels"
+        possible = [f"torch {_span(before)}"] if before else []
+        seen = {r.torch for r in before}
+        elsewhere = [r for r in self.t.releases if r.torch in spec and r.torch not in seen]
+        if elsewhere:
+            plats = [p for p in PLATFORMS if any(r.pythons_on(p) for r in elsewhere)]
+            arch_hint = {"macos-x86_64": "--arch x86_64", "macos-arm64": "--arch arm64"}
+            hints = [arch_hint[p] for p in plats if p in arch_hint and inp.os == "macos"]
+            possible.append(f"torch {_span(elsewhere)} on {', '.join(plats)}")
+            possible.extend(f"{h} (if this Mac has that CPU)" for h in hints)
+        return ImpossibleRequest(
+            f"no torch release in the tables matches {self.req.torch}{where}", possible
+        )
+
     def warn_newer_releases(self, rels: list[Release], fits: list[Release]) -> None:
         """Say why releases newer than the newest fitting one are not offered for this GPU."""
         newer = [r for r in rels if r.torch > fits[-1].torch]
@@ -660,6 +508,9 @@ class _Planner:
         possible: list[str] = []
         ok = [(r, self.choose(r)) for r in wider]
         ok = [(r, c) for r, c in ok if c.variant is not None]
+        # suggest a build the tables are sure of when there is one
+        sure = [(r, c) for r, c in ok if c.variant not in r.cuda_aarch64_unconfirmed]
+        ok = sure or ok
         if ok:
             first, c = ok[0]
             possible.append(f"torch ≥ {first.torch} with {c.variant} (newest: {ok[-1][0].torch})")
@@ -672,8 +523,11 @@ class _Planner:
                     covering.append(f"torch {r.torch} {'/'.join(vs)}")
             if covering:
                 possible.append(f"{sms} is covered by {', '.join(covering[-2:])} (newer driver)")
-        if inp.driver is not None or inp.cuda is not None:
+        has_cuda = any(variant_cuda(v) for r in rels for v in self.offered(r))
+        if (inp.driver is not None or inp.cuda is not None) and has_cuda:
             possible.append("upgrade the driver")
+        if inp.variant is None and not has_cuda:
+            possible.append(f"the CPU build of torch {rels[-1].torch} (--variant cpu)")
         return ImpossibleRequest(reason, possible)
 
     def explain_variant(self, rel: Release, variant: str) -> None:
@@ -692,10 +546,15 @@ class _Planner:
             return
         if inp.cpu == "aarch64" and inp.manager != "conda":
             row, borrowed = self.t.build_archs(rel.torch, variant, inp.os, inp.cpu)
-            if row is None or borrowed:
+            if variant in rel.cuda_aarch64_unconfirmed:
                 self.unconfirmed.append(
-                    f"torch {rel.torch} {variant} for Linux aarch64: the tables list aarch64 CUDA "
-                    "builds only for torch ≥ 2.12; this one is assumed to exist like x86_64's"
+                    f"torch {rel.torch} {variant} for Linux aarch64: believed to exist on "
+                    f"download.pytorch.org, not confirmed ({rel.meta.where})"
+                )
+            elif row is None or borrowed:
+                self.unconfirmed.append(
+                    f"torch {rel.torch} {variant} for Linux aarch64: no aarch64 arch list in the "
+                    "tables (they list one only for torch ≥ 2.12); x86_64's is assumed"
                 )
         others = [v for v in self.offered(rel) if v != variant and variant_cuda(v) is not None]
         cuda = self.effective_cuda()
@@ -719,7 +578,7 @@ class _Planner:
     def packages_for(self, rel: Release) -> list[tuple[str, str]]:
         """(package, version) pairs; the torchaudio trap is handled here."""
         inp = self.inp
-        wanted = inp.packages or PACKAGES
+        wanted = inp.packages or rel.command_packages or PACKAGES
         names = ["torch", *[p for p in PACKAGES[1:] if p in wanted]]
         if inp.packages is not None and "torch" not in inp.packages:
             self.warnings.append("torch added: torchvision and torchaudio must match its version")
@@ -739,6 +598,15 @@ class _Planner:
             elif rel.torchaudio:
                 conda = inp.manager == "conda"
                 out.append((name, (conda and rel.conda_torchaudio) or rel.torchaudio))
+                if rel.command_packages and "torchaudio" not in rel.command_packages:
+                    self.warnings.append(
+                        f"torchaudio {rel.torchaudio} pairs with torch {rel.torch}, but that "
+                        "release's install page left it out of its command: added as asked"
+                    )
+            elif not rel.torchaudio_fallback:
+                self.warnings.append(
+                    f"no torchaudio wheels were published for torch {rel.torch}: left out"
+                )
             elif inp.packages is not None:
                 out.append((name, rel.torchaudio_fallback))
                 self.warnings.append(
@@ -758,11 +626,7 @@ class _Planner:
 
     def default_build(self, rel: Release) -> str:
         """The build plain ``pip install torch`` gets from PyPI (or a PyPI mirror) here."""
-        if self.inp.os != "linux":
-            return "cpu"
-        if self.inp.cpu == "aarch64":
-            return rel.pypi_aarch64
-        return rel.pypi_default_cuda
+        return default_build(rel, self.inp.os, self.inp.cpu)
 
     def command(
         self, rel: Release, variant: str, pins: list[tuple[str, str]], manager: str
@@ -771,51 +635,23 @@ class _Planner:
         inp = self.inp
         if manager == "conda":
             return self.conda_command(rel, variant, pins), None, pins
-        head = "uv pip install" if manager == "uv" else "pip install"
-        pypi_mirror = self.t.pypi_mirror(inp.mirror) if inp.mirror else None
-        wheel_mirror = self.t.wheel_mirror(inp.mirror) if inp.mirror else None
-        plain = inp.os == "macos" or (inp.os == "windows" and variant == "cpu")
-        if not plain and pypi_mirror is not None and variant == self.default_build(rel):
-            plain = True  # the mirror serves exactly this build
-        if plain:
-            args = [f"{n}=={v}" for n, v in pins]
-            if pypi_mirror is not None:
-                self.uses(pypi_mirror.meta)
-                return f"{head} {' '.join(args)} -i {pypi_mirror.url}", pypi_mirror.url, pins
-            return f"{head} {' '.join(args)}", None, pins
-        if wheel_mirror is not None:
-            self.uses(wheel_mirror.meta)
-            url = wheel_mirror.url_for(variant)
-            if wheel_mirror.flag == "find-links":
-                labelled = [
-                    (n, v if (n == "torchaudio" and not rel.torchaudio) else f"{v}+{variant}")
-                    for n, v in pins
-                ]
-                args = [f"{n}=={v}" for n, v in labelled]
-                tail = f" -i {pypi_mirror.url}" if pypi_mirror is not None else ""
-                return f"{head} {' '.join(args)} -f {url}{tail}", url, labelled
-        else:
-            url = self.t.official_url.format(variant=variant)
-        if rel.index_flag == "extra-index-url":
-            labelled = [(n, v if n == "torchaudio" else f"{v}+{variant}") for n, v in pins]
-            args = [f"{n}=={v}" for n, v in labelled]
-            return f"{head} {' '.join(args)} --extra-index-url {url}", url, labelled
-        args = [f"{n}=={v}" for n, v in pins]
-        return f"{head} {' '.join(args)} --index-url {url}", url, pins
+        target = Target(
+            os=inp.os,
+            cpu=inp.cpu,
+            python=inp.python,
+            manager=manager,
+            pypi_mirror=self.t.pypi_mirror(inp.mirror) if inp.mirror else None,
+            wheel_mirror=self.t.wheel_mirror(inp.mirror) if inp.mirror else None,
+        )
+        written = pip_command(self.t, rel, variant, pins, target)
+        for meta in written.uses:
+            self.uses(meta)
+        self.warnings.extend(written.warnings)
+        self.unconfirmed.extend(u for u in written.unconfirmed if u not in self.unconfirmed)
+        return written.command, written.url, list(written.pins)
 
     def conda_command(self, rel: Release, variant: str, pins: list[tuple[str, str]]) -> str:
-        args = [f"{'pytorch' if n == 'torch' else n}=={v}" for n, v in pins]
-        vc = variant_cuda(variant)
-        if self.inp.os == "macos":
-            tail = "-c pytorch"
-        elif vc is None:
-            tail = "cpuonly -c pytorch"
-        elif rel.conda == "cudatoolkit":
-            forge = str(vc) in rel.conda_cuda_forge
-            tail = f"cudatoolkit={vc} -c pytorch" + (" -c conda-forge" if forge else "")
-        else:
-            tail = f"pytorch-cuda={vc} -c pytorch -c nvidia"
-        return f"conda install {' '.join(args)} {tail}"
+        return conda_command(rel, variant, pins, self.inp.os)
 
     def finish(
         self,
@@ -844,9 +680,30 @@ class _Planner:
             cuda_reading=self.cuda_reading,
         )
 
+    def warn_no_ampere(self, rel: Release, variant: str) -> None:
+        """With no GPU given, say when the chosen CUDA build cannot run on Ampere or newer
+        (torch ≤ 1.10's default cu102 build: "sm_86 is not compatible" on every RTX 30xx)."""
+        if self.inp.archs or variant_cuda(variant) is None:
+            return
+        ampere = self.t.arch(Version("8.6"))
+        row, _ = self.t.build_archs(rel.torch, variant, self.inp.os, self.inp.cpu)
+        if ampere is None or row is None or row.runs_on(ampere.cc):
+            return
+        newer: list[str] = []
+        for v in self.offered(rel):
+            other, _ = self.t.build_archs(rel.torch, v, self.inp.os, self.inp.cpu)
+            if variant_cuda(v) and other is not None and other.runs_on(ampere.cc):
+                newer.append(v)
+        hint = f" (torch {rel.torch} has {', '.join(newer)} for them)" if newer else ""
+        self.warnings.append(
+            f"{variant} has no kernels for Ampere or newer GPUs (RTX 30xx and later, A100, "
+            f"H100): with one of those it fails with 'no kernel image'{hint}; pass --gpu"
+        )
+
     def trap_warnings(self, rel: Release, variant: str, url: str | None) -> None:
         inp = self.inp
         vc = variant_cuda(variant)
+        self.warn_no_ampere(rel, variant)
         if inp.manager == "conda":
             if inp.mirror:
                 self.warnings.append("--mirror applies to pip and uv only; ignored for conda")
@@ -931,7 +788,12 @@ class _Planner:
             if self.variant_runs(other) and self.covers_gpu(rel, other)[0]:
                 cmd = self.command(rel, other, pins, inp.manager)[0]
                 out.append(Alternative(f"also runs here: {other}", cmd))
-        if inp.manager == "pip" and inp.os != "macos" and rel.index_flag == "index-url":
+        if (
+            inp.manager == "pip"
+            and inp.os != "macos"
+            and rel.index_flag == "index-url"
+            and inp.mirror is None  # uv's --torch-backend picks its own index, ignoring a mirror
+        ):
             args = " ".join(f"{n}=={v}" for n, v in pins)
             out.append(Alternative("with uv", f"uv pip install {args} --torch-backend={variant}"))
         if inp.manager != "conda":
@@ -949,16 +811,12 @@ class _Planner:
         if inp.mirror is None and inp.manager != "conda" and inp.os != "macos":
             aliyun = self.t.wheel_mirror("aliyun")
             if aliyun is not None and variant != "cpu" and not variant.startswith("rocm"):
-                labelled = " ".join(
-                    _pin(n, v, variant, labelled=not (n == "torchaudio" and not rel.torchaudio))
-                    for n, v in pins
-                )
-                out.append(
-                    Alternative(
-                        "from China: Aliyun's mirror of download.pytorch.org (needs -f)",
-                        f"pip install {labelled} -f {aliyun.url_for(variant)}",
-                    )
-                )
+                target = Target(inp.os, inp.cpu, inp.python, "pip", None, aliyun)
+                written = pip_command(self.t, rel, variant, pins, target)
+                if written.url is not None:  # not a plain PyPI install
+                    needs = " (needs -f)" if " -f " in written.command else ""
+                    label = f"from China: Aliyun's mirror of download.pytorch.org{needs}"
+                    out.append(Alternative(label, written.command))
         self.warnings, self.unconfirmed = saved
         return out
 
@@ -971,10 +829,6 @@ class _Planner:
         return [(n, swap.get(n) or v) for n, v in pins]
 
 
-def _pin(name: str, version: str, variant: str, labelled: bool) -> str:
-    return f"{name}=={version}+{variant}" if labelled else f"{name}=={version}"
-
-
 def _py_key(p: str) -> tuple[int, int, str]:
     major, _, rest = p.partition(".")
     minor = rest.rstrip("t")
@@ -984,7 +838,7 @@ def _py_key(p: str) -> tuple[int, int, str]:
 def recommend(request: Request, tables: Tables | None = None) -> Recommendation:
     """The install command for ``request``; raises ImpossibleRequest or RequestError."""
     t = tables if tables is not None else load_tables()
-    inp = _normalise(request, t)
+    inp = normalise(request, t)
     return _Planner(inp, request, t).run()
 
 
@@ -1068,12 +922,11 @@ def request_from_facts(facts: Mapping[str, Any], tables: Tables | None = None) -
     )
 
 
-def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> Fix | None:
-    """The fix that installs a matching torch for the machine these facts describe.
-
-    Keeps the installed torch version when a fitting build of it exists, else the newest that
-    fits. None when nothing fits or the facts are too thin to say.
-    """
+def reinstall_recommendation(
+    facts: Mapping[str, object], tables: Tables | None = None
+) -> Recommendation | None:
+    """The recommendation behind :func:`reinstall_fix` (rules quote its torch version so the
+    text of a finding and its fix name the same release). None when nothing fits."""
     try:
         req = request_from_facts(facts, tables)
         installed = _fact_str(facts, "torch.version")
@@ -1084,15 +937,32 @@ def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> 
                 attempts.insert(0, replace(req, torch=base.group(0)))
         for attempt in attempts:
             try:
-                rec = recommend(attempt, tables)
+                return recommend(attempt, tables)
             except (ImpossibleRequest, RequestError):
                 continue
-            build = "the CPU" if rec.variant == "cpu" else f"the {_label(rec.variant)}"
-            return Fix(
-                summary=f"Install torch {rec.torch} with {build} build that fits this machine",
-                commands=(rec.command,),
-                url=PREVIOUS_VERSIONS_URL,
-            )
     except (ValueError, TypeError):
         return None
     return None
+
+
+def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> Fix | None:
+    """The fix that installs a matching torch for the machine these facts describe.
+
+    Keeps the installed torch version when a fitting build of it exists, else the newest that
+    fits. None when nothing fits or the facts are too thin to say. When nothing says which
+    driver the machine has, the fix names the driver the chosen CUDA build needs.
+    """
+    rec = reinstall_recommendation(facts, tables)
+    if rec is None:
+        return None
+    build = "the CPU" if rec.variant == "cpu" else f"the {_label(rec.variant)}"
+    summary = f"Install torch {rec.torch} with {build} build that fits this machine"
+    unknown_driver = rec.request.driver is None and rec.request.cuda is None
+    if variant_cuda(rec.variant) is not None and unknown_driver:
+        t = tables if tables is not None else load_tables()
+        need = t.variant_min_driver(rec.variant, os_key(rec.request.os) or "linux")
+        summary = (
+            f"Install torch {rec.torch} with {build} build (needs NVIDIA driver ≥ {need}; "
+            "this machine's driver is unknown: check with nvidia-smi)"
+        )
+    return Fix(summary=summary, commands=(rec.command,), url=PREVIOUS_VERSIONS_URL)

@@ -160,3 +160,27 @@ def test_machine_reading_failure_still_answers() -> None:
     assert code == 0
     assert "could not read this machine (NVML exploded)" in err
     assert out.startswith("pip install torch==2.2.1")
+
+
+def test_macos_asked_from_another_host_means_apple_silicon() -> None:
+    code, out, _ = _run(FakeMachine(), "--os", "macos", "--python", "3.12", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["torch"] == "2.14.1"
+    assert data["request"]["arch"] == "arm64"
+
+
+def test_macos_host_that_is_intel_stays_intel() -> None:
+    intel_mac = {"os.name": "darwin", "os.arch": "x86_64", "python.version": "3.12.4"}
+    code, out, _ = _run(FakeMachine(intel_mac), "--os", "macos", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["torch"] == "2.2.2"
+    assert data["request"]["arch"] == "x86_64"
+    assert data["request"]["python"] == "3.12"
+
+
+def test_python_36_cli() -> None:
+    code, out, err = _run(FakeMachine(), "--python", "3.6", "--variant", "cpu")
+    assert code == 0, err
+    assert out.startswith("pip install torch==1.10.2+cpu ")

@@ -56,10 +56,10 @@ def test_every_row_has_source_and_confidence(tables: Tables) -> None:
             assert row.meta.note or row.meta.source, row.meta.where
 
 
-def test_releases_cover_112_to_215_oldest_first(tables: Tables) -> None:
+def test_releases_cover_100_to_215_oldest_first(tables: Tables) -> None:
     versions = [r.torch for r in tables.releases]
     assert versions == sorted(versions)
-    assert versions[0] == Version("1.12.0")
+    assert versions[0] == Version("1.0.0")
     assert versions[-1] == Version("2.15.0")
 
 
@@ -75,7 +75,12 @@ def test_torchaudio_stops_at_211(tables: Tables) -> None:
     with_audio = [r for r in tables.releases if r.torchaudio]
     assert with_audio[-1].torch == Version("2.11.0")
     assert all(not r.torchaudio for r in tables.releases if r.torch > Version("2.11.0"))
-    assert all(r.torchaudio_fallback == "2.11.0" for r in tables.releases if not r.torchaudio)
+    newer = [r for r in tables.releases if not r.torchaudio and r.torch > Version("2.11.0")]
+    assert newer and all(r.torchaudio_fallback == "2.11.0" for r in newer)
+    # before torch 1.2 there was no torchaudio wheel; until 1.6 the install page left it out
+    before = [r for r in tables.releases if r.torch < Version("1.7")]
+    assert all(r.command_packages == ("torch", "torchvision") for r in before)
+    assert [str(r.torch) for r in before if not r.torchaudio] == ["1.0.0", "1.0.1", "1.1.0"]
 
 
 def test_torchvision_lower_bound_only_for_0291_and_0292(tables: Tables) -> None:
@@ -104,7 +109,17 @@ def test_driver_versions_print_as_written(tables: Tables) -> None:
     assert str(DriverVersion("535.104.05")) == "535.104.05"
     assert tables.native_max_cuda(DriverVersion("535.104.05"), "linux") == Version("12.2")
     assert tables.native_max_cuda(DriverVersion("450.80.02"), "linux") == Version("11.0")
-    assert tables.native_max_cuda(DriverVersion("400.1"), "linux") is None
+    assert tables.native_max_cuda(DriverVersion("400.1"), "linux") == Version("9.2")
+    assert tables.native_max_cuda(DriverVersion("360.1"), "linux") is None
+
+
+def test_pre_cuda_11_builds_need_their_own_toolkit_driver(tables: Tables) -> None:
+    """No minor-version compatibility before CUDA 11: cu101 needs 418.39, not 10.2's 440.33."""
+    assert str(tables.variant_min_driver("cu101", "linux")) == "418.39"
+    assert str(tables.variant_min_driver("cu92", "linux")) == "396.26"
+    assert str(tables.variant_min_driver("cu90", "windows")) == "385.54"
+    assert str(tables.variant_min_driver("cu110", "linux")) == "450.36.06"
+    assert str(tables.variant_min_driver("cu111", "linux")) == "450.80.02"
 
 
 def test_variants_exist_for_the_pythons_claimed(tables: Tables) -> None:
@@ -122,7 +137,9 @@ def test_variants_exist_for_the_pythons_claimed(tables: Tables) -> None:
 def test_conda_only_up_to_25_and_intel_mac_up_to_222(tables: Tables) -> None:
     conda = [r.torch for r in tables.releases if r.conda != "none"]
     assert max(conda) == Version("2.5.1")
-    assert all(r.conda == "cudatoolkit" for r in tables.releases if r.torch < Version("1.13"))
+    old = [r for r in tables.releases if r.torch < Version("1.13")]
+    assert {r.conda for r in old if r.torch >= Version("1.0.1")} == {"cudatoolkit"}
+    assert tables.release("1.0.0").conda == "cuda-package"  # type: ignore[union-attr]
     intel = [r.torch for r in tables.releases if r.macos_x86_64]
     assert max(intel) == Version("2.2.2")
 
@@ -218,14 +235,14 @@ def test_copy_parses(copy: Path) -> None:
             "torch_releases.toml",
             'torchvision = "0.17.1"',
             'torchvision = "zero"',
-            r"torch_releases\.toml \[\[release\]\] #11 \(torch 2\.2\.1\): 'torchvision'",
+            r"torch_releases\.toml \[\[release\]\] #\d+ \(torch 2\.2\.1\): 'torchvision'",
         ),
         (
             "torch_releases.toml",
             'released = "2024-02-21..22"\nsource = "S-PYPI-META, S-PYPI-FILES, S-TI-GBBM, S-PREV, '
             'S-RELMD"',
             'released = "2024-02-21..22"\nsource = ""',
-            r"#11 \(torch 2\.2\.1\): 'source' must not be empty",
+            r"#\d+ \(torch 2\.2\.1\): 'source' must not be empty",
         ),
         (
             "cuda_drivers.toml",
@@ -243,7 +260,7 @@ def test_copy_parses(copy: Path) -> None:
             "wheel_archs.toml",
             'torch = ">=2.7,<2.8"',
             'torch = "two point seven"',
-            r"wheel_archs\.toml \[\[build\]\] #11 .*not a version specifier",
+            r"wheel_archs\.toml \[\[build\]\] #\d+ .*not a version specifier",
         ),
         (
             "mirrors.toml",
@@ -291,7 +308,7 @@ def test_duplicate_release_is_rejected(copy: Path) -> None:
     first = text.index("\n[[release]]\n")
     second = text.index("\n[[release]]\n", first + 1)
     path.write_text(text + "\n" + text[first:second], encoding="utf-8")
-    with pytest.raises(RecipeError, match=r"torch 1\.12\.0 is listed twice"):
+    with pytest.raises(RecipeError, match=r"torch 1\.0\.0 is listed twice"):
         parse_tables(copy)
 
 
@@ -299,3 +316,54 @@ def test_missing_file(copy: Path) -> None:
     (copy / "mirrors.toml").unlink()
     with pytest.raises(RecipeError, match=r"mirrors\.toml: cannot read"):
         parse_tables(copy)
+
+
+_V171 = 'torch = "1.7.1"\ntorchvision = "0.8.2"\ntorchaudio = "0.7.2"\n'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('index_flag = "find-links"', 'index_flag = "links"', r"\(torch 1\.7\.1\): 'index_flag'"),
+        (
+            'platforms_missing = ["linux-aarch64", "macos-arm64"]',
+            'platforms_missing = ["linux-riscv"]',
+            r"unknown platform 'linux-riscv'",
+        ),
+        (_V171, _V171 + 'command_packages = ["torchvision"]\n', r"must start with torch"),
+        (_V171, _V171 + 'cuda_aarch64 = ["cuda11"]\n', r"'cuda_aarch64': 'cuda11'"),
+        (_V171, _V171 + 'conda_cpu = "nocuda"\n', r"'conda_cpu' must be"),
+        (_V171, _V171.replace('"0.7.2"', '""'), r"give 'torchaudio_fallback'"),
+    ],
+)
+def test_new_release_fields_are_validated(copy: Path, old: str, new: str, message: str) -> None:
+    path = copy / "torch_releases.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('torch = "1.7.1"')
+    head, tail = text[:start], text[start:]
+    assert old in tail
+    path.write_text(head + tail.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RecipeError, match=message):
+        parse_tables(copy)
+
+
+def test_per_platform_builds(tables: Tables, copy: Path) -> None:
+    old = tables.release("1.7.1")
+    assert old is not None
+    assert old.variants_on("linux", "aarch64") == ()
+    assert old.pythons_on("linux-aarch64") == () and old.pythons_on("macos-arm64") == ()
+    assert old.pythons_on("macos-x86_64") == old.python
+    assert old.pypi_default("linux-x86_64") == "cu102" and old.pypi_default("linux-aarch64") is None
+    new = tables.release("2.14.1")
+    assert new is not None and new.variants_on("linux", "aarch64") == ("cu126", "cu130", "cu132")
+    assert new.variants_on("windows") == new.cuda and "rocm7.2" not in new.variants_on("windows")
+    # cuda_windows overrides Windows' list when it differs (data only)
+    marked = 'torch = "2.14.1"\ncuda_windows = ["cu126"]\n'
+    _edit(copy, "torch_releases.toml", 'torch = "2.14.1"\n', marked)
+    edited = parse_tables(copy).release("2.14.1")
+    assert edited is not None and edited.variants_on("windows") == ("cu126",)
+    assert tables.variant_published("2.3.1", "cu121", "linux-aarch64") is False
+    assert tables.variant_published("2.3.1", "cu121", "linux-x86_64") is True
+    assert tables.variant_published("1.10.2", "cu113", "windows-x86_64") is True
+    assert tables.variant_published("2.14.1", "cu126", "macos-arm64") is False
+    assert tables.variant_published("0.4.1", "cu90", "linux-x86_64") is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from envcheck.recommend import ImpossibleRequest, Recommendation, Request
+from envcheck.recommend import ImpossibleRequest, Recommendation, Request, default_arch
 
 SCHEMA = 1
 
@@ -18,7 +18,7 @@ def request_to_dict(request: Request) -> dict[str, Any]:
     """The inputs the recommendation was computed from."""
     return {
         "os": request.os,
-        "arch": request.arch,
+        "arch": request.arch if request.arch is not None else default_arch(request.os),
         "python": request.python,
         "cuda": request.cuda,
         "variant": request.variant,

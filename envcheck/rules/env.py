@@ -15,7 +15,13 @@ from packaging.version import Version
 from envcheck.model import Category, Finding, Fix, Severity
 from envcheck.rules.engine import RANK_CUDNN, RANK_ENV_CONFLICT, RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
-from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix, upper_first
+from envcheck.rules.messages import (
+    pip_cmd,
+    python_cmd,
+    reinstall_fix,
+    reinstall_torch,
+    upper_first,
+)
 from envcheck.rules.tables import (
     expected_torchaudio,
     expected_torchvision,
@@ -494,7 +500,7 @@ def python_rules(view: FactsView) -> list[Candidate]:
     if wanted is not None:
         rng = python_range(wanted)
         if rng is not None and not rng[0] <= py <= rng[1]:
-            best = newest_torch_for_python(py)
+            newest_text = _newest_text(py, view.facts)
             out.append(
                 Candidate(
                     Finding(
@@ -503,8 +509,7 @@ def python_rules(view: FactsView) -> list[Candidate]:
                         category=Category.PYTHON_UNSUPPORTED,
                         title=f"torch {wanted} has no wheels for Python {py}",
                         detail=f"torch {wanted} was published for Python {rng[0]}–{rng[1]}; "
-                        f"this is Python {python}."
-                        + (f" The newest torch for Python {py} is {best}." if best else ""),
+                        f"this is Python {python}.{newest_text}",
                         evidence=("python.version", "errors.seen"),
                         fixes=(
                             Fix(
@@ -538,8 +543,8 @@ def python_rules(view: FactsView) -> list[Candidate]:
                         f"Python {python} is newer than any torch release known to envcheck "
                         f"(torch {newest_torch()} supports Python up to {newest})."
                         if too_new
-                        else f"Python {python} is older than any supported torch (torch 1.12 "
-                        f"needs Python ≥ {oldest})."
+                        else f"Python {python} is older than any torch release known to "
+                        f"envcheck (the oldest have wheels for Python ≥ {oldest})."
                     ),
                     evidence=("python.version", "torch.version", "errors.seen"),
                     fixes=(
@@ -601,6 +606,23 @@ def python_rules(view: FactsView) -> list[Candidate]:
     if no_dist and not out:
         out.append(_no_distribution(view, no_dist[0].data, python))
     return out
+
+
+def _newest_text(py: Version, facts: Mapping[str, object]) -> str:
+    """" The newest torch for Python 3.12 is …": the release the fix installs, so text and fix
+    agree; when a newer line has wheels but the fix picks an older release (its builds are
+    unconfirmed, or none fits this machine), both are named."""
+    best = newest_torch_for_python(py)
+    chosen = reinstall_torch(facts)
+    if chosen is None:
+        return f" The newest torch for Python {py} is {best}." if best else ""
+    line = parse_version(chosen)
+    if best is None or line is None or major_minor(line) == best:
+        return f" The newest torch for Python {py} is {chosen}."
+    return (
+        f" torch {best} has wheels for Python {py}, but the fix below installs {chosen}: the "
+        "newest release whose builds for this machine the tables confirm."
+    )
 
 
 def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:

@@ -87,6 +87,18 @@ def reinstall_fix(facts: Mapping[str, object]) -> Fix:
     return fix if fix is not None and fix.commands else RECOMMEND_FALLBACK
 
 
+def reinstall_torch(facts: Mapping[str, object]) -> str | None:
+    """The torch version :func:`reinstall_fix` installs (None when it falls back), so a
+    finding's text can name the same release as its fix."""
+    from envcheck import recommend
+
+    try:
+        rec = recommend.reinstall_recommendation(facts)
+    except Exception:  # noqa: BLE001 - as in reinstall_fix
+        return None
+    return rec.torch if rec is not None else None
+
+
 def quote(arg: str, os_name: str) -> str:
     """Quote one argument for the user's shell (cmd/PowerShell style on Windows)."""
     if os_name == "windows":

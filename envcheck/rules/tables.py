@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from envcheck.recipes import Release, Tables, cuda_variant, load_tables
+from envcheck.recipes import Release, Tables, cuda_variant, load_tables, variant_cuda
 
 __all__ = [
     "Arch",
     "DriverNeed",
+    "VariantFacts",
     "arch_for",
     "arch_list_from_env",
     "cuda_runs_on",
@@ -43,12 +44,15 @@ __all__ = [
     "newest_torch",
     "newest_torch_for_python",
     "parse_version",
+    "platform_key",
     "published_arch_list",
+    "pypi_default_variant",
     "python_bounds",
     "python_range",
     "suggested_python",
     "torchaudio_fits",
     "torchvision_fits",
+    "variant_facts",
 ]
 
 
@@ -336,7 +340,8 @@ def expected_torchaudio(torch: Version) -> str | None:
 
 # -- Python versions with torch wheels -----------------------------------------------------------
 # The Python tags with Linux x86_64 wheels, union over each line's patch releases (free-threaded
-# ``3.13t`` counts as 3.13). Linux x86_64 has had every tag any platform had.
+# ``3.13t`` counts as 3.13). Linux x86_64 has had every tag any platform had. Python 2.7 (torch
+# 1.0-1.4) is left out: envcheck inspects Python 3.6+, and no fix should steer anyone to it.
 
 _PLATFORM = "linux-x86_64"
 
@@ -347,6 +352,7 @@ def _python_lines() -> tuple[tuple[Version, Version, Version], ...]:
     pythons: dict[Version, set[Version]] = {}
     for release in _tables().releases:
         tags = {Version(p.rstrip("t")) for p in release.pythons_on(_PLATFORM)}
+        tags = {t for t in tags if t.major >= 3}
         pythons.setdefault(major_minor(release.torch), set()).update(tags)
     return tuple((line, min(found), max(found)) for line, found in sorted(pythons.items()) if found)
 
@@ -385,3 +391,117 @@ def python_bounds() -> tuple[Version, Version]:
     """The oldest and newest Python that any known torch line has wheels for."""
     rows = _python_lines()
     return min(row[1] for row in rows), max(row[2] for row in rows)
+
+
+# -- One build of one release: what a pasted `torch 1.7.1` or `1.7.1+cu110` implies -------------
+# torch_releases.toml (PyPI default build per platform, builds per platform), wheel_archs.toml
+# (arch lists), cuda_drivers.toml (driver minimums) [S-PYPI-META, S-PREV, S-PREV-MEM, ...].
+
+_MACHINES = {"x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64", "aarch64": "aarch64"}
+_OS_NAMES = {"linux": "linux", "windows": "windows", "win32": "windows", "darwin": "macos"}
+
+
+def platform_key(os_name: str, machine: str | None = None) -> str | None:
+    """``("linux", "x86_64")`` → ``linux-x86_64``; ``("darwin", "arm64")`` → ``macos-arm64``.
+
+    The keys of the recipe tables; None for an OS or CPU they do not describe. A missing
+    machine means x86_64, except on macOS, where it means Apple silicon.
+    """
+    os_key = _OS_NAMES.get(os_name.strip().lower(), os_name.strip().lower())
+    raw = (machine or ("arm64" if os_key == "macos" else "x86_64")).strip().lower()
+    cpu = "aarch64" if raw == "arm64" else _MACHINES.get(raw)
+    if os_key not in ("linux", "windows", "macos") or cpu is None:
+        return None
+    if os_key == "macos":
+        return "macos-arm64" if cpu == "aarch64" else "macos-x86_64"
+    return f"{os_key}-{cpu}"
+
+
+def pypi_default_variant(
+    torch: str | Version, os_name: str = "linux", machine: str | None = "x86_64"
+) -> str | None:
+    """The build ``pip install torch==<torch>`` got from PyPI on that platform.
+
+    ``pypi_default_variant("1.7.1")`` → ``"cu102"`` (no Ampere kernels); ``"2.5.1"`` → ``"cu124"``;
+    Windows and macOS → ``"cpu"``. A local label in ``torch`` (``1.7.1+cu110``) is ignored: the
+    label itself names the build. None for an unknown release or platform, or unknown there.
+    """
+    version = parse_version(str(torch))
+    plat = platform_key(os_name, machine)
+    if version is None or plat is None:
+        return None
+    return _tables().pypi_default_variant(version.base_version, plat)
+
+
+@dataclass(frozen=True)
+class VariantFacts:
+    """What the tables say about one build (``cu110``, ``cpu``, ``rocm4.2``) of one release."""
+
+    torch: Version
+    variant: str
+    platform: str
+    published: bool | None
+    """Whether this build of this release existed for the platform; None: release unknown."""
+    arch_list: tuple[str, ...]
+    """``sm_XY``/``compute_XY`` names as ``torch.cuda.get_arch_list()`` prints them; () when
+    unknown or not a CUDA build."""
+    arch_list_borrowed: bool
+    """The list is the Linux x86_64 one, assumed for this platform (no list of its own)."""
+    arch_list_confidence: str
+    """H, M or L (the row's); empty when there is no list."""
+    min_driver: DriverNeed | None
+    """The oldest driver that runs the build on this OS (None for CPU/ROCm or unknown)."""
+
+
+def variant_facts(
+    torch: str | Version,
+    variant: str,
+    os_name: str = "linux",
+    machine: str | None = "x86_64",
+) -> VariantFacts | None:
+    """Facts about ``torch``'s ``variant`` build on a platform, for diagnosing a pasted report.
+
+    ``variant_facts("1.7.1", "cu110")`` → published, ``sm_37 … sm_80``, driver ≥ 450.36.06.
+    ``torch`` may carry its label (``1.7.1+cu110``); ``variant`` wins. None when the torch
+    version or the platform cannot be read.
+    """
+    version = parse_version(str(torch))
+    plat = platform_key(os_name, machine)
+    if version is None or plat is None:
+        return None
+    base = Version(version.base_version)
+    tables = _tables()
+    os_key, _, cpu = plat.partition("-")
+    cuda = variant_cuda(variant)
+    names: tuple[str, ...] = ()
+    borrowed = False
+    confidence = ""
+    need: DriverNeed | None = None
+    if cuda is not None and os_key != "macos":
+        row, borrowed = tables.build_archs(
+            base, variant, os_key, "aarch64" if cpu == "aarch64" else "x86_64"
+        )
+        if row is not None:
+            names = _arch_names(row.sass, row.ptx)
+            confidence = row.meta.confidence
+        driver = tables.variant_min_driver(variant, os_key)
+        if driver is not None:
+            how = (
+                "minor-version compat"
+                if cuda.major >= 11 and driver != tables.cuda_min_driver(cuda, os_key)
+                else "toolkit table"
+            )
+            need = DriverNeed(driver, str(driver), how)
+    published = tables.variant_published(base, variant, plat)
+    if published is False:
+        names, borrowed, confidence = (), False, ""  # no such build: no kernels to list
+    return VariantFacts(
+        torch=base,
+        variant=variant,
+        platform=plat,
+        published=published,
+        arch_list=names,
+        arch_list_borrowed=borrowed and bool(names),
+        arch_list_confidence=confidence,
+        min_driver=need,
+    )

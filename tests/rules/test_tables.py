@@ -17,12 +17,15 @@ from envcheck.rules.tables import (
     native_driver_needed,
     newest_torch,
     newest_torch_for_python,
+    platform_key,
     published_arch_list,
+    pypi_default_variant,
     python_bounds,
     python_range,
     suggested_python,
     torchaudio_fits,
     torchvision_fits,
+    variant_facts,
 )
 from envcheck.rules.torch_build import coverage
 
@@ -62,14 +65,17 @@ def test_max_cuda_for_driver(driver: str, cuda: str) -> None:
 
 
 def test_old_driver_has_no_known_cuda() -> None:
-    assert max_cuda_for_driver(V("390.157"), "linux") is None
+    assert max_cuda_for_driver(V("390.157"), "linux") == V("9.1")
+    assert max_cuda_for_driver(V("352.99"), "linux") is None
 
 
 def test_driver_table_edges() -> None:
     # Before CUDA 11 there is no minor-version compatibility: the toolkit's own minimum.
     need = driver_needed(V("10.2"), "linux")
     assert need is not None and need.how == "toolkit table" and need.text == "440.33"
-    assert driver_needed(V("10.1"), "linux") is None
+    older = driver_needed(V("10.1"), "linux")
+    assert older is not None and older.text == "418.39" and older.how == "toolkit table"
+    assert driver_needed(V("7.5"), "linux") is None
     # NVIDIA lists no Windows minimum for 13.x toolkits; the Linux one stands in.
     assert max_cuda_for_driver(V("591.44"), "windows") == V("13.1")
 
@@ -178,7 +184,9 @@ def test_python_ranges() -> None:
     assert newest_torch_for_python(V("3.9.1")) == V("2.8")
     assert newest_torch_for_python(V("3.16")) is None
     assert newest_torch() == V("2.15")
-    assert python_bounds() == (V("3.7"), V("3.15"))
+    assert python_bounds() == (V("3.5"), V("3.15"))  # Python 2.7 (torch <= 1.4) left out
+    assert newest_torch_for_python(V("3.6.15")) == V("1.10")
+    assert python_range(V("1.7.1")) == (V("3.6"), V("3.9"))
     assert suggested_python() == V("3.14")
 
 
@@ -212,3 +220,82 @@ def test_native_driver_ignores_minor_version_compatibility(
         assert need.how == "toolkit table"
         compat = driver_needed(V(cuda), os_name)
         assert compat is not None and compat.driver < need.driver
+
+
+def test_finding_and_fix_name_the_same_torch() -> None:
+    """Issue 11: "the newest torch for Python 3.13 is 2.15" must not sit next to a 2.14.1 fix."""
+    from tests.rules.scenarios import by_id, run, seen
+
+    facts = {
+        "python.version": "3.13.1",
+        "os.name": "linux",
+        "os.arch": "x86_64",
+        "errors.seen": seen(
+            (
+                "no_matching_distribution",
+                "ERROR: No matching distribution found for torch==2.4.1",
+                {"package": "torch", "spec": "==2.4.1"},
+            )
+        ),
+    }
+    finding = by_id(run(facts, {}), "python_unsupported.no_wheel_for_python")
+    installs = [c for fix in finding.fixes for c in fix.commands if "torch==" in c]
+    assert installs and "torch==2.14.1" in installs[0]
+    assert "2.14.1" in finding.detail
+    assert "The newest torch for Python 3.13 is 2.15." not in finding.detail
+
+
+@pytest.mark.parametrize(
+    ("torch", "os_name", "machine", "variant"),
+    [
+        ("1.7.1", "linux", "x86_64", "cu102"),
+        ("1.7.1+cu110", "linux", "x86_64", "cu102"),  # the label names the build, not PyPI's
+        ("1.0.0", "linux", "x86_64", "cu90"),
+        ("1.1.0", "linux", None, "cu100"),
+        ("1.4.0", "linux", "x86_64", "cu101"),
+        ("1.11.0", "linux", "x86_64", "cu102"),
+        ("2.5.1", "linux", "x86_64", "cu124"),
+        ("1.7.1", "windows", "AMD64", "cpu"),
+        ("2.2.2", "darwin", "x86_64", "cpu"),
+        ("1.9.0", "linux", "aarch64", "cpu"),
+        ("1.7.1", "linux", "aarch64", None),  # no aarch64 wheels before 1.8
+        ("1.7.1", "darwin", "arm64", None),  # no Apple-silicon wheels before 1.9
+        ("9.9.9", "linux", "x86_64", None),
+        ("not a version", "linux", "x86_64", None),
+    ],
+)
+def test_pypi_default_variant(
+    torch: str, os_name: str, machine: str | None, variant: str | None
+) -> None:
+    assert pypi_default_variant(torch, os_name, machine) == variant
+
+
+def test_variant_facts_for_old_and_new_builds() -> None:
+    cu110 = variant_facts("1.7.1+cu110", "cu110")
+    assert cu110 is not None and cu110.published
+    assert cu110.arch_list[-1] == "sm_80" and "sm_86" not in cu110.arch_list
+    assert cu110.min_driver is not None and cu110.min_driver.text == "450.36.06"
+    cu102 = variant_facts("1.7.1", "cu102")
+    assert cu102 is not None and "sm_80" not in cu102.arch_list  # the Ampere trap
+    assert cu102.min_driver is not None and cu102.min_driver.text == "440.33"
+    cu101 = variant_facts("1.5.0", "cu101", "windows")
+    assert cu101 is not None and cu101.min_driver is not None
+    assert cu101.min_driver.text == "418.96"
+    cu113 = variant_facts("1.10.1", "cu113")
+    assert cu113 is not None and cu113.min_driver is not None
+    assert (cu113.min_driver.text, cu113.min_driver.how) == ("450.80.02", "minor-version compat")
+    missing = variant_facts("1.10.1", "cu101")
+    assert missing is not None and missing.published is False and missing.arch_list == ()
+    aarch = variant_facts("2.3.1", "cu121", "linux", "aarch64")
+    assert aarch is not None and aarch.published is False
+    borrowed = variant_facts("2.8.0", "cu128", "linux", "aarch64")
+    assert borrowed is not None and borrowed.published and borrowed.arch_list_borrowed
+    own = variant_facts("2.14.1", "cu130", "linux", "aarch64")
+    assert own is not None and not own.arch_list_borrowed and "sm_110" in own.arch_list
+    cpu = variant_facts("1.7.1", "cpu")
+    assert cpu is not None and cpu.published and cpu.arch_list == () and cpu.min_driver is None
+    assert variant_facts("9.9.9", "cu121") is not None
+    assert variant_facts("9.9.9", "cu121").published is None  # type: ignore[union-attr]
+    assert variant_facts("x", "cu121") is None
+    assert platform_key("darwin") == "macos-arm64"
+    assert platform_key("plan9", "x86_64") is None

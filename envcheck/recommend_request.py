@@ -1,0 +1,265 @@
+"""What a recommendation is asked and what it answers: the request, its checks, the result.
+
+Split from :mod:`envcheck.recommend` (the planner): :class:`Request` and its normalisation into
+checked inputs (one-line :class:`RequestError` for malformed input), :class:`ImpossibleRequest`,
+and the :class:`Recommendation` the planner returns. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from envcheck.recipes import DriverVersion, GpuArch, Tables
+
+PACKAGES = ("torch", "torchvision", "torchaudio")
+MANAGERS = ("pip", "uv", "conda")
+PREVIOUS_VERSIONS_URL = "https://pytorch.org/get-started/previous-versions/"
+
+
+class RequestError(ValueError):
+    """The request itself is malformed (an unknown OS, a GPU name no table knows ...)."""
+
+
+class ImpossibleRequest(Exception):
+    """No published build satisfies the request; ``possible`` says what would."""
+
+    def __init__(self, reason: str, possible: Sequence[str] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.possible = tuple(possible)
+
+    def __str__(self) -> str:
+        if not self.possible:
+            return self.reason
+        return f"{self.reason}. Possible instead: " + "; ".join(self.possible)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the install must fit. None means "not given": the recommendation decides.
+
+    ``cuda`` is the CUDA the user has (nvidia-smi's or nvcc's X.Y): the newest variant that runs
+    with it is chosen. ``variant`` (``cu121``, ``cpu``, ``rocm6.0``) asks for one build exactly.
+    ``torch`` is a version (``2.2.1``, ``2.2``) or a specifier (``>=2.4,<2.6``).
+    """
+
+    os: str = "linux"
+    arch: str | None = None
+    """CPU architecture; None means the usual one for ``os`` (see :func:`default_arch`)."""
+    python: str | None = None
+    cuda: str | None = None
+    variant: str | None = None
+    driver: str | None = None
+    gpu: str | None = None
+    cc: tuple[str, ...] = ()
+    torch: str | None = None
+    manager: str = "pip"
+    mirror: str | None = None
+    packages: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One input and how it narrowed the choice."""
+
+    name: str
+    value: str
+    effect: str
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another command that would also work, and when to prefer it."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The install command for a request, with the reasoning behind it."""
+
+    request: Request
+    command: str
+    manager: str
+    torch: str
+    variant: str
+    """``cu121``, ``rocm6.0`` or ``cpu`` (macOS: ``cpu``, the PyPI build with MPS)."""
+    pins: tuple[tuple[str, str], ...]
+    """(package, version as written in the command)."""
+    index_url: str | None
+    constraints: tuple[Constraint, ...]
+    alternatives: tuple[Alternative, ...]
+    warnings: tuple[str, ...]
+    unconfirmed: tuple[str, ...]
+    """Table rows (file and row) the answer rests on that the tables mark unconfirmed."""
+    cuda_reading: str
+    """How ``--cuda``/``--variant``/driver were read (empty when none was given)."""
+
+    @property
+    def rests_on_unconfirmed(self) -> bool:
+        """Whether any unconfirmed table row was used."""
+        return bool(self.unconfirmed)
+
+
+# --- input normalisation --------------------------------------------------------------------
+
+_OS_ALIASES = {
+    "linux": "linux",
+    "windows": "windows",
+    "win": "windows",
+    "win32": "windows",
+    "macos": "macos",
+    "darwin": "macos",
+    "mac": "macos",
+    "osx": "macos",
+}
+_ARCH_ALIASES = {
+    "x86_64": "x86_64",
+    "amd64": "x86_64",
+    "x64": "x86_64",
+    "aarch64": "aarch64",
+    "arm64": "aarch64",
+}
+
+
+def os_key(name: str) -> str | None:
+    """``darwin``/``mac``/``macos`` → ``macos``, ``win32`` → ``windows``; None if unknown."""
+    return _OS_ALIASES.get(name.strip().lower())
+
+
+def default_arch(os_name: str) -> str:
+    """The CPU architecture assumed when none is given: Apple silicon (``arm64``) for macOS,
+    since Intel Macs get no torch after 2.2.2 and new Macs are all arm64; ``x86_64`` otherwise."""
+    return "arm64" if _OS_ALIASES.get(os_name.strip().lower()) == "macos" else "x86_64"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The request, checked and normalised (what the planner works from)."""
+
+    os: str
+    cpu: str
+    platform: str
+    python: str | None
+    cuda: Version | None
+    variant: str | None
+    driver: DriverVersion | None
+    archs: tuple[GpuArch, ...]
+    gpu_label: str
+    spec: SpecifierSet | None
+    manager: str
+    mirror: str | None
+    packages: tuple[str, ...] | None
+
+
+def _version(text: str, what: str) -> Version:
+    try:
+        return Version(text.strip())
+    except InvalidVersion:
+        raise RequestError(f"{what} {text!r} is not a version") from None
+
+
+def _driver(text: str) -> DriverVersion:
+    if not re.fullmatch(r"\s*\d+(\.\d+)+\s*", text):
+        raise RequestError(f"--driver {text!r}: give a driver version like 535.104.05")
+    return DriverVersion(text)
+
+
+def _torch_spec(text: str) -> SpecifierSet:
+    raw = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)*", raw):
+        parts = raw.split(".")
+        # "2.2" means any 2.2.x; "2.2.1" exactly that release.
+        return SpecifierSet(f"=={raw}.*" if len(parts) < 3 else f"=={raw}")
+    if "+" in raw:
+        raise RequestError(f"--torch {raw!r}: give the build with --variant, not a +label")
+    try:
+        return SpecifierSet(raw)
+    except InvalidSpecifier:
+        raise RequestError(f"--torch {raw!r} is neither a version nor a specifier") from None
+
+
+def _python(text: str) -> str:
+    m = re.fullmatch(r"\s*(?:cp|py)?(3|2(?=\.?7))\.?(\d+)(?:\.\d+)?(t?)\s*", text)
+    if not m:
+        raise RequestError(f"--python {text!r}: give a version like 3.11")
+    return f"{m.group(1)}.{m.group(2)}{m.group(3)}"
+
+
+def normalise(req: Request, tables: Tables) -> Inputs:
+    """Check ``req`` and normalise it; RequestError or ImpossibleRequest when it cannot be met."""
+    os_name = _OS_ALIASES.get(req.os.strip().lower())
+    if os_name is None:
+        raise RequestError(f"--os {req.os!r}: use linux, windows or macos")
+    arch_text = req.arch if req.arch is not None else default_arch(os_name)
+    cpu = _ARCH_ALIASES.get(arch_text.strip().lower())
+    if cpu is None:
+        raise RequestError(f"--arch {req.arch!r}: use x86_64 or aarch64")
+    platform = f"{os_name}-{'arm64' if os_name == 'macos' and cpu == 'aarch64' else cpu}"
+    if platform == "windows-aarch64":
+        raise ImpossibleRequest(
+            "the recipe tables hold no torch wheels for Windows on ARM",
+            ["--os windows --arch x86_64", "--os linux --arch aarch64"],
+        )
+    variant = req.variant.strip().lower() if req.variant else None
+    if variant and not re.fullmatch(r"cu\d{2,3}|rocm\d+(\.\d+)*|cpu", variant):
+        raise RequestError(f"--variant {req.variant!r}: use a build like cu121, rocm6.0 or cpu")
+    archs: list[GpuArch] = []
+    gpu_label = ""
+    if req.gpu:
+        found = tables.find_gpu(req.gpu)
+        if found is None:
+            raise RequestError(f"--gpu {req.gpu!r}: unknown GPU name; give --cc (e.g. --cc 8.6)")
+        archs.append(found)
+        gpu_label = req.gpu
+    for cc_text in req.cc:
+        cc = _version(cc_text, "--cc")
+        arch = tables.arch(cc)
+        if arch is None:
+            known = ", ".join(str(a.cc) for a in tables.archs)
+            raise RequestError(f"--cc {cc_text!r}: unknown compute capability (known: {known})")
+        if req.gpu and archs and archs[0].cc != cc:
+            raise RequestError(
+                f"--gpu {req.gpu!r} is compute capability {archs[0].cc}, not {cc}: give one"
+            )
+        if arch not in archs:
+            archs.append(arch)
+    manager = req.manager.strip().lower()
+    if manager not in MANAGERS:
+        raise RequestError(f"--manager {req.manager!r}: use pip, uv or conda")
+    mirror = req.mirror.strip().lower() if req.mirror else None
+    if mirror in ("none", "pypi", "pytorch", ""):
+        mirror = None
+    if mirror and tables.pypi_mirror(mirror) is None and tables.wheel_mirror(mirror) is None:
+        keys = sorted({m.key for m in tables.pypi_mirrors} | {m.key for m in tables.wheel_mirrors})
+        raise RequestError(f"--mirror {req.mirror!r}: use one of {', '.join(keys)} or none")
+    packages = None
+    if req.packages is not None:
+        names = tuple(dict.fromkeys(p.strip().lower() for p in req.packages if p.strip()))
+        unknown = [p for p in names if p not in PACKAGES]
+        if unknown or not names:
+            raise RequestError(
+                f"--packages: {', '.join(unknown) or 'empty'}: choose from {', '.join(PACKAGES)}"
+            )
+        packages = names
+    return Inputs(
+        os=os_name,
+        cpu=cpu,
+        platform=platform,
+        python=_python(req.python) if req.python else None,
+        cuda=_version(req.cuda, "--cuda") if req.cuda else None,
+        variant=variant,
+        driver=_driver(req.driver) if req.driver else None,
+        archs=tuple(archs),
+        gpu_label=gpu_label,
+        spec=_torch_spec(req.torch) if req.torch else None,
+        manager=manager,
+        mirror=mirror,
+        packages=packages,
+    )
