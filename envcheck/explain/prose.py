@@ -164,7 +164,7 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bcpu[ \t_-]?(?:only[ \t_-]?)?(?:version|build|wheel|variant|package)s?\b|"
             r"(?:py)?torch[^\n]{0,20}\bcpu[ \t-]?only\b|\bcpu[ \t-]?only[ \t]+(?:py)?torch|"
-            r"\bcpuonly\b|\+cpu\b|\bnon[ \t-]?cuda[ \t]+(?:version|build|torch)|"
+            r"\bcpuonly\b|\bnon[ \t-]?cuda[ \t]+(?:version|build|torch)|"
             r"\bwithout[ \t]+cuda[ \t]+support|(?:cpu|CPU)[ \t]?(?:版本|版)|只有[ \t]?cpu",
             re.IGNORECASE | re.ASCII,
         ),
