@@ -1,4 +1,8 @@
-"""Build a Report from a pasted text: the explain parsers' facts, then the doctor's rules."""
+"""Build a Report from a pasted text: the explain parsers' facts, then the doctor's rules.
+
+envcheck's own reports (its JSON, or markdown/HTML carrying the data block) are read back as
+written, so explain reaches exactly the findings of the run that wrote them.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,22 @@ from envcheck.model import Report, Target
 
 def explain_report(text: str) -> Report:
     """Parse ``text`` into facts, diagnose them with the same rules as the doctor."""
-    from envcheck.explain import explain_text
+    from envcheck.explain.envcheck_report import read_envcheck_report
     from envcheck.rules import diagnose
+
+    own = read_envcheck_report(text)
+    if own is not None:
+        return Report(
+            tool_version=__version__,
+            host=own.host,
+            target=own.target,
+            probes=own.probes,
+            facts=own.facts,
+            notes=own.notes,
+            findings=diagnose(own.facts, own.notes, own.probes),
+            source="explain",
+        )
+    from envcheck.explain import explain_text
 
     parsed = explain_text(text)
     findings = diagnose(parsed.facts, parsed.notes, ())

@@ -14,6 +14,7 @@ from rich.padding import Padding
 from rich.text import Text
 
 from envcheck.model import Finding, ProbeStatus, Report, Severity
+from envcheck.render import RenderOptions
 from envcheck.render.values import fact_lines, ordered_sections, section_of_finding
 
 MARKS = {
@@ -156,3 +157,8 @@ def verdict_line(report: Report) -> Text:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    """The registry's entry point (see :mod:`envcheck.render`)."""
+    return render_text(report, verbose=options.verbose, color=options.color, width=options.width)
