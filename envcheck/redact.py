@@ -173,7 +173,7 @@ class Redactor:
         out = _MAC.sub(lambda m: ledger.note("MAC address", m.group(), "<mac>"), out)
         out = _IP_CONTEXT.sub(self._ip, out)
         if ident.home and len(ident.home) > 1:
-            home = re.compile(re.escape(ident.home) + _PATH_END)
+            home = re.compile(r"(?<![\w./\\-])" + re.escape(ident.home) + _PATH_END)
             out = home.sub(lambda m: ledger.note("home directory", m.group(), "<home>"), out)
         out = _HOME_PATH.sub(self._home_path, out)
         for name, placeholder in list(self._users.items()):
@@ -182,8 +182,9 @@ class Redactor:
             for pattern in (in_path, at_host):
                 out = pattern.sub(self._noter("user name", placeholder), out)
         host = ident.host
-        if host and len(host) > 2:
-            names = {host, host.split(".")[0]} if len(host.split(".")[0]) > 2 else {host}
+        if host and len(host) > 1:
+            short = host.split(".")[0]
+            names = {host, short} if len(short) > 1 else {host}
             for name in sorted(names, key=len, reverse=True):
                 pattern = re.compile(r"(?<![\w.-])" + re.escape(name) + r"(?![\w-])", re.I)
                 out = pattern.sub(lambda m: ledger.note("host name", m.group(), "<host>"), out)

@@ -7,8 +7,6 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from envcheck.model import Report, Target
 from envcheck.redact import redact_report
 from envcheck.render import OutputFormat, render_report
