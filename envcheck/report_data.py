@@ -16,10 +16,11 @@ import json
 import re
 from typing import Any
 
-from envcheck.model import Report
+from envcheck.model import ProbeStatus, Report
 
 MARKER = "envcheck-report-data"
 VERSION = 1
+_QUOTED = (ProbeStatus.FAILED, ProbeStatus.TIMED_OUT)
 _BLOCK = re.compile(r"<!--\s*" + MARKER + r"\s+v(?P<version>\d+)\s+(?P<body>\{.*?\})\s*-->",
                     re.DOTALL)
 
@@ -35,9 +36,12 @@ def report_data(report: Report) -> dict[str, Any]:
             "env_type": report.target.env_type,
             "chosen_by": report.target.chosen_by,
         },
+        # Title, note and time only where a finding quotes them (a probe that failed or timed
+        # out); the tables above already say how the others went.
         "probes": [
-            {"id": p.id, "title": p.title, "status": p.status.value,
-             "duration_s": round(p.duration_s, 3), "note": p.note}
+            {"id": p.id, "status": p.status.value,
+             **({"title": p.title, "note": p.note, "duration_s": round(p.duration_s, 3)}
+                if p.status in _QUOTED else {})}
             for p in report.probes
         ],
         "facts": {key: report.facts[key] for key in sorted(report.facts)},
