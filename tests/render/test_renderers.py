@@ -34,6 +34,10 @@ def test_text_golden() -> None:
     _golden("report.txt", render_text(sample_report(), width=100))
 
 
+def test_text_verbose_golden() -> None:
+    _golden("report-verbose.txt", render_text(sample_report(), verbose=True, width=100))
+
+
 def test_markdown_golden_is_redacted_by_the_caller() -> None:
     _golden("report.md", render_markdown(redact_report(sample_report())))
 
