@@ -55,6 +55,13 @@ _IP_CONTEXT = re.compile(
 _HOME_PATH = re.compile(r"(?P<root>/home/|/Users/|\b[A-Za-z]:\\Users\\)(?P<user>[^/\\\s:;,'\"<>]+)")
 _GENERIC_HOMES = {"Public", "Shared", "Default", "All Users", "linuxbrew"}
 _PATH_END = r"(?=$|[/\\\s:;,'\")\]}>])"
+_PATH_WORDS = frozenset({
+    "bin", "lib", "lib64", "local", "usr", "opt", "share", "include", "src", "etc", "var", "tmp",
+    "home", "data", "app", "cuda", "python", "conda", "dev", "proc", "sys", "mnt", "srv", "work",
+    "workspace", "build", "nvidia", "site-packages", "envs", "cache",
+})
+"""User names that are also everyday path segments: only their home directory is replaced."""
+_NOT_HOSTS = frozenset({"localhost", "localhost.localdomain"})
 
 
 def is_secret_name(name: str, value: str) -> bool:
@@ -177,16 +184,20 @@ class Redactor:
             out = home.sub(lambda m: ledger.note("home directory", m.group(), "<home>"), out)
         out = _HOME_PATH.sub(self._home_path, out)
         for name, placeholder in list(self._users.items()):
+            if name.lower() in _PATH_WORDS:
+                continue
             in_path = re.compile(r"(?<=[/\\])" + re.escape(name) + _PATH_END)
             at_host = re.compile(r"(?<![\w.-])" + re.escape(name) + r"(?=@)")
             for pattern in (in_path, at_host):
                 out = pattern.sub(self._noter("user name", placeholder), out)
         host = ident.host
-        if host and len(host) > 1:
+        if host and len(host) > 1 and host.lower() not in _NOT_HOSTS:
             short = host.split(".")[0]
             names = {host, short} if len(short) > 1 else {host}
             for name in sorted(names, key=len, reverse=True):
-                pattern = re.compile(r"(?<![\w.-])" + re.escape(name) + r"(?![\w-])", re.I)
+                # Short names ("vm", "gpu") match in their own case only, so prose survives.
+                flags = re.IGNORECASE if len(name) >= 6 else 0
+                pattern = re.compile(r"(?<![\w.-])" + re.escape(name) + r"(?![\w-])", flags)
                 out = pattern.sub(lambda m: ledger.note("host name", m.group(), "<host>"), out)
         return out
 

@@ -70,6 +70,18 @@ def test_user_and_home_are_replaced_on_word_boundaries(raw: str, expected: str) 
     assert Redactor(Identity(user="root", home="/root")).text(raw) == expected
 
 
+def test_user_names_that_are_path_words_only_hide_their_home() -> None:
+    red = Redactor(Identity(user="local", home="/home/local"))
+    assert red.text("/home/local/x /usr/local/cuda") == "<home>/x /usr/local/cuda"
+
+
+def test_short_host_names_match_their_own_case_only() -> None:
+    red = Redactor(Identity(host="gpu"))
+    assert red.text("host gpu, GPU 0: RTX") == "host <host>, GPU 0: RTX"
+    assert Redactor(Identity(host="localhost")).text("http://localhost:8080") == (
+        "http://localhost:8080")
+
+
 def test_other_users_homes_get_their_own_placeholders() -> None:
     red = Redactor(ALICE)
     out = red.text("/home/bob/x /Users/carol/y C:\\Users\\bob\\z /home/Shared/w")
