@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 from envcheck import __version__
-from envcheck.render import OutputFormat
+from envcheck.render import Appendix, OutputFormat
 
 if TYPE_CHECKING:
     from envcheck.model import Report
@@ -95,16 +95,23 @@ def _pick_format(fmt: OutputFormat | None, as_json: bool, markdown: bool,
 
 def _publish(report: Report, *, fmt: OutputFormat, verbose: bool, redact: bool,
              show_redactions: bool, identity: Identity | None, output: Path | None,
-             fail_on: FailOn) -> NoReturn:
+             fail_on: FailOn, appendix: tuple[Appendix, ...] = ()) -> NoReturn:
     """Redact, render the report in the chosen format, write it, and exit by its worst finding.
 
     The exit code comes from the report as diagnosed: redaction changes text, never findings.
     """
-    from envcheck.redact import redact_with_ledger
+    from envcheck.redact import redact_with_ledger, redactor_for
 
     shown = report
     if redact:
-        shown, replaced = redact_with_ledger(report, identity)
+        red = redactor_for(report, identity)
+        shown, _ = redact_with_ledger(report, redactor=red)
+        appendix = tuple(
+            Appendix(a.name, red.text(a.title), red.text(a.text),
+                     red.value(dict(a.data)) if a.data is not None else None)
+            for a in appendix
+        )
+        replaced = red.replacements()
         if show_redactions:
             for item in replaced:
                 typer.echo(f"envcheck: redacted {item.kind} {item.original!r} as "
@@ -113,7 +120,7 @@ def _publish(report: Report, *, fmt: OutputFormat, verbose: bool, redact: bool,
                 typer.echo("envcheck: nothing needed redacting", err=True)
     elif show_redactions:
         typer.echo("envcheck: nothing redacted (--no-redact)", err=True)
-    _emit(_render(shown, fmt=fmt, verbose=verbose), output)
+    _emit(_render(shown, fmt=fmt, verbose=verbose, appendix=appendix), output)
     raise typer.Exit(_exit_for(report.worst, fail_on))
 
 
@@ -138,11 +145,13 @@ def _emit(text: str, output: Path | None) -> None:
     typer.echo(f"envcheck: report written to {output}", err=True)
 
 
-def _render(report: Report, *, fmt: OutputFormat, verbose: bool) -> str:
+def _render(report: Report, *, fmt: OutputFormat, verbose: bool,
+            appendix: tuple[Appendix, ...] = ()) -> str:
     from envcheck.render import RenderOptions, render_report
 
     color = fmt is OutputFormat.TEXT and sys.stdout.isatty() and not _no_color()
-    return render_report(report, fmt, RenderOptions(verbose=verbose, color=color))
+    return render_report(report, fmt, RenderOptions(verbose=verbose, color=color,
+                                                    appendix=appendix))
 
 
 def _no_color() -> bool:

@@ -7,6 +7,7 @@ with their fixes first, the facts folded away, redacted, within an issue body's 
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -28,7 +29,38 @@ from envcheck.cli import (
     read_source,
     run_doctor_here,
 )
-from envcheck.render import OutputFormat
+from envcheck.render import Appendix, OutputFormat
+
+
+def quick_bench(python: str | None) -> Appendix:
+    """A short MNIST CNN training run in the target interpreter, to show with the report.
+
+    Same worker as ``envcheck bench cnn --quick``; when nothing can be measured the appendix
+    says why instead (the report itself already holds the diagnosis).
+    """
+    from envcheck import __version__
+    from envcheck.bench.launch import BenchOptions, run_worker
+    from envcheck.bench.references import ReferenceTableError, load_references
+    from envcheck.bench.result import build_train_document
+    from envcheck.context import Context
+    from envcheck.render.bench import render_bench_text
+
+    ctx = Context.from_system(python=python)
+    target = ctx.target_python or sys.executable
+    options = BenchOptions(kind="train", model="mnist_cnn", seconds=3.0, quick=True)
+    typer.echo("envcheck report: running a quick bench (MNIST CNN, a few seconds)…", err=True)
+    outcome = run_worker(target, options, nvml=ctx.nvml, env=ctx.env)
+    title = "Quick bench: MNIST CNN training"
+    if outcome.result is None:
+        error = {"code": outcome.error_code, "message": outcome.error_message}
+        return Appendix("bench", title, f"Nothing measured ({outcome.error_code}): "
+                        f"{outcome.error_message}", {"error": error})
+    try:
+        table = load_references()
+    except (ReferenceTableError, OSError):
+        table = None
+    document = build_train_document(options, outcome, table, tool_version=__version__)
+    return Appendix("bench", title, render_bench_text(document), document)
 
 
 def register(app: typer.Typer) -> None:
@@ -49,13 +81,16 @@ def register(app: typer.Typer) -> None:
         redact: RedactOpt = True,
         show_redactions: ShowRedactionsOpt = False,
         output: OutputOpt = None,
+        bench: Annotated[bool, typer.Option(
+            "--bench", help="Append a quick training bench (MNIST CNN, a few seconds).")] = False,
     ) -> None:
         """Write a report to paste into a bug report (markdown unless --format says otherwise)."""
         chosen = _pick_format(fmt, False, False, default=OutputFormat.MARKDOWN)
         found, identity = run_doctor_here(python, timeout, torch_timeout, budget)
+        appendix = (quick_bench(python),) if bench else ()
         _publish(found, fmt=chosen, verbose=verbose, redact=redact,
                  show_redactions=show_redactions, identity=identity, output=output,
-                 fail_on=fail_on)
+                 fail_on=fail_on, appendix=appendix)
 
     @app.command()
     def diff(

@@ -261,14 +261,23 @@ def redact_report(
     return redact_with_ledger(report, identity)[0]
 
 
-def redact_with_ledger(
-    report: Report, identity: Identity | None = None
-) -> tuple[Report, tuple[Replacement, ...]]:
-    """The redacted report and what was replaced in it."""
+def redactor_for(report: Report, identity: Identity | None = None) -> Redactor:
+    """A Redactor for ``report``: ``identity``, with the report's own host name if it has none."""
     ident = identity or Identity()
     if report.host and not ident.host:
         ident = replace(ident, host=report.host)
-    red = Redactor(ident)
+    return Redactor(ident)
+
+
+def redact_with_ledger(
+    report: Report, identity: Identity | None = None, redactor: Redactor | None = None
+) -> tuple[Report, tuple[Replacement, ...]]:
+    """The redacted report and what was replaced in it.
+
+    Pass ``redactor`` to redact more text (a bench run shown with the report) with the same
+    placeholders afterwards.
+    """
+    red = redactor or redactor_for(report, identity)
     text: Callable[[str], str] = red.text
 
     def finding(f: Finding) -> Finding:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from envcheck.render.markdown import MAX_CHARS
+from tests.torch_target import TORCH_PYTHON, needs_torch
 
 
 def _run(*args: str, stdin: bytes | None = None,
@@ -105,3 +106,15 @@ def test_explain_redacts_a_pasted_unredacted_report() -> None:
     for private in ("alice", "GPU-6d1c2b1e"):
         assert private not in out
     assert "<gpu-uuid-1>" in out and "<host>" in out
+
+
+@pytest.mark.torch
+@needs_torch
+def test_report_bench_appends_a_measured_run_and_still_reads_back() -> None:
+    proc = _run("report", "--bench", "--format", "json", "--python", str(TORCH_PYTHON))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["bench"]["model"] == "mnist_cnn"
+    assert data["bench"]["images_per_s"] > 0
+    explained = _run("explain", "--json", "-", stdin=proc.stdout)
+    assert _findings(explained.stdout) == _findings(proc.stdout)

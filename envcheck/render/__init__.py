@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import enum
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from envcheck.model import Report
@@ -27,12 +27,26 @@ class OutputFormat(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Appendix:
+    """Something measured alongside the report (``report --bench``), shown after the facts.
+
+    ``text`` is shown preformatted; ``data`` goes into JSON under ``name``.
+    """
+
+    name: str
+    title: str
+    text: str
+    data: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class RenderOptions:
     """What a renderer may be told besides the report itself."""
 
     verbose: bool = False
     color: bool = False
     width: int = 100
+    appendix: tuple[Appendix, ...] = ()
 
 
 Renderer = Callable[["Report", RenderOptions], str]

@@ -7,10 +7,11 @@ including the data block, so ``envcheck explain`` reads a saved page back too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from envcheck.model import Finding, ProbeStatus, Report, Severity
-from envcheck.render import RenderOptions
+from envcheck.render import Appendix, RenderOptions
 from envcheck.render.values import fact_lines, ordered_sections
 from envcheck.report_data import embed
 
@@ -53,7 +54,8 @@ def _finding(finding: Finding) -> list[str]:
     return out
 
 
-def render_html(report: Report, *, verbose: bool = False) -> str:
+def render_html(report: Report, *, verbose: bool = False,
+                appendix: Sequence[Appendix] = ()) -> str:
     """The report as one HTML page with inline styles and no external resources."""
     what = "explain" if report.source == "explain" else "doctor"
     errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
@@ -93,6 +95,8 @@ def render_html(report: Report, *, verbose: bool = False) -> str:
         out += [f"<li><code>{escape(p.id)}</code>: {p.status.value}"
                 + (f" — {escape(p.note)}" if p.note else "") + "</li>" for p in troubled]
         out += ["</ul>", "</details>"]
+    for item in appendix:
+        out += [f"<h2>{escape(item.title)}</h2>", "<pre>" + escape(item.text.rstrip()) + "</pre>"]
     if report.unparsed:
         out += ["<details><summary>Not understood</summary>",
                 "<pre>" + escape("\n".join(report.unparsed)) + "</pre>", "</details>"]
@@ -102,4 +106,4 @@ def render_html(report: Report, *, verbose: bool = False) -> str:
 
 def render(report: Report, options: RenderOptions) -> str:
     """The registry's entry point (see :mod:`envcheck.render`)."""
-    return render_html(report, verbose=options.verbose)
+    return render_html(report, verbose=options.verbose, appendix=options.appendix)

@@ -71,5 +71,14 @@ def render_json(report: Report) -> str:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    """The registry's entry point (see :mod:`envcheck.render`); JSON has no verbose form."""
-    return render_json(report)
+    """The registry's entry point (see :mod:`envcheck.render`); JSON has no verbose form.
+
+    An appendix with data (``report --bench``) is added under its name.
+    """
+    if not any(a.data is not None for a in options.appendix):
+        return render_json(report)
+    data = report_to_dict(report)
+    for appendix in options.appendix:
+        if appendix.data is not None:
+            data[appendix.name] = dict(appendix.data)
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"

@@ -10,11 +10,11 @@ calling this (``--no-redact`` keeps it as is).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from envcheck.model import ProbeStatus, Report, Severity
-from envcheck.render import RenderOptions
+from envcheck.render import Appendix, RenderOptions
 from envcheck.render.values import fact_lines, ordered_sections
 from envcheck.report_data import MARKER, VERSION, dumps_compact, report_data
 
@@ -118,7 +118,16 @@ def _data_block(report: Report, short: bool) -> list[str]:
     return ["", f"<!-- {MARKER} v{VERSION} {dumps_compact(data)} -->"]
 
 
-def render_markdown(report: Report, *, verbose: bool = False, limit: int = MAX_CHARS) -> str:
+def _appendix(appendix: Sequence[Appendix]) -> list[str]:
+    out: list[str] = []
+    for item in appendix:
+        out += [f"<details><summary>{item.title}</summary>", "", "```", item.text.rstrip(), "```",
+                "", "</details>"]
+    return out
+
+
+def render_markdown(report: Report, *, verbose: bool = False, limit: int = MAX_CHARS,
+                    appendix: Sequence[Appendix] = ()) -> str:
     """Render the report as GitHub-flavoured markdown of at most ``limit`` characters."""
     steps: list[tuple[str, Callable[[], tuple[list[str], list[str], bool]]]] = [
         ("", lambda: (_facts(report, verbose), _unparsed(report), False)),
@@ -137,8 +146,8 @@ def render_markdown(report: Report, *, verbose: bool = False, limit: int = MAX_C
             trimmed.append(what)
         facts, unparsed, short = build()
         note = [f"_Trimmed to fit an issue body: {'; '.join(trimmed)}._", ""] if trimmed else []
-        body = [*_head(report), *note, *_findings(report), *facts, *unparsed,
-                *_data_block(report, short)]
+        body = [*_head(report), *note, *_findings(report), *facts, *_appendix(appendix),
+                *unparsed, *_data_block(report, short)]
         text = "\n".join(body) + "\n"
         if len(text) <= limit:
             return text
@@ -148,4 +157,4 @@ def render_markdown(report: Report, *, verbose: bool = False, limit: int = MAX_C
 
 def render(report: Report, options: RenderOptions) -> str:
     """The registry's entry point (see :mod:`envcheck.render`)."""
-    return render_markdown(report, verbose=options.verbose)
+    return render_markdown(report, verbose=options.verbose, appendix=options.appendix)

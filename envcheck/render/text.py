@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from envcheck.model import Finding, ProbeStatus, Report, Severity
-from envcheck.render import RenderOptions
+from envcheck.render import Appendix, RenderOptions
 from envcheck.render.sections import SectionView, section_view
 from envcheck.render.values import ordered_sections, section_of_finding
 
@@ -29,7 +29,8 @@ OK_MARK = ("✓", "bold green")
 
 
 def render_text(
-    report: Report, *, verbose: bool = False, color: bool = False, width: int = 100
+    report: Report, *, verbose: bool = False, color: bool = False, width: int = 100,
+    appendix: Sequence[Appendix] = (),
 ) -> str:
     """Render the whole report for a terminal.
 
@@ -74,6 +75,11 @@ def render_text(
             note = f" — {probe.note}" if probe.note else ""
             _print_wrapped(console, f"    {probe.id}: {probe.status.value} "
                            f"({probe.duration_s:.2f} s){note}", width, 8)
+    for item in appendix:
+        console.print()
+        console.print(Text(item.title, style="bold"))
+        for line in item.text.rstrip().splitlines():
+            console.print(Text(f"  {line}"), soft_wrap=True)
     if report.unparsed:
         console.print()
         console.print(Text("Not understood in the pasted text", style="bold"))
@@ -220,4 +226,5 @@ def _plural(count: int, word: str) -> str:
 
 def render(report: Report, options: RenderOptions) -> str:
     """The registry's entry point (see :mod:`envcheck.render`)."""
-    return render_text(report, verbose=options.verbose, color=options.color, width=options.width)
+    return render_text(report, verbose=options.verbose, color=options.color, width=options.width,
+                       appendix=options.appendix)

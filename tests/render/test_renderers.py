@@ -9,7 +9,7 @@ from pathlib import Path
 
 from envcheck.model import Report, Target
 from envcheck.redact import redact_report
-from envcheck.render import OutputFormat, render_report
+from envcheck.render import Appendix, OutputFormat, RenderOptions, render_report
 from envcheck.render.html import render_html
 from envcheck.render.json import render_json
 from envcheck.render.markdown import MAX_CHARS, render_markdown
@@ -137,3 +137,17 @@ def test_healthy_report_verdict() -> None:
     assert report.verdict == "ok"
     assert render_text(report).rstrip().endswith("✓ No problems found.")
     assert {f.value for f in OutputFormat} == {"text", "json", "markdown", "html"}
+
+
+def test_an_appendix_shows_in_every_format_and_json_carries_its_data() -> None:
+    extra = Appendix("bench", "Quick bench: MNIST CNN training", "Throughput  1,234.5 images/s",
+                     {"images_per_s": 1234.5})
+    options = RenderOptions(appendix=(extra,))
+    for fmt in (OutputFormat.TEXT, OutputFormat.MARKDOWN, OutputFormat.HTML):
+        rendered = render_report(sample_report(), fmt, options)
+        assert "Quick bench: MNIST CNN training" in rendered, fmt
+        assert "1,234.5 images/s" in rendered, fmt
+    data = json.loads(render_report(sample_report(), OutputFormat.JSON, options))
+    assert data["bench"] == {"images_per_s": 1234.5}
+    markdown = render_report(sample_report(), OutputFormat.MARKDOWN, options)
+    assert markdown.index("Quick bench") < markdown.index("envcheck-report-data")
