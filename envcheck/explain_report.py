@@ -1,7 +1,8 @@
 """Build a Report from a pasted text: the explain parsers' facts, then the doctor's rules.
 
 envcheck's own reports (its JSON, or markdown/HTML carrying the data block) are read back as
-written, so explain reaches exactly the findings of the run that wrote them.
+written, so explain reaches exactly the findings of the run that wrote them; from its text
+report, which holds only headline facts, the findings are taken as printed.
 """
 
 from __future__ import annotations
@@ -28,9 +29,13 @@ def explain_report(text: str) -> Report:
             source="explain",
         )
     from envcheck.explain import explain_text
+    from envcheck.explain.envcheck_text import read_envcheck_text
 
     parsed = explain_text(text)
-    findings = diagnose(parsed.facts, parsed.notes, ())
+    # envcheck's terminal report shows only headline facts but every finding in full: its
+    # findings are read as written, so explain agrees with the run that printed it.
+    own_text = read_envcheck_text(text)
+    findings = own_text.findings if own_text else diagnose(parsed.facts, parsed.notes, ())
     env_type = parsed.facts.get("python.env_type")
     return Report(
         tool_version=__version__,
@@ -44,6 +49,6 @@ def explain_report(text: str) -> Report:
         facts=parsed.facts,
         notes=parsed.notes,
         findings=findings,
-        unparsed=tuple(parsed.unparsed),
+        unparsed=() if own_text else tuple(parsed.unparsed),
         source="explain",
     )

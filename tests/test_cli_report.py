@@ -35,7 +35,8 @@ def doctor_json() -> bytes:
 @pytest.mark.parametrize(
     "args",
     [("doctor", "--json"), ("doctor", "--markdown"), ("doctor", "--format", "html"),
-     ("report",), ("report", "--format", "json"), ("report", "--no-redact")],
+     ("report",), ("report", "--format", "json"), ("report", "--no-redact"), ("doctor",),
+     ("doctor", "-v"), ("report", "--format", "text")],
     ids=" ".join,
 )
 def test_explain_of_each_report_gives_the_doctors_findings(args: tuple[str, ...],
