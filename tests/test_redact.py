@@ -11,6 +11,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from envcheck.redact import Identity, Redactor, is_secret_name, redact_report, redact_with_ledger
 from tests.render.sample import sample_report
@@ -197,3 +199,13 @@ def test_canary_leaks_nothing(canary_outputs: dict[str, str]) -> None:
     assert data["host"] is None
     assert "<home>" in json.dumps(data) or "<user>" in json.dumps(data)
     assert "<credentials>" in data["facts"].get("pip.index_url", "<credentials>")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+@example("/home/alice/x alice@gpu-node-7 https://bob:pw@10.0.0.5:8080/simple")
+@example("HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz12 GPU-6d1c2b1e-1f1a-4c47-9d47-1b2c3d4e5f60")
+@example("/home/bob/x C:\\Users\\carol\\y Serial Number : 1324021012345 ether 00:1a:2b:3c:4d:5e")
+def test_redacting_never_raises_and_is_stable(text: str) -> None:
+    once = Redactor(ALICE).text(text)
+    assert Redactor(ALICE).text(once) == once
