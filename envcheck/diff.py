@@ -46,6 +46,9 @@ class Change:
     after: FactValue
     weight: int
     """How likely this change is to matter (higher first)."""
+    before_note: str | None = None
+    after_note: str | None = None
+    """Why a fact was unknown (``not set`` ...), when its value is None."""
 
 
 def _weight(key: str) -> int:
@@ -89,7 +92,7 @@ def _finding_changes(before: Report, after: Report) -> list[Change]:
 def _fact_changes(before: Report, after: Report) -> list[Change]:
     out: list[Change] = []
     for key in sorted(set(before.facts) | set(after.facts)):
-        if key in _VOLATILE_KEYS:
+        if key in _VOLATILE_KEYS or key.endswith("_parsed"):  # derived: the raw value shows
             continue
         old = _comparable(key, before.facts.get(key))
         new = _comparable(key, after.facts.get(key))
@@ -98,7 +101,7 @@ def _fact_changes(before: Report, after: Report) -> list[Change]:
         what = ("added" if key not in before.facts else
                 "removed" if key not in after.facts else "changed")
         out.append(Change("fact", key, what, before.facts.get(key), after.facts.get(key),
-                          _weight(key)))
+                          _weight(key), before.notes.get(key), after.notes.get(key)))
     return out
 
 

@@ -57,6 +57,16 @@ def test_findings_first_then_driver_then_the_rest(tmp_path: Path) -> None:
     assert any(c.what == "gone" and c.key.startswith("driver_too_old") for c in back)
 
 
+def test_unset_variables_read_as_not_set_and_derived_facts_are_skipped(tmp_path: Path) -> None:
+    good = _doctor("healthy_h100_cu130", tmp_path)
+    facts = {**good.facts, "env.cuda_visible_devices": "1"}
+    changed = replace(good, facts=facts)
+    changes = diff_reports(good, changed)
+    assert [c.key for c in changes] == ["env.cuda_visible_devices"]
+    assert "CUDA_VISIBLE_DEVICES (env.cuda_visible_devices): not set → 1" in render_diff_text(
+        changes, "a", "b")
+
+
 def test_cli_diff_reads_json_and_markdown(tmp_path: Path) -> None:
     good = _doctor("healthy_h100_cu130", tmp_path)
     bad = _doctor("driver_470_cu124_wheel", tmp_path)
