@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 from envcheck import __version__
+from envcheck.render import Appendix, OutputFormat
 
 if TYPE_CHECKING:
     from envcheck.model import Report
+    from envcheck.redact import Identity
 
 T = TypeVar("T")
 
@@ -81,57 +83,77 @@ def _exit_for(report_worst: int | None, fail_on: FailOn) -> ExitCode:
     return ExitCode.FINDINGS if report_worst >= threshold else ExitCode.OK
 
 
-def _one_format(as_json: bool, markdown: bool) -> None:
-    if as_json and markdown:
-        raise typer.BadParameter("choose one of --json and --markdown")
+def _pick_format(fmt: OutputFormat | None, as_json: bool, markdown: bool,
+                 default: OutputFormat = OutputFormat.TEXT) -> OutputFormat:
+    """``--format``, or its aliases ``--json``/``--markdown``; more than one must agree."""
+    chosen = {f for f, on in ((OutputFormat.JSON, as_json), (OutputFormat.MARKDOWN, markdown),
+                               (fmt, fmt is not None)) if on and f is not None}
+    if len(chosen) > 1:
+        raise typer.BadParameter("choose one of --format, --json and --markdown")
+    return chosen.pop() if chosen else default
 
 
-def _publish(report: Report, *, as_json: bool, markdown: bool, verbose: bool,
-             redact: bool | None, output: Path | None, fail_on: FailOn) -> NoReturn:
-    """Render the report in the chosen format, write it, and exit by its worst finding."""
-    _emit(_render(report, as_json=as_json, markdown=markdown, verbose=verbose, redact=redact),
-          output)
+def _publish(report: Report, *, fmt: OutputFormat, verbose: bool, redact: bool,
+             show_redactions: bool, identity: Identity | None, output: Path | None,
+             fail_on: FailOn, appendix: tuple[Appendix, ...] = ()) -> NoReturn:
+    """Redact, render the report in the chosen format, write it, and exit by its worst finding.
+
+    The exit code comes from the report as diagnosed: redaction changes text, never findings.
+    """
+    from envcheck.redact import redact_with_ledger, redactor_for
+
+    shown = report
+    if redact:
+        red = redactor_for(report, identity)
+        shown, _ = redact_with_ledger(report, redactor=red)
+        appendix = tuple(
+            Appendix(a.name, red.text(a.title), red.text(a.text),
+                     red.value(dict(a.data)) if a.data is not None else None)
+            for a in appendix
+        )
+        replaced = red.replacements()
+        if show_redactions:
+            for item in replaced:
+                typer.echo(f"envcheck: redacted {item.kind} {item.original!r} as "
+                           f"{item.placeholder} ({item.count}x)", err=True)
+            if not replaced:
+                typer.echo("envcheck: nothing needed redacting", err=True)
+    elif show_redactions:
+        typer.echo("envcheck: nothing redacted (--no-redact)", err=True)
+    _emit(_render(shown, fmt=fmt, verbose=verbose, appendix=appendix), output)
     raise typer.Exit(_exit_for(report.worst, fail_on))
 
 
 def _emit(text: str, output: Path | None) -> None:
+    """Write UTF-8 bytes whatever the terminal's encoding (a report must always parse)."""
+    from envcheck.textsafe import utf8_bytes
+
+    data = utf8_bytes(text)
     if output is None:
-        sys.stdout.write(text)
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            sys.stdout.flush()
+            stream.write(data)
         sys.stdout.flush()
-    else:
-        from envcheck.output_file import write_output
+        return
+    from envcheck.output_file import write_output
 
-        try:
-            written = write_output(output, text)
-        except OSError as exc:
-            raise typer.BadParameter(f"cannot write {output}: {exc.strerror or exc}") from None
-        typer.echo(f"envcheck: report written to {written}", err=True)
+    try:
+        written = write_output(output, data.decode("utf-8"))
+    except OSError as exc:
+        raise typer.BadParameter(f"{output}: cannot write ({exc.strerror or exc})") from None
+    typer.echo(f"envcheck: report written to {written}", err=True)
 
 
-def _render(
-    report: Report,
-    *,
-    as_json: bool,
-    markdown: bool,
-    verbose: bool,
-    redact: bool | None,
-) -> str:
-    from envcheck.redact import redact_report
+def _render(report: Report, *, fmt: OutputFormat, verbose: bool,
+            appendix: tuple[Appendix, ...] = ()) -> str:
+    from envcheck.render import RenderOptions, render_report
 
-    if redact if redact is not None else markdown:
-        report = redact_report(report)
-    if as_json:
-        from envcheck.render.json import render_json
-
-        return render_json(report)
-    if markdown:
-        from envcheck.render.markdown import render_markdown
-
-        return render_markdown(report, verbose=verbose)
-    from envcheck.render.text import render_text
-
-    color = sys.stdout.isatty() and not _no_color()
-    return render_text(report, verbose=verbose, color=color)
+    color = fmt is OutputFormat.TEXT and sys.stdout.isatty() and not _no_color()
+    return render_report(report, fmt, RenderOptions(verbose=verbose, color=color,
+                                                    appendix=appendix))
 
 
 def _no_color() -> bool:
@@ -140,63 +162,88 @@ def _no_color() -> bool:
     return bool(os.environ.get("NO_COLOR"))
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON (schema 1).")]
-MarkdownOpt = Annotated[
-    bool, typer.Option("--markdown", help="Print a redacted markdown report for a bug report.")
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option("--format", "-f", help="Output format: text, json, markdown or html."),
 ]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Same as --format json (schema 1).")]
+MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="Same as --format markdown.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show every fact.")]
 FailOnOpt = Annotated[
     FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe.")
 ]
 RedactOpt = Annotated[
-    bool | None,
+    bool,
     typer.Option(
         "--redact/--no-redact",
-        help="Hide host, user names, home paths and GPU UUIDs (default: on for markdown).",
+        help="Hide user and home, host, GPU UUIDs and serials, MAC and IP addresses, secrets "
+        "and URL credentials (default: on, in every format).",
     ),
+]
+ShowRedactionsOpt = Annotated[
+    bool, typer.Option("--show-redactions", help="List on stderr what was hidden, and as what.")
 ]
 OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write the report to this file (%N: this node's host "
                  "name)."),
 ]
+PythonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--python",
+        help="Interpreter whose environment to inspect (default: the "
+        "active venv or conda env, else envcheck's own).",
+    ),
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", min=0.1, help="Per-probe time limit in seconds.")
+]
+TorchTimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--torch-timeout",
+        min=0.1,
+        help="Limit for importing torch and running a tiny kernel (default 60 s).",
+    ),
+]
+BudgetOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--budget",
+        min=0.1,
+        help="Limit for the whole run in seconds; what is still running then is reported "
+        "as timed out (default: each probe's own limit).",
+    ),
+]
+
+
+def run_doctor_here(python: str | None, timeout: float, torch_timeout: float | None,
+                    budget: float | None) -> tuple[Report, Identity]:
+    """Run the doctor on this machine; also return who and where it is, for redaction."""
+    from envcheck.context import Context
+    from envcheck.doctor import run_doctor
+    from envcheck.redact import Identity
+
+    ctx = Context.from_system(python=python, timeout_s=timeout, torch_timeout_s=torch_timeout,
+                              budget_s=budget)
+    report = _with_spinner("Checking the GPU stack…", lambda: run_doctor(ctx))
+    return report, Identity.from_env(ctx.env, ctx.host)
 
 
 @app.command()
 def doctor(
+    fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     markdown: MarkdownOpt = False,
-    python: Annotated[
-        str | None,
-        typer.Option(
-            "--python",
-            help="Interpreter whose environment to inspect (default: the "
-            "active venv or conda env, else envcheck's own).",
-        ),
-    ] = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Per-probe time limit in seconds.")
-    ] = 10.0,
-    torch_timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--torch-timeout",
-            min=0.1,
-            help="Limit for importing torch and running a tiny kernel (default 60 s).",
-        ),
-    ] = None,
-    budget: Annotated[
-        float | None,
-        typer.Option(
-            "--budget",
-            min=0.1,
-            help="Limit for the whole run in seconds; what is still running then is reported "
-            "as timed out (default: each probe's own limit).",
-        ),
-    ] = None,
+    python: PythonOpt = None,
+    timeout: TimeoutOpt = 10.0,
+    torch_timeout: TorchTimeoutOpt = None,
+    budget: BudgetOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
     verbose: VerboseOpt = False,
-    redact: RedactOpt = None,
+    redact: RedactOpt = True,
+    show_redactions: ShowRedactionsOpt = False,
     output: OutputOpt = None,
     all_envs: Annotated[
         bool,
@@ -205,7 +252,7 @@ def doctor(
     ] = False,
 ) -> None:
     """Check the NVIDIA driver, GPUs, CUDA, cuDNN, torch and the Python environment."""
-    _one_format(as_json, markdown)
+    chosen = _pick_format(fmt, as_json, markdown)
     if all_envs:
         if python:
             raise typer.BadParameter("--all-envs inspects every environment; drop --python")
@@ -213,17 +260,13 @@ def doctor(
         from envcheck.model import Severity
 
         threshold = {FailOn.WARNING: Severity.WARNING, FailOn.ERROR: Severity.ERROR}
-        doctor_all_envs(as_json=as_json, markdown=markdown, timeout=timeout,
+        doctor_all_envs(as_json=chosen is OutputFormat.JSON,
+                        markdown=chosen is OutputFormat.MARKDOWN, timeout=timeout,
                         torch_timeout=torch_timeout, budget=budget, redact=redact,
                         output=output, fail_on_threshold=threshold.get(fail_on))
-    from envcheck.context import Context
-    from envcheck.doctor import run_doctor
-
-    ctx = Context.from_system(python=python, timeout_s=timeout, torch_timeout_s=torch_timeout,
-                              budget_s=budget)
-    report = _with_spinner("Checking the GPU stack…", lambda: run_doctor(ctx))
-    _publish(report, as_json=as_json, markdown=markdown, verbose=verbose, redact=redact,
-             output=output, fail_on=fail_on)
+    report, identity = run_doctor_here(python, timeout, torch_timeout, budget)
+    _publish(report, fmt=chosen, verbose=verbose, redact=redact,
+             show_redactions=show_redactions, identity=identity, output=output, fail_on=fail_on)
 
 
 @app.command()
@@ -231,34 +274,50 @@ def explain(
     source: Annotated[
         str, typer.Argument(help="A file holding the pasted report, or - for standard input.")
     ] = "-",
+    fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     markdown: MarkdownOpt = False,
     fail_on: FailOnOpt = FailOn.ERROR,
     verbose: VerboseOpt = False,
-    redact: RedactOpt = None,
+    redact: RedactOpt = True,
+    show_redactions: ShowRedactionsOpt = False,
     output: OutputOpt = None,
 ) -> None:
-    """Diagnose a report someone pasted (collect_env, nvidia-smi, pip/conda list, tracebacks)."""
-    _one_format(as_json, markdown)
-    if source == "-":
-        if sys.stdin.isatty():
-            raise typer.BadParameter("paste the report on standard input, or give a file name")
-        data = sys.stdin.buffer.read()
-    else:
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise typer.BadParameter(f"{source}: no such file") from None
-        except IsADirectoryError:
-            raise typer.BadParameter(f"{source}: is a directory, not a report") from None
-        except OSError as exc:
-            raise typer.BadParameter(f"{source}: cannot read ({exc.strerror or exc})") from None
+    """Diagnose a report someone pasted (collect_env, nvidia-smi, pip/conda list, tracebacks,
+    or envcheck's own JSON, markdown or HTML report, which is read back exactly)."""
+    chosen = _pick_format(fmt, as_json, markdown)
+    data = read_source_bytes(source)
     from envcheck.explain_report import explain_report
 
     report = explain_report(data)
-    _publish(report, as_json=as_json, markdown=markdown, verbose=verbose, redact=redact,
-             output=output, fail_on=fail_on)
+    _publish(report, fmt=chosen, verbose=verbose, redact=redact,
+             show_redactions=show_redactions, identity=None, output=output, fail_on=fail_on)
+
+
+def read_source_bytes(source: str) -> bytes:
+    """The bytes of a report file, or of standard input for ``-`` (one-line errors)."""
+    if source == "-":
+        if sys.stdin.isatty():
+            raise typer.BadParameter("paste the report on standard input, or give a file name")
+        stream = getattr(sys.stdin, "buffer", None)
+        return stream.read() if stream else sys.stdin.read().encode("utf-8", "replace")
+    path = Path(source)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise typer.BadParameter(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise typer.BadParameter(f"{source}: is a directory, not a report") from None
+    except OSError as exc:
+        raise typer.BadParameter(f"{source}: cannot read ({exc.strerror or exc})") from None
+
+
+def read_source(source: str) -> str:
+    """The text of a report file or of standard input, in whatever encoding it was saved
+    (UTF-8, UTF-16 from PowerShell, GB18030 from a Chinese console; see explain.decode)."""
+    from envcheck.explain.decode import decode_paste
+
+    return decode_paste(read_source_bytes(source)).text
 
 
 def _with_spinner(message: str, work: Callable[[], T]) -> T:
@@ -272,10 +331,11 @@ def _with_spinner(message: str, work: Callable[[], T]) -> T:
 
 
 def _register_subcommands() -> None:
-    from envcheck import cli_bench, cli_fleet, cli_recommend
+    from envcheck import cli_bench, cli_fleet, cli_recommend, cli_report
 
     cli_recommend.register(app)
     cli_bench.register(app)
+    cli_report.register(app)
     cli_fleet.register(app)
 
 

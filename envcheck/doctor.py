@@ -17,6 +17,7 @@ from envcheck import __version__
 from envcheck.context import Context
 from envcheck.model import Finding, ProbeOutcome, ProbeResult, ProbeStatus, Report, Target
 from envcheck.probes.base import Probe
+from envcheck.textsafe import clean_result, clean_text
 
 
 def run_probe_isolated(probe: Probe, ctx: Context) -> ProbeResult:
@@ -139,9 +140,9 @@ def build_report(
     env_type = facts.get("python.env_type")
     return Report(
         tool_version=__version__,
-        host=ctx.host,
+        host=clean_text(ctx.host)[0] if ctx.host else None,
         target=Target(
-            python=ctx.target_python,
+            python=clean_text(ctx.target_python)[0] if ctx.target_python else None,
             env_type=env_type if isinstance(env_type, str) else None,
             chosen_by=ctx.target_chosen_by,
         ),
@@ -168,7 +169,8 @@ def run_doctor(ctx: Context, probes: Sequence[Probe] | None = None) -> Report:
     running = ProbeRun(ctx, probes)
     from envcheck.rules import diagnose  # imported while the probes work
 
-    results = running.results(ctx.budget_s)
+    # Undecodable bytes (an env value with \xff) become escapes before any rule quotes them.
+    results = tuple(clean_result(r) for r in running.results(ctx.budget_s))
     facts, notes = merge_facts(results)
     findings = diagnose(facts, notes, results)
     return build_report(ctx, results, findings)

@@ -1,4 +1,9 @@
-"""Build a Report from a pasted text: the explain parsers' facts, then the doctor's rules."""
+"""Build a Report from a pasted text: the explain parsers' facts, then the doctor's rules.
+
+envcheck's own reports (its JSON, or markdown/HTML carrying the data block) are read back as
+written, so explain reaches exactly the findings of the run that wrote them; from its text
+report, which holds only headline facts, the findings are taken as printed.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +17,41 @@ def explain_report(paste: str | bytes) -> Report:
     """Parse a paste into facts, diagnose them with the same rules as the doctor.
 
     Bytes are decoded first (UTF-8, UTF-16, GB18030 ...; see :mod:`envcheck.explain.decode`)
-    and the encoding is recorded in the ``explain.encoding`` fact.
+    and the encoding is recorded in the ``explain.encoding`` fact. envcheck's own reports
+    (JSON, or markdown/HTML with their facts block) are read back exactly.
     """
-    from envcheck.explain import explain_text
     from envcheck.explain.decode import decode_paste
+    from envcheck.explain.envcheck_report import read_envcheck_report
     from envcheck.rules import diagnose
 
-    if isinstance(paste, bytes):
-        decoded = decode_paste(paste)
-        parsed = explain_text(decoded.text)
+    decoded = decode_paste(paste) if isinstance(paste, bytes) else None
+    text = decoded.text if decoded is not None else str(paste)
+    own = read_envcheck_report(text)
+    if own is not None:
+        return Report(
+            tool_version=__version__,
+            host=own.host,
+            target=own.target,
+            probes=own.probes,
+            facts=own.facts,
+            notes=own.notes,
+            findings=diagnose(own.facts, own.notes, own.probes),
+            source="explain",
+        )
+    from envcheck.explain import explain_text
+    from envcheck.explain.envcheck_text import read_envcheck_text
+
+    parsed = explain_text(text)
+    if decoded is not None:
         facts = {**parsed.facts, "explain.encoding": decoded.encoding}
         notes = dict(parsed.notes)
         if decoded.note:
             notes["explain.encoding"] = decoded.note
         parsed = replace(parsed, facts=facts, notes=notes)
-    else:
-        parsed = explain_text(paste)
-    findings = diagnose(parsed.facts, parsed.notes, ())
+    # envcheck's terminal report shows only headline facts but every finding in full: its
+    # findings are read as written, so explain agrees with the run that printed it.
+    own_text = read_envcheck_text(text)
+    findings = own_text.findings if own_text else diagnose(parsed.facts, parsed.notes, ())
     env_type = parsed.facts.get("python.env_type")
     return Report(
         tool_version=__version__,
@@ -42,6 +65,6 @@ def explain_report(paste: str | bytes) -> Report:
         facts=parsed.facts,
         notes=parsed.notes,
         findings=findings,
-        unparsed=tuple(parsed.unparsed),
+        unparsed=() if own_text else tuple(parsed.unparsed),
         source="explain",
     )

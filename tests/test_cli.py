@@ -71,7 +71,9 @@ def test_doctor_process_never_imports_torch_or_pydantic() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("doctor", "--json", "--markdown"), "choose one of --json and --markdown"),
+        (("doctor", "--json", "--markdown"), "choose one of --format, --json and --markdown"),
+            (("doctor", "--format", "pdf"), "--format"),
+            (("report", "-f", "json", "--json"), "--json"),
         (("doctor", "--timeout", "0"), "--timeout"),
         (("doctor", "--fail-on", "sometimes"), "--fail-on"),
         (("doctor", "--no-such-flag"), "--no-such-flag"),

@@ -40,13 +40,16 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     listing = subprocess.run(
         [str(python), "-c",
          "import importlib.resources as r; print(sorted(p.name for p in "
-         "r.files('envcheck').joinpath('recipes').iterdir()))"],
+         "r.files('envcheck').joinpath('recipes').iterdir())); "
+         "print(r.files('envcheck').joinpath('schema/report-1.json').is_file())"],
         capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
     )
     assert ".toml" in listing.stdout, listing.stderr[-2000:]
+    assert listing.stdout.split()[-1] == "True", "the JSON Schema is not in the wheel"
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
     doctor = subprocess.run(
-        [str(env_dir / "bin" / "envcheck"), "doctor", "--json", "--fail-on", "never"],
+        [str(env_dir / "bin" / "envcheck"), "doctor", "--json", "--fail-on", "never",
+         "--no-redact"],
         capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path, env=env,
     )
     assert doctor.returncode == 0, doctor.stderr[-2000:]

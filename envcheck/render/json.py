@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from envcheck.model import Finding, ProbeResult, Report
+from envcheck.render import RenderOptions
 
 SCHEMA = 1
 
@@ -34,6 +35,7 @@ def probe_to_dict(probe: ProbeResult) -> dict[str, Any]:
     """One probe's run record."""
     return {
         "id": probe.id,
+        "title": probe.title,
         "status": probe.status.value,
         "duration_s": round(probe.duration_s, 3),
         "note": probe.note,
@@ -66,3 +68,17 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 def render_json(report: Report) -> str:
     """Serialise the report; non-JSON values (should never occur) become strings."""
     return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    """The registry's entry point (see :mod:`envcheck.render`); JSON has no verbose form.
+
+    An appendix with data (``report --bench``) is added under its name.
+    """
+    if not any(a.data is not None for a in options.appendix):
+        return render_json(report)
+    data = report_to_dict(report)
+    for appendix in options.appendix:
+        if appendix.data is not None:
+            data[appendix.name] = dict(appendix.data)
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"

@@ -1,84 +1,160 @@
-"""The report to paste into a GitHub issue: verdict, findings, then facts in collapsed blocks.
+"""The report to paste into a GitHub issue: verdict, problems with fixes, facts folded away.
 
-The CLI redacts the report before calling this (``--no-redact`` keeps it as is).
+Order follows what the reader of a bug report needs: the verdict, then each problem with its
+fix, then the facts inside ``<details>`` blocks, then the data block that lets
+``envcheck explain`` read the report back exactly (:mod:`envcheck.report_data`). The whole
+text stays within :data:`MAX_CHARS` (an issue body's limit): when it would not, the least
+useful parts go first and a line says what was trimmed. The CLI redacts the report before
+calling this (``--no-redact`` keeps it as is).
 """
 
 from __future__ import annotations
 
-from envcheck.model import Report, Severity
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from envcheck.model import ProbeStatus, Report, Severity
+from envcheck.render import Appendix, RenderOptions
 from envcheck.render.values import fact_lines, ordered_sections
+from envcheck.report_data import MARKER, VERSION, dumps_compact, report_data
+
+MAX_CHARS = 65_536
+"""GitHub's limit on an issue or comment body."""
 
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
+_LONG_VALUE = 400
+"""Strings in the data block longer than this are shortened when nothing else fits."""
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(report: Report, *, verbose: bool = False) -> str:
-    """Render the report as GitHub-flavoured markdown."""
-    out: list[str] = []
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _head(report: Report) -> list[str]:
     what = "explain" if report.source == "explain" else "doctor"
-    out.append(f"### envcheck {what} report (envcheck {report.tool_version})")
-    out.append("")
     counts = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
-    out.append(
-        f"**Verdict: {report.verdict}** — {counts[Severity.ERROR]} error(s), "
-        f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} note(s)."
-    )
+    out = [
+        f"### envcheck {what} report (envcheck {report.tool_version})",
+        "",
+        f"**Verdict: {report.verdict}** — {_plural(counts[Severity.ERROR], 'error')}, "
+        f"{_plural(counts[Severity.WARNING], 'warning')}, "
+        f"{_plural(counts[Severity.INFO], 'note')}.",
+    ]
     if report.target.python and report.source == "doctor":
         out.append(
             f"Inspected interpreter: `{report.target.python}` "
-            f"({report.target.env_type or 'unknown env'})"
+            f"({report.target.env_type or 'unknown env'}, chosen by {report.target.chosen_by})"
         )
     out.append("")
-    if report.findings:
-        out.append("| | Finding | Category | Id |")
-        out.append("|---|---|---|---|")
-        for finding in report.findings:
-            out.append(
-                f"| {_ICON[finding.severity]} | {_cell(finding.title)} | "
-                f"{finding.category.value} | `{finding.id}` |"
-            )
-        out.append("")
-        for finding in report.findings:
-            out.append(f"#### {_ICON[finding.severity]} {finding.title}")
-            if finding.detail:
-                out.append("")
-                out.append(finding.detail)
-            for consequence in finding.consequences:
-                out.append(f"- also explains: {consequence}")
-            for fix in finding.fixes:
-                out.append("")
-                out.append(f"**Fix:** {fix.summary}")
-                if fix.commands:
-                    out.append("```")
-                    out.extend(fix.commands)
-                    out.append("```")
-                if fix.url:
-                    out.append(fix.url)
+    return out
+
+
+def _findings(report: Report) -> list[str]:
+    out: list[str] = []
+    for finding in report.findings:
+        out.append(f"#### {_ICON[finding.severity]} {finding.title}")
+        out.append(f"`{finding.id}` · {finding.severity.label} · {finding.category.value}")
+        if finding.detail:
+            out += ["", finding.detail]
+        if finding.consequences:
             out.append("")
-    out.append("<details><summary>Facts</summary>")
-    out.append("")
+            out += [f"- also explains: {c}" for c in finding.consequences]
+        for fix in finding.fixes:
+            out += ["", f"**Fix:** {fix.summary}"]
+            if fix.commands:
+                out += ["```", *fix.commands, "```"]
+            if fix.url:
+                out.append(fix.url)
+        out.append("")
+    return out
+
+
+def _facts(report: Report, verbose: bool) -> list[str]:
+    out: list[str] = []
     for section in ordered_sections(report):
         lines = fact_lines(report, section, verbose)
         if not lines:
             continue
-        out.append(f"**{section}**")
-        out.append("")
-        out.append("| | |")
-        out.append("|---|---|")
+        out += [f"<details><summary>{section}</summary>", "", "| | |", "|---|---|"]
         for label, value, note in lines:
-            shown = f"— ({note})" if note else value
+            shown = f"unknown: {note}" if note else value
             out.append(f"| {_cell(label)} | {_cell(shown)} |")
-        out.append("")
-    out.append("</details>")
-    if report.unparsed:
-        out.append("")
-        out.append("<details><summary>Not understood</summary>")
-        out.append("")
-        out.append("```")
-        out.extend(report.unparsed)
-        out.append("```")
-        out.append("</details>")
-    return "\n".join(out) + "\n"
+        out += ["", "</details>"]
+    troubled = [p for p in report.probes if p.status is not ProbeStatus.OK]
+    if troubled:
+        out += ["<details><summary>Probes not run to the end</summary>", ""]
+        out += [f"- `{p.id}`: {p.status.value}" + (f" — {_cell(p.note)}" if p.note else "")
+                for p in troubled]
+        out += ["", "</details>"]
+    return out
+
+
+def _unparsed(report: Report) -> list[str]:
+    if not report.unparsed:
+        return []
+    return ["<details><summary>Not understood</summary>", "", "```", *report.unparsed, "```",
+            "", "</details>"]
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _LONG_VALUE:
+        return value[:_LONG_VALUE] + "…"
+    if isinstance(value, dict):
+        return {k: _shorten(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shorten(v) for v in value[:50]]
+    return value
+
+
+def _data_block(report: Report, short: bool) -> list[str]:
+    data = report_data(report)
+    if short:
+        data["facts"] = _shorten(data["facts"])
+        data["notes"] = _shorten(data["notes"])
+    return ["", f"<!-- {MARKER} v{VERSION} {dumps_compact(data)} -->"]
+
+
+def _appendix(appendix: Sequence[Appendix]) -> list[str]:
+    out: list[str] = []
+    for item in appendix:
+        out += [f"<details><summary>{item.title}</summary>", "", "```", item.text.rstrip(), "```",
+                "", "</details>"]
+    return out
+
+
+def render_markdown(report: Report, *, verbose: bool = False, limit: int = MAX_CHARS,
+                    appendix: Sequence[Appendix] = ()) -> str:
+    """Render the report as GitHub-flavoured markdown of at most ``limit`` characters."""
+    steps: list[tuple[str, Callable[[], tuple[list[str], list[str], bool]]]] = [
+        ("", lambda: (_facts(report, verbose), _unparsed(report), False)),
+        *([("the facts shown with -v",
+             lambda: (_facts(report, False), _unparsed(report), False))] if verbose else []),
+        ("the text no parser understood",
+         lambda: (_facts(report, False), [], False)),
+        ("the fact tables (the data block below still holds every fact)",
+         lambda: ([], [], False)),
+        ("long values in the data block", lambda: ([], [], True)),
+    ]
+    trimmed: list[str] = []
+    text = ""
+    for what, build in steps:
+        if what:
+            trimmed.append(what)
+        facts, unparsed, short = build()
+        note = [f"_Trimmed to fit an issue body: {'; '.join(trimmed)}._", ""] if trimmed else []
+        body = [*_head(report), *note, *_findings(report), *facts, *_appendix(appendix),
+                *unparsed, *_data_block(report, short)]
+        text = "\n".join(body) + "\n"
+        if len(text) <= limit:
+            return text
+    cut = "\n\n_Trimmed to fit an issue body: the rest of the report._\n"
+    return text[: limit - len(cut)] + cut
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    """The registry's entry point (see :mod:`envcheck.render`)."""
+    return render_markdown(report, verbose=options.verbose, appendix=options.appendix)

@@ -7,14 +7,18 @@ Fact text is never interpreted as rich markup (paths may contain brackets).
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 from rich.console import Console
 from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 
 from envcheck.model import Finding, ProbeStatus, Report, Severity
-from envcheck.render.values import fact_lines, ordered_sections, section_of_finding
+from envcheck.render import Appendix, RenderOptions
+from envcheck.render.sections import SectionView, section_view
+from envcheck.render.values import ordered_sections, section_of_finding
 
 MARKS = {
     Severity.ERROR: ("✗", "bold red"),
@@ -25,46 +29,40 @@ OK_MARK = ("✓", "bold green")
 
 
 def render_text(
-    report: Report, *, verbose: bool = False, color: bool = False, width: int = 100
+    report: Report, *, verbose: bool = False, color: bool = False, width: int = 100,
+    appendix: Sequence[Appendix] = (),
 ) -> str:
-    """Render the whole report for a terminal."""
+    """Render the whole report for a terminal.
+
+    By default each section is one line (its mark and headline facts), then the findings in
+    full; ``verbose`` lists every fact of every section and every probe.
+    """
     buffer = io.StringIO()
     console = _console(buffer, color, width)
     title = "envcheck explain" if report.source == "explain" else "envcheck doctor"
-    head = Text(f"{title} {report.tool_version}", style="bold")
+    head = f"{title} {report.tool_version}"
+    line = head
     if report.target.python and report.source == "doctor":
-        head.append(f" — inspecting {report.target.python}", style="dim")
+        line += f" — inspecting {report.target.python}"
         if report.target.chosen_by != "current":
-            head.append(f" (from {report.target.chosen_by})", style="dim")
-    console.print(head)
+            line += f" (from {report.target.chosen_by})"
+    _print_wrapped(console, line, width, 4, style="dim", head=Text(head, style="bold"))
+    console.print()
 
     by_section: dict[str, list[Finding]] = {}
     for finding in report.findings:
         by_section.setdefault(section_of_finding(finding), []).append(finding)
-
     for section in ordered_sections(report):
-        findings = by_section.get(section, [])
-        worst = max((f.severity for f in findings), default=None)
-        mark, style = MARKS[worst] if worst and worst > Severity.INFO else OK_MARK
-        console.print()
-        console.print(Text.assemble((f"[{mark}] ", style), (section, "bold")))
-        for label, value, note in fact_lines(report, section, verbose):
-            line = Text()
-            if label:
-                line.append(f"{label}: ", style="dim")
-            if note:
-                line.append(note, style="dim")
-            else:
-                line.append(value)
-            console.print(Padding(line, (0, 0, 0, 4)))
-        for finding in findings:
-            _print_finding(console, finding)
+        view = section_view(report, section, by_section.get(section, []), verbose)
+        if verbose:
+            _print_section_verbose(console, view, width)
+        else:
+            _print_section_line(console, view, width)
 
-    summary = by_section.get("Summary", [])
-    if summary:
-        console.print()
-        console.print(Text("[•] Other findings", style="bold"))
-        for finding in summary:
+    if report.findings:
+        if not verbose:
+            console.print()
+        for finding in report.findings:
             _print_finding(console, finding)
 
     troubled = [p for p in report.probes if p.status in (ProbeStatus.FAILED, ProbeStatus.TIMED_OUT)]
@@ -75,18 +73,80 @@ def render_text(
             if probe.status is ProbeStatus.OK and not verbose:
                 continue
             note = f" — {probe.note}" if probe.note else ""
-            console.print(
-                Text(f"    {probe.id}: {probe.status.value} ({probe.duration_s:.2f} s){note}")
-            )
+            _print_wrapped(console, f"    {probe.id}: {probe.status.value} "
+                           f"({probe.duration_s:.2f} s){note}", width, 8)
+    for item in appendix:
+        console.print()
+        console.print(Text(item.title, style="bold"))
+        for line in item.text.rstrip().splitlines():
+            console.print(Text(f"  {line}"), soft_wrap=True)
     if report.unparsed:
         console.print()
         console.print(Text("Not understood in the pasted text", style="bold"))
         for piece in report.unparsed:
-            console.print(Text(f"    {piece}", style="dim"))
+            _print_wrapped(console, f"    {piece}", width, 8, style="dim")
     console.print()
-    console.print(verdict_line(report))
+    verdict = verdict_line(report)
+    grid = Table.grid(padding=0)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(verdict[:2], verdict[2:])
+    console.print(grid)
     # Padding fills lines to the console width; trailing blanks only get in the way of pasting.
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+_STATE_MARK = {
+    "ok": OK_MARK,
+    "info": MARKS[Severity.INFO],
+    "warning": MARKS[Severity.WARNING],
+    "error": MARKS[Severity.ERROR],
+    "unknown": ("-", "dim"),
+}
+_BARE = {"Distribution", "Architecture", "GPU list", ""}
+"""Headline labels whose value speaks for itself."""
+
+
+def _pairs(view: SectionView) -> list[str]:
+    parts = [value if label in _BARE else f"{label} {value}" if label == "torch"
+             else f"{label}: {value}" for label, value in view.known]
+    parts += [f"{labels[0]}: {why}" if len(labels) == 1 else f"{', '.join(labels)} unknown: {why}"
+              for why, labels in view.unknown]
+    return parts
+
+
+def _print_wrapped(console: Console, line: str, width: int, indent: int,
+                   style: str = "", head: Text | None = None) -> None:
+    """Print ``line`` wrapped at ``width``; continuation lines start at column ``indent``."""
+    lines = textwrap.wrap(line, width=max(width, indent + 20), subsequent_indent=" " * indent,
+                          break_long_words=False, break_on_hyphens=False) or [""]
+    first = Text(lines[0], style=style)
+    if head is not None:
+        first = Text.assemble(head, Text(lines[0][len(head.plain):], style=style))
+    console.print(first, soft_wrap=True)
+    for rest in lines[1:]:
+        console.print(Text(rest, style=style), soft_wrap=True)
+
+
+def _print_section_line(console: Console, view: SectionView, width: int) -> None:
+    mark, style = _STATE_MARK[view.state]
+    empty = ("see below" if view.findings else
+             "nothing set" if view.name == "Environment variables" else "nothing to report")
+    parts = _pairs(view) or [empty]
+    prefix = f"[{mark}] {view.name}"
+    head = Text.assemble((f"[{mark}] ", style), (view.name, "bold"))
+    _print_wrapped(console, f"{prefix}  {' · '.join(parts)}", width, 4, head=head)
+
+
+def _print_section_verbose(console: Console, view: SectionView, width: int) -> None:
+    mark, style = _STATE_MARK[view.state]
+    console.print(Text.assemble((f"[{mark}] ", style), (view.name, "bold")))
+    for label, value in view.known:
+        _print_wrapped(console, f"    {label}: {value}" if label else f"    {value}", width, 8)
+    for why, labels in view.unknown:
+        _print_wrapped(console, f"    {', '.join(labels)}: unknown because {why}", width, 8,
+                       style="dim")
+    console.print()
 
 
 def render_findings(findings: Sequence[Finding], *, color: bool = False,
@@ -113,21 +173,27 @@ def _console(buffer: io.StringIO, color: bool, width: int) -> Console:
 
 
 def _print_finding(console: Console, finding: Finding) -> None:
+    """A finding with every continuation line indented under it, at any width."""
     mark, style = MARKS[finding.severity]
-    console.print(
-        Text.assemble(("  ", ""), (f"{mark} {finding.title}", style), (f"  [{finding.id}]", "dim"))
-    )
+    grid = Table.grid(padding=0)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(f"  {mark} ", style=style),
+                 Text.assemble((finding.title, style), (f"  [{finding.id}]", "dim")))
+    console.print(grid)
     if finding.detail:
         for paragraph in finding.detail.splitlines():
             console.print(Padding(Text(paragraph), (0, 0, 0, 6)))
     for consequence in finding.consequences:
-        console.print(Text(f"      ↳ also explains: {consequence}", style="dim"))
+        console.print(Padding(Text(f"↳ also explains: {consequence}", style="dim"),
+                              (0, 0, 0, 6)))
     for fix in finding.fixes:
         console.print(Padding(Text.assemble(("Fix: ", "bold"), (fix.summary, "")), (0, 0, 0, 6)))
         for command in fix.commands:
+            # Never wrapped: a command must survive copy and paste whole.
             console.print(Text(f"        $ {command}", style="bold cyan"), soft_wrap=True)
         if fix.url:
-            console.print(Text(f"        {fix.url}", style="dim"))
+            console.print(Padding(Text(fix.url, style="dim"), (0, 0, 0, 8)))
 
 
 def verdict_line(report: Report) -> Text:
@@ -156,3 +222,9 @@ def verdict_line(report: Report) -> Text:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    """The registry's entry point (see :mod:`envcheck.render`)."""
+    return render_text(report, verbose=options.verbose, color=options.color, width=options.width,
+                       appendix=options.appendix)

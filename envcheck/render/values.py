@@ -9,6 +9,16 @@ from envcheck.model import Finding, Report
 
 GIB = 1024**3
 
+FILLER_KEYS = frozenset({
+    "nvidia.nvml_error", "torch.import_error", "torch.cuda_error", "torch.kernel_error",
+})
+"""Error facts: unknown means "no error", which is not worth a line ("raised nothing")."""
+
+
+def is_filler(key: str, value: object) -> bool:
+    """Whether a fact line would only say that nothing went wrong."""
+    return value is None and key in FILLER_KEYS
+
 
 def human_bytes(value: int) -> str:
     """``25757220864`` → ``24.0 GiB``; small values in MiB."""
@@ -113,6 +123,8 @@ def fact_lines(report: Report, section: str, verbose: bool) -> list[tuple[str, s
         spec = CATALOGUE.get(key)
         value = report.facts[key]
         if not verbose and spec is not None and not spec.show:
+            continue
+        if is_filler(key, value):
             continue
         note = report.notes.get(key) if value is None else None
         if not verbose and value is None and (note is None or note == "not set"):
