@@ -24,6 +24,8 @@ class FactSpec:
     doc: str
     show: bool = True
     """Shown in the default text report (otherwise only with ``--verbose`` and in JSON)."""
+    pasted_only: bool = False
+    """Read from pasted reports only (``explain``); no probe emits it."""
 
 
 SECTIONS: tuple[str, ...] = (
@@ -449,6 +451,7 @@ _SPECS += (
         "Other GPUs",
         "list",
         "non-NVIDIA GPUs a pasted report names (AMD Radeon, Intel Iris/UHD/Arc, Apple M-series)",
+        pasted_only=True,
     ),
     FactSpec(
         "os.jetson",
@@ -456,6 +459,7 @@ _SPECS += (
         "Jetson",
         "str",
         "the NVIDIA Jetson board or JetPack release a pasted report names, e.g. 'JetPack 5.1.2'",
+        pasted_only=True,
     ),
     FactSpec(
         "os.docker_runs",
@@ -465,6 +469,7 @@ _SPECS += (
         "docker/podman run commands in a pasted report: objects {gpus, line, text}; gpus says "
         "whether the command passes GPUs in (--gpus, --runtime=nvidia, a /dev/nvidia device)",
         show=False,
+        pasted_only=True,
     ),
     FactSpec(
         "python.executables_seen",
@@ -474,6 +479,7 @@ _SPECS += (
         "interpreter or site-packages locations a pasted report shows (sys.executable prints, "
         "pip --version), in the order they appear",
         show=False,
+        pasted_only=True,
     ),
     FactSpec(
         "packages.requirement_conflicts",
@@ -482,6 +488,7 @@ _SPECS += (
         "list",
         "pip's 'X requires Y, but you have Z which is incompatible' lines: objects "
         "{package, version, requires, have, line}",
+        pasted_only=True,
     ),
     FactSpec(
         "packages.torch_replaced",
@@ -489,6 +496,7 @@ _SPECS += (
         "torch replaced",
         "dict",
         "an install log in which pip uninstalled one torch and installed another: {old, new}",
+        pasted_only=True,
     ),
     FactSpec(
         "packages.conda_channels",
@@ -497,6 +505,7 @@ _SPECS += (
         "list",
         "channels (-c) of a conda install/create command in a pasted report",
         show=False,
+        pasted_only=True,
     ),
     FactSpec(
         "explain.mentions_container",
@@ -505,6 +514,7 @@ _SPECS += (
         "bool",
         "whether a pasted report talks about docker, podman, Kubernetes or containers",
         show=False,
+        pasted_only=True,
     ),
     FactSpec(
         "explain.claims",
@@ -516,6 +526,7 @@ _SPECS += (
         "jupyter, created_env, no_nvidia, no_gpu, gpu_unused, cuda_check (the reporter ran "
         "torch.cuda.is_available() and shows False)",
         show=False,
+        pasted_only=True,
     ),
     FactSpec(
         "explain.encoding",
@@ -524,6 +535,7 @@ _SPECS += (
         "str",
         "the encoding the pasted file was read as (utf-8, utf-16-le, gb18030 ...)",
         show=False,
+        pasted_only=True,
     ),
     FactSpec(
         "errors.unrecognised",
@@ -532,6 +544,7 @@ _SPECS += (
         "list",
         "error lines in a pasted report that no known signature matches (exception lines, "
         "'error:' lines), first ones only",
+        pasted_only=True,
     ),
 )
 

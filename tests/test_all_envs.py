@@ -132,7 +132,7 @@ def test_json_document_holds_every_report_and_redaction_hides_home() -> None:
 
     hidden = all_envs_to_dict(redact_all_envs(result))
     assert hidden["host"] is None
-    assert hidden["envs"][0]["prefix"] == "~/proj/.venv"
+    assert hidden["envs"][0]["prefix"] == "/home/<user>/proj/.venv"
     assert "ana" not in json.dumps(hidden)
 
 

@@ -24,7 +24,9 @@ from envcheck.probes.system import (
 )
 from tests.fakes import FakeRunner, data, failed, make_ctx
 
-SYSTEM_KEYS = {key for key in CATALOGUE if key.startswith("os.")}
+SYSTEM_KEYS = {
+    key for key, spec in CATALOGUE.items() if key.startswith("os.") and not spec.pasted_only
+}
 
 # -- pure parsers ----------------------------------------------------------------------------
 
