@@ -321,7 +321,7 @@ def _findings(findings: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = ["", "Findings"]
     for f in findings:
         mark = SEVERITY_MARKS.get(str(f.get("severity")), "-")
-        lines.append(f"  {mark} {f.get('title')}")
+        lines.append(f"  {mark} {f.get('title')}  [{f.get('id')}]")
         if f.get("detail"):
             lines.append(f"      {f['detail']}")
     return lines

@@ -134,4 +134,4 @@ def test_ctrl_c_prints_partial_results() -> None:
     assert proc.returncode == 130, err
     doc = json.loads(out)
     assert doc["interrupted"] is True and doc["steps_timed"] >= 1
-    assert "bench-interrupted" in {f["id"] for f in doc["findings"]}
+    assert "bench.interrupted" in {f["id"] for f in doc["findings"]}
