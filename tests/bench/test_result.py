@@ -104,6 +104,7 @@ def test_gpu_document_has_the_issue_keys_and_a_verdict() -> None:
     assert doc["reference"]["source"] == "fake reference for tests"
     assert doc["speedup_vs_cpu"] == pytest.approx(2900 / 4.0)
     assert doc["mfu"] == pytest.approx(2900 * 24.3e9 / 989e12)
+    assert "2,900.0 images/s (from the median step), MFU 7.1%" in render_bench_text(doc)
     assert doc["telemetry"]["samples"] == 10
     assert doc["findings"] == []
     assert [r["run"] for r in doc["runs"]] == ["headline", "baseline", "cpu"]
@@ -212,3 +213,18 @@ def test_bench_findings_are_ordinary_findings_of_the_bench_category() -> None:
         assert finding["category"] == "bench"
         assert re.fullmatch(r"bench\.[a-z0-9_]+", finding["id"]), finding["id"]
     assert "[bench.hw_throttle]" in render_bench_text(doc)
+
+
+def test_ddp_text_shows_bus_and_algorithm_bandwidth() -> None:
+    from envcheck.bench.bench_math import bus_bandwidth, ddp_summary
+
+    result = gpu_result(2900.0)
+    result["distributed"] = ddp_summary([0.088, 0.090], 256, "nccl",
+                                        bus_bandwidth(256 * 2**20, 0.002, 2))
+    doc = build_train_document(BenchOptions(model="resnet50", ddp=2),
+                               WorkerOutcome(argv=("py",), result=result), TABLE,
+                               tool_version="9")
+    text = render_bench_text(doc)
+    assert "DDP  2 processes (nccl)" in text
+    assert "bus bandwidth 134.22 GB/s (algorithm bandwidth 134.22 GB/s x 2(n-1)/n" in text
+    assert doc["distributed"]["slowest_rank"] == 1
