@@ -5,7 +5,8 @@
 #
 # Run from the repository root. Needs no network and installs nothing: envcheck runs from the
 # source tree (PYTHONPATH=$PWD python3 -m envcheck ...). Every step has its own time limit
-# (coreutils `timeout`), a failing step never stops the others, and the whole record stays
+# (benchmarks/record_step.py: SIGINT at the limit, so a bench reports what it measured and
+# stops its worker; then SIGTERM, SIGKILL), a failing step never stops the others, and the whole record stays
 # inside a wall-time budget (default 330 s, then about 10 s to pack), so it fits in 6 minutes.
 #
 # On a lent GPU machine, run it as ONE command with a limit of about 420 s, writing under the
@@ -66,6 +67,15 @@ START_MS=$(now_ms)
 
 log() { echo "[gpu_record] $*" >&2; }
 
+# Steps run under benchmarks/record_step.py (SIGINT first at the limit, so a bench stops its
+# worker and prints what it measured); coreutils' timeout only if that Python cannot run.
+LIMITER=python
+if ! "$RP" -c 'import subprocess' > /dev/null 2>&1; then
+    LIMITER=timeout
+    log "$RP cannot run: steps run under coreutils' timeout"
+fi
+export PATH="$PATH:/usr/sbin:/sbin"
+
 # note NAME STATUS SECONDS FILE EXIT_CODE REASON: one manifest row (tabs and newlines removed).
 note() {
     local reason=${6//$'\t'/ }
@@ -102,7 +112,13 @@ step() {
     [ "$MAX_STEP" -gt 0 ] && [ "$limit" -gt "$MAX_STEP" ] && limit=$MAX_STEP
     local t0 rc secs
     t0=$(now_ms)
-    timeout -k 5 "$limit" "$@" > "$OUT/$file" 2> "$OUT/$file.stderr" < "${STEP_IN:-/dev/null}"
+    if [ "$LIMITER" = python ]; then
+        "$RP" "$ROOT/benchmarks/record_step.py" "$limit" "$OUT/$file" "$OUT/$file.stderr" \
+            "${STEP_IN:-/dev/null}" -- "$@"
+    else
+        timeout -s INT -k 20 "$limit" "$@" > "$OUT/$file" 2> "$OUT/$file.stderr" \
+            < "${STEP_IN:-/dev/null}"
+    fi
     rc=$?
     secs=$(( $(now_ms) - t0 ))
     secs=$(printf '%d.%03d' $(( secs / 1000 )) $(( secs % 1000 )))
