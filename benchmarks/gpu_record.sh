@@ -6,8 +6,9 @@
 # Run from the repository root. Needs no network and installs nothing: envcheck runs from the
 # source tree (PYTHONPATH=$PWD python3 -m envcheck ...). Every step has its own time limit
 # (benchmarks/record_step.py: SIGINT at the limit, so a bench reports what it measured and
-# stops its worker; then SIGTERM, SIGKILL), a failing step never stops the others, and the whole record stays
-# inside a wall-time budget (default 330 s, then about 10 s to pack), so it fits in 6 minutes.
+# stops its worker; then SIGTERM, SIGKILL), and a failing step never stops the others. The
+# steps share a wall-time budget (default 320 s; a step cut at the budget gets up to 25 s more
+# to stop, then packing takes a second or two), so the record ends inside 6 minutes.
 #
 # On a lent GPU machine, run it as ONE command with a limit of about 420 s, writing under the
 # folder the machine sends back:
@@ -26,9 +27,10 @@
 #   ENVCHECK_RECORD_PYTHON   the interpreter that runs envcheck (default: python3)
 #   ENVCHECK_RECORD_TARGET   the interpreter inspected and benchmarked, the one with torch
 #                            (default: the same as ENVCHECK_RECORD_PYTHON)
-#   ENVCHECK_RECORD_BUDGET   wall-time budget of all steps in seconds (default 330)
+#   ENVCHECK_RECORD_BUDGET   wall-time budget of all steps in seconds (default 320)
 #   ENVCHECK_RECORD_MAX_STEP cap on every step's own limit in seconds (tests use it)
 #   ENVCHECK_RECORD_ONLY     comma-separated step names to run; the others are skipped
+#                            (select torch-cuda too for GPU steps: it decides whether they run)
 #   ENVCHECK_RECORD_BENCH    "cpu": run the bench steps on the CPU with --quick even without a
 #                            GPU, to check their command lines on a machine without one
 set -u
@@ -45,7 +47,7 @@ cd "$ROOT" || exit 2
 
 RP=${ENVCHECK_RECORD_PYTHON:-python3}
 TP=${ENVCHECK_RECORD_TARGET:-$RP}
-BUDGET=${ENVCHECK_RECORD_BUDGET:-330}
+BUDGET=${ENVCHECK_RECORD_BUDGET:-320}
 MAX_STEP=${ENVCHECK_RECORD_MAX_STEP:-0}
 ONLY=${ENVCHECK_RECORD_ONLY:-}
 BENCH_MODE=${ENVCHECK_RECORD_BENCH:-gpu}
