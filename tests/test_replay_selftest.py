@@ -18,6 +18,11 @@ import pytest
 from _pytest.outcomes import Skipped
 
 from envcheck.bench.launch import BenchOptions, WorkerOutcome
+from envcheck.bench.result import (
+    build_matmul_document,
+    build_train_document,
+    build_transfer_document,
+)
 from envcheck.doctor import run_doctor
 from envcheck.render.json import render_json
 from tests import test_real_records as replay
@@ -76,8 +81,6 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> replay.Record:
     ok["doctor-json"] = "doctor.json"
     outcome = WorkerOutcome(argv=("python",), result=gpu_result(2900.0),
                             samples=tuple(healthy()))
-    from envcheck.bench.result import build_train_document
-
     bench = build_train_document(BenchOptions(model="resnet50"), outcome, TABLE,
                                  tool_version="test")
     _write(folder, "bench-resnet.json", json.dumps(bench))
@@ -85,6 +88,18 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> replay.Record:
         "tool": "bare_resnet", "model": "resnet50", "precision": "amp-bf16",
         "channels_last": True, "batch": 256, "images_per_s": 2950.0}))
     ok.update({"bench-resnet": "bench-resnet.json", "bare-resnet": "bare-resnet.json"})
+    info = {"type": "cuda", "name": "NVIDIA H100 80GB HBM3"}
+    matmul = build_matmul_document(WorkerOutcome(argv=("python",), result={
+        "device_info": info, "matmul": [{"dtype": "bf16", "size": 8192, "tflops": 790.0}]}),
+        TABLE, tool_version="test")
+    copies = [{"direction": d, "pinned": p, "bytes": 2**28, "seconds": 0.005,
+               "gb_s": 53.7 if p else 20.0} for p in (True, False) for d in ("h2d", "d2h")]
+    transfer = build_transfer_document(WorkerOutcome(
+        argv=("python",), result={"device_info": info, "transfer": copies},
+        samples=tuple(healthy())), tool_version="test")
+    _write(folder, "bench-matmul.json", json.dumps(matmul))
+    _write(folder, "bench-transfer.json", json.dumps(transfer))
+    ok.update({"bench-matmul": "bench-matmul.json", "bench-transfer": "bench-transfer.json"})
     steps = [{"name": n, "status": "ok", "seconds": 1.0, "file": ok[n], "exit_code": 0}
              if n in ok else {"name": n, "status": "skipped", "seconds": 0.0, "file": None,
                               "exit_code": None, "reason": "not in the self-test's record"}
@@ -106,7 +121,13 @@ REPLAYS: list[tuple[str, Callable[..., None], dict[str, Any]]] = [
     ("telemetry", replay.test_telemetry_reads_the_dump, {}),
     ("bench-resnet", replay.test_bench_documents_render,
      {"step": "bench-resnet", "file": "bench-resnet.json", "unit": "images/s"}),
+    ("bench-matmul", replay.test_bench_documents_render,
+     {"step": "bench-matmul", "file": "bench-matmul.json", "unit": "TFLOP/s"}),
+    ("bench-transfer", replay.test_bench_documents_render,
+     {"step": "bench-transfer", "file": "bench-transfer.json", "unit": "GB/s"}),
     ("resnet-vs-bare", replay.test_resnet_holds_up_against_the_bare_loop, {}),
+    ("matmul-peak", replay.test_matmul_bf16_is_within_reach_of_the_dense_peak, {}),
+    ("pcie-rate", replay.test_pinned_copies_reach_the_links_rate, {}),
 ]
 
 
