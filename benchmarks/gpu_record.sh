@@ -47,6 +47,8 @@ cd "$ROOT" || exit 2
 
 RP=${ENVCHECK_RECORD_PYTHON:-python3}
 TP=${ENVCHECK_RECORD_TARGET:-$RP}
+# The target by its full path, so the record names the interpreter it inspected.
+TP=$(command -v "$TP" 2>/dev/null || echo "$TP")
 BUDGET=${ENVCHECK_RECORD_BUDGET:-320}
 MAX_STEP=${ENVCHECK_RECORD_MAX_STEP:-0}
 ONLY=${ENVCHECK_RECORD_ONLY:-}
@@ -127,7 +129,9 @@ step() {
     [ -s "$OUT/$file.stderr" ] || rm -f "$OUT/$file.stderr"
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
         note "$name" timed_out "$secs" "$file" "$rc" "no end within ${limit} s"
-    elif [[ " $okcodes " == *" $rc "* ]]; then
+    elif [[ " $okcodes " == *" $rc "* ]] && { [ "$rc" -eq 0 ] || { [ -s "$OUT/$file" ] &&
+            ! grep -qs '^Traceback (most recent call last)' "$OUT/$file.stderr"; }; }; then
+        # A non-zero code counts as ok only with output and no traceback ("found an error").
         note "$name" ok "$secs" "$file" "$rc" ""
     else
         local why=""
@@ -271,7 +275,7 @@ step collect-env 60 collect-env.txt "0" "$TP" -m torch.utils.collect_env
 
 # -- manifest and archive --------------------------------------------------------------------
 WALL_MS=$(( $(now_ms) - START_MS ))
-"$RP" - "$OUT" "$WALL_MS" "$BUDGET" "$RP" "$TP" <<'PY' || {
+FINALISE=$(cat <<'PY'
 import json, os, sys, tarfile, time
 out, wall_ms, budget, rp, tp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:6]
 limit = 16 * 2**20
@@ -311,8 +315,9 @@ manifest = {
     "counts": {s: sum(1 for r in steps if r["status"] == s)
                for s in ("ok", "failed", "timed_out", "skipped")},
 }
+skip = ("record.tar.gz", ".steps.tsv", "manifest.json")
 files = sorted(f for f in os.listdir(out)
-               if f not in ("record.tar.gz", ".steps.tsv", "manifest.json") and os.path.isfile(os.path.join(out, f)))
+               if f not in skip and os.path.isfile(os.path.join(out, f)))
 big = sorted(files, key=lambda f: -os.path.getsize(os.path.join(out, f)))
 left_out = []
 archive = os.path.join(out, "record.tar.gz")
@@ -330,8 +335,11 @@ while True:
 os.remove(os.path.join(out, ".steps.tsv"))
 print(json.dumps(manifest["counts"]))
 PY
-    echo "gpu_record: could not write the manifest with $RP" >&2
+)
+if ! "$RP" -c "$FINALISE" "$OUT" "$WALL_MS" "$BUDGET" "$RP" "$TP" &&
+   ! python3 -c "$FINALISE" "$OUT" "$WALL_MS" "$BUDGET" "$RP" "$TP"; then
+    echo "gpu_record: could not write the manifest (no working Python)" >&2
     exit 1
-}
+fi
 log "done in $(( WALL_MS / 1000 )) s: $OUT/manifest.json, $OUT/record.tar.gz"
 exit 0

@@ -220,3 +220,24 @@ def test_the_record_refuses_a_missing_outdir_argument() -> None:
     assert result.returncode == 2
     assert result.stderr.strip().startswith("usage:")
 
+
+
+def test_an_envcheck_that_crashes_is_failed_not_ok(tmp_path: Path) -> None:
+    """Exit 1 is ok for the doctor (it found an error) only with output and no traceback."""
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho 'Traceback (most recent call last):' >&2\n"
+                      "echo \"ModuleNotFoundError: No module named 'typer'\" >&2\nexit 1\n")
+    broken.chmod(0o755)
+    out = tmp_path / "out"
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+           "ENVCHECK_RECORD_PYTHON": str(broken),
+           "ENVCHECK_RECORD_TARGET": sys.executable, "ENVCHECK_RECORD_ONLY": "doctor-json"}
+    result = subprocess.run(["bash", str(SCRIPT), str(out)], capture_output=True, text=True,
+                            env=env, timeout=60, check=False)
+    # The manifest is still written (by python3 when the given interpreter cannot).
+    assert result.returncode == 0, result.stderr
+    assert "doctor-json: failed (exit 1: ModuleNotFoundError: No module named 'typer')" in \
+        result.stderr
+    row = _steps(out)["doctor-json"]
+    assert row["status"] == "failed" and row["exit_code"] == 1
+    assert "No module named 'typer'" in row["reason"]
