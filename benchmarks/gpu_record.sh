@@ -277,7 +277,8 @@ step collect-env 60 collect-env.txt "0" "$TP" -m torch.utils.collect_env
 WALL_MS=$(( $(now_ms) - START_MS ))
 FINALISE=$(cat <<'PY'
 import json, os, sys, tarfile, time
-out, wall_ms, budget, rp, tp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:6]
+out, wall_ms, budget, rp, tp, commit = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
+                                        *sys.argv[4:7])
 limit = 16 * 2**20
 steps = []
 with open(os.path.join(out, ".steps.tsv"), encoding="utf-8", errors="replace") as fh:
@@ -311,6 +312,7 @@ manifest = {
     "format": "envcheck-gpu-record", "version": 1,
     "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     "wall_s": wall_ms / 1000, "budget_s": budget, "envcheck_python": rp, "target_python": tp,
+    "envcheck_commit": commit or None,
     "suggested_folder": folder, "steps": steps,
     "counts": {s: sum(1 for r in steps if r["status"] == s)
                for s in ("ok", "failed", "timed_out", "skipped")},
@@ -336,8 +338,9 @@ os.remove(os.path.join(out, ".steps.tsv"))
 print(json.dumps(manifest["counts"]))
 PY
 )
-if ! "$RP" -c "$FINALISE" "$OUT" "$WALL_MS" "$BUDGET" "$RP" "$TP" &&
-   ! python3 -c "$FINALISE" "$OUT" "$WALL_MS" "$BUDGET" "$RP" "$TP"; then
+COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null) || COMMIT=""
+if ! "$RP" -c "$FINALISE" "$OUT" "$WALL_MS" "$BUDGET" "$RP" "$TP" "$COMMIT" &&
+   ! python3 -c "$FINALISE" "$OUT" "$WALL_MS" "$BUDGET" "$RP" "$TP" "$COMMIT"; then
     echo "gpu_record: could not write the manifest (no working Python)" >&2
     exit 1
 fi

@@ -163,6 +163,7 @@ def test_the_record_lists_every_step_once_and_exits_0(record: tuple[Path, Any]) 
     assert result.returncode == 0, result.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [row["name"] for row in manifest["steps"]] == list(ALL_STEPS)
+    assert manifest["format"] == "envcheck-gpu-record" and "envcheck_commit" in manifest
     statuses = {row["status"] for row in manifest["steps"]}
     assert statuses <= {"ok", "failed", "timed_out", "skipped"}
     assert manifest["counts"]["ok"] + manifest["counts"]["failed"] + \

@@ -233,7 +233,10 @@ def test_the_doctor_replayed_reaches_the_real_doctors_facts(record: Record,
 
 
 def test_the_real_doctor_found_no_gpu_error(record: Record) -> None:
-    """A lent machine works: the real doctor's own verdict had no error about the GPU stack."""
+    """Where torch used the GPU, an error about the GPU stack from the real doctor is a false
+    alarm to fix."""
+    if not record.json("torch-cuda", "torch-cuda.json")["available"]:
+        pytest.skip("torch saw no CUDA device there: the doctor's errors may be right")
     real = record.json("doctor-json", "doctor.json")
     gpu_errors = [f["id"] for f in real["findings"] if f["severity"] == "error"
                   and f["category"] not in ("probe", "target")]
