@@ -272,6 +272,8 @@ bench_step bench-cnn 60 bench-cnn.json "${CNN_ARGS[@]}"
 step doctor-text 60 doctor.txt "0 1" "$RP" -m envcheck doctor -v --python "$TP"
 step doctor-markdown 60 doctor.md "0 1" "$RP" -m envcheck doctor --markdown --python "$TP"
 step collect-env 60 collect-env.txt "0" "$TP" -m torch.utils.collect_env
+# Last, as time allows: the --ddp path on one GPU (NCCL's init, all_gather, 256 MiB all-reduce).
+bench_step bench-ddp 90 bench-ddp.json cnn --quick --ddp 1
 
 # -- manifest and archive --------------------------------------------------------------------
 WALL_MS=$(( $(now_ms) - START_MS ))

@@ -30,7 +30,7 @@ ALL_STEPS = (
     "nvidia-smi-q-xml", "nvidia-smi-topo", "nvcc", "proc-driver-version", "sys-module-version",
     "ldconfig-cuda", "nvml-dump", "target-script", "torch-script", "torch-cuda", "doctor-json",
     "bench-resnet", "bare-resnet", "bench-matmul", "bench-transfer", "bench-cnn", "doctor-text",
-    "doctor-markdown", "collect-env",
+    "doctor-markdown", "collect-env", "bench-ddp",
 )
 
 

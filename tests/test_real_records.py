@@ -300,3 +300,14 @@ def test_pinned_copies_reach_the_links_rate(record: Record) -> None:
     if not link or not rows:
         pytest.skip("no pinned host-to-device figure against a known link in this record")
     assert max(r["gb_s"] for r in rows) / link >= PINNED_LINK_SHARE, (rows, link)
+
+
+def test_the_ddp_path_ran_on_nccl(record: Record) -> None:
+    document = record.json("bench-ddp", "bench-ddp.json")
+    assert "error" not in document, document.get("error")
+    dist = document["distributed"]
+    assert dist["world_size"] == 1
+    assert dist["backend"] == ("nccl" if str(document["device"]).startswith("cuda") else "gloo")
+    allreduce = dist["allreduce"]
+    assert allreduce["algbw_gb_s"] > 0 and allreduce["busbw_gb_s"] == 0.0  # 2(n-1)/n at n=1
+    assert "DDP  1 processes" in render_bench_text(document)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from _pytest.outcomes import Skipped
 
+from envcheck.bench.bench_math import bus_bandwidth, ddp_summary
 from envcheck.bench.launch import BenchOptions, WorkerOutcome
 from envcheck.bench.result import (
     build_matmul_document,
@@ -97,6 +98,14 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> replay.Record:
     transfer = build_transfer_document(WorkerOutcome(
         argv=("python",), result={"device_info": info, "transfer": copies},
         samples=tuple(healthy())), tool_version="test")
+    one_rank = gpu_result(2900.0)
+    one_rank["distributed"] = ddp_summary([0.088], 256, "nccl",
+                                          bus_bandwidth(256 * 2**20, 0.0004, 1))
+    ddp = build_train_document(BenchOptions(model="mnist_cnn", ddp=1),
+                               WorkerOutcome(argv=("python",), result=one_rank), TABLE,
+                               tool_version="test")
+    _write(folder, "bench-ddp.json", json.dumps(ddp))
+    ok["bench-ddp"] = "bench-ddp.json"
     _write(folder, "bench-matmul.json", json.dumps(matmul))
     _write(folder, "bench-transfer.json", json.dumps(transfer))
     ok.update({"bench-matmul": "bench-matmul.json", "bench-transfer": "bench-transfer.json"})
@@ -128,6 +137,7 @@ REPLAYS: list[tuple[str, Callable[..., None], dict[str, Any]]] = [
     ("resnet-vs-bare", replay.test_resnet_holds_up_against_the_bare_loop, {}),
     ("matmul-peak", replay.test_matmul_bf16_is_within_reach_of_the_dense_peak, {}),
     ("pcie-rate", replay.test_pinned_copies_reach_the_links_rate, {}),
+    ("ddp-nccl", replay.test_the_ddp_path_ran_on_nccl, {}),
 ]
 
 
