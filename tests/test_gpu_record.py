@@ -242,3 +242,22 @@ def test_an_envcheck_that_crashes_is_failed_not_ok(tmp_path: Path) -> None:
     row = _steps(out)["doctor-json"]
     assert row["status"] == "failed" and row["exit_code"] == 1
     assert "No module named 'typer'" in row["reason"]
+
+
+def test_steps_past_the_budget_are_skipped_so_the_record_ends_in_time(tmp_path: Path) -> None:
+    """The wall-time budget bounds the record: once it is spent, the remaining steps are
+    skipped with that reason (here a hanging step eats a 5 s budget)."""
+    out = tmp_path / "out"
+    env = {
+        "PATH": f"{FAKEBIN / 'gpu-record'}:{Path(sys.executable).parent}:/usr/bin:/bin",
+        "ENVCHECK_RECORD_PYTHON": sys.executable, "ENVCHECK_RECORD_TARGET": sys.executable,
+        "ENVCHECK_RECORD_ONLY": "nvidia-smi-topo,nvml-dump",
+        "ENVCHECK_RECORD_BUDGET": "5", "ENVCHECK_RECORD_MAX_STEP": "2",
+    }
+    result = subprocess.run(["bash", str(SCRIPT), str(out)], capture_output=True, text=True,
+                            env=env, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    steps = _steps(out)
+    assert steps["nvidia-smi-topo"]["status"] in ("timed_out", "skipped")
+    assert steps["nvml-dump"]["status"] == "skipped"
+    assert "time budget (5 s) is spent" in steps["nvml-dump"]["reason"]
