@@ -232,8 +232,12 @@ def _finish(document: Mapping[str, Any], as_json: bool, interrupted: bool) -> No
 
 def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
          build: Callable[[WorkerOutcome, WorkerOutcome | None], dict[str, Any]]) -> None:
-    from envcheck.bench.launch import FOLLOWER, run_ddp, run_worker
+    from envcheck.bench.launch import FOLLOWER, device_problem, run_ddp, run_worker
+    from envcheck.context import PlatformInfo
 
+    problem = device_problem(options.device, PlatformInfo.current().os_name)
+    if problem:
+        raise typer.BadParameter(problem)
     target = _target(python)
     with _Progress(title) as progress:
         kwargs: dict[str, Any] = {"nvml": target.nvml, "on_message": progress, "env": target.env}

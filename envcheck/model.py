@@ -67,6 +67,9 @@ class Category(str, enum.Enum):
     """envcheck itself could not look at something (a probe failed or timed out)."""
     TARGET = "target"
     """The Python interpreter envcheck was asked to inspect cannot be run or inspected."""
+    BENCH = "bench"
+    """What ``envcheck bench`` measured: throttling, throughput below the reference, wrong
+    numbers, a noisy or cut-short measurement."""
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ Use these instead of patching os.environ, subprocess or pynvml: every probe take
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from envcheck.context import Context, PlatformInfo
 from envcheck.system.nvml import NvmlError, NvmlStatus
@@ -123,6 +125,39 @@ class FakeNvml:
     def no_driver(cls) -> FakeNvml:
         return cls.failing(NvmlStatus.LIBRARY_NOT_FOUND, "NVML Shared Library Not Found")
 
+    @classmethod
+    def from_dump(cls, source: Path | Mapping[str, Any]) -> FakeNvml:
+        """The scenario a real machine recorded with ``benchmarks/nvml_dump.py``.
+
+        Every answer is replayed as recorded: values (JSON lists back to tuples) or the
+        NvmlError with its status. A query the dump lacks (an older dump) raises
+        FUNCTION_NOT_FOUND rather than falling back to a made-up default.
+        """
+        doc = (json.loads(source.read_text(encoding="utf-8")) if isinstance(source, Path)
+               else source)
+        if doc.get("format") != "envcheck-nvml-dump":
+            raise ValueError(f"not an NVML dump: format {doc.get('format')!r}")
+        init = doc.get("init")
+        if init:
+            return cls.failing(_status(init.get("status")), str(init.get("message")))
+        system = doc.get("system") or {}
+        errors: dict[str, NvmlError] = {}
+        count = _replay(system.get("device_count"))
+        if isinstance(count, NvmlError):
+            errors["device_count"] = count
+        gpu_fields = [f.name for f in fields(FakeGpu)]
+        gpus = [
+            FakeGpu(**{name: _replay(device.get(name)) for name in gpu_fields})
+            for device in doc.get("devices") or []
+        ]
+        return cls(
+            driver_version=_replay(system.get("driver_version")),
+            cuda_driver_version=_replay(system.get("cuda_driver_version")),
+            nvml_version=_replay(system.get("nvml_version")),
+            gpus=gpus,
+            errors=errors,
+        )
+
     def init(self) -> None:
         self.calls.append("init")
         if self.init_error is not None:
@@ -155,6 +190,29 @@ class FakeNvml:
         if isinstance(value, NvmlError):
             raise value
         return value
+
+
+def _status(text: object) -> NvmlStatus:
+    try:
+        return NvmlStatus(str(text))
+    except ValueError:
+        return NvmlStatus.UNKNOWN_ERROR
+
+
+def _tuples(value: object) -> object:
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def _replay(entry: object) -> object:
+    """One recorded answer: its value, or the NvmlError to raise."""
+    if not isinstance(entry, Mapping):
+        return NvmlError(NvmlStatus.FUNCTION_NOT_FOUND, "not in the recorded dump")
+    if "error" in entry:
+        error = entry["error"] or {}
+        return NvmlError(_status(error.get("status")), str(error.get("message")))
+    return _tuples(entry.get("value"))
 
 
 def make_ctx(

@@ -1,7 +1,9 @@
 """``envcheck bench``: training, matmul and transfer benchmarks that prove acceleration.
 
-``worker.py`` and ``nets.py`` run inside the target interpreter and need only torch; the other
-modules run in envcheck's own process: ``launch`` starts and streams the worker and samples NVML
-telemetry, ``references`` loads the expected-throughput table and judges a result, ``telemetry``
-turns NVML samples into findings, ``result`` assembles the schema-1 JSON document.
+``worker.py`` and its siblings ``devices.py``, ``hardware.py``, ``nets.py`` and
+``bench_math.py`` run inside the target interpreter and need only torch (``bench_math`` not
+even that); the other modules run in envcheck's own process: ``launch`` starts and streams the
+worker and samples NVML telemetry, ``references`` loads the expected-throughput table and
+judges a result, ``telemetry`` turns NVML samples into findings, ``findings`` makes them
+ordinary findings of the ``bench`` category, ``result`` assembles the schema-1 JSON document.
 """

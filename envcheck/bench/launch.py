@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -89,6 +90,23 @@ class BenchOptions:
             args.update(cpu_steps=2, cpu_seconds=2.0, cpu_batch=16, max_warmup=15, min_steps=5)
         args.update(self.extra)
         return args
+
+
+_DEVICE_RE = re.compile(r"auto|cpu|mps|cuda(?::\d+)?")
+_OS_NAMES = {"linux": "Linux", "windows": "Windows", "darwin": "macOS"}
+
+
+def device_problem(device: str, os_name: str) -> str | None:
+    """Why ``--device`` cannot be used here (None when it can), checked before any worker
+    starts: torch would otherwise fail on a typo with its own error, or take ``xpu`` for a
+    device it may not have. ``os_name`` is ``linux``, ``windows`` or ``darwin``."""
+    if not _DEVICE_RE.fullmatch(device):
+        return f"--device must be auto, cpu, cuda, cuda:N or mps, not {device!r}"
+    if device == "mps" and os_name != "darwin":
+        where = _OS_NAMES.get(os_name, os_name)
+        return (f"--device mps: MPS (Apple's Metal backend) exists only on Apple-silicon macOS, "
+                f"and this is {where}; use --device cuda or --device cpu")
+    return None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from envcheck.bench.findings import bench_finding, finding_dict
 from envcheck.bench.launch import BenchOptions, WorkerOutcome, scaling
 from envcheck.bench.references import (
     GpuModel,
@@ -25,21 +26,16 @@ from envcheck.bench.references import (
     train_flops_per_image,
 )
 from envcheck.bench.telemetry import (
-    BenchFinding,
     TelemetrySummary,
     pcie_gb_s,
     summarise,
     telemetry_findings,
 )
-from envcheck.model import Severity
+from envcheck.model import Finding, Severity
 
 SCHEMA = 1
 NOISY_IQR = 0.10
 """IQR/median above this is a noisy measurement (torch.utils.benchmark warns at the same)."""
-
-
-def _finding_dict(f: BenchFinding) -> dict[str, Any]:
-    return {"id": f.id, "severity": f.severity.label, "title": f.title, "detail": f.detail}
 
 
 def _headline(runs: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
@@ -54,23 +50,23 @@ def _run_named(runs: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any
 
 
 def correctness_findings(head: Mapping[str, Any], agreement: Mapping[str, Any] | None
-                         ) -> list[BenchFinding]:
+                         ) -> list[Finding]:
     """Loss finite and falling; GPU and CPU agreeing."""
-    found: list[BenchFinding] = []
+    found: list[Finding] = []
     if head.get("loss_finite") is False:
-        found.append(BenchFinding(
-            "bench-loss-not-finite", Severity.ERROR, "The training loss became NaN or infinite",
+        found.append(bench_finding(
+            "loss_not_finite", Severity.ERROR, "The training loss became NaN or infinite",
             "on data a healthy stack learns easily: suspect the GPU's numerics or the AMP setup",
         ))
     elif head.get("loss_falling") is False and not head.get("interrupted"):
-        found.append(BenchFinding(
-            "bench-loss-not-falling", Severity.WARNING, "The training loss did not fall",
+        found.append(bench_finding(
+            "loss_not_falling", Severity.WARNING, "The training loss did not fall",
             f"{head.get('loss_first_mean', 0):.3g} -> {head.get('loss_last_mean', 0):.3g} over "
             f"{head.get('loss_steps')} steps on learnable synthetic data",
         ))
     if agreement is not None and agreement.get("ok") is False:
-        found.append(BenchFinding(
-            "bench-device-disagrees", Severity.ERROR,
+        found.append(bench_finding(
+            "device_disagrees", Severity.ERROR,
             "The GPU and the CPU compute different results for the same network",
             f"logits max |diff| {agreement.get('logits_max_abs_diff'):.3g}, loss relative diff "
             f"{agreement.get('loss_rel_diff'):.3g}, gradient cosine "
@@ -79,36 +75,36 @@ def correctness_findings(head: Mapping[str, Any], agreement: Mapping[str, Any] |
     return found
 
 
-def measurement_findings(head: Mapping[str, Any]) -> list[BenchFinding]:
+def measurement_findings(head: Mapping[str, Any]) -> list[Finding]:
     """Notes about the measurement itself: batch halved, noisy, interrupted."""
-    found: list[BenchFinding] = []
+    found: list[Finding] = []
     if head.get("batch_halved"):
-        found.append(BenchFinding(
-            "bench-batch-halved", Severity.INFO,
+        found.append(bench_finding(
+            "batch_halved", Severity.INFO,
             f"Batch {head.get('batch_requested')} did not fit in memory; "
             f"measured with {head.get('batch')}",
         ))
     iqr = head.get("iqr_over_median")
     if isinstance(iqr, (int, float)) and iqr > NOISY_IQR:
-        found.append(BenchFinding(
-            "bench-noisy", Severity.INFO,
+        found.append(bench_finding(
+            "noisy", Severity.INFO,
             f"Step times varied a lot (IQR/median {iqr:.0%})",
             "other work on this machine, clocks changing, or too short a run; "
             "the median is still reported",
         ))
     if head.get("interrupted"):
-        found.append(BenchFinding("bench-interrupted", Severity.INFO,
+        found.append(bench_finding("interrupted", Severity.INFO,
                                   "Interrupted: figures are from the steps measured so far"))
     return found
 
 
 def _verdict_finding(verdict: str, ratio: float | None, expected: float | None
-                     ) -> BenchFinding | None:
+                     ) -> Finding | None:
     if verdict not in ("below_expected", "investigate") or ratio is None:
         return None
     severity = Severity.WARNING if verdict == "below_expected" else Severity.ERROR
-    return BenchFinding(
-        f"bench-{verdict.replace('_', '-')}", severity,
+    return bench_finding(
+        verdict, severity,
         f"Throughput is {ratio:.0%} of the reference for this GPU",
         f"expected about {expected:,.0f} images/s; see the telemetry findings, "
         "`envcheck doctor`, and whether other work shares the GPU",
@@ -145,7 +141,7 @@ def build_train_document(
     cpu_ips = cpu.get("images_per_s") if cpu else None
     speedup = ips / cpu_ips if ips and cpu_ips else None
     summary = summarise(outcome.samples) if outcome.samples else None
-    findings: list[BenchFinding] = []
+    findings: list[Finding] = []
     if summary is not None:
         findings += telemetry_findings(summary, launch_bound=options.model == "mnist_cnn")
     agreement = res.get("agreement")
@@ -201,7 +197,7 @@ def build_train_document(
         "telemetry": asdict(summary) if summary else None,
         "telemetry_note": outcome.telemetry_note,
         "distributed": distributed,
-        "findings": [_finding_dict(f) for f in findings],
+        "findings": [finding_dict(f) for f in findings],
         "runs": runs,
         "versions": _versions(res, outcome),
         "device_info": dict(info) or None,
@@ -267,13 +263,13 @@ def build_transfer_document(outcome: WorkerOutcome, *, tool_version: str) -> dic
     link_max = pcie_gb_s(summary.pcie_gen_max, summary.pcie_width_max) if summary else None
     rows = [dict(r, fraction_of_link=r["gb_s"] / link_max if link_max else None)
             for r in res.get("transfer") or []]
-    findings: list[BenchFinding] = []
+    findings: list[Finding] = []
     if summary is not None:
-        findings += [f for f in telemetry_findings(summary) if f.id == "bench-pcie-downgraded"]
+        findings += [f for f in telemetry_findings(summary) if f.id == "bench.pcie_downgraded"]
     best = max((r["gb_s"] for r in rows if r.get("pinned")), default=None)
     if best is not None and link_max and best < 0.5 * link_max:
-        findings.append(BenchFinding(
-            "bench-transfer-slow", Severity.WARNING,
+        findings.append(bench_finding(
+            "transfer_slow", Severity.WARNING,
             f"Pinned copies reach {best:.1f} GB/s, under half the link's {link_max:.1f} GB/s",
             "a narrower or older slot than the card supports, or a shared PCIe switch",
         ))
@@ -287,7 +283,7 @@ def build_transfer_document(outcome: WorkerOutcome, *, tool_version: str) -> dic
                  "link_gb_s": link, "link_max_gb_s": link_max},
         "telemetry_note": outcome.telemetry_note,
         "versions": _versions(res, outcome), "interrupted": outcome.interrupted,
-        "findings": [_finding_dict(f) for f in findings],
+        "findings": [finding_dict(f) for f in findings],
     }
 
 

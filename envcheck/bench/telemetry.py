@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from envcheck.model import Severity
+from envcheck.bench.findings import bench_finding
+from envcheck.model import Finding, Severity
 from envcheck.system.nvml import DeviceQuery, Nvml, NvmlError
 
 SW_POWER_CAP = 0x4
@@ -81,16 +82,6 @@ class TelemetrySummary:
     pcie_width_max: int | None
     memory_used_max_bytes: int | None
     note: str = ""
-
-
-@dataclass(frozen=True)
-class BenchFinding:
-    """Something the benchmark noticed; ``id`` is stable (it appears in JSON)."""
-
-    id: str
-    severity: Severity
-    title: str
-    detail: str = ""
 
 
 _QUERIES: dict[str, DeviceQuery] = {
@@ -273,34 +264,34 @@ def pcie_gb_s(gen: int | None, width: int | None) -> float | None:
 
 
 def telemetry_findings(summary: TelemetrySummary, *, launch_bound: bool = False
-                       ) -> tuple[BenchFinding, ...]:
+                       ) -> tuple[Finding, ...]:
     """Findings from a summary: throttling, a downgraded PCIe link, low utilisation.
 
     ``launch_bound`` (the tiny MNIST CNN) turns low utilisation into information: that network
     cannot keep a GPU busy (bench-references.md section 2.3).
     """
-    found: list[BenchFinding] = []
+    found: list[Finding] = []
     if summary.samples == 0:
         return ()
     if summary.hw_slowdown_fraction:
         names = [n for bit, n in HW_REASONS.items() if summary.throttle_reasons_seen & bit]
-        found.append(BenchFinding(
-            "bench-hw-throttle", Severity.ERROR,
+        found.append(bench_finding(
+            "hw_throttle", Severity.ERROR,
             f"The GPU slowed itself down in hardware ({', '.join(names)})",
             f"in {summary.hw_slowdown_fraction:.0%} of samples; check cooling, power cables and "
             "the power supply (`nvidia-smi -q -d PERFORMANCE` lists the reasons)",
         ))
     if (summary.sw_thermal_fraction or 0) >= SUSTAINED_FRACTION:
-        found.append(BenchFinding(
-            "bench-thermal-throttle", Severity.WARNING,
+        found.append(bench_finding(
+            "thermal_throttle", Severity.WARNING,
             "The GPU was held back by its temperature",
             f"software thermal slowdown in {summary.sw_thermal_fraction:.0%} of samples; "
             f"hottest {summary.temperature_max} °C",
         ))
     if (summary.power_cap_fraction or 0) >= SUSTAINED_FRACTION:
         limit = f" (limit {summary.power_limit_w:.0f} W)" if summary.power_limit_w else ""
-        found.append(BenchFinding(
-            "bench-power-cap", Severity.WARNING,
+        found.append(bench_finding(
+            "power_cap", Severity.WARNING,
             f"The GPU ran at its power limit{limit} most of the time",
             f"software power cap in {summary.power_cap_fraction:.0%} of samples; a lowered "
             "limit shows in `nvidia-smi -q -d POWER` (Current vs Default Power Limit)",
@@ -313,8 +304,8 @@ def telemetry_findings(summary: TelemetrySummary, *, launch_bound: bool = False
         now = pcie_gb_s(summary.pcie_gen, summary.pcie_width)
         best = pcie_gb_s(summary.pcie_gen_max, summary.pcie_width_max)
         rate = f" ({now:.1f} of {best:.1f} GB/s)" if now and best else ""
-        found.append(BenchFinding(
-            "bench-pcie-downgraded", Severity.WARNING,
+        found.append(bench_finding(
+            "pcie_downgraded", Severity.WARNING,
             f"The PCIe link ran at Gen{summary.pcie_gen} x{summary.pcie_width} under load, "
             f"not Gen{summary.pcie_gen_max} x{summary.pcie_width_max}{rate}",
             "a card in a narrower slot, a riser, or a BIOS PCIe setting; "
@@ -322,8 +313,8 @@ def telemetry_findings(summary: TelemetrySummary, *, launch_bound: bool = False
         ))
     util = summary.gpu_util_median
     if util is not None and util < LOW_UTILISATION_PERCENT:
-        found.append(BenchFinding(
-            "bench-low-utilisation", Severity.INFO if launch_bound else Severity.WARNING,
+        found.append(bench_finding(
+            "low_utilisation", Severity.INFO if launch_bound else Severity.WARNING,
             f"The GPU was busy only {util:.0f} % of the time",
             "expected for a network this small: kernel launches, not the GPU, set its pace"
             if launch_bound else

@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import importlib
 import json
-import math
 import os
 import statistics
 import sys
@@ -39,8 +38,9 @@ except ImportError as _exc:  # the parent turns this into "no torch here" and ex
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 if TYPE_CHECKING:
-    from envcheck.bench import devices, hardware, nets
+    from envcheck.bench import bench_math, devices, hardware, nets
 else:  # run by path: sibling modules are importable from the script's folder
+    bench_math = importlib.import_module("bench_math")
     devices = importlib.import_module("devices")
     hardware = importlib.import_module("hardware")
     nets = importlib.import_module("nets")
@@ -50,10 +50,11 @@ emit, pick_device, sync, device_info = (
 versions, auto_precision, baseline_precision = (
     devices.versions, devices.auto_precision, devices.baseline_precision)
 set_tf32, amp_dtype = devices.set_tf32, devices.amp_dtype
+percentile, step_stats, block_for, loss_summary = (
+    bench_math.percentile, bench_math.step_stats, bench_math.block_for, bench_math.loss_summary)
 
 SEED = 1234
 LR = 0.01  # ResNet-50 at lr 0.05 diverged on synthetic data (bench-references.md section 7)
-BLOCK_TARGET_S = 0.02  # time tiny steps in blocks of >= 20 ms between two synchronisations
 Args = dict[str, Any]
 
 
@@ -101,34 +102,6 @@ def _generator(device: torch.device, seed: int) -> torch.Generator:
 
 
 # --- training ------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear-interpolated percentile (q in 0..100) of a non-empty list."""
-    data = sorted(values)
-    pos = (len(data) - 1) * q / 100.0
-    low = math.floor(pos)
-    high = min(low + 1, len(data) - 1)
-    return data[low] + (data[high] - data[low]) * (pos - low)
-
-
-def step_stats(times: list[float], batch: int) -> dict[str, Any]:
-    """Median-based statistics of per-step times (seconds)."""
-    if not times:
-        return {"steps_timed": 0, "images_per_s": None, "step_time_median_s": None}
-    median = statistics.median(times)
-    q1, q3 = percentile(times, 25), percentile(times, 75)
-    return {
-        "steps_timed": len(times),
-        "step_time_median_s": median,
-        "images_per_s": batch / median if median > 0 else None,
-        "images_per_s_mean": batch * len(times) / sum(times) if sum(times) > 0 else None,
-        "iqr_over_median": (q3 - q1) / median if median > 0 else None,
-        "step_time_p10_s": percentile(times, 10),
-        "step_time_p90_s": percentile(times, 90),
-        "step_time_min_s": min(times),
-        "step_time_max_s": max(times),
-    }
 
 
 class Trainer:
@@ -332,11 +305,6 @@ def _measure(trainer: Trainer, args: Args, seconds: float, label: str) -> dict[s
     return stats
 
 
-def block_for(step_s: float) -> int:
-    """Steps per timed block: enough for ``BLOCK_TARGET_S`` between synchronisations (1-50)."""
-    return max(1, min(50, int(BLOCK_TARGET_S / max(step_s, 1e-6))))
-
-
 def timed_loop(trainer: Trainer, block: int, seconds: float, min_steps: int, max_steps: int,
                label: str) -> tuple[list[float], list[torch.Tensor], bool]:
     """The timed window: blocks of ``block`` steps until ``seconds`` and ``min_steps`` (or
@@ -388,26 +356,6 @@ def _peak_memory(device: torch.device) -> int | None:
     return None
 
 
-def loss_summary(values: list[float]) -> dict[str, Any]:
-    """First/last loss, finiteness, and whether it fell (last-k mean below first-k mean)."""
-    if not values:
-        return {"loss_first": None, "loss_last": None, "loss_finite": None, "loss_falling": None}
-    k = max(1, min(5, len(values) // 4))
-    first, last = statistics.fmean(values[:k]), statistics.fmean(values[-k:])
-    finite = all(math.isfinite(v) for v in values)
-    # Over a long run demand a 30 % drop; over a few steps 10 % (bench-references.md section 7).
-    factor = 0.7 if len(values) >= 20 else 0.9
-    return {
-        "loss_first": values[0],
-        "loss_last": values[-1],
-        "loss_first_mean": first,
-        "loss_last_mean": last,
-        "loss_steps": len(values),
-        "loss_finite": finite,
-        "loss_falling": finite and last < factor * first,
-    }
-
-
 # --- correctness ---------------------------------------------------------------------------
 
 
@@ -441,17 +389,7 @@ def held_out(trainer: Trainer, args: Args) -> dict[str, Any]:
         "confusion_matrix": rows,
         "confusion_other_column": other,
     }
-    if args["model"] == "mnist_cnn":
-        per_class = []
-        for c in range(classes):
-            predicted = sum(rows[r][c] for r in range(classes))
-            actual = sum(rows[c])
-            per_class.append({
-                "class": c,
-                "precision": rows[c][c] / predicted if predicted else None,
-                "recall": rows[c][c] / actual if actual else None,
-            })
-        out["per_class"] = per_class
+    out["per_class"] = bench_math.per_class(rows)
     return out
 
 
@@ -578,7 +516,7 @@ def default_batch(model: str, device: torch.device) -> int:
 def _init_distributed(device: torch.device) -> bool:
     if "WORLD_SIZE" not in os.environ or int(os.environ["WORLD_SIZE"]) < 1:
         return False
-    backend = "nccl" if device.type == "cuda" else "gloo"
+    backend = bench_math.collective_backend(device.type)
     if device.type == "cuda":
         torch.cuda.set_device(device)
     torch.distributed.init_process_group(backend)
@@ -586,37 +524,27 @@ def _init_distributed(device: torch.device) -> bool:
 
 
 def _ddp_summary(run: dict[str, Any], device: torch.device) -> dict[str, Any]:
-    """Per-rank and aggregate images/s, the slowest rank, and an all-reduce bus bandwidth."""
+    """Per-rank and aggregate images/s, the slowest rank, and an all-reduce bus bandwidth.
+
+    Collectives on NCCL need CUDA tensors; on gloo, CPU tensors (``bench_math`` does the sums).
+    """
     dist = torch.distributed
     world = dist.get_world_size()
-    dev = device if dist.get_backend() == "nccl" else torch.device("cpu")
+    backend = dist.get_backend()
+    dev = device if backend == "nccl" else torch.device("cpu")
     mine = torch.tensor([run["step_time_median_s"] or float("nan")], dtype=torch.float64,
                         device=dev)
     gathered = [torch.zeros_like(mine) for _ in range(world)]
     dist.all_gather(gathered, mine)
     medians = [float(t.item()) for t in gathered]
-    batch = run["batch"]
-    per_rank = [batch / m if m > 0 else None for m in medians]
-    slowest = max(range(world), key=lambda r: medians[r])
-    # Synchronous DDP runs at the pace of its slowest rank.
-    aggregate = world * batch / medians[slowest]
-    return {
-        "world_size": world,
-        "backend": dist.get_backend(),
-        "per_rank_images_per_s": per_rank,
-        "per_rank_step_time_median_s": medians,
-        "aggregate_images_per_s": aggregate,
-        "slowest_rank": slowest,
-        "allreduce": allreduce_bandwidth(dev),
-    }
+    nbytes = bench_math.ALLREDUCE_BYTES.get(backend, bench_math.ALLREDUCE_BYTES["gloo"])
+    return bench_math.ddp_summary(medians, run["batch"], backend,
+                                  allreduce_bandwidth(dev, nbytes))
 
 
-def allreduce_bandwidth(device: torch.device) -> dict[str, Any]:
-    """Time a float32 all-reduce; bus bandwidth = algbw x 2(n-1)/n (nccl-tests' formula,
-    https://github.com/NVIDIA/nccl-tests/blob/master/doc/PERFORMANCE.md)."""
+def allreduce_bandwidth(device: torch.device, nbytes: int) -> dict[str, Any]:
+    """Time a float32 all-reduce of ``nbytes`` (2 warm-up rounds, then 5 timed)."""
     dist = torch.distributed
-    world = dist.get_world_size()
-    nbytes = (256 if device.type == "cuda" else 4) * 2**20
     tensor = torch.ones(nbytes // 4, dtype=torch.float32, device=device)
     for _ in range(2):
         dist.all_reduce(tensor)
@@ -628,9 +556,7 @@ def allreduce_bandwidth(device: torch.device) -> dict[str, Any]:
         dist.all_reduce(tensor)
     sync(device)
     elapsed = (time.perf_counter() - t0) / reps
-    algbw = nbytes / elapsed / 1e9
-    return {"bytes": nbytes, "time_s": elapsed, "algbw_gb_s": algbw,
-            "busbw_gb_s": algbw * 2 * (world - 1) / world}
+    return bench_math.bus_bandwidth(nbytes, elapsed, dist.get_world_size())
 
 
 KINDS: dict[str, Callable[[Args], dict[str, Any]]] = {

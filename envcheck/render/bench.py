@@ -96,7 +96,9 @@ def _train(doc: Mapping[str, Any]) -> list[str]:
                      "of memory")
     if doc.get("interrupted"):
         lines.append("  INTERRUPTED: partial results")
-    lines += ["", f"Throughput  {_num(doc.get('images_per_s'))} images/s (from the median step)"]
+    mfu = doc.get("mfu")
+    lines += ["", f"Throughput  {_num(doc.get('images_per_s'))} images/s (from the median step)"
+              + (f", MFU {mfu:.1%}" if mfu is not None else "")]
     iqr = doc.get("iqr_over_median")
     lines.append(
         f"  median step {_ms(doc.get('step_time_median_s'))}, p10-p90 "
@@ -277,7 +279,8 @@ def _distributed(dist: Mapping[str, Any] | None) -> list[str]:
         f"({_num(dist.get('single_images_per_s'))} images/s); slowest rank "
         f"{dist.get('slowest_rank')}",
         f"  all-reduce of {_bytes(ar.get('bytes'))}: bus bandwidth "
-        f"{_num(ar.get('busbw_gb_s'), '.2f', ' GB/s')} (nccl-tests formula)",
+        f"{_num(ar.get('busbw_gb_s'), '.2f', ' GB/s')} (algorithm bandwidth "
+        f"{_num(ar.get('algbw_gb_s'), '.2f', ' GB/s')} x 2(n-1)/n, as nccl-tests reports it)",
     ]
 
 
@@ -321,7 +324,7 @@ def _findings(findings: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = ["", "Findings"]
     for f in findings:
         mark = SEVERITY_MARKS.get(str(f.get("severity")), "-")
-        lines.append(f"  {mark} {f.get('title')}")
+        lines.append(f"  {mark} {f.get('title')}  [{f.get('id')}]")
         if f.get("detail"):
             lines.append(f"      {f['detail']}")
     return lines

@@ -42,13 +42,19 @@ def test_missing_interpreter_exits_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["resnet", "--model", "vgg16"], "--model"), (["cnn", "--precision", "fp8"], "--precision")],
+    [(["resnet", "--model", "vgg16"], "--model"), (["cnn", "--precision", "fp8"], "--precision"),
+     (["cnn", "--device", "xpu"], "--device must be auto, cpu, cuda, cuda:N or mps"),
+     (["resnet", "--device", "banana", "--json"], "not 'banana'"),
+     (["matmul", "--device", "cuda:x"], "--device must be"),
+     pytest.param(["transfer", "--device", "mps"], "only on Apple-silicon macOS",
+                  marks=pytest.mark.skipif(sys.platform == "darwin", reason="MPS may exist"))],
 )
 def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "envcheck", "bench", *args],
                           capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
     assert proc.returncode == 2 and message in proc.stderr
     assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stdout == ""
 
 
 # --- CUDA asked for but unusable: the doctor's diagnosis comes with the failure -------------

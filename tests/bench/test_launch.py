@@ -6,9 +6,12 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import pytest
+
 from envcheck.bench.launch import (
     BenchOptions,
     WorkerMessage,
+    device_problem,
     parse_line,
     run_ddp,
     run_worker,
@@ -165,3 +168,23 @@ def test_cpu_comparison_window_is_not_a_gpu_window() -> None:
     outcome = run_worker("/py", BenchOptions(), nvml=FakeNvml(gpus=[H100]),
                          streamer=FakeStreamer(lines), sample_interval_s=3600)
     assert [s.timed for s in outcome.samples] == [True, False]
+
+
+@pytest.mark.parametrize("device", ["auto", "cpu", "cuda", "cuda:0", "cuda:12"])
+def test_devices_torch_can_take_are_accepted_everywhere(device: str) -> None:
+    for os_name in ("linux", "windows", "darwin"):
+        assert device_problem(device, os_name) is None
+
+
+@pytest.mark.parametrize("device", ["xpu", "banana", "cuda:", "cuda:-1", "CUDA", "cuda:0,1", ""])
+def test_other_devices_are_usage_errors(device: str) -> None:
+    problem = device_problem(device, "linux")
+    assert problem is not None and problem.startswith("--device must be auto, cpu, cuda")
+
+
+def test_mps_is_only_for_macos() -> None:
+    assert device_problem("mps", "darwin") is None
+    for os_name, shown in (("linux", "Linux"), ("windows", "Windows")):
+        problem = device_problem("mps", os_name)
+        assert problem is not None
+        assert "only on Apple-silicon macOS" in problem and shown in problem

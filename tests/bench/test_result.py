@@ -104,6 +104,7 @@ def test_gpu_document_has_the_issue_keys_and_a_verdict() -> None:
     assert doc["reference"]["source"] == "fake reference for tests"
     assert doc["speedup_vs_cpu"] == pytest.approx(2900 / 4.0)
     assert doc["mfu"] == pytest.approx(2900 * 24.3e9 / 989e12)
+    assert "2,900.0 images/s (from the median step), MFU 7.1%" in render_bench_text(doc)
     assert doc["telemetry"]["samples"] == 10
     assert doc["findings"] == []
     assert [r["run"] for r in doc["runs"]] == ["headline", "baseline", "cpu"]
@@ -116,7 +117,7 @@ def test_slow_throttled_gpu_is_investigated() -> None:
     doc = build_train_document(OPTIONS, outcome, TABLE, tool_version="9")
     assert doc["verdict"] == "investigate"
     ids = {f["id"] for f in doc["findings"]}
-    assert {"bench-hw-throttle", "bench-investigate"} <= ids
+    assert {"bench.hw_throttle", "bench.investigate"} <= ids
     assert worst_severity(doc) is Severity.ERROR
     text = render_bench_text(doc)
     assert "investigate" in text and "hardware slowdown" in text
@@ -128,7 +129,7 @@ def test_wrong_numbers_and_a_stuck_loss_are_findings() -> None:
     doc = build_train_document(OPTIONS, WorkerOutcome(argv=("py",), result=result), TABLE,
                                tool_version="9")
     ids = {f["id"] for f in doc["findings"]}
-    assert {"bench-loss-not-falling", "bench-device-disagrees"} <= ids
+    assert {"bench.loss_not_falling", "bench.device_disagrees"} <= ids
     assert "DISAGREE" in render_bench_text(doc)
 
 
@@ -187,5 +188,43 @@ def test_transfer_document_against_the_link() -> None:
                                   tool_version="9")
     assert doc["pcie"]["link_max_gb_s"] == pytest.approx(3.938 * 16)
     ids = {f["id"] for f in doc["findings"]}
-    assert ids == {"bench-pcie-downgraded", "bench-transfer-slow"}
+    assert ids == {"bench.pcie_downgraded", "bench.transfer_slow"}
     assert "pageable" in render_bench_text(doc)
+
+
+def test_bench_findings_are_ordinary_findings_of_the_bench_category() -> None:
+    """Every finding a bench document can carry has the doctor's JSON shape and a
+    ``bench.<slug>`` id, and the text shows the id as the doctor's text does."""
+    import re
+
+    samples = tuple(healthy(throttle_reasons=HW_SLOWDOWN | 0x4 | 0x20, sm_clock=900,
+                            pcie_gen=1, gpu_util=20))
+    result = gpu_result(1200.0, loss_falling=False, batch_halved=True, batch_requested=512,
+                        iqr_over_median=0.4)
+    result["agreement"] = dict(result["agreement"], ok=False)
+    doc = build_train_document(OPTIONS, WorkerOutcome(argv=("py",), result=result,
+                                                      samples=samples, interrupted=True),
+                               TABLE, tool_version="9")
+    assert len(doc["findings"]) >= 8
+    doctor_keys = {"id", "severity", "category", "title", "detail", "evidence", "consequences",
+                   "fixes"}
+    for finding in doc["findings"]:
+        assert finding.keys() == doctor_keys
+        assert finding["category"] == "bench"
+        assert re.fullmatch(r"bench\.[a-z0-9_]+", finding["id"]), finding["id"]
+    assert "[bench.hw_throttle]" in render_bench_text(doc)
+
+
+def test_ddp_text_shows_bus_and_algorithm_bandwidth() -> None:
+    from envcheck.bench.bench_math import bus_bandwidth, ddp_summary
+
+    result = gpu_result(2900.0)
+    result["distributed"] = ddp_summary([0.088, 0.090], 256, "nccl",
+                                        bus_bandwidth(256 * 2**20, 0.002, 2))
+    doc = build_train_document(BenchOptions(model="resnet50", ddp=2),
+                               WorkerOutcome(argv=("py",), result=result), TABLE,
+                               tool_version="9")
+    text = render_bench_text(doc)
+    assert "DDP  2 processes (nccl)" in text
+    assert "bus bandwidth 134.22 GB/s (algorithm bandwidth 134.22 GB/s x 2(n-1)/n" in text
+    assert doc["distributed"]["slowest_rank"] == 1

@@ -65,19 +65,19 @@ def test_healthy_gpu_has_no_findings() -> None:
 def test_hardware_thermal_slowdown_is_an_error() -> None:
     samples = healthy(6) + healthy(4, throttle_reasons=HW_THERMAL, sm_clock=1200)
     findings = telemetry_findings(summarise(samples))
-    hw = [f for f in findings if f.id == "bench-hw-throttle"]
+    hw = [f for f in findings if f.id == "bench.hw_throttle"]
     assert hw and hw[0].severity is Severity.ERROR
     assert "thermal" in hw[0].title
 
 
 def test_power_cap_counts_only_when_sustained() -> None:
-    assert "bench-power-cap" not in ids(healthy(8) + healthy(2, throttle_reasons=SW_POWER_CAP))
-    assert "bench-power-cap" in ids(healthy(4) + healthy(6, throttle_reasons=SW_POWER_CAP))
+    assert "bench.power_cap" not in ids(healthy(8) + healthy(2, throttle_reasons=SW_POWER_CAP))
+    assert "bench.power_cap" in ids(healthy(4) + healthy(6, throttle_reasons=SW_POWER_CAP))
 
 
 def test_downgraded_pcie_link_under_load() -> None:
     findings = telemetry_findings(summarise(healthy(pcie_width=8, pcie_gen=4)))
-    (link,) = [f for f in findings if f.id == "bench-pcie-downgraded"]
+    (link,) = [f for f in findings if f.id == "bench.pcie_downgraded"]
     assert "Gen4 x8" in link.title and "Gen5 x16" in link.title
     assert pcie_gb_s(4, 8) == pytest.approx(15.752)
 
@@ -85,7 +85,7 @@ def test_downgraded_pcie_link_under_load() -> None:
 def test_low_utilisation_is_a_warning_except_for_launch_bound_nets() -> None:
     low = healthy(gpu_util=35)
     (w,) = telemetry_findings(summarise(low))
-    assert w.id == "bench-low-utilisation" and w.severity is Severity.WARNING
+    assert w.id == "bench.low_utilisation" and w.severity is Severity.WARNING
     (i,) = telemetry_findings(summarise(low), launch_bound=True)
     assert i.severity is Severity.INFO
 

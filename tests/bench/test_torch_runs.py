@@ -20,6 +20,7 @@ import pytest
 from envcheck.bench.launch import BenchOptions, run_ddp, run_worker
 from envcheck.bench.references import load_references
 from envcheck.bench.result import build_train_document
+from envcheck.render.bench import render_bench_text
 from envcheck.system.run import run_command
 from tests.bench.test_result import TOP_LEVEL
 from tests.torch_target import TORCH_PYTHON, needs_torch
@@ -81,6 +82,14 @@ def test_tiny_resnet_trains_and_agrees_with_itself() -> None:
     assert doc["batch"] == 4 and doc["steps_timed"] == 3 and doc["loss_finite"]
     assert doc["held_out"]["confusion_other_column"] is True
     assert len(doc["held_out"]["confusion_matrix"][0]) == 11
+    # Precision and recall per class for every model, not only the MNIST CNN.
+    per_class = doc["held_out"]["per_class"]
+    assert [c["class"] for c in per_class] == list(range(10))
+    matrix = doc["held_out"]["confusion_matrix"]
+    for c, stats in enumerate(per_class):
+        if sum(matrix[c]):
+            assert stats["recall"] == pytest.approx(matrix[c][c] / sum(matrix[c]))
+    assert "recall" in render_bench_text(doc)
     agreement = doc["agreement"]
     assert agreement["ok"] and agreement["grad_cosine"] == pytest.approx(1.0)
 
@@ -134,4 +143,4 @@ def test_ctrl_c_prints_partial_results() -> None:
     assert proc.returncode == 130, err
     doc = json.loads(out)
     assert doc["interrupted"] is True and doc["steps_timed"] >= 1
-    assert "bench-interrupted" in {f["id"] for f in doc["findings"]}
+    assert "bench.interrupted" in {f["id"] for f in doc["findings"]}

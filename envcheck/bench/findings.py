@@ -1,0 +1,26 @@
+"""Benchmark findings are ordinary findings: category ``bench``, ids ``bench.<slug>``.
+
+The bench's telemetry, correctness and verdict checks report through the same
+:class:`~envcheck.model.Finding` the doctor's rules use, so a finding reads the same wherever
+it appears (the bench's ``findings`` list has the doctor's JSON shape) and its id is public
+and stable like the doctor's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.render.json import finding_to_dict
+
+
+def bench_finding(slug: str, severity: Severity, title: str, detail: str = "",
+                  fixes: tuple[Fix, ...] = ()) -> Finding:
+    """A finding of the ``bench`` category with the id ``bench.<slug>``."""
+    return Finding(id=f"bench.{slug}", severity=severity, category=Category.BENCH, title=title,
+                   detail=detail, fixes=fixes)
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """The finding as the doctor's JSON writes it (``id``, ``severity``, ``category`` ...)."""
+    return finding_to_dict(finding)
