@@ -937,12 +937,49 @@ def reinstall_recommendation(
                 attempts.insert(0, replace(req, torch=base.group(0)))
         for attempt in attempts:
             try:
-                return recommend(attempt, tables)
+                rec = recommend(attempt, tables)
             except (ImpossibleRequest, RequestError):
                 continue
+            return _lowest_driver_build(rec, attempt, tables)
     except (ValueError, TypeError):
         return None
     return None
+
+
+def _lowest_driver_build(
+    rec: Recommendation, req: Request, tables: Tables | None
+) -> Recommendation:
+    """With the driver unknown, the CUDA build of ``rec``'s torch that the oldest driver runs.
+
+    The newest CUDA build needs the newest driver; when nothing says which driver the machine
+    has, the fix most likely to work is the build with the lowest driver requirement that
+    still has kernels for the GPU (``recommend`` checks the GPU's architecture for each).
+    """
+    if req.driver is not None or req.cuda is not None or req.variant is not None:
+        return rec
+    if variant_cuda(rec.variant) is None:
+        return rec
+    t = tables if tables is not None else load_tables()
+    release = t.release(rec.torch)
+    platform_os = os_key(rec.request.os) or "linux"
+    if release is None:
+        return rec
+    arch = rec.request.arch or "x86_64"
+    ranked: list[tuple[Any, str]] = []
+    for variant in release.variants_on(rec.request.os, arch):
+        if variant_cuda(variant) is None:
+            continue
+        need = t.variant_min_driver(variant, platform_os)
+        if need is not None:
+            ranked.append((need, variant))
+    for _, variant in sorted(ranked, key=lambda item: item[0]):
+        if variant == rec.variant:
+            return rec
+        try:
+            return recommend(replace(req, torch=rec.torch, variant=variant), tables)
+        except (ImpossibleRequest, RequestError):
+            continue
+    return rec
 
 
 def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> Fix | None:

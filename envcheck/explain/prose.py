@@ -40,7 +40,8 @@ MAX_SCAN_LINES = 20_000
 _TORCH_RE = re.compile(
     r"(?<![\w.-])(?:py)?torch(?![\w.-]*(?:vision|audio|text|data|serve|metrics|geometric|"
     r"lightning|tensorrt|scatter|sparse|cluster|_stable|-cuda|-mutex))"
-    r"(?:[ \t]?(?:version|版本))?[ \t]{0,3}(?:==|=|-|:|\s)?[ \t]{0,3}v?"
+    r"(?:\.__version__(?:\(\))?|[ \t]?(?:version|版本))?[ \t]{0,3}"
+    r"(?:==|=|-|:|\s|is|was|->|为|是)?[ \t]{0,3}['\"]?v?"
     r"(?P<version>\d{1,2}\.\d{1,2}(?:\.\d{1,3})?(?:(?:a|b|rc|\.dev)\d{1,10})?"
     r"(?:\+[A-Za-z0-9.]{1,40})?)(?![\d])",
     re.IGNORECASE | re.ASCII,

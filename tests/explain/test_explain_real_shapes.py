@@ -264,3 +264,46 @@ def test_a_strict_fact_wins_over_prose() -> None:
     )
     report = explain_report(text)
     assert report.facts["torch.version"] == "2.1.2+cu121"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RTX 5090, torch 2.5.1+cu124\nRuntimeError: CUDA error: no kernel image is available for "
+        "execution on the device\n",
+        "UserWarning: NVIDIA GeForce RTX 3090 with CUDA capability sm_86 is not compatible with "
+        "the current PyTorch installation.\nThe current PyTorch install supports CUDA "
+        "capabilities sm_37 sm_50 sm_60 sm_70 sm_75 compute_37.\n",
+        "GTX 1080 Ti here. torch.__version__ is 2.2.0+cpu and is_available() returns False\n",
+    ],
+    ids=["blackwell", "ampere-old-build", "pascal-cpu-build"],
+)
+def test_fix_for_an_nvidia_gpu_is_a_cuda_build_with_its_driver_stated(text: str) -> None:
+    report = explain_report(text)
+    first = _primary(report.findings)
+    assert first is not None
+    commands = [c for fix in first.fixes for c in fix.commands]
+    assert commands and not any("whl/cpu" in c for c in commands), commands
+    assert any("/whl/cu" in c for c in commands), commands
+    # The driver is unknown: the fix says which one the chosen build needs.
+    assert any("needs NVIDIA driver" in fix.summary for fix in first.fixes)
+
+
+def test_unknown_driver_gets_the_build_with_the_lowest_driver_requirement() -> None:
+    from envcheck.recommend import reinstall_recommendation
+    from envcheck.recipes import load_tables
+
+    facts = {"os.name": "linux", "nvidia.gpus": [{"index": 0, "compute_capability": "8.6"}]}
+    rec = reinstall_recommendation(facts)
+    assert rec is not None
+    tables = load_tables()
+    release = tables.release(rec.torch)
+    assert release is not None
+    needs = {
+        v: tables.variant_min_driver(v, "linux")
+        for v in release.variants_on("linux", "x86_64")
+        if v.startswith("cu")
+    }
+    chosen = needs[rec.variant]
+    assert chosen is not None
+    assert all(n is None or chosen <= n for n in needs.values())
