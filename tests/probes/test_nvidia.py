@@ -11,18 +11,15 @@ from hypothesis import strategies as st
 
 from envcheck.fact_keys import CATALOGUE, type_ok
 from envcheck.model import ProbeOutcome
+from envcheck.parsers.nvidia_smi import parse_smi_query_csv
 from envcheck.probes.nvidia import (
     GPU_FIELDS,
     SMI_QUERY_FIELDS,
     NvidiaProbe,
-    classify_smi_failure,
     cuda_version_from_int,
     decode_throttle_reasons,
     gpu_from_smi_row,
     parse_proc_driver_version,
-    parse_smi_header,
-    parse_smi_invalid_fields,
-    parse_smi_query_csv,
     parse_sys_module_version,
 )
 from envcheck.system.nvml import DeviceQuery, NvmlError, NvmlStatus, SystemQuery
@@ -89,29 +86,6 @@ def test_parse_sys_module_version() -> None:
     assert parse_sys_module_version(data("sys/module-nvidia-version-580.txt")) == "580.65.06"
     assert parse_sys_module_version("not a version\n") is None
     assert parse_sys_module_version("") is None
-
-
-@pytest.mark.parametrize(
-    ("name", "driver", "cuda"),
-    [
-        ("smi-580.65.06-h100.txt", "580.65.06", "13.0"),
-        ("smi-575.57.08-rtx5090.txt", "575.57.08", "12.9"),
-        ("smi-550.54.14-rtx4090.txt", "550.54.14", "12.4"),
-        ("smi-535.104.05-a100-mig.txt", "535.104.05", "12.2"),
-        ("smi-470.223.02-gtx1080ti.txt", "470.223.02", "11.4"),
-        ("smi-552.22-windows-rtx3060.txt", "552.22", "12.4"),
-    ],
-)
-def test_parse_smi_header(name: str, driver: str, cuda: str) -> None:
-    header = parse_smi_header(data(f"nvidia-smi/{name}"))
-    assert header.driver_version == driver
-    assert header.smi_version == driver
-    assert header.cuda_version == cuda
-
-
-def test_parse_smi_header_of_a_failure_is_empty() -> None:
-    header = parse_smi_header(data("nvidia-smi/fail-couldnt-communicate.txt"))
-    assert (header.smi_version, header.driver_version, header.cuda_version) == (None,) * 3
 
 
 def _gpus(name: str, fields: tuple[str, ...] = SMI_QUERY_FIELDS) -> list[dict[str, object]]:
@@ -188,42 +162,10 @@ def test_smi_query_tolerates_units_and_garbage() -> None:
     assert gpu["mig_mode"] is None
 
 
-@pytest.mark.parametrize(
-    ("name", "status"),
-    [
-        ("fail-couldnt-communicate.txt", NvmlStatus.DRIVER_NOT_LOADED),
-        ("fail-version-mismatch.txt", NvmlStatus.LIB_RM_VERSION_MISMATCH),
-        ("fail-no-permission.txt", NvmlStatus.NO_PERMISSION),
-        ("fail-unknown-error.txt", NvmlStatus.UNKNOWN_ERROR),
-        ("fail-no-libnvidia-ml.txt", NvmlStatus.LIBRARY_NOT_FOUND),
-        ("fail-no-devices.txt", None),
-    ],
-)
-def test_classify_smi_failure(name: str, status: NvmlStatus | None) -> None:
-    failure = classify_smi_failure(data(f"nvidia-smi/{name}"))
-    assert failure is not None
-    assert failure.status is status
-    assert failure.line
-
-
-def test_classify_smi_failure_of_healthy_output_is_none() -> None:
-    assert classify_smi_failure(data("nvidia-smi/smi-580.65.06-h100.txt")) is None
-
-
-def test_parse_smi_invalid_fields() -> None:
-    assert parse_smi_invalid_fields(data("nvidia-smi/query-470-invalid-field.txt")) == [
-        "compute_cap"
-    ]
-    assert parse_smi_invalid_fields("") == []
-
-
 @given(st.text())
 def test_parsers_never_raise(text: str) -> None:
     parse_proc_driver_version(text)
     parse_sys_module_version(text)
-    parse_smi_header(text)
-    parse_smi_invalid_fields(text)
-    classify_smi_failure(text)
     for row in parse_smi_query_csv(text, SMI_QUERY_FIELDS):
         gpu_from_smi_row(row)
     for row in parse_smi_query_csv(text, ("index", "name")):
