@@ -16,4 +16,6 @@ The scripts that run inside the inspected interpreter (``probes/target_script.py
 - :mod:`envcheck.parsers.nvcc`: ``nvcc --version``.
 - :mod:`envcheck.parsers.nvidia_smi`: the ``nvidia-smi`` banner, its failure texts, ``-L``
   lines and ``--query-gpu`` CSV.
+- :mod:`envcheck.parsers.nvidia_driver`: the kernel module's ``/proc/driver/nvidia/version``
+  and ``/sys/module/nvidia/version``.
 """

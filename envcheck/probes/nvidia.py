@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from envcheck.context import Context
 from envcheck.model import FactValue, ProbeOutcome
+from envcheck.parsers.nvidia_driver import parse_proc_driver_version, parse_sys_module_version
 from envcheck.parsers.nvidia_smi import (
     NO_HEADER,
     SmiFailure,
@@ -100,8 +101,6 @@ SYS_MODULE_VERSION = "/sys/module/nvidia/version"
 PROC_DRIVER_VERSION = "/proc/driver/nvidia/version"
 
 _MIB = 1024 * 1024
-_VERSION_RE = re.compile(r"^\d+\.\d+(?:\.\d+)*$", re.ASCII)
-_NVRM_RE = re.compile(r"NVRM version:.*?Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)*)")
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?", re.ASCII)
 
 # NVML statuses vague enough that an nvidia-smi failure text names the cause better.
@@ -142,23 +141,6 @@ def decode_throttle_reasons(mask: int) -> list[str]:
             names.append(f"unknown_{bit:#x}")
         bit <<= 1
     return names
-
-
-def parse_proc_driver_version(text: str) -> str | None:
-    """The kernel module version in /proc/driver/nvidia/version.
-
-    "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 ..." and the
-    open modules' "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  560.35.03 ..."
-    both give the version; anything else gives None.
-    """
-    match = _NVRM_RE.search(text)
-    return match.group(1) if match else None
-
-
-def parse_sys_module_version(text: str) -> str | None:
-    """The content of /sys/module/nvidia/version ("580.65.06\\n") if it is a version."""
-    value = text.strip()
-    return value if _VERSION_RE.match(value) else None
 
 
 def _number(value: str | None) -> float | None:

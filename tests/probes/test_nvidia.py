@@ -19,8 +19,6 @@ from envcheck.probes.nvidia import (
     cuda_version_from_int,
     decode_throttle_reasons,
     gpu_from_smi_row,
-    parse_proc_driver_version,
-    parse_sys_module_version,
 )
 from envcheck.system.nvml import DeviceQuery, NvmlError, NvmlStatus, SystemQuery
 from envcheck.system.run import CommandResult
@@ -66,26 +64,6 @@ def test_decode_throttle_reasons() -> None:
         "display_clock_setting",
     ]
     assert decode_throttle_reasons(0x8 | 0x400) == ["hw_slowdown", "unknown_0x400"]
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("proc/driver-nvidia-version-535.txt", "535.104.05"),
-        ("proc/driver-nvidia-version-470.txt", "470.223.02"),
-        ("proc/driver-nvidia-version-560-open.txt", "560.35.03"),
-        ("proc/driver-nvidia-version-580-aarch64-open.txt", "580.65.06"),
-        ("proc/version-ubuntu.txt", None),
-    ],
-)
-def test_parse_proc_driver_version(name: str, expected: str | None) -> None:
-    assert parse_proc_driver_version(data(name)) == expected
-
-
-def test_parse_sys_module_version() -> None:
-    assert parse_sys_module_version(data("sys/module-nvidia-version-580.txt")) == "580.65.06"
-    assert parse_sys_module_version("not a version\n") is None
-    assert parse_sys_module_version("") is None
 
 
 def _gpus(name: str, fields: tuple[str, ...] = SMI_QUERY_FIELDS) -> list[dict[str, object]]:
@@ -164,8 +142,6 @@ def test_smi_query_tolerates_units_and_garbage() -> None:
 
 @given(st.text())
 def test_parsers_never_raise(text: str) -> None:
-    parse_proc_driver_version(text)
-    parse_sys_module_version(text)
     for row in parse_smi_query_csv(text, SMI_QUERY_FIELDS):
         gpu_from_smi_row(row)
     for row in parse_smi_query_csv(text, ("index", "name")):
