@@ -217,19 +217,6 @@ def torch_version_facts(builder: ParsedBuilder, version: str, line: int) -> None
             builder.add("torch.hip_build", rocm, line)
 
 
-def cudnn_from_int(value: int) -> str | None:
-    """``torch.backends.cudnn.version()`` as text: 8902 → '8.9.2', 90100 → '9.1.0'.
-
-    cuDNN 9 changed the encoding from major*1000+minor*100+patch to major*10000+minor*100+patch
-    (https://docs.nvidia.com/deeplearning/cudnn/latest/api/cudnn-graph-library.html).
-    """
-    if value >= 90000:
-        return f"{value // 10000}.{value % 10000 // 100}.{value % 100}"
-    if 1000 <= value < 10000:
-        return f"{value // 1000}.{value % 1000 // 100}.{value % 100}"
-    return None
-
-
 def truncate(text: str, limit: int = 160) -> str:
     """Trim a line for display in the unparsed list."""
     text = text.strip()

@@ -61,3 +61,30 @@ def rocm_from_label(label: str) -> str | None:
 def normalise_name(name: str) -> str:
     """PEP 503 normalisation: lower case, runs of ``-``, ``_`` and ``.`` become ``-``."""
     return _NAME_SEPARATORS_RE.sub("-", name).lower()
+
+
+def cuda_from_int(value: object) -> str | None:
+    """CUDA's integer version as text: 12040 → ``'12.4'``, 13000 → ``'13.0'``.
+
+    The encoding is major * 1000 + minor * 10, shared by ``cudaDriverGetVersion``, NVML's
+    CUDA driver version and cuda.h's ``CUDA_VERSION``; None for values that cannot be one
+    (below 1000, negative, not an int).
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1000:
+        return None
+    return f"{value // 1000}.{(value % 1000) // 10}"
+
+
+def cudnn_from_int(value: int) -> str | None:
+    """``torch.backends.cudnn.version()`` as text: 8902 → '8.9.2', 90100 → '9.1.0'.
+
+    cuDNN 9 changed the encoding from major*1000+minor*100+patch to major*10000+minor*100+patch
+    (https://docs.nvidia.com/deeplearning/cudnn/latest/api/cudnn-graph-library.html); both are
+    the ``CUDNN_VERSION`` macro of that release's ``cudnn_version.h``. None for numbers that
+    are neither.
+    """
+    if value >= 90000:
+        return f"{value // 10000}.{value % 10000 // 100}.{value % 100}"
+    if 1000 <= value < 10000:
+        return f"{value // 1000}.{value % 1000 // 100}.{value % 100}"
+    return None

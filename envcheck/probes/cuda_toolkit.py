@@ -22,7 +22,7 @@ from pathlib import PurePath, PurePosixPath, PureWindowsPath
 from envcheck.context import Context
 from envcheck.model import FactValue, ProbeOutcome
 from envcheck.parsers.nvcc import parse_nvcc_release
-from envcheck.parsers.versions import major_minor
+from envcheck.parsers.versions import cuda_from_int, major_minor
 from envcheck.probes.base import Facts, Probe
 from envcheck.probes.env_vars import env_get
 
@@ -64,12 +64,9 @@ def parse_cuda_h_version(text: str) -> str | None:
     packages); the macro is major * 1000 + minor * 10.
     """
     match = _CUDA_H_RE.search(text)
-    if match is None:
+    if match is None or len(match.group(1)) > 9:
         return None
-    number = int(match.group(1))
-    if number < 1000:
-        return None
-    return f"{number // 1000}.{(number % 1000) // 10}"
+    return cuda_from_int(int(match.group(1)))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from envcheck.parsers.nvidia_smi import (
     parse_smi_invalid_fields,
     parse_smi_query_csv,
 )
+from envcheck.parsers.versions import cuda_from_int
 from envcheck.probes.base import Facts, Probe
 from envcheck.system.nvml import Nvml, NvmlError, NvmlStatus
 
@@ -112,17 +113,6 @@ _VAGUE_STATUSES = (
 
 
 # -- pure helpers --------------------------------------------------------------------------
-
-
-def cuda_version_from_int(value: int) -> str | None:
-    """NVML's CUDA driver version number as text: 12040 → "12.4", 13000 → "13.0".
-
-    The number is major * 1000 + minor * 10 (cuda.h's CUDA_VERSION); None for values that
-    cannot be one (zero, negative, not an int).
-    """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1000:
-        return None
-    return f"{value // 1000}.{(value % 1000) // 10}"
 
 
 def decode_throttle_reasons(mask: int) -> list[str]:
@@ -460,7 +450,7 @@ class NvidiaProbe(Probe):
             facts.unknown("nvidia.driver_version", f"NVML: {exc.status.value}: {exc.message}")
         try:
             raw = nvml.system("cuda_driver_version")
-            cuda = cuda_version_from_int(raw) if isinstance(raw, int) else None
+            cuda = cuda_from_int(raw)
             if cuda:
                 facts.set("nvidia.cuda_driver_max", cuda)
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,7 +11,9 @@ from hypothesis import strategies as st
 
 from envcheck.parsers.versions import (
     build_label,
+    cuda_from_int,
     cuda_from_label,
+    cudnn_from_int,
     major_minor,
     normalise_name,
     rocm_from_label,
@@ -163,3 +166,56 @@ def test_never_raise(text: str) -> None:
 
 def test_major_minor_of_a_huge_number_does_not_raise() -> None:
     assert major_minor("1" * 5000 + ".2") == "1" * 5000 + ".2"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(12040, "12.4"), (11080, "11.8"), (13000, "13.0"), (12090, "12.9"), (10020, "10.2")],
+)
+def test_cuda_from_int(value: int, expected: str) -> None:
+    assert cuda_from_int(value) == expected
+
+
+@pytest.mark.parametrize("value", [0, -1, 999, True, "12040", None, 12.4])
+def test_cuda_from_int_rejects_non_versions(value: object) -> None:
+    assert cuda_from_int(value) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        (7605, "7.6.5"),
+        (8902, "8.9.2"),
+        (8600, "8.6.0"),
+        (90100, "9.1.0"),
+        (91300, "9.13.0"),
+        (90501, "9.5.1"),
+    ],
+)
+def test_cudnn_from_int(code: int, text: str) -> None:
+    assert cudnn_from_int(code) == text
+
+
+@pytest.mark.parametrize("code", [0, -8902, 999, 10000, 12345, 89999])
+def test_cudnn_from_int_rejects_other_numbers(code: int) -> None:
+    assert cudnn_from_int(code) is None
+
+
+def test_cudnn_codes_recorded_by_the_torch_check_agree_with_their_cuda() -> None:
+    """Codes torch printed on real machines: cuDNN 8 beside CUDA 12.1, cuDNN 9 beside 13.0."""
+    assert cudnn_from_int(_recorded_cudnn_code("cu121_rtx4090.txt")) == "8.9.2"
+    assert cudnn_from_int(_recorded_cudnn_code("cu130_h100.txt")) == "9.13.0"
+
+
+def _recorded_cudnn_code(name: str) -> int:
+    text = (DATA / "torch" / name).read_text()
+    match = re.search(r'"cudnn_version": (\d+)', text)
+    assert match is not None
+    return int(match.group(1))
+
+
+@given(st.integers())
+def test_integer_decoders_are_total(value: int) -> None:
+    for read in (cuda_from_int, cudnn_from_int):
+        text = read(value)
+        assert text is None or text.count(".") in (1, 2)

@@ -16,7 +16,6 @@ from envcheck.probes.nvidia import (
     GPU_FIELDS,
     SMI_QUERY_FIELDS,
     NvidiaProbe,
-    cuda_version_from_int,
     decode_throttle_reasons,
     gpu_from_smi_row,
 )
@@ -29,19 +28,6 @@ QUERY_ARG = "--query-gpu=" + ",".join(SMI_QUERY_FIELDS)
 FORMAT_ARG = "--format=csv,noheader,nounits"
 
 # -- pure helpers ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(12040, "12.4"), (11080, "11.8"), (13000, "13.0"), (12090, "12.9"), (10020, "10.2")],
-)
-def test_cuda_version_from_int(value: int, expected: str) -> None:
-    assert cuda_version_from_int(value) == expected
-
-
-@pytest.mark.parametrize("value", [0, -1, 999])
-def test_cuda_version_from_int_rejects_non_versions(value: int) -> None:
-    assert cuda_version_from_int(value) is None
 
 
 def test_decode_throttle_reasons() -> None:
