@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from envcheck.parsers.versions import major_minor
+
 _RELEASE_RE = re.compile(
-    r"release\s+(\d+)\.(\d+)\s*,\s*V(\d+\.\d+(?:\.\d+)*)", re.IGNORECASE | re.ASCII
+    r"release\s+(\d+\.\d+)\s*,\s*V(\d+\.\d+(?:\.\d+)*)", re.IGNORECASE | re.ASCII
 )
 _BANNER_RE = re.compile(
     r"^(?:nvcc: NVIDIA \(R\) Cuda compiler driver|Copyright \(c\) \d{4}-\d{4} NVIDIA Corporation|"
@@ -30,16 +32,13 @@ class NvccRelease:
     """The compiler version after the ``V``, e.g. ``'12.1.105'``."""
 
 
-def _number(digits: str) -> str:
-    return digits.lstrip("0") or "0"
-
-
 def parse_nvcc_release(text: str) -> NvccRelease | None:
     """The first release line in ``text`` (a whole output or one line); None when none."""
     match = _RELEASE_RE.search(text)
-    if match is None:
+    version = major_minor(match.group(1)) if match else None
+    if match is None or version is None:
         return None
-    return NvccRelease(f"{_number(match.group(1))}.{_number(match.group(2))}", match.group(3))
+    return NvccRelease(version, match.group(2))
 
 
 def parse_nvcc_version(text: str) -> str | None:
