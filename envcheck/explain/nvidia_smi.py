@@ -5,8 +5,8 @@ supports ("Driver Version: 535.104.05   CUDA Version: 12.2"; drivers before 410 
 CUDA version, and "CUDA Version: N/A" means libcuda could not be loaded). GPU rows are two
 or three lines per GPU; long names are cut and end in "...". A "MIG devices:" table lists
 the instances when MIG is on. Error messages ("NVIDIA-SMI has failed ...") are left to
-:mod:`envcheck.signatures`. The banner, ``-L`` lines and "No devices were found" are read by
-:mod:`envcheck.parsers.nvidia_smi`, as for the live probe.
+:mod:`envcheck.signatures`. The banner, ``-L`` lines, "No devices were found" and the cells
+of ``--query-gpu`` CSV are read by :mod:`envcheck.parsers.nvidia_smi`, as for the live probe.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from envcheck.parsers.nvidia_smi import (
     parse_smi_header_line,
     parse_smi_list_line,
     parse_smi_list_mig_line,
+    parse_smi_query_csv,
 )
 
 SOURCE = "nvidia-smi"
@@ -286,11 +287,14 @@ def _csv(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
     gpus: list[dict[str, object]] = []
     i = start + 1
     while i < len(rows):
-        cells = [c.strip() for c in rows[i].text.split(",")]
-        if len(cells) != len(columns) or not rows[i].text.strip():
+        # The same cell reader as the probe's (no header, no units); one line, one row.
+        read = parse_smi_query_csv(rows[i].text, columns)
+        if len(read) != 1:
             break
         gpu = _gpu(len(gpus), None)
-        for column, cell in zip(columns, cells, strict=True):
+        for column, cell in read[0].items():
+            if cell is None:
+                continue
             if column == "name":
                 gpu["name"] = cell
             elif column == "index" and cell.isdigit():

@@ -27,6 +27,7 @@ from envcheck.parsers.nvidia_smi import (
     parse_smi_list_mig_line,
     parse_smi_query_csv,
 )
+from envcheck.probes.nvidia import SMI_QUERY_FIELDS
 from envcheck.signatures import kinds_in
 from envcheck.system.nvml import NvmlStatus
 from tests.fakes import data
@@ -159,3 +160,33 @@ def test_never_raise(text: str) -> None:
         is_no_devices_line(line)
     for row in parse_smi_query_csv(text, ("index", "name")):
         assert set(row) == {"index", "name"}
+
+
+QUERY_RECORDINGS = [
+    "query-550.54.14-rtx4090.csv",
+    "query-535.104.05-a100-mig.csv",
+    "query-580.65.06-h100.csv",
+    "query-575.57.08-rtx5090.csv",
+    "query-552.22-windows-rtx3060.csv",
+]
+
+
+@pytest.mark.parametrize("name", QUERY_RECORDINGS)
+def test_a_pasted_query_csv_gives_what_the_probe_reads(name: str) -> None:
+    """The same GPUs, pasted as ``--query-gpu=index,name,driver_version,compute_cap`` CSV."""
+    asked = ("index", "name", "driver_version", "compute_cap")
+    rows = parse_smi_query_csv(data(f"nvidia-smi/{name}"), SMI_QUERY_FIELDS)
+    assert rows
+    lines = [", ".join(asked)] + [
+        ", ".join(row[field] or "[N/A]" for field in asked) for row in rows
+    ]
+    parsed = parse_nvidia_smi("\n".join(lines))
+    found = {f.key: f.value for f in parsed.found}
+    gpus = found["nvidia.gpus"]
+    assert isinstance(gpus, list)
+    assert [(g["index"], g["name"], g["compute_capability"]) for g in gpus] == [
+        (int(row["index"] or -1), row["name"], row["compute_cap"]) for row in rows
+    ]
+    assert found["nvidia.driver_version"] == rows[0]["driver_version"]
+    assert found["nvidia.gpu_count"] == len(rows)
+    assert parsed.consumed == set(range(len(lines)))
