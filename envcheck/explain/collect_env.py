@@ -25,10 +25,10 @@ from envcheck.explain.common import (
     as_lines,
     first_version,
     is_unknown,
-    major_minor,
     merge_parsed,
     torch_version_facts,
 )
+from envcheck.parsers.versions import major_minor
 
 SOURCE = "collect_env"
 

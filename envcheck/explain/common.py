@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from envcheck.model import FactValue
+from envcheck.parsers.versions import build_label, cuda_from_label, rocm_from_label
 
 MAX_LINE = 4000
 """Characters kept per line: real output lines are far shorter, and this bounds every search."""
@@ -187,8 +188,6 @@ UNKNOWN_VALUES = frozenset(
 """Values collect_env and friends print when they do not know (unknown, never a value)."""
 
 _VERSION_RE = re.compile(r"\d{1,4}(?:\.\d{1,6}){1,3}(?:\+[\w.]{1,40})?")
-_LABEL_CUDA_RE = re.compile(r"cu(\d{2,3})(?:\.|$)", re.ASCII)
-_ROCM_LABEL_RE = re.compile(r"rocm(\d{1,2}(?:\.\d{1,3}){0,2})", re.ASCII)
 
 
 def is_unknown(value: str) -> bool:
@@ -202,30 +201,6 @@ def first_version(text: str) -> str | None:
     return match.group(0) if match else None
 
 
-def major_minor(version: str) -> str:
-    """``'12.1.105'`` → ``'12.1'`` (CUDA versions are compared by major.minor)."""
-    parts = version.split(".")
-    return ".".join(parts[:2])
-
-
-def build_label(torch_version: str) -> str:
-    """The local label of a torch version: ``'2.1.0+cu121'`` → ``'cu121'``; ``''`` when none."""
-    return torch_version.partition("+")[2]
-
-
-def cuda_from_label(label: str) -> str | None:
-    """CUDA version of a wheel label: ``cu121`` → ``'12.1'``, ``cu92`` → ``'9.2'``; else None.
-
-    The last digit is the minor version: no CUDA minor has reached 10. PyPI's 1.13/2.0
-    wheels carried ``cu117.with.pypi.cudnn``, read as ``cu117``.
-    """
-    match = _LABEL_CUDA_RE.match(label)
-    if match is None:
-        return None
-    digits = match.group(1)
-    return f"{int(digits[:-1])}.{digits[-1]}"
-
-
 def torch_version_facts(builder: ParsedBuilder, version: str, line: int) -> None:
     """Emit ``torch.version`` and what its label says (build label, CUDA or ROCm build)."""
     builder.add("torch.version", version, line)
@@ -237,22 +212,9 @@ def torch_version_facts(builder: ParsedBuilder, version: str, line: int) -> None
     elif label == "cpu":
         builder.unknown("torch.cuda_build", line, f"CPU-only build ({version})")
     else:
-        rocm = _ROCM_LABEL_RE.fullmatch(label)
+        rocm = rocm_from_label(label)
         if rocm is not None:
-            builder.add("torch.hip_build", rocm.group(1), line)
-
-
-def cudnn_from_int(value: int) -> str | None:
-    """``torch.backends.cudnn.version()`` as text: 8902 → '8.9.2', 90100 → '9.1.0'.
-
-    cuDNN 9 changed the encoding from major*1000+minor*100+patch to major*10000+minor*100+patch
-    (https://docs.nvidia.com/deeplearning/cudnn/latest/api/cudnn-graph-library.html).
-    """
-    if value >= 90000:
-        return f"{value // 10000}.{value % 10000 // 100}.{value % 100}"
-    if 1000 <= value < 10000:
-        return f"{value // 1000}.{value % 1000 // 100}.{value % 100}"
-    return None
+            builder.add("torch.hip_build", rocm, line)
 
 
 def truncate(text: str, limit: int = 160) -> str:

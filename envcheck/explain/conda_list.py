@@ -18,7 +18,8 @@ from envcheck.explain.common import (
     ParsedBuilder,
     as_lines,
 )
-from envcheck.explain.pip_list import PackageRows, normalise_name
+from envcheck.explain.pip_list import PackageRows
+from envcheck.parsers.versions import normalise_name
 
 SOURCE = "conda list"
 

@@ -1,23 +1,18 @@
 """``nvcc -V`` / ``nvcc --version`` output.
 
-The version is on the "Cuda compilation tools, release 12.1, V12.1.105" line; the lines
-around it (driver banner, copyright, build date, build id) are recognised and skipped.
+The format is read by :mod:`envcheck.parsers.nvcc`, as for the live probe: the version is on
+the "Cuda compilation tools, release 12.1, V12.1.105" line, and the lines around it (driver
+banner, copyright, build date, build id) are recognised and skipped.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from envcheck.explain.common import Line, Parsed, ParsedBuilder, as_lines
+from envcheck.parsers.nvcc import is_nvcc_banner, parse_nvcc_release
 
 SOURCE = "nvcc"
-
-_RELEASE_RE = re.compile(r"Cuda compilation tools, release (\d{1,2}\.\d{1,2}), V(\d[\d.]{0,20})")
-_BANNER_RE = re.compile(
-    r"^(?:nvcc: NVIDIA \(R\) Cuda compiler driver|Copyright \(c\) \d{4}-\d{4} NVIDIA Corporation|"
-    r"Built on \S{1,80}|Build cuda_\S{1,120})\s*$"
-)
 
 
 def parse_nvcc(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
@@ -29,11 +24,11 @@ def parse_nvcc(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
     b = ParsedBuilder(SOURCE)
     for i, line in enumerate(rows):
         text = line.text.strip()
-        release = _RELEASE_RE.search(text)
+        release = parse_nvcc_release(text)
         if release is not None:
             b.recognise()
             b.consume(i)
-            b.add("cuda_toolkit.nvcc_version", release.group(1), i)
-        elif _BANNER_RE.match(text):
+            b.add("cuda_toolkit.nvcc_version", release.version, i)
+        elif is_nvcc_banner(text):
             b.consume(i)
     return b.build()

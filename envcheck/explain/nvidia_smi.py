@@ -5,7 +5,8 @@ supports ("Driver Version: 535.104.05   CUDA Version: 12.2"; drivers before 410 
 CUDA version, and "CUDA Version: N/A" means libcuda could not be loaded). GPU rows are two
 or three lines per GPU; long names are cut and end in "...". A "MIG devices:" table lists
 the instances when MIG is on. Error messages ("NVIDIA-SMI has failed ...") are left to
-:mod:`envcheck.signatures`.
+:mod:`envcheck.signatures`. The banner, ``-L`` lines, "No devices were found" and the cells
+of ``--query-gpu`` CSV are read by :mod:`envcheck.parsers.nvidia_smi`, as for the live probe.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ import re
 from collections.abc import Sequence
 
 from envcheck.explain.common import Line, Parsed, ParsedBuilder, as_lines, is_unknown
+from envcheck.parsers.nvidia_smi import (
+    NO_DEVICES,
+    is_no_devices_line,
+    parse_smi_header_line,
+    parse_smi_list_line,
+    parse_smi_list_mig_line,
+    parse_smi_query_csv,
+)
 
 SOURCE = "nvidia-smi"
 MIB = 1024 * 1024
 
-_HEADER_RE = re.compile(
-    r"NVIDIA-SMI\s+([\w.]{1,40})\s+Driver Version:\s*([\d.]{1,40})"
-    r"(?:\s+CUDA Version:\s*([\w./]{1,20}))?"
-)
 _TABLE_RE = re.compile(r"^\s*[|+]")
 _GPU_ROW_RE = re.compile(
     r"^\|\s{0,6}(\d{1,3})\s+(.{1,80}?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*"
@@ -36,10 +41,6 @@ _DATE_RE = re.compile(r"^\w{3} \w{3}\s{1,2}\d{1,2} \d{2}:\d{2}:\d{2} \d{4}\s*$")
 _Q_FIELD_RE = re.compile(r"^(\s{0,16})([A-Za-z][\w ./()-]{0,60}?)\s*:\s?(.*)$")
 _Q_SECTION_RE = re.compile(r"^\s{2,16}([A-Za-z][\w ./()-]{0,60})$")
 _Q_GPU_RE = re.compile(r"^GPU ([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f])\s*$")
-_LIST_RE = re.compile(r"^GPU (\d{1,3}): (.{1,200}?) \(UUID: (GPU-[0-9a-fA-F-]{8,64})\)\s*$")
-_LIST_MIG_RE = re.compile(
-    r"^\s{1,8}MIG (\S{1,40})\s+Device\s+(\d{1,3}): \(UUID: (MIG-[\w/-]{4,80})\)\s*$"
-)
 _XML_RE = re.compile(r"^<([a-z_]{1,40})>([^<]{0,200})</\1>$")
 _XML_OPEN_RE = re.compile(r"^<([a-z_]{1,40})>$")
 _XML_FIELDS = frozenset(
@@ -86,7 +87,7 @@ def _cuda_max(b: ParsedBuilder, value: str | None, i: int) -> None:
 
 def _table(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
     """Read one table whose header is at ``start``; return the index after it."""
-    header = _HEADER_RE.search(rows[start].text)
+    header = parse_smi_header_line(rows[start].text)
     assert header is not None
     b.recognise("nvidia-smi")
     b.consume(start)
@@ -96,9 +97,9 @@ def _table(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
         before -= 1
     if before >= 0 and _DATE_RE.match(rows[before].text):
         b.consume(before)
-    b.add("nvidia.driver_version", header.group(2), start)
-    b.add("nvidia.smi_driver_version", header.group(2), start)
-    _cuda_max(b, header.group(3), start)
+    b.add("nvidia.driver_version", header.driver_version, start)
+    b.add("nvidia.smi_driver_version", header.driver_version, start)
+    _cuda_max(b, header.cuda_field, start)
     gpus: list[dict[str, object]] = []
     truncated: list[str] = []
     current: dict[str, object] | None = None
@@ -114,7 +115,7 @@ def _table(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
                 i += 1
                 continue
             break
-        if _HEADER_RE.search(text):
+        if parse_smi_header_line(text) is not None:
             break
         b.consume(i)
         if text.startswith("|=") and section == "gpus":
@@ -260,17 +261,17 @@ def _gpu_list(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
     i = start
     while i < len(rows):
         text = rows[i].text
-        match = _LIST_RE.match(text)
-        mig = _LIST_MIG_RE.match(text)
-        if match is not None:
-            gpu = _gpu(int(match.group(1)), match.group(2).strip())
-            gpu["uuid"] = match.group(3)
+        listed = parse_smi_list_line(text)
+        mig = parse_smi_list_mig_line(text)
+        if listed is not None:
+            gpu = _gpu(listed.index, listed.name)
+            gpu["uuid"] = listed.uuid
             gpus.append(gpu)
         elif mig is not None and gpus:
             gpus[-1]["mig_mode"] = True
             instances = gpus[-1]["mig_instances"]
             assert isinstance(instances, list)
-            instances.append({"uuid": mig.group(3), "name": f"MIG {mig.group(1)}"})
+            instances.append({"uuid": mig.uuid, "name": f"MIG {mig.profile}"})
         else:
             break
         b.consume(i)
@@ -286,11 +287,14 @@ def _csv(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
     gpus: list[dict[str, object]] = []
     i = start + 1
     while i < len(rows):
-        cells = [c.strip() for c in rows[i].text.split(",")]
-        if len(cells) != len(columns) or not rows[i].text.strip():
+        # The same cell reader as the probe's (no header, no units); one line, one row.
+        read = parse_smi_query_csv(rows[i].text, columns)
+        if len(read) != 1:
             break
         gpu = _gpu(len(gpus), None)
-        for column, cell in zip(columns, cells, strict=True):
+        for column, cell in read[0].items():
+            if cell is None:
+                continue
             if column == "name":
                 gpu["name"] = cell
             elif column == "index" and cell.isdigit():
@@ -373,16 +377,16 @@ def parse_nvidia_smi(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
     while i < len(rows):
         text = rows[i].text
         stripped = text.strip()
-        if "NVIDIA-SMI" in text and _HEADER_RE.search(text):
+        if "NVIDIA-SMI" in text and parse_smi_header_line(text) is not None:
             i = _table(b, rows, i)
         elif stripped.startswith("Driver Version") and _Q_FIELD_RE.match(text):
             i = _query(b, rows, i)
-        elif stripped.startswith("GPU ") and _LIST_RE.match(stripped):
+        elif stripped.startswith("GPU ") and parse_smi_list_line(stripped) is not None:
             i = _gpu_list(b, rows, i)
-        elif stripped == "No devices were found":
+        elif is_no_devices_line(stripped):
             b.recognise("nvidia-smi")
             b.consume(i)
-            b.add("nvidia.gpu_count", 0, i, "nvidia-smi: No devices were found")
+            b.add("nvidia.gpu_count", 0, i, f"nvidia-smi: {NO_DEVICES}")
             i += 1
         elif _CSV_HEADER_RE.match(text) and "," in text:
             i = _csv(b, rows, i)

@@ -19,6 +19,7 @@ from envcheck.explain.common import (
     as_lines,
     torch_version_facts,
 )
+from envcheck.parsers.versions import normalise_name
 
 SOURCE = "pip"
 
@@ -57,11 +58,6 @@ _SIMPLE_KEYS = {
     "triton": "packages.triton",
     "pytorch-triton": "packages.triton",
 }
-
-
-def normalise_name(name: str) -> str:
-    """PEP 503 normalisation: lower case, runs of ``-``, ``_`` and ``.`` become ``-``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _relevant(name: str) -> bool:

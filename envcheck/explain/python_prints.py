@@ -23,9 +23,9 @@ from envcheck.explain.common import (
     Parsed,
     ParsedBuilder,
     as_lines,
-    cudnn_from_int,
     torch_version_facts,
 )
+from envcheck.parsers.versions import cudnn_from_int
 
 SOURCE = "python"
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from envcheck.explain.common import Line, Parsed, ParsedBuilder, as_lines
+from envcheck.parsers.nvidia_driver import parse_nvrm_line
 
 SOURCE = "system"
 
@@ -30,9 +31,6 @@ _OS_RELEASE_RE = re.compile(
     r"PLATFORM_ID|DOCUMENTATION_URL|REDHAT_\w{1,40})="
 )
 _LSB_RE = re.compile(r"^(Distributor ID|Description|Release|Codename):\s{0,20}(.{0,120})$")
-_NVRM_RE = re.compile(
-    r"^NVRM version: NVIDIA .{0,80}?Kernel Module(?: for \S{1,20})?\s+([\d.]{3,20})\b"
-)
 _SMI_VERSION_RE = re.compile(
     r"^(NVIDIA-SMI version|NVML version|DRIVER version|CUDA Version)\s{0,20}:\s{0,4}(\S{1,40})$"
 )
@@ -99,11 +97,11 @@ def parse_system_info(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
                 b.add("os.name", "linux", i)
                 b.add("os.distro", lsb.group(2).strip(), i)
             continue
-        nvrm = _NVRM_RE.match(text)
+        nvrm = parse_nvrm_line(text)
         if nvrm is not None:
             b.recognise("/proc/driver/nvidia/version")
             b.consume(i)
-            b.add("nvidia.kernel_module_version", nvrm.group(1), i)
+            b.add("nvidia.kernel_module_version", nvrm, i)
             # The file's second line names the compiler that built the module.
             if i + 1 < len(rows) and rows[i + 1].text.startswith("GCC version:"):
                 b.consume(i + 1)

@@ -21,37 +21,20 @@ from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 from envcheck.context import Context
 from envcheck.model import FactValue, ProbeOutcome
+from envcheck.parsers.nvcc import parse_nvcc_release
+from envcheck.parsers.versions import cuda_from_int, major_minor
 from envcheck.probes.base import Facts, Probe
 from envcheck.probes.env_vars import env_get
 
 WINDOWS_TOOLKITS_DIR = r"C:\Program Files\NVIDIA GPU Computing Toolkit\CUDA"
 MACOS_NO_CUDA = "macOS has had no CUDA toolkit since CUDA 10.2 (torch uses MPS)"
 
-_NVCC_RELEASE_RE = re.compile(
-    r"release\s+(\d+)\.(\d+)\s*,\s*V(\d+\.\d+(?:\.\d+)*)", re.IGNORECASE | re.ASCII
-)
 _LEGACY_VERSION_RE = re.compile(r"CUDA\s+Version\s+(\d+\.\d+(?:\.\d+)*)", re.IGNORECASE | re.ASCII)
 _CUDA_H_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+CUDA_VERSION[ \t]+(\d+)\b", re.M | re.ASCII)
 _DIR_VERSION_RE = re.compile(r"^(?:cuda-|v)(\d+\.\d+)$", re.ASCII)
 _LINUX_DIR_RE = re.compile(r"^cuda(?:-\d+(?:\.\d+)?)?$", re.ASCII)
 _WINDOWS_DIR_RE = re.compile(r"^v\d+\.\d+$", re.ASCII)
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.\d+)*", re.ASCII)
-
-
-def parse_nvcc_full_version(text: str) -> str | None:
-    """The full compiler version in ``nvcc --version``: "release 12.1, V12.1.105" → "12.1.105"."""
-    match = _NVCC_RELEASE_RE.search(text)
-    return match.group(3) if match else None
-
-
-def parse_nvcc_version(text: str) -> str | None:
-    """The toolkit release from ``nvcc --version``: "...release 12.1, V12.1.105" → "12.1".
-
-    Works on Linux and Windows output (CRLF, time-zone names in the "Built on" line) and
-    returns None for anything else, e.g. an error message or a wrapper script's chatter.
-    """
-    match = _NVCC_RELEASE_RE.search(text)
-    return f"{int(match.group(1))}.{int(match.group(2))}" if match else None
 
 
 def parse_cuda_version_json(text: str) -> str | None:
@@ -81,20 +64,9 @@ def parse_cuda_h_version(text: str) -> str | None:
     packages); the macro is major * 1000 + minor * 10.
     """
     match = _CUDA_H_RE.search(text)
-    if match is None:
+    if match is None or len(match.group(1)) > 9:
         return None
-    number = int(match.group(1))
-    if number < 1000:
-        return None
-    return f"{number // 1000}.{(number % 1000) // 10}"
-
-
-def major_minor(version: str | None) -> str | None:
-    """ "12.1.105" → "12.1"; None for None or text without a dotted version."""
-    if version is None:
-        return None
-    match = _VERSION_RE.search(version)
-    return f"{int(match.group(1))}.{int(match.group(2))}" if match else None
+    return cuda_from_int(int(match.group(1)))
 
 
 @dataclass(frozen=True)
@@ -424,12 +396,12 @@ def _run_nvcc(ctx: Context, exe: str) -> NvccRun:
     if not result.ok:
         return NvccRun(None, None, f"{exe} --version failed: {result.describe_failure()}")
     text = result.stdout + "\n" + result.stderr
-    version = parse_nvcc_version(text)
-    if version is None:
+    release = parse_nvcc_release(text)
+    if release is None:
         first = next((line.strip() for line in text.splitlines() if line.strip()), "")
         shown = f": {first[:120]!r}" if first else " (no output)"
         return NvccRun(None, None, f"{exe} --version printed no 'release X.Y'{shown}")
-    return NvccRun(version, parse_nvcc_full_version(text), None)
+    return NvccRun(release.version, release.full_version, None)
 
 
 def _summary(values: dict[str, FactValue], install_count: int) -> str:

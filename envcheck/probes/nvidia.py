@@ -12,13 +12,21 @@ classic nvidia-smi failure texts name the cause when the Python bindings could n
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from envcheck.context import Context
 from envcheck.model import FactValue, ProbeOutcome
+from envcheck.parsers.nvidia_driver import parse_proc_driver_version, parse_sys_module_version
+from envcheck.parsers.nvidia_smi import (
+    NO_HEADER,
+    SmiFailure,
+    classify_smi_failure,
+    parse_smi_header,
+    parse_smi_invalid_fields,
+    parse_smi_query_csv,
+)
+from envcheck.parsers.versions import cuda_from_int
 from envcheck.probes.base import Facts, Probe
 from envcheck.system.nvml import Nvml, NvmlError, NvmlStatus
 
@@ -94,25 +102,7 @@ SYS_MODULE_VERSION = "/sys/module/nvidia/version"
 PROC_DRIVER_VERSION = "/proc/driver/nvidia/version"
 
 _MIB = 1024 * 1024
-_VERSION_RE = re.compile(r"^\d+\.\d+(?:\.\d+)*$", re.ASCII)
-_NVRM_RE = re.compile(r"NVRM version:.*?Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)*)")
-_SMI_VERSION_RE = re.compile(r"NVIDIA-SMI\s+(\d+\.\d+(?:\.\d+)*)", re.ASCII)
-_SMI_DRIVER_RE = re.compile(r"Driver Version:\s*(\d+\.\d+(?:\.\d+)*)", re.ASCII)
-_SMI_CUDA_RE = re.compile(r"CUDA Version:\s*(\d+\.\d+)", re.ASCII)
-_SMI_INVALID_FIELD_RE = re.compile(r'Field "([^"]+)" is not a valid field to query', re.ASCII)
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?", re.ASCII)
-
-# nvidia-smi's own words for the failures envcheck diagnoses, most specific first.
-_SMI_FAILURES: tuple[tuple[str, NvmlStatus | None], ...] = (
-    ("driver/library version mismatch", NvmlStatus.LIB_RM_VERSION_MISMATCH),
-    ("couldn't communicate with the nvidia driver", NvmlStatus.DRIVER_NOT_LOADED),
-    ("couldn't find libnvidia-ml.so", NvmlStatus.LIBRARY_NOT_FOUND),
-    ("nvml.dll", NvmlStatus.LIBRARY_NOT_FOUND),
-    ("insufficient permissions", NvmlStatus.NO_PERMISSION),
-    ("gpu is lost", NvmlStatus.GPU_LOST),
-    ("failed to initialize nvml", NvmlStatus.UNKNOWN_ERROR),
-    ("no devices were found", None),
-)
 
 # NVML statuses vague enough that an nvidia-smi failure text names the cause better.
 _VAGUE_STATUSES = (
@@ -123,17 +113,6 @@ _VAGUE_STATUSES = (
 
 
 # -- pure helpers --------------------------------------------------------------------------
-
-
-def cuda_version_from_int(value: int) -> str | None:
-    """NVML's CUDA driver version number as text: 12040 → "12.4", 13000 → "13.0".
-
-    The number is major * 1000 + minor * 10 (cuda.h's CUDA_VERSION); None for values that
-    cannot be one (zero, negative, not an int).
-    """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1000:
-        return None
-    return f"{value // 1000}.{(value % 1000) // 10}"
 
 
 def decode_throttle_reasons(mask: int) -> list[str]:
@@ -152,99 +131,6 @@ def decode_throttle_reasons(mask: int) -> list[str]:
             names.append(f"unknown_{bit:#x}")
         bit <<= 1
     return names
-
-
-def parse_proc_driver_version(text: str) -> str | None:
-    """The kernel module version in /proc/driver/nvidia/version.
-
-    "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 ..." and the
-    open modules' "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  560.35.03 ..."
-    both give the version; anything else gives None.
-    """
-    match = _NVRM_RE.search(text)
-    return match.group(1) if match else None
-
-
-def parse_sys_module_version(text: str) -> str | None:
-    """The content of /sys/module/nvidia/version ("580.65.06\\n") if it is a version."""
-    value = text.strip()
-    return value if _VERSION_RE.match(value) else None
-
-
-def parse_smi_query_csv(text: str, fields: Sequence[str]) -> list[dict[str, str | None]]:
-    """Rows of ``nvidia-smi --query-gpu=... --format=csv,noheader,nounits`` by field name.
-
-    Values such as "[N/A]", "[Not Supported]", "N/A" or empty become None. Lines with the
-    wrong number of columns (warnings, garbage, a header) are skipped, so this never raises.
-    """
-    rows: list[dict[str, str | None]] = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            # NUL bytes make csv raise on Python 3.10; garbage lines are skipped, not fatal.
-            cells = next(csv.reader([line.replace("\x00", "")], skipinitialspace=True))
-        except (csv.Error, StopIteration):
-            continue
-        if len(cells) != len(fields):
-            continue
-        if [c.strip() for c in cells] == list(fields):
-            continue  # a header line, when noheader was not honoured
-        rows.append({name: _smi_cell(cell) for name, cell in zip(fields, cells, strict=True)})
-    return rows
-
-
-def _smi_cell(cell: str) -> str | None:
-    value = cell.strip()
-    if not value or value.upper() == "N/A" or (value.startswith("[") and value.endswith("]")):
-        return None
-    return value
-
-
-def parse_smi_invalid_fields(text: str) -> list[str]:
-    """Fields an older nvidia-smi rejected: 'Field "compute_cap" is not a valid field ...'."""
-    return _SMI_INVALID_FIELD_RE.findall(text)
-
-
-@dataclass(frozen=True)
-class SmiHeader:
-    """What the banner of plain ``nvidia-smi`` says (each None when absent)."""
-
-    smi_version: str | None
-    driver_version: str | None
-    cuda_version: str | None
-    """The highest CUDA version the driver supports, e.g. "12.4"."""
-
-
-def parse_smi_header(text: str) -> SmiHeader:
-    """Read "NVIDIA-SMI 550.54.14  Driver Version: 550.54.14  CUDA Version: 12.4"."""
-    smi = _SMI_VERSION_RE.search(text)
-    driver = _SMI_DRIVER_RE.search(text)
-    cuda = _SMI_CUDA_RE.search(text)
-    return SmiHeader(
-        smi.group(1) if smi else None,
-        driver.group(1) if driver else None,
-        cuda.group(1) if cuda else None,
-    )
-
-
-@dataclass(frozen=True)
-class SmiFailure:
-    """A recognised nvidia-smi failure: the NVML status it means and its own line."""
-
-    status: NvmlStatus | None
-    """None for "No devices were found" (the driver works; there is no GPU)."""
-    line: str
-
-
-def classify_smi_failure(text: str) -> SmiFailure | None:
-    """Recognise nvidia-smi's classic failure texts (None when none is present)."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for marker, status in _SMI_FAILURES:
-        for line in lines:
-            if marker in line.lower():
-                return SmiFailure(status, line[:300])
-    return None
 
 
 def _number(value: str | None) -> float | None:
@@ -424,7 +310,7 @@ def run_smi(ctx: Context, smi: str) -> SmiResult:
     output = result.stdout + "\n" + result.stderr
     if not result.ok:
         failure = classify_smi_failure(output)
-        if failure is not None and failure.status is None:
+        if failure is not None and failure.cause is None:
             return SmiResult([], None, None, failure, "nvidia-smi: " + failure.line)
         reason = failure.line if failure else result.describe_failure()
         return SmiResult(None, None, None, failure, f"nvidia-smi failed: {reason}")
@@ -432,13 +318,13 @@ def run_smi(ctx: Context, smi: str) -> SmiResult:
     gpus = [gpu_from_smi_row(row) for row in rows]
     drivers = [row.get("driver_version") for row in rows if row.get("driver_version")]
     banner = ctx.run([smi])
-    header = parse_smi_header(banner.stdout) if banner.stdout else SmiHeader(None, None, None)
+    header = parse_smi_header(banner.stdout) if banner.stdout else NO_HEADER
     why: str | None = None
     if not rows:
         failure = classify_smi_failure(output)
         if failure is not None:
             return SmiResult(
-                [] if failure.status is None else None,
+                [] if failure.cause is None else None,
                 header.driver_version,
                 header.cuda_version,
                 failure,
@@ -564,7 +450,7 @@ class NvidiaProbe(Probe):
             facts.unknown("nvidia.driver_version", f"NVML: {exc.status.value}: {exc.message}")
         try:
             raw = nvml.system("cuda_driver_version")
-            cuda = cuda_version_from_int(raw) if isinstance(raw, int) else None
+            cuda = cuda_from_int(raw)
             if cuda:
                 facts.set("nvidia.cuda_driver_max", cuda)
             else:
@@ -606,7 +492,7 @@ class NvidiaProbe(Probe):
             facts.unknown("nvidia.driver_version", cause)
             return
         found = run_smi(ctx, smi)
-        smi_status = found.failure.status if found.failure is not None else None
+        smi_status = _smi_status(found.failure)
         if found.failure is not None and smi_status is not None and status in _VAGUE_STATUSES:
             facts.set(
                 "nvidia.nvml_status",
@@ -637,6 +523,13 @@ class NvidiaProbe(Probe):
         else:
             facts.unknown("nvidia.gpu_count", detail)
             facts.unknown("nvidia.gpus", detail)
+
+
+def _smi_status(failure: SmiFailure | None) -> NvmlStatus | None:
+    """The NVML status an nvidia-smi failure text stands for (None: none, or no GPU)."""
+    if failure is None or failure.cause is None:
+        return None
+    return NvmlStatus(failure.cause)
 
 
 def _init(nvml: Nvml) -> tuple[NvmlStatus, str]:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from envcheck.context import Context
 from envcheck.model import ProbeOutcome
+from envcheck.parsers.versions import build_label
 from envcheck.probes.base import Facts, Probe
 from envcheck.probes.target import (
     Distribution,
@@ -40,11 +41,6 @@ CUDNN_WHEELS = frozenset({"nvidia-cudnn-cu11", "nvidia-cudnn-cu12", "nvidia-cudn
 _PLATFORM_SUBDIR_RE = re.compile(
     r"/(?:noarch|linux-(?:64|32|aarch64|ppc64le|s390x|armv7l)|osx-(?:64|arm64)|win-(?:64|32|arm64))$"
 )
-
-
-def build_label(version: str) -> str:
-    """The local version label: ``2.1.0+cu121`` → ``cu121``; ``''`` when there is none."""
-    return version.partition("+")[2]
 
 
 def conda_channel_name(raw: str | None) -> str | None:

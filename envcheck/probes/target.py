@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from envcheck.context import Context
+from envcheck.parsers.versions import normalise_name
 from envcheck.system.run import CommandResult
 
 TARGET_BEGIN = "@@envcheck-target-begin@@"
@@ -170,11 +171,6 @@ def distributions_from(records: Sequence[Any]) -> tuple[Distribution, ...]:
         )
     found.sort(key=lambda dist: dist.path_index)
     return tuple(found)
-
-
-def normalise_name(name: str) -> str:
-    """PEP 503 normalised distribution name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def too_old_message(version: str, python: str | None) -> str:

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from envcheck.context import Context
 from envcheck.model import ProbeOutcome
+from envcheck.parsers.versions import cudnn_from_int
 from envcheck.probes.base import Facts, Probe
 from envcheck.probes.target import (
     inspect_target,
@@ -74,18 +75,6 @@ def parse_torch_output(stdout: str) -> dict[str, Any]:
             merged["stages"].append(stage)
         merged.update(value)
     return merged
-
-
-def format_cudnn_version(code: int) -> str:
-    """``torch.backends.cudnn.version()`` as ``major.minor.patch``.
-
-    cuDNN 9 encodes ``major*10000 + minor*100 + patch`` (90100 → 9.1.0); cuDNN 8 and older
-    encode ``major*1000 + minor*100 + patch`` (8902 → 8.9.2); both are the ``CUDNN_VERSION``
-    macro of that release's ``cudnn_version.h``.
-    """
-    if code >= 10000:
-        return f"{code // 10000}.{code % 10000 // 100}.{code % 100}"
-    return f"{code // 1000}.{code % 1000 // 100}.{code % 100}"
 
 
 def format_nccl_version(value: Any) -> str | None:
@@ -245,8 +234,14 @@ def _cuda_facts(facts: Facts, parsed: Mapping[str, Any]) -> None:
     else:
         facts.set("torch.cuda_error", None, "CUDA initialisation raised nothing")
     code = parsed.get("cudnn_version")
-    if isinstance(code, int) and not isinstance(code, bool) and code > 0:
-        facts.set("cudnn.torch_version", format_cudnn_version(code))
+    cudnn = cudnn_from_int(code) if isinstance(code, int) and not isinstance(code, bool) else None
+    if cudnn is not None:
+        facts.set("cudnn.torch_version", cudnn)
+    elif isinstance(code, int) and not isinstance(code, bool) and code > 0:
+        facts.unknown(
+            "cudnn.torch_version",
+            f"torch reports cuDNN version code {code}, which is neither cuDNN 8's nor 9's encoding",
+        )
     elif "cudnn_error" in parsed:
         facts.unknown("cudnn.torch_version", error("cudnn"))
     else:

@@ -290,8 +290,8 @@ def test_fix_for_an_nvidia_gpu_is_a_cuda_build_with_its_driver_stated(text: str)
 
 
 def test_unknown_driver_gets_the_build_with_the_lowest_driver_requirement() -> None:
-    from envcheck.recommend import reinstall_recommendation
     from envcheck.recipes import load_tables
+    from envcheck.recommend import reinstall_recommendation
 
     facts = {"os.name": "linux", "nvidia.gpus": [{"index": 0, "compute_capability": "8.6"}]}
     rec = reinstall_recommendation(facts)

@@ -12,61 +12,20 @@ from hypothesis import strategies as st
 
 from envcheck.fact_keys import CATALOGUE, type_ok
 from envcheck.model import ProbeOutcome
+from envcheck.parsers.versions import major_minor
 from envcheck.probes.cuda_toolkit import (
     CudaToolkitProbe,
-    major_minor,
     parse_cuda_h_version,
     parse_cuda_version_json,
-    parse_nvcc_full_version,
-    parse_nvcc_version,
 )
 from tests.fakes import DATA, FAKEBIN, FakeRunner, data, failed, make_ctx, timed_out
 
 WIN_CUDA = r"C:\Program Files\NVIDIA GPU Computing Toolkit\CUDA"
 
 
-@pytest.mark.parametrize(
-    ("name", "version", "full"),
-    [
-        ("nvcc-10.2-linux.txt", "10.2", "10.2.89"),
-        ("nvcc-11.3-linux.txt", "11.3", "11.3.109"),
-        ("nvcc-11.8-linux.txt", "11.8", "11.8.89"),
-        ("nvcc-12.1-linux.txt", "12.1", "12.1.105"),
-        ("nvcc-12.4-linux.txt", "12.4", "12.4.131"),
-        ("nvcc-12.8-linux.txt", "12.8", "12.8.93"),
-        ("nvcc-13.0-linux.txt", "13.0", "13.0.88"),
-        ("nvcc-11.3-windows.txt", "11.3", "11.3.109"),
-        ("nvcc-12.1-windows.txt", "12.1", "12.1.105"),
-    ],
-)
-def test_parse_nvcc_version_on_recorded_outputs(name: str, version: str, full: str) -> None:
-    text = (DATA / "nvcc" / name).read_bytes().decode()
-    assert parse_nvcc_version(text) == version
-    assert parse_nvcc_full_version(text) == full
-
-
-def test_windows_recording_really_has_crlf() -> None:
-    assert b"\r\n" in (DATA / "nvcc" / "nvcc-12.1-windows.txt").read_bytes()
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "nvcc fatal   : Unknown option '--versio'",
-        "ccache version 4.9.1",
-        "Cuda compilation tools, release twelve",
-        "bash: nvcc: command not found",
-    ],
-)
-def test_parse_nvcc_version_rejects_other_text(text: str) -> None:
-    assert parse_nvcc_version(text) is None
-    assert parse_nvcc_full_version(text) is None
-
-
 @given(st.text())
 def test_parsers_never_raise(text: str) -> None:
-    for parse in (parse_nvcc_version, parse_cuda_version_json, parse_cuda_h_version, major_minor):
+    for parse in (parse_cuda_version_json, parse_cuda_h_version):
         result = parse(text)
         assert result is None or isinstance(result, str)
 

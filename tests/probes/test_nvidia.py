@@ -11,19 +11,13 @@ from hypothesis import strategies as st
 
 from envcheck.fact_keys import CATALOGUE, type_ok
 from envcheck.model import ProbeOutcome
+from envcheck.parsers.nvidia_smi import parse_smi_query_csv
 from envcheck.probes.nvidia import (
     GPU_FIELDS,
     SMI_QUERY_FIELDS,
     NvidiaProbe,
-    classify_smi_failure,
-    cuda_version_from_int,
     decode_throttle_reasons,
     gpu_from_smi_row,
-    parse_proc_driver_version,
-    parse_smi_header,
-    parse_smi_invalid_fields,
-    parse_smi_query_csv,
-    parse_sys_module_version,
 )
 from envcheck.system.nvml import DeviceQuery, NvmlError, NvmlStatus, SystemQuery
 from envcheck.system.run import CommandResult
@@ -34,19 +28,6 @@ QUERY_ARG = "--query-gpu=" + ",".join(SMI_QUERY_FIELDS)
 FORMAT_ARG = "--format=csv,noheader,nounits"
 
 # -- pure helpers ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(12040, "12.4"), (11080, "11.8"), (13000, "13.0"), (12090, "12.9"), (10020, "10.2")],
-)
-def test_cuda_version_from_int(value: int, expected: str) -> None:
-    assert cuda_version_from_int(value) == expected
-
-
-@pytest.mark.parametrize("value", [0, -1, 999])
-def test_cuda_version_from_int_rejects_non_versions(value: int) -> None:
-    assert cuda_version_from_int(value) is None
 
 
 def test_decode_throttle_reasons() -> None:
@@ -69,49 +50,6 @@ def test_decode_throttle_reasons() -> None:
         "display_clock_setting",
     ]
     assert decode_throttle_reasons(0x8 | 0x400) == ["hw_slowdown", "unknown_0x400"]
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("proc/driver-nvidia-version-535.txt", "535.104.05"),
-        ("proc/driver-nvidia-version-470.txt", "470.223.02"),
-        ("proc/driver-nvidia-version-560-open.txt", "560.35.03"),
-        ("proc/driver-nvidia-version-580-aarch64-open.txt", "580.65.06"),
-        ("proc/version-ubuntu.txt", None),
-    ],
-)
-def test_parse_proc_driver_version(name: str, expected: str | None) -> None:
-    assert parse_proc_driver_version(data(name)) == expected
-
-
-def test_parse_sys_module_version() -> None:
-    assert parse_sys_module_version(data("sys/module-nvidia-version-580.txt")) == "580.65.06"
-    assert parse_sys_module_version("not a version\n") is None
-    assert parse_sys_module_version("") is None
-
-
-@pytest.mark.parametrize(
-    ("name", "driver", "cuda"),
-    [
-        ("smi-580.65.06-h100.txt", "580.65.06", "13.0"),
-        ("smi-575.57.08-rtx5090.txt", "575.57.08", "12.9"),
-        ("smi-550.54.14-rtx4090.txt", "550.54.14", "12.4"),
-        ("smi-535.104.05-a100-mig.txt", "535.104.05", "12.2"),
-        ("smi-470.223.02-gtx1080ti.txt", "470.223.02", "11.4"),
-        ("smi-552.22-windows-rtx3060.txt", "552.22", "12.4"),
-    ],
-)
-def test_parse_smi_header(name: str, driver: str, cuda: str) -> None:
-    header = parse_smi_header(data(f"nvidia-smi/{name}"))
-    assert header.driver_version == driver
-    assert header.smi_version == driver
-    assert header.cuda_version == cuda
-
-
-def test_parse_smi_header_of_a_failure_is_empty() -> None:
-    header = parse_smi_header(data("nvidia-smi/fail-couldnt-communicate.txt"))
-    assert (header.smi_version, header.driver_version, header.cuda_version) == (None,) * 3
 
 
 def _gpus(name: str, fields: tuple[str, ...] = SMI_QUERY_FIELDS) -> list[dict[str, object]]:
@@ -188,42 +126,8 @@ def test_smi_query_tolerates_units_and_garbage() -> None:
     assert gpu["mig_mode"] is None
 
 
-@pytest.mark.parametrize(
-    ("name", "status"),
-    [
-        ("fail-couldnt-communicate.txt", NvmlStatus.DRIVER_NOT_LOADED),
-        ("fail-version-mismatch.txt", NvmlStatus.LIB_RM_VERSION_MISMATCH),
-        ("fail-no-permission.txt", NvmlStatus.NO_PERMISSION),
-        ("fail-unknown-error.txt", NvmlStatus.UNKNOWN_ERROR),
-        ("fail-no-libnvidia-ml.txt", NvmlStatus.LIBRARY_NOT_FOUND),
-        ("fail-no-devices.txt", None),
-    ],
-)
-def test_classify_smi_failure(name: str, status: NvmlStatus | None) -> None:
-    failure = classify_smi_failure(data(f"nvidia-smi/{name}"))
-    assert failure is not None
-    assert failure.status is status
-    assert failure.line
-
-
-def test_classify_smi_failure_of_healthy_output_is_none() -> None:
-    assert classify_smi_failure(data("nvidia-smi/smi-580.65.06-h100.txt")) is None
-
-
-def test_parse_smi_invalid_fields() -> None:
-    assert parse_smi_invalid_fields(data("nvidia-smi/query-470-invalid-field.txt")) == [
-        "compute_cap"
-    ]
-    assert parse_smi_invalid_fields("") == []
-
-
 @given(st.text())
 def test_parsers_never_raise(text: str) -> None:
-    parse_proc_driver_version(text)
-    parse_sys_module_version(text)
-    parse_smi_header(text)
-    parse_smi_invalid_fields(text)
-    classify_smi_failure(text)
     for row in parse_smi_query_csv(text, SMI_QUERY_FIELDS):
         gpu_from_smi_row(row)
     for row in parse_smi_query_csv(text, ("index", "name")):

@@ -12,7 +12,6 @@ from envcheck.fact_keys import type_ok
 from envcheck.model import ProbeStatus
 from envcheck.probes.packages import (
     PackagesProbe,
-    build_label,
     conda_channel_name,
     package_facts,
 )
@@ -37,14 +36,6 @@ def run_recorded(name: str) -> tuple[dict[str, Any], dict[str, str]]:
         if value is None:
             assert result.notes.get(key), f"{key} is None without a note"
     return dict(result.facts), dict(result.notes)
-
-
-@pytest.mark.parametrize(
-    ("version", "label"),
-    [("2.1.0+cu121", "cu121"), ("2.4.1+rocm6.1", "rocm6.1"), ("2.3.1", ""), ("2.13.0+cpu", "cpu")],
-)
-def test_build_label(version: str, label: str) -> None:
-    assert build_label(version) == label
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,6 @@ from envcheck.probes.torch_runtime import (
     TORCH_MARK,
     TorchRuntimeProbe,
     describe_end,
-    format_cudnn_version,
     format_nccl_version,
     parse_torch_output,
     runtime_facts,
@@ -48,15 +47,6 @@ def check_catalogue(outcome: ProbeOutcome) -> None:
 
 def test_marker_matches_the_script() -> None:
     assert torch_script.MARK == TORCH_MARK
-
-
-@pytest.mark.parametrize(
-    ("code", "text"),
-    [(7605, "7.6.5"), (8902, "8.9.2"), (8600, "8.6.0"), (90100, "9.1.0"), (91300, "9.13.0"),
-     (90501, "9.5.1")],
-)
-def test_cudnn_version_encodings(code: int, text: str) -> None:
-    assert format_cudnn_version(code) == text
 
 
 @pytest.mark.parametrize(
@@ -226,6 +216,15 @@ def test_crash_in_kernel() -> None:
     assert facts["torch.kernel_ok"] is False
     assert facts["torch.kernel_error"] == "the tiny kernel on cuda:0 killed by SIGSEGV"
     assert facts["torch.cuda_available"] is True
+
+
+def test_a_cudnn_code_in_neither_encoding_is_unknown_with_the_code() -> None:
+    parsed = dict(parse_torch_output(data("torch/cu121_rtx4090.txt")))
+    assert runtime_facts(parsed, None).facts["cudnn.torch_version"] == "8.9.2"
+    parsed["cudnn_version"] = 12345
+    outcome = runtime_facts(parsed, None)
+    assert outcome.facts["cudnn.torch_version"] is None
+    assert "12345" in outcome.notes["cudnn.torch_version"]
 
 
 def test_nothing_printed() -> None:
