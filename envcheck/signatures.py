@@ -118,6 +118,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from envcheck.parsers.versions import cuda_from_int, cudnn_from_int
+
 MAX_LINE = 2000
 """Characters kept per line; messages are shorter, and this keeps every search linear."""
 MAX_RESULTS = 64
@@ -200,10 +202,10 @@ def _no_data(_: re.Match[str]) -> dict[str, str]:
 def _found(match: re.Match[str]) -> dict[str, str]:
     number = match.group(1)
     data = {"found": number}
-    value = int(number)
     # cudaDriverGetVersion's encoding: 1000 * major + 10 * minor (11040 is CUDA 11.4).
-    if value >= 1000:
-        data["found_cuda"] = f"{value // 1000}.{(value % 1000) // 10}"
+    cuda = cuda_from_int(int(number))
+    if cuda is not None:
+        data["found_cuda"] = cuda
     return data
 
 
@@ -230,13 +232,7 @@ def _tuple_version(text: str) -> str:
         return ".".join(digits)
     if not digits:
         return text
-    # cuDNN < 9 encodes 1000*major + 100*minor + patch; 9+ uses 10000*major + 100*minor + patch.
-    value = int(digits[0])
-    if value >= 90000:
-        return f"{value // 10000}.{(value % 10000) // 100}.{value % 100}"
-    if value >= 1000:
-        return f"{value // 1000}.{(value % 1000) // 100}.{value % 100}"
-    return digits[0]
+    return cudnn_from_int(int(digits[0])) or digits[0]
 
 
 def _cudnn_versions(match: re.Match[str]) -> dict[str, str]:

@@ -28,15 +28,10 @@ from envcheck.bench.telemetry import read_sample
 from envcheck.doctor import run_doctor
 from envcheck.explain import explain_text
 from envcheck.model import ProbeStatus
-from envcheck.probes.nvidia import (
-    SMI_QUERY_FIELDS,
-    cuda_version_from_int,
-    gpu_from_smi_row,
-    parse_proc_driver_version,
-    parse_smi_header,
-    parse_smi_query_csv,
-    parse_sys_module_version,
-)
+from envcheck.parsers.nvidia_driver import parse_proc_driver_version, parse_sys_module_version
+from envcheck.parsers.nvidia_smi import parse_smi_header, parse_smi_query_csv
+from envcheck.parsers.versions import cuda_from_int as cuda_version_from_int
+from envcheck.probes.nvidia import SMI_QUERY_FIELDS, gpu_from_smi_row
 from envcheck.render.bench import render_bench_json, render_bench_text
 from envcheck.render.json import render_json
 from envcheck.render.markdown import render_markdown

@@ -13,6 +13,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.parsers.versions import build_label, cuda_from_label
 from envcheck.rules.engine import RANK_CUDNN, RANK_ENV_CONFLICT, RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import (
@@ -202,10 +203,9 @@ def _conda_pip(view: FactsView) -> list[Candidate]:
 
 
 def _cuda_label(version: str | None) -> str | None:
-    if not version or "+" not in version:
-        return None
-    label = version.split("+", 1)[1].lower()
-    return label if label.startswith("cu") and label[2:].isdigit() else None
+    """``'2.1.0+cu121'`` → ``'cu121'`` (``cu117.with.pypi.cudnn`` → ``cu117``); else None."""
+    cuda = cuda_from_label(build_label(version or "").lower())
+    return f"cu{cuda.replace('.', '')}" if cuda is not None else None
 
 
 def _companions(view: FactsView) -> list[Candidate]:

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from packaging.version import Version
 
+from envcheck.parsers.versions import cuda_from_label
 from envcheck.rules.tables import parse_version
 from envcheck.signatures import ErrorSignature, classify
 
@@ -194,11 +195,8 @@ class FactsView:
         version = self.version("torch.cuda_build")
         if version is not None:
             return version
-        label = self.torch_label or ""
-        if label.startswith("cu") and label[2:].isdigit() and len(label) >= 5:
-            digits = label[2:]
-            return Version(f"{digits[:-1]}.{digits[-1]}")
-        return None
+        cuda = cuda_from_label(self.torch_label or "")
+        return Version(cuda) if cuda is not None else None
 
     @cached_property
     def conda_packages(self) -> dict[str, Mapping[str, object]]:
