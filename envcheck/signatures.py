@@ -107,8 +107,9 @@ Kinds (public and stable; they appear in the ``errors.seen`` fact as ``{kind, te
     "CUDA out of memory" / "CUDA error: out of memory" / "MPS backend out of memory": not an
     environment fault. data: ``tried`` (e.g. ``"20.00 MiB"``), when given.
 
-The message table is :mod:`envcheck.signature_patterns`. Time is bounded on any input: every line is cut to :data:`MAX_LINE` characters, a cheap
-substring test gates each pattern, and the patterns have no nested or unbounded repetition.
+The message table is :mod:`envcheck.signature_patterns`. Time is bounded on any input: every
+line is cut to :data:`MAX_LINE` characters, a cheap substring test gates each pattern, and the
+patterns have no nested or unbounded repetition.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from envcheck.explain import PARSERS, explain_text
 from envcheck.explain.common import Line, Parsed, split_lines
 from envcheck.explain.tracebacks import parse_tracebacks
+from envcheck.explain_report import explain_report
 
 _FRAGMENTS = [
     "PyTorch version: ",
@@ -68,6 +69,24 @@ _FRAGMENTS = [
     "Could not collect",
     "2.1.0+cu121",
     "12.1",
+    # evidence the lenient reader looks for in prose
+    "RTX 3090",
+    "显卡",
+    "驱动版本 536.23",
+    "docker run ",
+    "--gpus all",
+    "Found existing installation: torch 2.1.0",
+    "Successfully installed torch-2.2.0",
+    "torchvision 0.16.0 requires torch==2.1.0, but you have torch 2.2.0 which is incompatible.",
+    "sys.executable = /usr/bin/python3",
+    "WSL2",
+    "Jetson Orin",
+    "AMD Radeon RX 6600",
+    "No CUDA GPUs are available",
+    "CPU version",
+    "nouveau",
+    "os.environ['CUDA_VISIBLE_DEVICES']='1'",
+    "- PyTorch version (GPU?): 2.1.0+cpu (False)",
 ]
 _TEXT = st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=12)), max_size=60).map(
     "".join
@@ -101,6 +120,18 @@ def test_each_parser_never_raises(parser: Callable[[Sequence[Line]], Parsed], te
 @given(text=st.text(max_size=400))
 def test_any_unicode_text(text: str) -> None:
     explain_text(text)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.one_of(st.binary(max_size=600), _TEXT.map(lambda t: t.encode("utf-8"))))
+def test_explain_report_takes_any_bytes(data: bytes) -> None:
+    """Any file a user points explain at gives a report (decode, parse, diagnose), never an
+    exception; and the report's text is valid UTF-8."""
+    report = explain_report(data)
+    assert isinstance(report.facts["explain.encoding"], str)
+    for finding in report.findings:
+        finding.detail.encode("utf-8")
+        assert finding.id.split(".")[0] == finding.category.value
 
 
 def test_five_megabyte_paste_completes() -> None:
