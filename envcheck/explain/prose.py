@@ -103,7 +103,9 @@ class _Reader:
         return Parsed(found, built.consumed, built.formats)
 
     def line(self, text: str, i: int) -> None:
-        text = text[:pat.MAX_PROSE_LINE]
+        text = text[: pat.MAX_PROSE_LINE]
+        if pat.MENU_LINE_RE.match(text):
+            return
         low = text.lower()
         # Cheap substring gates first: most lines of a big paste hold none of this evidence.
         if "torch" in low:
@@ -230,12 +232,23 @@ class _Reader:
             if number:
                 self.once("os.wsl", f"wsl{number}", i)
             self._vote("wsl", i, 5)
-        if pat.WINDOWS_RE.search(text):
-            self._vote("windows", i)
-        if pat.MAC_RE.search(text):
-            self._vote("darwin", i, 2)
-        if pat.LINUX_RE.search(text):
-            self._vote("linux", i)
+        if pat.WINDOWS_PATH_RE.search(text):
+            self._vote("windows", i, 3)
+        if pat.MAC_HARDWARE_RE.search(text):
+            self._vote("darwin", i, 3)
+        if pat.LINUX_PATH_RE.search(text):
+            self._vote("linux", i, 2)
+        named = [
+            name
+            for name, pattern in (
+                ("windows", pat.WINDOWS_RE),
+                ("darwin", pat.MAC_RE),
+                ("linux", pat.LINUX_RE),
+            )
+            if pattern.search(text)
+        ]
+        if len(named) == 1:  # "Linux/MacOS only" lists systems; it says nothing about this one
+            self._vote(named[0], i, 2 if named[0] == "darwin" else 1)
         arm = pat.ARM_RE.search(text)
         if arm is not None and not self.mac_context:
             self.once("os.arch", "aarch64", i)

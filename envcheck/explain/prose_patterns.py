@@ -42,8 +42,8 @@ DATACENTER_RE = re.compile(
     re.ASCII,
 )
 LABELLED_NUMBER_RE = re.compile(
-    r"(?:video card|graphics card|gpu|显卡|卡|card)[ \t]*(?:is|:|=|：)?[ \t]*(?P<num>[1-9]\d{3})"
-    r"[ \t]?(?P<suffix>ti|super)?\b",
+    r"(?:video card|graphics card|gpu|显卡|卡|card|have an?|got an?|using an?|my|on an?)"
+    r"[ \t]*(?:is|:|=|：)?[ \t]*(?P<num>[1-9]\d{3})[ \t]?(?P<suffix>ti|super)?\b",
     re.IGNORECASE | re.ASCII,
 )
 JETSON_RE = re.compile(
@@ -83,21 +83,31 @@ HF_ENV_RE = re.compile(
 
 # --- the operating system ------------------------------------------------------------------------
 WSL_RE = re.compile(r"\bWSL[ \t]?(?P<n>[12])?\b", re.IGNORECASE | re.ASCII)
+# An installer's menu of choices ("B) AMD (Linux only)", "2. Intel Arc") lists options, it
+# does not describe this machine.
+# (Numbered steps, "1. pip install torch", are statements and stay.)
+MENU_LINE_RE = re.compile(r"^\s{0,8}\(?[A-Za-z]\)\s")
+
+# Names in prose are weak evidence (and a line naming several systems is a list, not a
+# statement); paths and hardware say where the program actually runs.
 WINDOWS_RE = re.compile(
-    r"\bwin(?:dows)?[ \t]?(?:10|11|7|8|server)\b|\bwindows\b|(?<![\w/])[A-Za-z]:\\\\?[\w.$ -]{1,60}"
-    r"\\|\.exe\b|\bPowerShell\b|\bcmd\.exe\b",
+    r"\bwin(?:dows)?[ \t]?(?:10|11|7|8|server)\b|\bwindows\b", re.IGNORECASE | re.ASCII
+)
+WINDOWS_PATH_RE = re.compile(
+    r"(?<![\w/])[A-Za-z]:\\\\?[\w.$ -]{1,60}\\|\.exe\b|\.bat\b|\bPowerShell\b|\bcmd\.exe\b",
     re.IGNORECASE | re.ASCII,
 )
-MAC_RE = re.compile(
-    r"\bmac ?os\b|\bOS X\b|\bMacBook|\bMac mini\b|\biMac\b|\bApple[ \t]+(?:M[1-4]|silicon)\b|"
-    r"\bdarwin\b|\bmacosx_\d",
+MAC_RE = re.compile(r"\bmac ?os\b|\bOS X\b|\bdarwin\b", re.IGNORECASE | re.ASCII)
+MAC_HARDWARE_RE = re.compile(
+    r"\bMacBook|\bMac mini\b|\biMac\b|\bMac Studio\b|\bApple[ \t]+(?:M[1-4]|silicon)\b|"
+    r"\bmacosx_\d|/Users/[\w.-]{1,60}/",
     re.IGNORECASE | re.ASCII,
 )
 LINUX_RE = re.compile(
-    r"\b(?:Ubuntu|Debian|CentOS|Fedora|Rocky Linux|RHEL|openSUSE|Arch Linux|Linux|manylinux)\b|"
-    r"(?<![\w.])/(?:home|usr|opt|root)/",
+    r"\b(?:Ubuntu|Debian|CentOS|Fedora|Rocky Linux|RHEL|openSUSE|Arch Linux|Linux|manylinux)\b",
     re.IGNORECASE | re.ASCII,
 )
+LINUX_PATH_RE = re.compile(r"(?<![\w.])/(?:home|usr|opt|root|data|mnt|nfs)/", re.ASCII)
 ARM_RE = re.compile(r"\b(?:aarch64|arm64|GB200|GH200|Grace Hopper)\b", re.IGNORECASE | re.ASCII)
 
 # --- Python --------------------------------------------------------------------------------------
@@ -143,7 +153,8 @@ CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bcpu[ \t_-]?(?:only[ \t_-]?)?(?:version|build|wheel|variant|package)s?\b|"
             r"(?:py)?torch[^\n]{0,20}\bcpu[ \t-]?only\b|\bcpu[ \t-]?only[ \t]+(?:py)?torch|"
             r"\bcpuonly\b|\bnon[ \t-]?cuda[ \t]+(?:version|build|torch)|"
-            r"\bwithout[ \t]+cuda[ \t]+support|(?:cpu|CPU)[ \t]?(?:版本|版)|只有[ \t]?cpu",
+            r"\bwithout[ \t]+cuda[ \t]+support|(?:cpu|CPU)[ \t]?(?:版本|版)|只有[ \t]?cpu|"
+            r"(?:--index-url|--extra-index-url|-f|--find-links)[ \t=]+\S{0,80}/whl/cpu\b",
             re.IGNORECASE | re.ASCII,
         ),
     ),
@@ -309,7 +320,12 @@ OS_WORDS = (
     "win",
     ":\\",
     ".exe",
+    ".bat",
     "powershell",
+    "/data/",
+    "/mnt/",
+    "/nfs/",
+    "/users/",
     "mac",
     "os x",
     "apple",
