@@ -63,6 +63,7 @@ _UNION_KEYS: dict[str, tuple[str, ...]] = {
     "cudnn.system": ("path", "version"),
     "errors.seen": ("kind", "text"),
     "torch.copies": ("installer", "version"),
+    "python.executables_seen": (),
 }
 # What a torch version string implies: never taken from prose when a strict parser gave it.
 _TORCH_LABEL_KEYS = frozenset({"torch.version", "torch.build_label", "torch.cuda_build",

@@ -277,7 +277,14 @@ class _Reader:
             c["claim"] == "gpu_unused" for c in self.claims
         ):
             self.claims.append({"claim": "gpu_unused", "line": i + 1, "text": text.strip()[:200]})
-        executable = pat.SYS_EXECUTABLE_RE.search(text) or pat.QUOTED_PYTHON_RE.match(text)
+        executable = (
+            pat.SYS_EXECUTABLE_RE.search(text)
+            or pat.QUOTED_PYTHON_RE.match(text)
+            or pat.BARE_PYTHON_RE.match(text)
+        )
+        torch_path = pat.TORCH_PATH_RE.search(text)
+        if torch_path is not None:
+            self.once("torch.location", torch_path["path"].replace("\\\\", "\\"), i)
         if executable is not None:
             path = executable["path"].replace("\\\\", "\\")
             if path not in self.executables:

@@ -244,6 +244,18 @@ QUOTED_PYTHON_RE = re.compile(
     r"^\s*['\"](?P<path>(?:[A-Za-z]:\\\\?|/)[^'\"\n]{1,300}?python[\w.]{0,12}(?:\.exe)?)['\"]\s*$",
     re.IGNORECASE | re.ASCII,
 )
+# The output of print(sys.executable): a line that starts with an interpreter's path.
+BARE_PYTHON_RE = re.compile(
+    r"^\s*['\"]?(?P<path>(?:[A-Za-z]:\\\\?|/)[^'\"\s]{1,300}?[\\/]python[\d.]{0,6}(?:\.exe)?)"
+    r"['\"]?(?:\s|$)",
+    re.IGNORECASE | re.ASCII,
+)
+# Where torch was imported from: ".../site-packages/torch/__init__.py".
+TORCH_PATH_RE = re.compile(
+    r"(?P<path>(?:[A-Za-z]:\\\\?|/|~[\\/])[^'\"\s]{0,300}?site-packages[\\/]+torch)[\\/]+"
+    r"__init__\.py",
+    re.IGNORECASE | re.ASCII,
+)
 PIP_FROM_RE = re.compile(
     r"\bpip[ \t]+\d{1,3}(?:\.\d{1,4}){0,3}[ \t]+from[ \t]+(?P<path>\S{1,400}?)[\\/]"
     r"(?:lib[\\/](?:python\d\.\d{1,2}[\\/])?)?site-packages[\\/]pip\b",
@@ -357,6 +369,7 @@ SYMPTOM_WORDS = (
     "executable",
     "python",
     "pip ",
+    "site-packages",
 )
 INSTALL_WORDS = ("torch", "requires", "conda", "mamba")
 CLAIM_WORDS: dict[str, tuple[str, ...]] = {

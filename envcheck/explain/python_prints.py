@@ -45,6 +45,8 @@ _EXPRESSIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("nccl", r"torch\.cuda\.nccl\.version\(\)"),
         ("torchvision", r"torchvision\.__version__"),
         ("torchaudio", r"torchaudio\.__version__"),
+        ("torch_file", r"torch\.__file__"),
+        ("executable", r"sys\.executable"),
     )
 )
 _LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -145,6 +147,9 @@ def _version(s: _Session, _arg: str, value: str, line: int) -> bool:
     if not _TORCH_VERSION_RE.match(value):
         return False
     torch_version_facts(s.b, value, line)
+    # What the interpreter imported, as the doctor's torch check records it: it can differ
+    # from what a package list in the same paste says is installed.
+    s.b.add("torch.runtime_version", value, line)
     return True
 
 
@@ -229,6 +234,26 @@ def _package(key: str) -> Callable[[_Session, str, str, int], bool]:
     return handle
 
 
+_PATH_RE = re.compile(r"^(?:[A-Za-z]:[\\/]|/|~[\\/])\S{1,400}$")
+
+
+def _torch_file(s: _Session, _arg: str, value: str, line: int) -> bool:
+    """``torch.__file__`` → ``torch.location`` (the package directory, where it was loaded)."""
+    if not _PATH_RE.match(value) or "torch" not in value:
+        return False
+    folder = re.sub(r"[\\/]__init__\.pyc?$", "", value)
+    s.b.add("torch.location", folder, line)
+    return True
+
+
+def _executable(s: _Session, _arg: str, value: str, line: int) -> bool:
+    if not _PATH_RE.match(value) or "python" not in value.lower():
+        return False
+    s.b.add("python.executable", value, line)
+    s.b.add("python.executables_seen", [value], line)
+    return True
+
+
 def _python(s: _Session, _arg: str, value: str, line: int) -> bool:
     s.b.add("python.version", value, line)
     return True
@@ -249,6 +274,8 @@ _VALUE_HANDLERS: dict[str, Callable[[_Session, str, str, int], bool]] = {
     "nccl": _nccl,
     "torchvision": _package("packages.torchvision"),
     "torchaudio": _package("packages.torchaudio"),
+    "torch_file": _torch_file,
+    "executable": _executable,
 }
 
 

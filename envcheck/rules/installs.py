@@ -20,7 +20,7 @@ from envcheck.model import Category, Finding, Fix, Severity
 from envcheck.rules.engine import RANK_CPU_BUILD, RANK_ENV_CONFLICT, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.machine import gpu_trouble
-from envcheck.rules.messages import pip_cmd, reinstall_fix
+from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix
 
 _FAMILY = frozenset({"torch", "torchvision", "torchaudio", "pytorch"})
 _CONFLICT_EXPLAINS = frozenset(
@@ -42,6 +42,14 @@ _CONDA_BASE_RE = re.compile(
 )
 
 
+# The per-user site-packages of pip's --user installs (Linux/macOS, Windows, macOS framework).
+_USER_SITE_RE = re.compile(
+    r"[\\/]\.local[\\/]lib[\\/]python\d|[\\/]AppData[\\/]Roaming[\\/]Python[\\/]|"
+    r"[\\/]Library[\\/]Python[\\/]\d",
+    re.IGNORECASE,
+)
+
+
 def install_rules(view: FactsView) -> list[Candidate]:
     """env_conflict.* drawn from install logs, resolver output and interpreter paths."""
     out: list[Candidate] = []
@@ -49,6 +57,7 @@ def install_rules(view: FactsView) -> list[Candidate]:
     out.extend(_resolver(view))
     out.extend(_conda_pip_versions(view))
     out.extend(_interpreters(view))
+    out.extend(_user_site_torch(view))
     return out
 
 
@@ -149,7 +158,7 @@ def _resolver(view: FactsView) -> list[Candidate]:
 def _conda_pip_versions(view: FactsView) -> list[Candidate]:
     """conda's pytorch and the torch pip sees are different versions, or the report says so."""
     pytorch = view.conda_packages.get("pytorch")
-    pip_torch = view.str_("torch.version")
+    pip_torch = view.str_("torch.runtime_version") or view.str_("torch.version")
     two = view.claim_text("two_torch")
     differ = False
     if pytorch is not None and pip_torch:
@@ -275,3 +284,51 @@ def _interpreters(view: FactsView) -> list[Candidate]:
 
 
 __all__ = ["install_rules"]
+
+
+def _user_site_torch(view: FactsView) -> list[Candidate]:
+    """torch is imported from the user site (``pip install --user``) inside an environment."""
+    location = view.str_("torch.location")
+    if location is None or not _USER_SITE_RE.search(location):
+        return []
+    env_type = view.str_("python.env_type")
+    in_env = (
+        env_type in ("conda", "venv", "virtualenv", "uv")
+        or bool(view.conda_packages)
+        or any("/envs/" in p.replace("\\", "/") for p in view.strs("python.executables_seen"))
+    )
+    if not in_env:
+        return []
+    conda = view.conda_packages.get("pytorch")
+    imported = view.str_("torch.runtime_version") or view.str_("torch.version") or ""
+    differs = conda is not None and not imported.startswith(str(conda.get("version")))
+    detail = (
+        f"torch is imported from {location}, the user site that `pip install --user` fills; it "
+        "comes before the environment's own packages on sys.path, so the environment's torch"
+        + (f" (conda's pytorch {conda.get('version')})" if conda is not None else "")
+        + " is never used."
+    )
+    return [
+        Candidate(
+            Finding(
+                id="env_conflict.user_site_packages",
+                severity=Severity.ERROR if differs or gpu_trouble(view) else Severity.WARNING,
+                category=Category.ENV_CONFLICT,
+                title="Packages in your user site leak into this environment",
+                detail=detail,
+                evidence=("torch.location", "packages.conda", "python.env_type"),
+                fixes=(
+                    Fix(
+                        "Remove the user-site copy (run with the same Python), or stop Python "
+                        "from reading the user site",
+                        (
+                            f"{python_cmd(view)} -m pip uninstall torch   # the ~/.local copy",
+                            "export PYTHONNOUSERSITE=1",
+                        ),
+                    ),
+                ),
+            ),
+            RANK_ENV_CONFLICT - 6,
+            _CONFLICT_EXPLAINS,
+        )
+    ]
