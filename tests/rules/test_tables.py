@@ -299,3 +299,74 @@ def test_variant_facts_for_old_and_new_builds() -> None:
     assert variant_facts("x", "cu121") is None
     assert platform_key("darwin") == "macos-arm64"
     assert platform_key("plan9", "x86_64") is None
+
+
+# -- the doctor and the planner ask the same table layer -----------------------------------------
+
+
+def test_doctor_and_planner_agree_on_every_builds_driver_minimum() -> None:
+    from envcheck.recipes import load_tables, variant_cuda
+
+    tables = load_tables()
+    checked = 0
+    for release in tables.releases:
+        for os_name in ("linux", "windows"):
+            for variant in release.variants_on(os_name):
+                cuda = variant_cuda(variant)
+                if cuda is None:
+                    continue
+                doctor = driver_needed(cuda, os_name)
+                planner = tables.variant_min_driver(variant, os_name)
+                facts = variant_facts(release.torch, variant, os_name, "x86_64")
+                assert facts is not None
+                assert doctor is not None and planner is not None, (variant, os_name)
+                assert doctor.driver == planner == facts.min_driver.driver  # type: ignore[union-attr]
+                checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize(
+    ("variant", "os_name", "driver"),
+    [
+        ("cu101", "linux", "418.39"),  # 10.1's own minimum, not the CUDA 10 [[compat]] row
+        ("cu102", "linux", "440.33"),
+        ("cu110", "linux", "450.36.06"),  # 11.0 itself needs less than 11.x's 450.80.02
+        ("cu110", "windows", "451.22"),
+        ("cu118", "linux", "450.80.02"),
+    ],
+)
+def test_doctor_and_planner_name_the_same_driver(variant: str, os_name: str, driver: str) -> None:
+    from envcheck.recipes import load_tables, variant_cuda
+
+    cuda = variant_cuda(variant)
+    assert cuda is not None
+    need = driver_needed(cuda, os_name)
+    assert need is not None and need.text == driver
+    assert str(load_tables().variant_min_driver(variant, os_name)) == driver
+
+
+def test_doctor_accepts_the_driver_the_planner_recommends_for() -> None:
+    """torch 1.7.1+cu110 on driver 450.51.06: the planner offers cu110 for that driver, so the
+    doctor must not call the driver too old (it did while it applied 11.x's 450.80.02)."""
+    from envcheck.recommend import Request, recommend
+    from tests.rules.scenarios import RTX4090_CU121, gpu, run, with_
+
+    facts = with_(
+        RTX4090_CU121,
+        nvidia__driver_version="450.51.06",
+        nvidia__kernel_module_version="450.51.06",
+        nvidia__cuda_driver_max="11.0",
+        nvidia__gpus=[gpu("Tesla T4", "7.5")],
+        python__version="3.8.10",
+        torch__version="1.7.1+cu110",
+        torch__build_label="cu110",
+        torch__cuda_build="11.0",
+        cudnn__torch_version="8.0.5",
+    )
+    ids = [f.id for f in run(facts)]
+    assert "driver_too_old.torch_cuda_newer_than_driver" not in ids
+    rec = recommend(Request(driver="450.51.06", torch="1.7.1", python="3.8", cc=("7.5",)))
+    assert rec.variant == "cu110"
+    older = run(with_(facts, nvidia__driver_version="440.33", nvidia__cuda_driver_max="10.2"))
+    too_old = [f for f in older if f.id == "driver_too_old.torch_cuda_newer_than_driver"]
+    assert too_old and "450.36.06" in too_old[0].detail
