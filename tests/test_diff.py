@@ -16,7 +16,7 @@ from envcheck.render.diff import render_diff_text
 from envcheck.render.json import render_json
 from envcheck.render.markdown import render_markdown
 from tests.render.sample import sample_report
-from tests.scenarios import scenario
+from tests.fake_machines import scenario
 
 
 def _doctor(name: str, tmp_path: Path) -> Report:

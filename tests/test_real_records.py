@@ -37,7 +37,7 @@ from envcheck.render.json import render_json
 from envcheck.render.markdown import render_markdown
 from envcheck.render.text import render_text
 from tests.fakes import DATA, FakeNvml
-from tests.scenarios import Scenario
+from tests.fake_machines import Scenario
 
 REAL = DATA / "real"
 HARNESS_OVER_BARE = 0.95

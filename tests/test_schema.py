@@ -22,7 +22,7 @@ from envcheck.render.json import render_json  # noqa: E402
 from envcheck.render.markdown import render_markdown  # noqa: E402
 from tests.fakes import DATA  # noqa: E402
 from tests.render.sample import sample_report  # noqa: E402
-from tests.scenarios import SCENARIOS, Scenario  # noqa: E402
+from tests.fake_machines import SCENARIOS, Scenario  # noqa: E402
 
 
 def _schema() -> dict[str, Any]:
