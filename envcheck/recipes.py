@@ -460,6 +460,42 @@ def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
 
 
+OS_ALIASES = {
+    "linux": "linux",
+    "windows": "windows",
+    "win": "windows",
+    "win32": "windows",
+    "macos": "macos",
+    "darwin": "macos",
+    "mac": "macos",
+    "osx": "macos",
+}
+"""OS names as users, ``sys.platform`` and ``platform.system()`` write them → the tables' keys."""
+CPU_ALIASES = {
+    "x86_64": "x86_64",
+    "amd64": "x86_64",
+    "x64": "x86_64",
+    "aarch64": "aarch64",
+    "arm64": "aarch64",
+}
+"""CPU architectures as ``platform.machine()`` and users write them → ``x86_64``/``aarch64``."""
+
+
+def platform_key(os_name: str, machine: str | None = None) -> str | None:
+    """The tables' platform key (see :data:`PLATFORMS`): ``("linux", "AMD64")`` →
+    ``linux-x86_64``, ``("darwin", "arm64")`` → ``macos-arm64``; None for an OS or CPU the
+    tables do not describe. A missing machine means x86_64, except on macOS, where it means
+    Apple silicon. The doctor's rules and the planner read platforms through this one map.
+    """
+    os_key = OS_ALIASES.get(os_name.strip().lower())
+    cpu = CPU_ALIASES.get((machine or ("arm64" if os_key == "macos" else "x86_64")).strip().lower())
+    if os_key is None or cpu is None:
+        return None
+    if os_key == "macos":
+        return "macos-arm64" if cpu == "aarch64" else "macos-x86_64"
+    return f"{os_key}-{cpu}"
+
+
 def variant_cuda(variant: str) -> Version | None:
     """``cu121`` → ``Version("12.1")``; None for cpu/rocm."""
     m = re.fullmatch(r"cu(\d+)(\d)", variant)

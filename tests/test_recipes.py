@@ -11,12 +11,15 @@ import pytest
 from packaging.version import Version
 
 from envcheck.recipes import (
+    CPU_ALIASES,
+    OS_ALIASES,
     ArchRows,
     DriverVersion,
     RecipeError,
     Tables,
     load_tables,
     parse_tables,
+    platform_key,
     recipes_folder,
     variant_cuda,
 )
@@ -427,3 +430,33 @@ def test_per_platform_builds(tables: Tables, copy: Path) -> None:
     assert tables.variant_published("1.10.2", "cu113", "windows-x86_64") is True
     assert tables.variant_published("2.14.1", "cu126", "macos-arm64") is False
     assert tables.variant_published("0.4.1", "cu90", "linux-x86_64") is None
+
+
+@pytest.mark.parametrize("machine", sorted(CPU_ALIASES))
+@pytest.mark.parametrize("os_name", sorted(OS_ALIASES))
+def test_the_planner_and_the_rules_read_platforms_alike(
+    tables: Tables, os_name: str, machine: str
+) -> None:
+    from envcheck.recommend_request import ImpossibleRequest, Request, normalise
+    from envcheck.rules.tables import platform_key as rules_platform_key
+
+    rules = rules_platform_key(os_name, machine)
+    assert rules == platform_key(os_name, machine) and rules is not None
+    try:
+        planner = normalise(Request(os=os_name, arch=machine), tables).platform
+    except ImpossibleRequest:  # Windows on ARM: no wheels in the tables
+        assert rules == "windows-aarch64"
+    else:
+        assert planner == rules
+
+
+def test_the_planner_and_the_rules_agree_on_pypis_default_build(tables: Tables) -> None:
+    from envcheck.install_commands import default_build
+    from envcheck.rules.tables import pypi_default_variant
+
+    for release in tables.releases:
+        for cpu in ("x86_64", "aarch64"):
+            if not release.pythons_on(f"linux-{cpu}"):
+                continue
+            rules = pypi_default_variant(release.torch, "linux", cpu)
+            assert default_build(release, "linux", cpu) == (rules or "unknown"), release.torch

@@ -40,6 +40,7 @@ from envcheck.recipes import (
     cuda_runs_on,
     cuda_variant,
     load_tables,
+    platform_key,
     variant_cuda,
 )
 
@@ -364,26 +365,6 @@ def python_bounds() -> tuple[Version, Version]:
 # -- One build of one release: what a pasted `torch 1.7.1` or `1.7.1+cu110` implies -------------
 # torch_releases.toml (PyPI default build per platform, builds per platform), wheel_archs.toml
 # (arch lists), cuda_drivers.toml (driver minimums) [S-PYPI-META, S-PREV, S-PREV-MEM, ...].
-
-_MACHINES = {"x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64", "aarch64": "aarch64"}
-_OS_NAMES = {"linux": "linux", "windows": "windows", "win32": "windows", "darwin": "macos"}
-
-
-def platform_key(os_name: str, machine: str | None = None) -> str | None:
-    """``("linux", "x86_64")`` → ``linux-x86_64``; ``("darwin", "arm64")`` → ``macos-arm64``.
-
-    The keys of the recipe tables; None for an OS or CPU they do not describe. A missing
-    machine means x86_64, except on macOS, where it means Apple silicon.
-    """
-    os_key = _OS_NAMES.get(os_name.strip().lower(), os_name.strip().lower())
-    raw = (machine or ("arm64" if os_key == "macos" else "x86_64")).strip().lower()
-    cpu = "aarch64" if raw == "arm64" else _MACHINES.get(raw)
-    if os_key not in ("linux", "windows", "macos") or cpu is None:
-        return None
-    if os_key == "macos":
-        return "macos-arm64" if cpu == "aarch64" else "macos-x86_64"
-    return f"{os_key}-{cpu}"
-
 
 def pypi_default_variant(
     torch: str | Version, os_name: str = "linux", machine: str | None = "x86_64"
