@@ -460,3 +460,27 @@ def test_aarch64_cuda_before_212_is_flagged() -> None:
     )
     assert confirmed.torch == "2.14.1"
     assert not confirmed.rests_on_unconfirmed
+
+
+def test_alternatives_say_nothing_into_the_answer() -> None:
+    """Writing an alternative's command records nothing: its own warnings (here the bare cu102
+    build of torch 1.7.1 on Windows, which PyPI also has without CUDA) stay out of the answer,
+    with no save-and-restore around it."""
+    from envcheck.recipes import load_tables as tables_now
+    from envcheck.recommend_answer import packages_for, write_command
+    from envcheck.recommend_request import normalise
+
+    request = Request(os="windows", torch="1.7.1", python="3.8", cuda="11.0")
+    rec = recommend(request)
+    assert rec.variant == "cu110"
+    cu102 = next(a for a in rec.alternatives if a.label == "also runs here: cu102")
+    tables = tables_now()
+    inp = normalise(request, tables)
+    release = tables.release("1.7.1")
+    assert release is not None
+    pins = packages_for(inp, release).pins
+    written = write_command(inp, tables, release, "cu102", pins, "pip")
+    assert written.command == cu102.command
+    assert any("PyPI has Windows wheels" in w for w in written.warnings)
+    assert not any("PyPI has Windows wheels" in w for w in rec.warnings)
+    assert recommend(request) == rec  # and asking again gives the same answer
