@@ -64,7 +64,10 @@ def _py_span(pythons: Sequence[str]) -> str:
 
 
 class _Planner:
-    """Narrows the release table step by step, recording why, then writes the command."""
+    """Narrows the release table step by step, recording why, then writes the answer.
+
+    The record (constraints, warnings, unconfirmed rows) is this object's alone and lives for
+    one :func:`recommend` call; the choice and answer functions it calls return values."""
 
     def __init__(self, inp: Inputs, req: Request, tables: Tables) -> None:
         self.inp = inp
@@ -278,9 +281,7 @@ class _Planner:
         choice = choices[chosen.torch]
         assert choice.variant is not None
         self.uses(chosen.meta)
-        for n in choice.notes:
-            if n not in self.unconfirmed:
-                self.unconfirmed.append(n)
+        self.unconfirmed.extend(choice.notes)
         self.explain_variant(chosen, choice.variant)
         return self.finish(chosen, choice.variant, fits, choices)
 
@@ -452,6 +453,7 @@ class _Planner:
             unconfirmed=tuple(dict.fromkeys(self.unconfirmed)),
             cuda_reading=self.cuda_reading,
         )
+
 
 def _py_key(p: str) -> tuple[int, int, str]:
     major, _, rest = p.partition(".")
