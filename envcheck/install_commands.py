@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from envcheck.recipes import PypiMirror, Release, RowMeta, Tables, WheelMirror, variant_cuda
+from envcheck.recipes import (
+    PypiMirror,
+    Release,
+    RowMeta,
+    Tables,
+    WheelMirror,
+    platform_key,
+    variant_cuda,
+)
 
 Pins = Sequence[tuple[str, str]]
 
@@ -51,12 +59,11 @@ class Target:
 
 
 def default_build(rel: Release, os_name: str, cpu: str) -> str:
-    """The build plain ``pip install torch`` gets from PyPI (or a PyPI mirror) here."""
-    if os_name != "linux":
-        return "cpu"
-    if cpu == "aarch64":
-        return rel.pypi_aarch64
-    return rel.pypi_default_cuda
+    """The build plain ``pip install torch`` gets from PyPI (or a PyPI mirror) here: the
+    table layer's :meth:`~envcheck.recipes.Release.pypi_default`, ``unknown`` where the tables
+    do not know it (the doctor's rules ask the same method)."""
+    key = platform_key(os_name, cpu)
+    return (rel.pypi_default(key) if key is not None else None) or "unknown"
 
 
 def _args(pins: Pins) -> str:

@@ -11,6 +11,7 @@ Versions are compared only through :mod:`packaging` (``Version``/``SpecifierSet`
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
 from collections.abc import Mapping
@@ -175,6 +176,35 @@ class CompatDriver:
 
 
 @dataclass(frozen=True)
+class DriverNeed:
+    """The oldest driver that runs a CUDA build, and which table row says so."""
+
+    driver: DriverVersion
+    """Prints as NVIDIA writes it (``450.80.02``)."""
+    how: str
+    """``minor-version compat`` (the major's ``[[compat]]`` row) or ``toolkit table``."""
+
+    @property
+    def text(self) -> str:
+        """The version as NVIDIA writes it."""
+        return str(self.driver)
+
+
+class ArchRows(enum.Enum):
+    """Which ``wheel_archs.toml`` rows an arch-list question may rest on; every caller says.
+
+    ``STRICT``: the platform's own row, and only a confirmed one: a rule that reports a GPU
+    missing from a build must not do so on the strength of a list assumed from another
+    platform or an older release. ``BORROWED``: the platform's own row, else the Linux x86_64
+    row of the same build (the answer says it was borrowed), unconfirmed rows included (their
+    ``meta`` says so): the planner and the explain path flag what they rest on instead.
+    """
+
+    STRICT = "strict"
+    BORROWED = "borrowed"
+
+
+@dataclass(frozen=True)
 class GpuArch:
     """One compute capability: architecture name, example GPUs, CUDA window."""
 
@@ -322,34 +352,52 @@ class Tables:
         """The minor-version-compatibility row of one CUDA major."""
         return next((c for c in self.compat if c.major == major), None)
 
-    def variant_min_driver(self, variant: str, os_name: str) -> DriverVersion | None:
-        """The lowest driver that runs a ``cuXYZ`` wheel.
+    def min_driver(self, cuda: Version, os_name: str, *, compat: bool) -> DriverNeed | None:
+        """The lowest driver that runs a binary built with CUDA ``cuda`` (X.Y or X.Y.Z).
 
-        From CUDA 11 on, its major's minor-version-compatibility row (or the toolkit's own
-        minimum when lower: cu110 runs on 450.36.06); before CUDA 11 there was no such
-        compatibility, so the toolkit's own minimum (cu101: 418.39, not 10.2's 440.33).
+        ``compat=False``: the toolkit table's own (native) minimum. ``compat=True``: from CUDA
+        11 on (:data:`MINOR_COMPAT_FROM`) the major's minor-version-compatibility row, unless
+        the toolkit's own minimum is lower (cu110 runs on 450.36.06, below 11.x's 450.80.02);
+        before CUDA 11 there was no such compatibility, so the toolkit's own minimum (cu101:
+        418.39) and never the ``[[compat]]`` row of CUDA 10 (which is 10.2's driver).
+        None when the tables do not know the CUDA version.
         """
-        cuda = variant_cuda(variant)
-        if cuda is None:
-            return None
         own = self.cuda_min_driver(cuda, os_name)
-        row = self.compat_for(cuda.major) if cuda.major >= MINOR_COMPAT_FROM else None
-        if row is None:
-            return own
-        compat = row.windows if os_name == "windows" else row.linux
-        return compat if own is None else min(compat, own)
+        row = self.compat_for(cuda.major) if compat and cuda.major >= MINOR_COMPAT_FROM else None
+        if row is not None:
+            by_compat = row.windows if os_name == "windows" else row.linux
+            if own is None or by_compat < own:
+                return DriverNeed(by_compat, "minor-version compat")
+        return DriverNeed(own, "toolkit table") if own is not None else None
+
+    def variant_min_driver(self, variant: str, os_name: str) -> DriverVersion | None:
+        """The lowest driver that runs a ``cuXYZ`` wheel: :meth:`min_driver` with
+        minor-version compatibility; None for CPU/ROCm builds or an unknown CUDA."""
+        cuda = variant_cuda(variant)
+        need = self.min_driver(cuda, os_name, compat=True) if cuda is not None else None
+        return need.driver if need is not None else None
+
+    def compat_majors(self, driver: Version, os_name: str) -> tuple[int, ...]:
+        """The CUDA majors (11 on) whose every minor ``driver`` runs by minor-version compat."""
+        return tuple(
+            c.major
+            for c in self.compat
+            if c.major >= MINOR_COMPAT_FROM
+            and driver >= (c.windows if os_name == "windows" else c.linux)
+        )
 
     def arch(self, cc: Version) -> GpuArch | None:
         """The architecture row of one compute capability."""
         return next((a for a in self.archs if a.cc == cc), None)
 
     def build_archs(
-        self, torch: Version, variant: str, os_name: str, cpu_arch: str
+        self, torch: Version, variant: str, os_name: str, cpu_arch: str, *, rows: ArchRows
     ) -> tuple[WheelArchs | None, bool]:
         """The arch row for one wheel and whether it was borrowed from another platform.
 
-        Windows rows for torch >= 2.6 and aarch64 rows before 2.12 were never published; the Linux
-        x86_64 row stands in, and the second value says so.
+        Windows rows for torch >= 2.6 and aarch64 rows before 2.12 were never published; with
+        ``rows=ArchRows.BORROWED`` the Linux x86_64 row stands in and the second value says
+        so. With ``ArchRows.STRICT`` only the platform's own, confirmed row answers.
         """
         for row in self.builds:
             if (
@@ -358,7 +406,11 @@ class Tables:
                 and row.arch == cpu_arch
                 and torch in row.torch
             ):
+                if rows is ArchRows.STRICT and row.meta.unconfirmed:
+                    return None, False
                 return row, False
+        if rows is ArchRows.STRICT:
+            return None, False
         for row in self.builds:
             if (
                 variant in row.variants
@@ -408,10 +460,60 @@ def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
 
 
+OS_ALIASES = {
+    "linux": "linux",
+    "windows": "windows",
+    "win": "windows",
+    "win32": "windows",
+    "macos": "macos",
+    "darwin": "macos",
+    "mac": "macos",
+    "osx": "macos",
+}
+"""OS names as users, ``sys.platform`` and ``platform.system()`` write them → the tables' keys."""
+CPU_ALIASES = {
+    "x86_64": "x86_64",
+    "amd64": "x86_64",
+    "x64": "x86_64",
+    "aarch64": "aarch64",
+    "arm64": "aarch64",
+}
+"""CPU architectures as ``platform.machine()`` and users write them → ``x86_64``/``aarch64``."""
+
+
+def platform_key(os_name: str, machine: str | None = None) -> str | None:
+    """The tables' platform key (see :data:`PLATFORMS`): ``("linux", "AMD64")`` →
+    ``linux-x86_64``, ``("darwin", "arm64")`` → ``macos-arm64``; None for an OS or CPU the
+    tables do not describe. A missing machine means x86_64, except on macOS, where it means
+    Apple silicon. The doctor's rules and the planner read platforms through this one map.
+    """
+    os_key = OS_ALIASES.get(os_name.strip().lower())
+    cpu = CPU_ALIASES.get((machine or ("arm64" if os_key == "macos" else "x86_64")).strip().lower())
+    if os_key is None or cpu is None:
+        return None
+    if os_key == "macos":
+        return "macos-arm64" if cpu == "aarch64" else "macos-x86_64"
+    return f"{os_key}-{cpu}"
+
+
 def variant_cuda(variant: str) -> Version | None:
     """``cu121`` → ``Version("12.1")``; None for cpu/rocm."""
     m = re.fullmatch(r"cu(\d+)(\d)", variant)
     return Version(f"{m.group(1)}.{m.group(2)}") if m else None
+
+
+def cuda_runs_on(build: Version, have: Version) -> bool:
+    """Whether a binary built for CUDA ``build`` runs where the driver offers CUDA ``have``
+    (nvidia-smi's "CUDA Version").
+
+    A newer driver always runs older binaries; from CUDA 11 on, any minor of the driver's
+    major runs too (minor-version compatibility); before CUDA 11 only builds of at most
+    ``have`` (cu102 needs a 10.2 driver).
+    """
+    build_xy = Version(f"{build.major}.{build.minor}")
+    if have >= build_xy:
+        return True
+    return build.major >= MINOR_COMPAT_FROM and have.major == build.major
 
 
 def cuda_variant(cuda: Version) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from envcheck.recipes import DriverVersion, GpuArch, Tables
+from envcheck.recipes import CPU_ALIASES, OS_ALIASES, DriverVersion, GpuArch, Tables, platform_key
 
 PACKAGES = ("torch", "torchvision", "torchaudio")
 MANAGERS = ("pip", "uv", "conda")
@@ -109,34 +109,15 @@ class Recommendation:
 
 # --- input normalisation --------------------------------------------------------------------
 
-_OS_ALIASES = {
-    "linux": "linux",
-    "windows": "windows",
-    "win": "windows",
-    "win32": "windows",
-    "macos": "macos",
-    "darwin": "macos",
-    "mac": "macos",
-    "osx": "macos",
-}
-_ARCH_ALIASES = {
-    "x86_64": "x86_64",
-    "amd64": "x86_64",
-    "x64": "x86_64",
-    "aarch64": "aarch64",
-    "arm64": "aarch64",
-}
-
-
 def os_key(name: str) -> str | None:
     """``darwin``/``mac``/``macos`` → ``macos``, ``win32`` → ``windows``; None if unknown."""
-    return _OS_ALIASES.get(name.strip().lower())
+    return OS_ALIASES.get(name.strip().lower())
 
 
 def default_arch(os_name: str) -> str:
     """The CPU architecture assumed when none is given: Apple silicon (``arm64``) for macOS,
     since Intel Macs get no torch after 2.2.2 and new Macs are all arm64; ``x86_64`` otherwise."""
-    return "arm64" if _OS_ALIASES.get(os_name.strip().lower()) == "macos" else "x86_64"
+    return "arm64" if OS_ALIASES.get(os_name.strip().lower()) == "macos" else "x86_64"
 
 
 @dataclass(frozen=True)
@@ -194,14 +175,15 @@ def _python(text: str) -> str:
 
 def normalise(req: Request, tables: Tables) -> Inputs:
     """Check ``req`` and normalise it; RequestError or ImpossibleRequest when it cannot be met."""
-    os_name = _OS_ALIASES.get(req.os.strip().lower())
+    os_name = OS_ALIASES.get(req.os.strip().lower())
     if os_name is None:
         raise RequestError(f"--os {req.os!r}: use linux, windows or macos")
     arch_text = req.arch if req.arch is not None else default_arch(os_name)
-    cpu = _ARCH_ALIASES.get(arch_text.strip().lower())
+    cpu = CPU_ALIASES.get(arch_text.strip().lower())
     if cpu is None:
         raise RequestError(f"--arch {req.arch!r}: use x86_64 or aarch64")
-    platform = f"{os_name}-{'arm64' if os_name == 'macos' and cpu == 'aarch64' else cpu}"
+    platform = platform_key(os_name, cpu)
+    assert platform is not None  # both keys were just checked
     if platform == "windows-aarch64":
         raise ImpossibleRequest(
             "the recipe tables hold no torch wheels for Windows on ARM",

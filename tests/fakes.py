@@ -6,10 +6,9 @@ Use these instead of patching os.environ, subprocess or pynvml: every probe take
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from envcheck.context import Context, PlatformInfo
@@ -25,18 +24,33 @@ def data(name: str) -> str:
     return (DATA / name).read_text(encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class ByStdin:
+    """One command's answers told apart by what is piped to it (the target interpreter runs
+    both inspection scripts as ``python -``): the first ``(marker, answer)`` whose marker the
+    stdin holds, else ``default``. Answers are what :class:`FakeRunner` tables hold."""
+
+    cases: tuple[tuple[str, object], ...]
+    default: object
+
+
 @dataclass
 class FakeRunner:
-    """Answers commands from a table keyed by argv (argv[0] compared by basename).
+    """Answers commands from a table keyed by argv (argv[0] compared by basename too, with
+    Windows or POSIX separators).
 
-    Values are CommandResult, a str (stdout, exit 0) or a callable(argv) -> CommandResult.
-    Unknown commands are "not found". ``calls`` records every argv, to assert on.
+    Values are CommandResult, a str (stdout, exit 0), a callable(argv) -> CommandResult, or
+    :class:`ByStdin`. Unknown commands are "not found". ``calls`` records every argv, to assert
+    on. The one fake command runner of the tests (scenarios build theirs with it).
     """
 
     table: dict[tuple[str, ...], object] = field(default_factory=dict)
     calls: list[tuple[str, ...]] = field(default_factory=list)
     passthrough: bool = False
     """Run commands not in the table for real (for fakebin scripts and real interpreters)."""
+    real_under: tuple[Path, ...] = ()
+    """Run commands not in the table for real when their executable lies under one of these
+    folders (a scenario's fakebin scripts); anything else stays "not found"."""
 
     def add(self, argv: Sequence[str], result: object) -> FakeRunner:
         self.table[tuple(argv)] = result
@@ -52,18 +66,29 @@ class FakeRunner:
     ) -> CommandResult:
         args = tuple(str(a) for a in argv)
         self.calls.append(args)
-        key = (os.path.basename(args[0]), *args[1:]) if args else args
+        key = (PureWindowsPath(args[0]).name, *args[1:]) if args else args
         for candidate in (args, key):
             if candidate in self.table:
-                value = self.table[candidate]
-                if callable(value):
-                    return value(args)  # type: ignore[no-any-return]
-                if isinstance(value, CommandResult):
-                    return value
-                return CommandResult(args, 0, str(value), "")
-        if self.passthrough:
+                return _answer(self.table[candidate], args, stdin_text)
+        if self.passthrough or (args and _under(args[0], self.real_under)):
             return run_command(args, timeout=timeout, env=env, stdin_text=stdin_text)
         return CommandResult(args, None, "", "", 0.0, "not_found", f"{args[0]}: not found")
+
+
+def _answer(value: object, args: tuple[str, ...], stdin_text: str | None) -> CommandResult:
+    if isinstance(value, ByStdin):
+        picked = next((a for m, a in value.cases if m in (stdin_text or "")), value.default)
+        return _answer(picked, args, stdin_text)
+    if isinstance(value, CommandResult):
+        return value
+    if callable(value):
+        return value(args)  # type: ignore[no-any-return]
+    return CommandResult(args, 0, str(value), "")
+
+
+def _under(executable: str, folders: tuple[Path, ...]) -> bool:
+    path = Path(executable)
+    return path.is_absolute() and any(path.is_relative_to(f) for f in folders)
 
 
 def ok(stdout: str, stderr: str = "") -> CommandResult:

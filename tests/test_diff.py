@@ -15,8 +15,8 @@ from envcheck.redact import redact_report
 from envcheck.render.diff import render_diff_text
 from envcheck.render.json import render_json
 from envcheck.render.markdown import render_markdown
+from tests.fake_machines import scenario
 from tests.render.sample import sample_report
-from tests.scenarios import scenario
 
 
 def _doctor(name: str, tmp_path: Path) -> Report:

@@ -246,13 +246,14 @@ def test_an_envcheck_that_crashes_is_failed_not_ok(tmp_path: Path) -> None:
 
 def test_steps_past_the_budget_are_skipped_so_the_record_ends_in_time(tmp_path: Path) -> None:
     """The wall-time budget bounds the record: once it is spent, the remaining steps are
-    skipped with that reason (here a hanging step eats a 5 s budget)."""
+    skipped with that reason (here a hanging step, cut at 1 s, leaves less than the 5 s a step
+    needs of a 5 s budget)."""
     out = tmp_path / "out"
     env = {
         "PATH": f"{FAKEBIN / 'gpu-record'}:{Path(sys.executable).parent}:/usr/bin:/bin",
         "ENVCHECK_RECORD_PYTHON": sys.executable, "ENVCHECK_RECORD_TARGET": sys.executable,
         "ENVCHECK_RECORD_ONLY": "nvidia-smi-topo,nvml-dump",
-        "ENVCHECK_RECORD_BUDGET": "5", "ENVCHECK_RECORD_MAX_STEP": "2",
+        "ENVCHECK_RECORD_BUDGET": "5", "ENVCHECK_RECORD_MAX_STEP": "1",
     }
     result = subprocess.run(["bash", str(SCRIPT), str(out)], capture_output=True, text=True,
                             env=env, timeout=120, check=False)

@@ -18,7 +18,7 @@ from envcheck.render.json import render_json
 from envcheck.render.markdown import render_markdown
 from envcheck.render.text import render_text
 from envcheck.report_data import dumps_compact, extract
-from tests.scenarios import SCENARIOS, Scenario
+from tests.fake_machines import SCENARIOS, Scenario
 
 
 def _summary(report: Report) -> list[tuple[str, str]]:

@@ -36,8 +36,8 @@ from envcheck.render.bench import render_bench_json, render_bench_text
 from envcheck.render.json import render_json
 from envcheck.render.markdown import render_markdown
 from envcheck.render.text import render_text
+from tests.fake_machines import Scenario
 from tests.fakes import DATA, FakeNvml
-from tests.scenarios import Scenario
 
 REAL = DATA / "real"
 HARNESS_OVER_BARE = 0.95

@@ -11,11 +11,15 @@ import pytest
 from packaging.version import Version
 
 from envcheck.recipes import (
+    CPU_ALIASES,
+    OS_ALIASES,
+    ArchRows,
     DriverVersion,
     RecipeError,
     Tables,
     load_tables,
     parse_tables,
+    platform_key,
     recipes_folder,
     variant_cuda,
 )
@@ -59,8 +63,9 @@ def test_every_row_has_source_and_confidence(tables: Tables) -> None:
 def test_releases_cover_100_to_215_oldest_first(tables: Tables) -> None:
     versions = [r.torch for r in tables.releases]
     assert versions == sorted(versions)
+    assert len(set(versions)) == len(versions)
     assert versions[0] == Version("1.0.0")
-    assert versions[-1] == Version("2.15.0")
+    assert Version("2.15.0") in versions  # and any release appended after it
 
 
 def test_every_torchvision_pairs_with_exactly_one_torch_line(tables: Tables) -> None:
@@ -130,7 +135,9 @@ def test_variants_exist_for_the_pythons_claimed(tables: Tables) -> None:
         assert rel.variants_on("linux") and rel.variants_on("windows"), rel.meta.where
         assert rel.pypi_default_cuda in rel.cuda, rel.meta.where
         for variant in rel.cuda:
-            row, borrowed = tables.build_archs(rel.torch, variant, "linux", "x86_64")
+            row, borrowed = tables.build_archs(
+                rel.torch, variant, "linux", "x86_64", rows=ArchRows.BORROWED
+            )
             assert row is not None and not borrowed, (rel.torch, variant)
 
 
@@ -178,17 +185,73 @@ def test_find_gpu_unknown(tables: Tables) -> None:
 
 
 def test_arch_rules(tables: Tables) -> None:
-    row, _ = tables.build_archs(Version("2.14.1"), "cu126", "linux", "x86_64")
+    row, _ = tables.build_archs(
+        Version("2.14.1"), "cu126", "linux", "x86_64", rows=ArchRows.BORROWED
+    )
     assert row is not None
     assert row.runs_on(Version("6.1"))  # sm_60 SASS runs on 6.1
     assert not row.runs_on(Version("12.0"))
-    cu130, _ = tables.build_archs(Version("2.10.0"), "cu130", "linux", "x86_64")
+    cu130, _ = tables.build_archs(
+        Version("2.10.0"), "cu130", "linux", "x86_64", rows=ArchRows.BORROWED
+    )
     assert cu130 is not None
     assert not cu130.runs_on(Version("7.0"))
     assert cu130.runs_on(Version("12.1"))
     # no published Windows list for 2.7 cu128: the Linux row is named, never invented
-    win, borrowed = tables.build_archs(Version("2.9.0"), "cu129", "windows", "x86_64")
+    win, borrowed = tables.build_archs(
+        Version("2.9.0"), "cu129", "windows", "x86_64", rows=ArchRows.BORROWED
+    )
     assert win is not None and borrowed
+
+
+def test_strict_arch_rows_refuse_borrowed_and_unconfirmed_rows(tables: Tables) -> None:
+    # the Windows list of 2.9.0 cu129 was never published: borrowed only when asked for
+    strict, _ = tables.build_archs(
+        Version("2.9.0"), "cu129", "windows", "x86_64", rows=ArchRows.STRICT
+    )
+    assert strict is None
+    unconfirmed = [row for row in tables.builds if row.meta.unconfirmed]
+    assert unconfirmed, "the tables hold rows assumed from an older release"
+    row = unconfirmed[0]
+    torch = next(r.torch for r in tables.releases if r.torch in row.torch)
+    lenient, _ = tables.build_archs(
+        torch, row.variants[0], row.os[0], row.arch, rows=ArchRows.BORROWED
+    )
+    assert lenient == row
+    assert tables.build_archs(
+        torch, row.variants[0], row.os[0], row.arch, rows=ArchRows.STRICT
+    ) == (None, False)
+    # a confirmed own row answers both ways, and is never marked borrowed
+    own = tables.build_archs(Version("2.5.1"), "cu124", "linux", "x86_64", rows=ArchRows.STRICT)
+    assert own[0] is not None and own == tables.build_archs(
+        Version("2.5.1"), "cu124", "linux", "x86_64", rows=ArchRows.BORROWED
+    )
+
+
+@pytest.mark.parametrize(
+    ("cuda", "os_name", "compat", "driver", "how"),
+    [
+        ("10.1", "linux", True, "418.39", "toolkit table"),  # no minor compat before CUDA 11
+        ("10.2", "linux", True, "440.33", "toolkit table"),
+        ("11.0", "linux", True, "450.36.06", "toolkit table"),  # below 11.x's 450.80.02
+        ("11.0", "windows", True, "451.22", "toolkit table"),
+        ("11.8", "linux", True, "450.80.02", "minor-version compat"),
+        ("11.8", "linux", False, "520.61.05", "toolkit table"),
+        ("12.4", "windows", True, "528.33", "minor-version compat"),
+        ("13.0", "windows", True, "580.0.0", "minor-version compat"),  # NVIDIA lists N/A
+    ],
+)
+def test_min_driver_policy(
+    tables: Tables, cuda: str, os_name: str, compat: bool, driver: str, how: str
+) -> None:
+    need = tables.min_driver(Version(cuda), os_name, compat=compat)
+    assert need is not None and (need.text, need.how) == (driver, how)
+
+
+def test_compat_majors_skip_cuda_10(tables: Tables) -> None:
+    # the [[compat]] row of CUDA 10 is 10.2's driver, not minor-version compatibility
+    assert tables.compat_majors(DriverVersion("440.33"), "linux") == ()
+    assert tables.compat_majors(DriverVersion("535.104.05"), "linux") == (12, 11)
 
 
 def test_variant_cuda() -> None:
@@ -367,3 +430,33 @@ def test_per_platform_builds(tables: Tables, copy: Path) -> None:
     assert tables.variant_published("1.10.2", "cu113", "windows-x86_64") is True
     assert tables.variant_published("2.14.1", "cu126", "macos-arm64") is False
     assert tables.variant_published("0.4.1", "cu90", "linux-x86_64") is None
+
+
+@pytest.mark.parametrize("machine", sorted(CPU_ALIASES))
+@pytest.mark.parametrize("os_name", sorted(OS_ALIASES))
+def test_the_planner_and_the_rules_read_platforms_alike(
+    tables: Tables, os_name: str, machine: str
+) -> None:
+    from envcheck.recommend_request import ImpossibleRequest, Request, normalise
+    from envcheck.rules.tables import platform_key as rules_platform_key
+
+    rules = rules_platform_key(os_name, machine)
+    assert rules == platform_key(os_name, machine) and rules is not None
+    try:
+        planner = normalise(Request(os=os_name, arch=machine), tables).platform
+    except ImpossibleRequest:  # Windows on ARM: no wheels in the tables
+        assert rules == "windows-aarch64"
+    else:
+        assert planner == rules
+
+
+def test_the_planner_and_the_rules_agree_on_pypis_default_build(tables: Tables) -> None:
+    from envcheck.install_commands import default_build
+    from envcheck.rules.tables import pypi_default_variant
+
+    for release in tables.releases:
+        for cpu in ("x86_64", "aarch64"):
+            if not release.pythons_on(f"linux-{cpu}"):
+                continue
+            rules = pypi_default_variant(release.torch, "linux", cpu)
+            assert default_build(release, "linux", cpu) == (rules or "unknown"), release.torch

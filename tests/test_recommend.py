@@ -102,13 +102,14 @@ def test_constraints_say_how_each_narrowed() -> None:
 
 
 def test_alternatives_offer_previous_line_uv_and_conda_note() -> None:
-    rec = recommend(Request(cuda="12.1", torch="2.2.1", python="3.10"))
+    frozen = _frozen(load_tables())
+    rec = recommend(Request(cuda="12.1", torch="2.2.1", python="3.10"), frozen)
     labels = [a.label for a in rec.alternatives]
     assert any(label.startswith("also runs here: cu118") for label in labels)
     assert "with uv" in labels
     conda = next(a for a in rec.alternatives if a.label.startswith("conda"))
     assert conda.command.endswith("pytorch-cuda=12.1 -c pytorch -c nvidia")
-    newest = recommend(Request(driver="535.104.05", python="3.11"))
+    newest = recommend(Request(driver="535.104.05", python="3.11"), frozen)
     assert any(a.label.startswith("previous line: torch 2.13.0") for a in newest.alternatives)
 
 
@@ -274,7 +275,7 @@ def test_reinstall_fix_moves_on_when_installed_version_cannot_work() -> None:
             "nvidia.cuda_driver_max": "13.0",
         },
     )
-    fix = reinstall_fix(facts)
+    fix = reinstall_fix(facts, _frozen(load_tables()))
     assert fix is not None
     assert "torch==2.14.1" in fix.commands[0]
     assert fix.commands[0].endswith("/whl/cu130")
@@ -346,6 +347,12 @@ def test_a_new_release_needs_only_toml(tmp_path: Path) -> None:
     """The docs/recipes.md recipe: append a release, widen arch rows, and it is recommended."""
     folder = tmp_path / "recipes"
     shutil.copytree(Path(__file__).resolve().parent.parent / "recipes", folder)
+    newest = load_tables().releases[-1]
+    # one minor line past whatever the tables hold today, so a real release appended later
+    # neither collides with this one nor changes what the test checks
+    torch = f"{newest.torch.major}.{newest.torch.minor + 1}.0"
+    vision = Version(newest.torchvision)
+    torchvision = f"{vision.major}.{vision.minor + 1}.0"
     releases = folder / "torch_releases.toml"
     releases.write_text(
         releases.read_text(encoding="utf-8")
@@ -353,8 +360,8 @@ def test_a_new_release_needs_only_toml(tmp_path: Path) -> None:
             [
                 "",
                 "[[release]]",
-                'torch = "2.16.0"',
-                'torchvision = "0.31.0"',
+                f'torch = "{torch}"',
+                f'torchvision = "{torchvision}"',
                 'torchaudio = ""',
                 'torchaudio_fallback = "2.11.0"',
                 'python = ["3.11", "3.12", "3.13", "3.14"]',
@@ -375,22 +382,24 @@ def test_a_new_release_needs_only_toml(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
+    # step 2 of the recipe: the rows that cover the newest release now cover the new one too
+    line = (newest.torch.major, newest.torch.minor)
     archs = folder / "wheel_archs.toml"
-    archs.write_text(
-        archs.read_text(encoding="utf-8").replace(
-            'torch = ">=2.12,<2.15"', 'torch = ">=2.12,<2.17"'
-        ),
-        encoding="utf-8",
+    widened = archs.read_text(encoding="utf-8").replace(
+        f'<{line[0]}.{line[1] + 1}"', f'<{line[0]}.{line[1] + 2}"'
     )
+    assert widened != archs.read_text(encoding="utf-8")
+    archs.write_text(widened, encoding="utf-8")
     tables = parse_tables(folder)
     rec = recommend(Request(driver="580.95.05", python="3.12", gpu="RTX 4090"), tables)
     assert rec.command == (
-        "pip install torch==2.16.0 torchvision==0.31.0 --index-url https://download.pytorch.org/whl/cu130"
+        f"pip install torch=={torch} torchvision=={torchvision} "
+        "--index-url https://download.pytorch.org/whl/cu130"
     )
     # the rules' table queries see it too, with no code change
-    assert tables.pypi_default_variant("2.16.0", "linux-x86_64") == "cu132"
-    assert tables.variant_published("2.16.0", "cu130", "linux-aarch64") is True
-    assert tables.variant_published("2.16.0", "cu126", "linux-aarch64") is False
+    assert tables.pypi_default_variant(torch, "linux-x86_64") == "cu132"
+    assert tables.variant_published(torch, "cu130", "linux-aarch64") is True
+    assert tables.variant_published(torch, "cu126", "linux-aarch64") is False
     # and the golden cases, written against the releases up to FROZEN_NEWEST, still hold
     for case in _cases():
         _check_golden(case, _frozen(tables))
@@ -411,7 +420,7 @@ def test_text_and_json_renderers_match_golden_files() -> None:
 
 def test_impossible_renderers() -> None:
     with pytest.raises(ImpossibleRequest) as info:
-        recommend(Request(python="3.13", torch="2.4.1"))
+        recommend(Request(python="3.13", torch="2.4.1"), _frozen(load_tables()))
     text = render_impossible_text(info.value)
     assert text == (DATA / "impossible-py313.txt").read_text(encoding="utf-8")
     data = json.loads(render_impossible_json(info.value, Request(python="3.13", torch="2.4.1")))
@@ -446,6 +455,32 @@ def test_aarch64_cuda_before_212_is_flagged() -> None:
     rec = recommend(Request(arch="aarch64", driver="570.124.06", torch="2.8.0", python="3.12"))
     assert rec.variant == "cu128"
     assert any("Linux aarch64" in u for u in rec.unconfirmed)
-    confirmed = recommend(Request(arch="aarch64", driver="580.95.05", python="3.12"))
+    confirmed = recommend(
+        Request(arch="aarch64", driver="580.95.05", python="3.12"), _frozen(load_tables())
+    )
     assert confirmed.torch == "2.14.1"
     assert not confirmed.rests_on_unconfirmed
+
+
+def test_alternatives_say_nothing_into_the_answer() -> None:
+    """Writing an alternative's command records nothing: its own warnings (here the bare cu102
+    build of torch 1.7.1 on Windows, which PyPI also has without CUDA) stay out of the answer,
+    with no save-and-restore around it."""
+    from envcheck.recipes import load_tables as tables_now
+    from envcheck.recommend_answer import packages_for, write_command
+    from envcheck.recommend_request import normalise
+
+    request = Request(os="windows", torch="1.7.1", python="3.8", cuda="11.0")
+    rec = recommend(request)
+    assert rec.variant == "cu110"
+    cu102 = next(a for a in rec.alternatives if a.label == "also runs here: cu102")
+    tables = tables_now()
+    inp = normalise(request, tables)
+    release = tables.release("1.7.1")
+    assert release is not None
+    pins = packages_for(inp, release).pins
+    written = write_command(inp, tables, release, "cu102", pins, "pip")
+    assert written.command == cu102.command
+    assert any("PyPI has Windows wheels" in w for w in written.warnings)
+    assert not any("PyPI has Windows wheels" in w for w in rec.warnings)
+    assert recommend(request) == rec  # and asking again gives the same answer

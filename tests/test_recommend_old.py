@@ -131,8 +131,8 @@ def test_aarch64_unconfirmed_build_is_flagged() -> None:
 
 
 def test_macos_without_arch_is_apple_silicon() -> None:
-    rec = recommend(Request(os="macos", python="3.12"))
-    assert rec.torch == "2.14.1"
+    rec = recommend(Request(os="macos", python="3.12", torch="<=2.14.1"))
+    assert rec.torch == "2.14.1"  # Apple silicon: arm64 wheels, newer than Intel's last
     intel = recommend(Request(os="macos", arch="x86_64", python="3.12"))
     assert intel.torch == "2.2.2"
     with pytest.raises(ImpossibleRequest) as info:

@@ -29,8 +29,8 @@ from envcheck.render.json import render_json
 from tests import test_real_records as replay
 from tests.bench.test_result import TABLE, gpu_result
 from tests.bench.test_telemetry import healthy
+from tests.fake_machines import DEV_NODES, UBUNTU, Scenario, target_output, torch_output
 from tests.fakes import DATA, FakeGpu, FakeNvml
-from tests.scenarios import DEV_NODES, UBUNTU, Scenario, target_output, torch_output
 from tests.test_gpu_record import ALL_STEPS, nvml_dump
 
 H100 = FakeNvml(

@@ -13,7 +13,7 @@ from envcheck.model import ProbeStatus, Severity
 from envcheck.render.json import render_json
 from envcheck.render.markdown import render_markdown
 from envcheck.render.text import render_text
-from tests.scenarios import SCENARIOS, Scenario
+from tests.fake_machines import SCENARIOS, Scenario
 
 REQUIRED_KEYS = {
     "os.name": "system",

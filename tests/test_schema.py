@@ -20,9 +20,9 @@ from envcheck.model import Category, ProbeStatus, Severity  # noqa: E402
 from envcheck.redact import redact_report  # noqa: E402
 from envcheck.render.json import render_json  # noqa: E402
 from envcheck.render.markdown import render_markdown  # noqa: E402
+from tests.fake_machines import SCENARIOS, Scenario  # noqa: E402
 from tests.fakes import DATA  # noqa: E402
 from tests.render.sample import sample_report  # noqa: E402
-from tests.scenarios import SCENARIOS, Scenario  # noqa: E402
 
 
 def _schema() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from envcheck.render.json import render_json
 from envcheck.render.markdown import render_markdown
 from envcheck.render.text import render_text
 from envcheck.textsafe import NOT_UTF8_NOTE, clean_result, clean_text, clean_value
-from tests.scenarios import scenario
+from tests.fake_machines import scenario
 
 # What Python makes of TORCH_CUDA_ARCH_LIST=8.0\xff in os.environ (surrogateescape).
 RAW_ARCH = b"8.0\xff".decode("utf-8", "surrogateescape")

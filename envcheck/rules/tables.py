@@ -14,6 +14,12 @@ the rules:
 Nothing is read at import time: the tables load on the first lookup (``load_tables`` caches
 them). Lookups return ``None`` when the tables do not know (a newer torch, an unlisted GPU):
 rules then say nothing rather than guess.
+
+Every policy (which driver minimum applies, whether an arch list may be borrowed from another
+platform or rest on an unconfirmed row) belongs to :class:`envcheck.recipes.Tables`, which the
+planner (:mod:`envcheck.recommend`) asks too, so the doctor and the recommendation cannot
+disagree; the functions here say at each call which policy they want, and keep the names and
+signatures the rules import.
 """
 
 from __future__ import annotations
@@ -25,7 +31,21 @@ from dataclasses import dataclass
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from envcheck.recipes import Release, Tables, cuda_variant, load_tables, variant_cuda
+from envcheck.recipes import (
+    ArchRows,
+    DriverNeed,
+    GpuArch,
+    Release,
+    Tables,
+    cuda_runs_on,
+    cuda_variant,
+    load_tables,
+    platform_key,
+    variant_cuda,
+)
+
+Arch = GpuArch
+"""The rules' name for a compute capability's row (:class:`envcheck.recipes.GpuArch`)."""
 
 __all__ = [
     "Arch",
@@ -80,40 +100,17 @@ def _tables() -> Tables:
 # [S-NV-RN131, S-3P-NV132]; Windows 13.x compat minimum as used by light-the-torch/uv [S-LTT, S-UV].
 
 
-@dataclass(frozen=True)
-class DriverNeed:
-    """The oldest driver that runs a CUDA build, and the rule that says so."""
-
-    driver: Version
-    text: str
-    """The version as NVIDIA writes it (``450.80.02``; Version would print ``450.80.2``)."""
-    how: str
-    """``minor-version compat`` or ``toolkit table``."""
-
-
 def driver_needed(cuda: Version, os_name: str) -> DriverNeed | None:
-    """The minimum driver for a binary built with CUDA ``cuda`` (None when unknown).
-
-    From CUDA 11 on, the major's minor-version-compatibility minimum applies (PyTorch's CUDA
-    wheels rely on it); before, the toolkit's own (GA) minimum. The tables' ``[[compat]]`` row
-    for CUDA 10 is the 10.2 toolkit driver, not minor-version compatibility, so it is not used.
-    """
-    tables = _tables()
-    windows = os_name == "windows"
-    if cuda.major >= 11:
-        compat = tables.compat_for(cuda.major)
-        if compat is not None:
-            minimum = compat.windows if windows else compat.linux
-            return DriverNeed(minimum, str(minimum), "minor-version compat")
-    listed = tables.cuda_min_driver(cuda, "windows" if windows else "linux")
-    return DriverNeed(listed, str(listed), "toolkit table") if listed is not None else None
+    """The minimum driver for a binary built with CUDA ``cuda`` (None when unknown): the same
+    answer the planner gives (:meth:`envcheck.recipes.Tables.min_driver` with minor-version
+    compatibility; before CUDA 11, the toolkit's own minimum)."""
+    return _tables().min_driver(cuda, "windows" if os_name == "windows" else "linux", compat=True)
 
 
 def native_driver_needed(cuda: Version, os_name: str) -> DriverNeed | None:
     """The oldest driver that runs CUDA ``cuda`` natively (the toolkit table's minimum),
     without minor-version compatibility; None when unknown."""
-    listed = _tables().cuda_min_driver(major_minor(cuda), os_name)
-    return DriverNeed(listed, str(listed), "toolkit table") if listed is not None else None
+    return _tables().min_driver(major_minor(cuda), os_name, compat=False)
 
 
 def max_cuda_for_driver(driver: Version, os_name: str) -> Version | None:
@@ -125,37 +122,14 @@ def max_cuda_for_driver(driver: Version, os_name: str) -> Version | None:
     return _tables().native_max_cuda(driver, "windows" if os_name == "windows" else "linux")
 
 
-def cuda_runs_on(cuda: Version, driver_max: Version) -> bool:
-    """Whether a binary built with ``cuda`` runs on a driver whose max CUDA is ``driver_max``.
-
-    From CUDA 11 on, any minor of the same major runs (minor-version compatibility); a newer
-    driver always runs older binaries.
-    """
-    if driver_max >= major_minor(cuda):
-        return True
-    return cuda.major >= 11 and driver_max.major == cuda.major
-
-
 # -- GPU architectures --------------------------------------------------------------------------
 # gpu_archs.toml: compute capability → architecture, first/last CUDA that compiles for it
 # [S-NV-RN131, S-PT-CMAKE, S-3P-ARCH].
 
 
-@dataclass(frozen=True)
-class Arch:
-    """One compute capability's architecture and the CUDA toolkits that can build for it."""
-
-    name: str
-    first_cuda: Version
-    last_cuda: Version | None
-
-
-def arch_for(cc: tuple[int, int]) -> Arch | None:
+def arch_for(cc: tuple[int, int]) -> GpuArch | None:
     """The architecture of compute capability ``cc`` (e.g. ``(8, 9)``), if listed."""
-    row = _tables().arch(Version(f"{cc[0]}.{cc[1]}"))
-    if row is None:
-        return None
-    return Arch(row.name, row.first_cuda, row.last_cuda)
+    return _tables().arch(Version(f"{cc[0]}.{cc[1]}"))
 
 
 # -- Arch lists of the official Linux x86_64 wheels ---------------------------------------------
@@ -169,22 +143,17 @@ def published_arch_list(torch: Version, cuda: Version, machine: str | None) -> t
 
     Only x86_64 is answered, from the Linux x86_64 rows (the OS is not passed; Windows lists
     mostly match and were never published for torch >= 2.6); aarch64 and unknown releases give ().
-    Rows marked ``unconfirmed`` (lists assumed from an older release) are not used: the rules
-    would report a missing architecture on the strength of a guess.
+    Strict rows only (:attr:`envcheck.recipes.ArchRows.STRICT`): a list assumed from an older
+    release (``unconfirmed``) is not used, or the rules would report a missing architecture on
+    the strength of a guess.
     """
     if machine and machine.lower() not in _X86_64:
         return ()
     base = Version(torch.base_version)
-    variant = cuda_variant(cuda)
-    for row in _tables().builds:
-        if (
-            row.arch == "x86_64"
-            and "linux" in row.os
-            and variant in row.variants
-            and base in row.torch
-        ):
-            return () if row.meta.unconfirmed else _arch_names(row.sass, row.ptx)
-    return ()
+    row, _ = _tables().build_archs(
+        base, cuda_variant(cuda), "linux", "x86_64", rows=ArchRows.STRICT
+    )
+    return _arch_names(row.sass, row.ptx) if row is not None else ()
 
 
 def _arch_names(sass: Iterable[Version], ptx: Iterable[Version]) -> tuple[str, ...]:
@@ -397,26 +366,6 @@ def python_bounds() -> tuple[Version, Version]:
 # torch_releases.toml (PyPI default build per platform, builds per platform), wheel_archs.toml
 # (arch lists), cuda_drivers.toml (driver minimums) [S-PYPI-META, S-PREV, S-PREV-MEM, ...].
 
-_MACHINES = {"x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64", "aarch64": "aarch64"}
-_OS_NAMES = {"linux": "linux", "windows": "windows", "win32": "windows", "darwin": "macos"}
-
-
-def platform_key(os_name: str, machine: str | None = None) -> str | None:
-    """``("linux", "x86_64")`` → ``linux-x86_64``; ``("darwin", "arm64")`` → ``macos-arm64``.
-
-    The keys of the recipe tables; None for an OS or CPU they do not describe. A missing
-    machine means x86_64, except on macOS, where it means Apple silicon.
-    """
-    os_key = _OS_NAMES.get(os_name.strip().lower(), os_name.strip().lower())
-    raw = (machine or ("arm64" if os_key == "macos" else "x86_64")).strip().lower()
-    cpu = "aarch64" if raw == "arm64" else _MACHINES.get(raw)
-    if os_key not in ("linux", "windows", "macos") or cpu is None:
-        return None
-    if os_key == "macos":
-        return "macos-arm64" if cpu == "aarch64" else "macos-x86_64"
-    return f"{os_key}-{cpu}"
-
-
 def pypi_default_variant(
     torch: str | Version, os_name: str = "linux", machine: str | None = "x86_64"
 ) -> str | None:
@@ -479,19 +428,16 @@ def variant_facts(
     need: DriverNeed | None = None
     if cuda is not None and os_key != "macos":
         row, borrowed = tables.build_archs(
-            base, variant, os_key, "aarch64" if cpu == "aarch64" else "x86_64"
+            base,
+            variant,
+            os_key,
+            "aarch64" if cpu == "aarch64" else "x86_64",
+            rows=ArchRows.BORROWED,  # a pasted report's build: say what the list rests on
         )
         if row is not None:
             names = _arch_names(row.sass, row.ptx)
             confidence = row.meta.confidence
-        driver = tables.variant_min_driver(variant, os_key)
-        if driver is not None:
-            how = (
-                "minor-version compat"
-                if cuda.major >= 11 and driver != tables.cuda_min_driver(cuda, os_key)
-                else "toolkit table"
-            )
-            need = DriverNeed(driver, str(driver), how)
+        need = tables.min_driver(cuda, os_key, compat=True)
     published = tables.variant_published(base, variant, plat)
     if published is False:
         names, borrowed, confidence = (), False, ""  # no such build: no kernels to list

@@ -373,7 +373,7 @@ def test_hanging_interpreter_is_killed(tmp_path: Path) -> None:
         tmp_path / "python",
         'if [ "$1" = --version ]; then echo "Python 3.11.7"; exit 0; fi\nexec sleep 30\n',
     )
-    inspection = inspect_target(real_ctx(python, home=tmp_path, timeout_s=0.5))
+    inspection = inspect_target(real_ctx(python, home=tmp_path, timeout_s=0.3))
     assert inspection.error is not None
     assert "did not finish the inspection script within" in inspection.error
     assert inspection.data is None
@@ -382,7 +382,7 @@ def test_hanging_interpreter_is_killed(tmp_path: Path) -> None:
 def test_sitecustomize_that_hangs_is_reported(tmp_path: Path) -> None:
     python = host_python()
     (tmp_path / "sitecustomize.py").write_text("import time\ntime.sleep(30)\n")
-    ctx = real_ctx(python, home=tmp_path, timeout_s=1.0,
+    ctx = real_ctx(python, home=tmp_path, timeout_s=0.3,
                    extra_env={"PYTHONPATH": str(tmp_path)})
     inspection = inspect_target(ctx)
     assert inspection.error is not None

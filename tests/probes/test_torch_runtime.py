@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,8 @@ from envcheck.probes.torch_runtime import (
     parse_torch_output,
     runtime_facts,
 )
-from envcheck.system.run import CommandResult, run_command
-from tests.fakes import data
+from envcheck.system.run import CommandResult
+from tests.fakes import FakeRunner, data
 from tests.probes.test_target import add_torch, host_python, real_ctx
 from tests.torch_target import TORCH_PYTHON, needs_torch
 
@@ -235,19 +234,6 @@ def test_nothing_printed() -> None:
 # --- the probe, with fake torch packages in real interpreters --------------------------------
 
 
-class CountingRunner:
-    """Runs commands for real and records each argv (to prove what did not run)."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, ...]] = []
-
-    def __call__(self, argv: Sequence[str], *, timeout: float,
-                 env: Mapping[str, str] | None = None,
-                 stdin_text: str | None = None) -> CommandResult:
-        self.calls.append(tuple(argv))
-        return run_command(argv, timeout=timeout, env=env, stdin_text=stdin_text)
-
-
 def torch_ctx(tmp_path: Path, init_body: str, *, torch_timeout_s: float = 30.0) -> Any:
     python = host_python()
     site = tmp_path / "site"
@@ -258,7 +244,7 @@ def torch_ctx(tmp_path: Path, init_body: str, *, torch_timeout_s: float = 30.0) 
 
 def test_without_torch_the_probe_skips_without_running_python_again(tmp_path: Path) -> None:
     python = host_python()
-    runner = CountingRunner()
+    runner = FakeRunner(passthrough=True)  # runs for real, records each argv
     ctx = dataclasses.replace(real_ctx(python, home=tmp_path), runner=runner)
     result = run_probe_isolated(TorchRuntimeProbe(), ctx)
     assert result.status is ProbeStatus.SKIPPED
@@ -289,11 +275,11 @@ def test_segfaulting_torch(tmp_path: Path) -> None:
 
 
 def test_hanging_torch_is_killed(tmp_path: Path) -> None:
-    ctx = torch_ctx(tmp_path, "import time\ntime.sleep(60)\n", torch_timeout_s=1.0)
+    ctx = torch_ctx(tmp_path, "import time\ntime.sleep(60)\n", torch_timeout_s=0.3)
     result = run_probe_isolated(TorchRuntimeProbe(), ctx)
     assert result.status is ProbeStatus.OK, result.note
     assert result.facts["torch.import_error"] == (
-        "import torch did not finish within 1 s and was killed"
+        "import torch did not finish within 0.3 s and was killed"
     )
 
 

@@ -1,4 +1,5 @@
-"""Named fake machines for end-to-end doctor tests.
+"""Named fake machines (one `Scenario` each) for end-to-end doctor tests; the fact sets that
+rule tests start from are `tests/rules/scenarios.py`.
 
 Each scenario is a whole machine seen through the Context: a FakeNvml, a filesystem tree under
 tmp_path (/proc, /sys, /dev, /etc ...), environment variables, fake executables on a PATH the test
@@ -24,8 +25,8 @@ from typing import Any
 
 from envcheck.context import Context, PlatformInfo
 from envcheck.system.nvml import NvmlError, NvmlStatus
-from envcheck.system.run import CommandResult, run_command
-from tests.fakes import DATA, FAKEBIN, FakeGpu, FakeNvml, data
+from envcheck.system.run import CommandResult
+from tests.fakes import DATA, FAKEBIN, ByStdin, FakeGpu, FakeNvml, FakeRunner, data
 
 TARGET_PYTHON = "/home/ana/proj/.venv/bin/python"
 SITE = "/home/ana/proj/.venv/lib/python3.11/site-packages"
@@ -245,7 +246,7 @@ class Scenario:
             **self.env,
         }
         return Context(
-            runner=self._runner,
+            runner=self.runner(),
             nvml=self.nvml,
             env=env,
             root=root,
@@ -256,30 +257,21 @@ class Scenario:
             host="ana-box",
         )
 
-    def _runner(
-        self,
-        argv: Sequence[str],
-        *,
-        timeout: float,
-        env: Mapping[str, str] | None = None,
-        stdin_text: str | None = None,
-    ) -> CommandResult:
-        args = tuple(argv)
-        if args and args[0] == self.target_python:
-            if args[1:] == ("--version",):
-                return CommandResult(args, 0, f"Python {self.python_version}\n", "")
-            if self.target is None:
-                return CommandResult(args, None, "", "", 0.0, "not_found", "no such file")
-            if stdin_text is not None and TORCH_MARK in stdin_text:
-                return CommandResult(args, 0, self.torch_runtime or "", "")
-            return CommandResult(args, 0, self.target, "")
-        if args and Path(args[0]).is_absolute() and str(FAKEBIN) in args[0]:
-            return run_command(args, timeout=timeout, env=env)
-        if args:
-            key = " ".join((PureWindowsPath(args[0]).name, *args[1:]))
-            if key in self.commands:
-                return CommandResult(args, 0, self.commands[key], "")
-        return CommandResult(args, None, "", "", 0.0, "not_found", f"{args[0]}: not found")
+    def runner(self) -> FakeRunner:
+        """The machine's commands: the target interpreter's two scripts (told apart by the
+        torch script's marker), ``commands``, and the fakebin scripts run for real."""
+        runner = FakeRunner(real_under=(FAKEBIN,))
+        for line, stdout in self.commands.items():
+            runner.add(line.split(" "), stdout)
+        python = self.target_python
+        runner.add((python, "--version"), f"Python {self.python_version}\n")
+        if self.target is None:
+            missing = CommandResult((python, "-"), None, "", "", 0.0, "not_found", "no such file")
+            runner.add((python, "-"), missing)
+        else:
+            torch = ((TORCH_MARK, self.torch_runtime or ""),)
+            runner.add((python, "-"), ByStdin(torch, self.target))
+        return runner
 
 
 def gpu(name: str, cc: tuple[int, int], mem_gib: int = 24, **kw: Any) -> FakeGpu:
