@@ -198,6 +198,7 @@ CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE | re.ASCII,
         ),
     ),
+    ("cvd_mentioned", re.compile(r"CUDA_VISIBLE_DEVICES", re.ASCII)),
     (
         "jupyter",
         re.compile(r"\bjupyter\b|\bipykernel\b|\bnotebook\b|\bcolab\b", re.IGNORECASE | re.ASCII),
@@ -380,6 +381,7 @@ CLAIM_WORDS: dict[str, tuple[str, ...]] = {
     "ext_build": ("compil", "build", "setup.py", "make.sh", "编译"),
     "no_gpu": ("cpu", "gpu", "graphics"),
     "jupyter": ("jupyter", "ipykernel", "notebook", "colab"),
+    "cvd_mentioned": ("cuda_visible_devices",),
     "created_env": ("env", "环境", "conda"),
 }
 

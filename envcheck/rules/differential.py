@@ -21,6 +21,7 @@ from envcheck.rules.engine import RANK_SYMPTOM, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.machine import ALL_GPU_SYMPTOMS
 from envcheck.rules.messages import SYMPTOMS, URL_CONTAINER_TOOLKIT, short
+from envcheck.rules.tables import cuda_runs_on, max_cuda_for_driver
 
 _MAX_ALTERNATIVES = 3
 _PROBLEM_CLAIMS = frozenset(
@@ -83,6 +84,11 @@ def _w_visible(view: FactsView) -> list[tuple[float, str]]:
         )
     if _cuda_unavailable(view) and view.raw_str("env.cuda_visible_devices") is None:
         out.append((0.3, "the report does not show CUDA_VISIBLE_DEVICES"))
+    if _cuda_unavailable(view) and _stack_checks_out(view):
+        out.append((1.5, "the driver lists the GPUs and torch is a CUDA build the driver runs: "
+                         "what is left is the environment the process starts with"))
+    if "cvd_mentioned" in view.claims:
+        out.append((1.0, "the report talks about CUDA_VISIBLE_DEVICES"))
     if _has(view, "smi_not_found", "no_driver"):
         out.append((-2.0, "the driver itself is missing"))
     return out
@@ -114,7 +120,20 @@ def _w_no_driver(view: FactsView) -> list[tuple[float, str]]:
         out.append((0.5, "the report does not show the driver (no nvidia-smi output)"))
     if view.bool_("torch.cuda_available") is True:
         out.append((-3.0, "CUDA works in at least one place"))
+    if view.driver is not None and view.gpus:
+        out.append((-3.0, "the driver answers and lists the GPUs"))
     return out
+
+
+def _stack_checks_out(view: FactsView) -> bool:
+    """Driver and GPUs are listed and torch's CUDA build runs on that driver."""
+    cuda = view.torch_cuda
+    driver_max = view.version("nvidia.cuda_driver_max")
+    if cuda is None or not view.gpus or view.driver is None:
+        return False
+    if driver_max is None:
+        driver_max = max_cuda_for_driver(view.driver, view.os_name or "linux")
+    return driver_max is not None and cuda_runs_on(cuda, driver_max)
 
 
 def _w_cpu_build(view: FactsView) -> list[tuple[float, str]]:
@@ -134,6 +153,8 @@ def _w_cpu_build(view: FactsView) -> list[tuple[float, str]]:
 
 def _w_driver(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
+    if _stack_checks_out(view):
+        out.append((-3.0, "the driver is new enough for torch's CUDA build"))
     if _cuda_unavailable(view) and view.driver is None and view.torch_is_cpu_build is not True:
         if view.torch_cuda is not None:
             out.append(

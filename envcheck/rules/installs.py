@@ -17,7 +17,7 @@ import re
 from packaging.version import InvalidVersion, Version
 
 from envcheck.model import Category, Finding, Fix, Severity
-from envcheck.rules.engine import RANK_CPU_BUILD, RANK_ENV_CONFLICT, Candidate
+from envcheck.rules.engine import RANK_CPU_BUILD, RANK_CUDNN, RANK_ENV_CONFLICT, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.machine import gpu_trouble
 from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix
@@ -117,15 +117,24 @@ def _replaced(view: FactsView) -> list[Candidate]:
     ]
 
 
+def _is_cudnn(row: object) -> bool:
+    return isinstance(row, dict) and "cudnn" in str(row.get("requires", "")).lower()
+
+
 def _resolver(view: FactsView) -> list[Candidate]:
+    conflicts = view.dicts("packages.requirement_conflicts")
+    out = _cudnn_wheel(view, [dict(r) for r in conflicts if _is_cudnn(dict(r))])
     rows = [
         row
-        for row in view.dicts("packages.requirement_conflicts")
-        if str(row.get("package", "")).lower() in _FAMILY
-        or str(row.get("have", "")).split(" ")[0].lower() in _FAMILY
+        for row in conflicts
+        if not _is_cudnn(dict(row))
+        and (
+            str(row.get("package", "")).lower() in _FAMILY
+            or str(row.get("have", "")).split(" ")[0].lower() in _FAMILY
+        )
     ]
     if not rows:
-        return []
+        return out
     lines = "; ".join(
         f"{row.get('package')} {row.get('version')} requires {row.get('requires')}, but "
         f"{row.get('have')} is installed"
@@ -151,6 +160,41 @@ def _resolver(view: FactsView) -> list[Candidate]:
             ),
             RANK_ENV_CONFLICT - 5,
             _CONFLICT_EXPLAINS,
+        ),
+        *out,
+    ]
+
+
+def _cudnn_wheel(view: FactsView, rows: list[dict[str, object]]) -> list[Candidate]:
+    """pip replaced the cuDNN wheel torch pins (another package wanted another cuDNN)."""
+    if not rows:
+        return []
+    row = rows[0]
+    return [
+        Candidate(
+            Finding(
+                id="cudnn.wheel_version_conflict",
+                severity=Severity.ERROR,
+                category=Category.CUDNN,
+                title="The cuDNN wheel is not the one torch was built with",
+                detail=f"pip's resolver reports: {row.get('package')} {row.get('version')} "
+                f"requires {row.get('requires')}, but {row.get('have')} is installed. torch loads "
+                "the cuDNN of its own major version; another package (TensorFlow, JAX, onnxruntime"
+                "-gpu ...) made pip install a different one into the same environment.",
+                evidence=("packages.requirement_conflicts", "cudnn.wheels", "errors.seen"),
+                fixes=(
+                    Fix(
+                        "Put back the cuDNN torch pins, and keep frameworks that need another "
+                        "cuDNN in their own environment",
+                        (
+                            f"{pip_cmd(view)} install --force-reinstall "
+                            f"'{str(row.get('requires') or 'nvidia-cudnn-cu12').split(';')[0]}'",
+                        ),
+                    ),
+                ),
+            ),
+            RANK_CUDNN - 1,
+            frozenset({"cudnn_load", "import_failed"}),
         )
     ]
 

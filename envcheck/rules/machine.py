@@ -227,8 +227,9 @@ def _wsl_no_driver(view: FactsView) -> list[Candidate]:
 
 
 def _container_in_paste(view: FactsView) -> list[Candidate]:
-    if view.container is not None or view.has_gpu:
+    if view.container is not None:
         return []  # platform.container_without_gpu from live facts covers it
+    # (A GPU named in the report is the host's: the container is the question.)
     runs = view.dicts("os.docker_runs")
     without = [run for run in runs if run.get("gpus") is False]
     in_container = view.bool_("explain.mentions_container") is True

@@ -301,9 +301,16 @@ def _mig(view: FactsView) -> list[Candidate]:
                 frozenset({"no_cuda_gpus"}),
             )
         ]
-    if kind == "mig":
+    listed = parsed.get("entries")
+    entries = listed if isinstance(listed, list) else []
+    # CUDA enumerates one MIG instance per process: listing several, or starting several
+    # ranks on one MIG GPU, ends in "invalid device ordinal" (or NCCL errors) on the others.
+    hit = view.user_signature_kinds & {"invalid_device_ordinal", "nccl_error", "no_cuda_gpus"}
+    several = kind == "mig" and len(entries) > 1
+    if kind == "mig" and not (several or hit):
         return []
-    severity = Severity.WARNING if kind in ("indices", "uuids", "mixed") else Severity.INFO
+    wrong_selector = kind in ("indices", "uuids", "mixed")
+    severity = Severity.WARNING if wrong_selector or several or hit else Severity.INFO
     return [
         Candidate(
             Finding(
@@ -315,8 +322,16 @@ def _mig(view: FactsView) -> list[Candidate]:
                 "process only one instance; choose it with CUDA_VISIBLE_DEVICES=MIG-<uuid>"
                 + (
                     " (it is now set to GPU indices or UUIDs)."
-                    if severity is Severity.WARNING
+                    if wrong_selector
+                    else " (listing several gives a process only the first)."
+                    if several
                     else "."
+                )
+                + (
+                    " Multi-process training needs one instance per process: give each rank its "
+                    "own MIG UUID (NCCL does not run across MIG instances)."
+                    if hit or several
+                    else ""
                 ),
                 evidence=("nvidia.gpus", "env.cuda_visible_devices"),
                 fixes=(
@@ -328,6 +343,7 @@ def _mig(view: FactsView) -> list[Candidate]:
                 ),
             ),
             RANK_MIG,
+            frozenset({"invalid_device_ordinal", "nccl_error", "no_cuda_gpus"}),
         )
     ]
 
