@@ -383,6 +383,13 @@ _SPECS: tuple[FactSpec, ...] = (
     FactSpec("env.torch_cuda_arch_list", _E, "TORCH_CUDA_ARCH_LIST", "str", "raw value"),
     FactSpec("env.pytorch_cuda_alloc_conf", _E, "PYTORCH_CUDA_ALLOC_CONF", "str", "raw value"),
     FactSpec("env.cuda_launch_blocking", _E, "CUDA_LAUNCH_BLOCKING", "str", "raw value"),
+    FactSpec(
+        "env.cuda_device_order",
+        _E,
+        "CUDA_DEVICE_ORDER",
+        "str",
+        "raw value; PCI_BUS_ID numbers GPUs as nvidia-smi does (CUDA's default is FASTEST_FIRST)",
+    ),
     # Package index
     FactSpec("pip.index_url", _I, "index-url", "str", "effective index URL (credentials masked)"),
     FactSpec("pip.extra_index_urls", _I, "extra-index-url", "list", "extra index URLs (masked)"),

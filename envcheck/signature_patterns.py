@@ -352,6 +352,29 @@ PATTERNS: tuple[Pattern, ...] = (
         lambda m: {"package": m.group("package").lower()},
     ),
     _p(
+        "conda_python_conflict",
+        "python",
+        r"(?P<package>pytorch|torch|torchvision|torchaudio)[-= ](?P<version>\d{1,2}\.\d{1,2}"
+        r"(?:\.\d{1,3})?)[^\s]{0,60}\s{1,4}(?:would\s{1,4})?requires?[\s\u2500-\u257f]{1,20}"
+        r"python\s{0,2}(?P<python>[<>=!][^\s,]{1,20}(?:,\s?[<>=][^\s,]{1,20})?)",
+        lambda m: {
+            "package": m.group("package").lower(),
+            "spec": f"=={m.group('version')}",
+            "python": m.group("python"),
+        },
+    ),
+    _p(
+        "conda_python_conflict",
+        "-> python",
+        r"(?P<package>pytorch|torch|torchvision|torchaudio)(?:={1,2}(?P<version>\d{1,2}\.\d{1,2}"
+        r"(?:\.\d{1,3})?))?\S{0,30}\s{0,2}->\s{0,2}python\[version='(?P<python>[^'\n]{1,80})'\]",
+        lambda m: {
+            "package": m.group("package").lower(),
+            "spec": f"=={m.group('version')}" if m.group("version") else "",
+            "python": m.group("python"),
+        },
+    ),
+    _p(
         "torchvision_cuda_backend",
         "with arguments from the 'cuda' backend",
         r"Could not run '(?P<op>torchvision::\w{1,60})' with arguments from the 'CUDA' backend",

@@ -93,6 +93,11 @@ Kinds (public and stable; they appear in the ``errors.seen`` fact as ``{kind, te
 ``no_wheel_for_platform``
     uv's "can't be installed because it doesn't have a source distribution or wheel for the
     current platform", pip's "is not a supported wheel on this platform". data: ``package``.
+``conda_python_conflict``
+    conda's solver refusing a torch for this Python: "package pytorch-1.13.1-py3.10_... requires
+    python >=3.10,<3.11.0a0", "pytorch 1.13.1 would require python >=3.10,<3.11.0a0",
+    "pytorch==1.13.1 -> python[version='>=3.10,<3.11.0a0']". data: ``package``, ``spec``
+    (``==1.13.1``, when given), ``python`` (the constraint).
 ``torchvision_cuda_backend``
     "Could not run 'torchvision::nms' with arguments from the 'CUDA' backend": torchvision is a
     CPU build beside a CUDA torch. data: ``op``.
@@ -160,6 +165,7 @@ KINDS: tuple[str, ...] = (
     "cuda_header_missing",
     "nvcc_not_found",
     "no_wheel_for_platform",
+    "conda_python_conflict",
     "torchvision_cuda_backend",
     "cuda_unavailable_msg",
     "module_missing",

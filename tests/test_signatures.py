@@ -348,6 +348,17 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
         "NVIDIA-SMI has failed because it couldn\u2018t communicate with the NVIDIA driver.",
         {},
     ),
+    (
+        "conda_python_conflict",
+        "  - package pytorch-1.12.1-py3.9_cuda11.6_cudnn8.3.2_0 requires python >=3.9,<3.10.0a0, "
+        "but none of the providers can be installed",
+        {"package": "pytorch", "spec": "==1.12.1", "python": ">=3.9,<3.10.0a0"},
+    ),
+    (
+        "conda_python_conflict",
+        "  - pytorch==1.12.1 -> python[version='>=3.7,<3.8.0a0|>=3.9,<3.10.0a0']",
+        {"package": "pytorch", "spec": "==1.12.1", "python": ">=3.7,<3.8.0a0|>=3.9,<3.10.0a0"},
+    ),
 ]
 
 

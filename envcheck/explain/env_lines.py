@@ -25,6 +25,7 @@ VARIABLES: dict[str, str] = {
     "TORCH_CUDA_ARCH_LIST": "env.torch_cuda_arch_list",
     "PYTORCH_CUDA_ALLOC_CONF": "env.pytorch_cuda_alloc_conf",
     "CUDA_LAUNCH_BLOCKING": "env.cuda_launch_blocking",
+    "CUDA_DEVICE_ORDER": "env.cuda_device_order",
 }
 _NAMES = "|".join(VARIABLES)
 _VALUE = r"(\"[^\"]{0,2000}\"|'[^']{0,2000}'|[^\s;&|'\"]{0,2000})"

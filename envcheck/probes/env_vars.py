@@ -27,6 +27,7 @@ _RAW_VARS: tuple[tuple[str, str], ...] = (
     ("env.torch_cuda_arch_list", "TORCH_CUDA_ARCH_LIST"),
     ("env.pytorch_cuda_alloc_conf", "PYTORCH_CUDA_ALLOC_CONF"),
     ("env.cuda_launch_blocking", "CUDA_LAUNCH_BLOCKING"),
+    ("env.cuda_device_order", "CUDA_DEVICE_ORDER"),
 )
 
 # An ordinal as strtoul(3) reads it: leading blanks, an optional sign, then digits; anything

@@ -450,14 +450,16 @@ def python_rules(view: FactsView) -> list[Candidate]:
     bits = view.int_("python.bits")
     no_dist = [
         s
-        for kind in ("no_matching_distribution", "no_wheel_for_platform")
+        for kind in ("no_matching_distribution", "no_wheel_for_platform", "conda_python_conflict")
         for s in view.signatures_of(kind)
         if s.data.get("package", "") in _TORCH_FAMILY
     ]
     missing = "torch_missing" in view.signature_kinds or (
         view.torch is None and "torch.version" in view.facts
     )
-    explains = frozenset({"torch_missing", "no_matching_distribution", "import_failed"})
+    explains = frozenset(
+        {"torch_missing", "no_matching_distribution", "conda_python_conflict", "import_failed"}
+    )
     if bits == 32:
         out.append(
             Candidate(
@@ -661,7 +663,7 @@ def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
             RANK_PYTHON,
             frozenset(
                 {"torch_missing", "no_matching_distribution", "no_wheel_for_platform",
-                 "import_failed"}
+                 "conda_python_conflict", "import_failed"}
             ),
         )
     ]
@@ -711,5 +713,8 @@ def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version |
             fixes=(reinstall_fix(view.facts),),
         ),
         RANK_PYTHON,
-        frozenset({"no_matching_distribution", "no_wheel_for_platform", "torch_missing"}),
+        frozenset(
+            {"no_matching_distribution", "no_wheel_for_platform", "conda_python_conflict",
+             "torch_missing"}
+        ),
     )

@@ -49,6 +49,7 @@ SYMPTOMS: dict[str, str] = {
     "cuda_header_missing": "the extension build cannot find the CUDA headers or libraries",
     "nvcc_not_found": "nvcc is not found",
     "no_wheel_for_platform": "the installer finds no torch wheel for this platform",
+    "conda_python_conflict": "conda finds no torch build for this Python",
     "torchvision_cuda_backend": "torchvision has no CUDA kernels for its ops",
     "cuda_unavailable_msg": "the program reports that CUDA is not available",
     "module_missing": "a module is missing in the Python that runs the code",

@@ -481,6 +481,7 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
                 hides if not valid else frozenset({"invalid_device_ordinal"}),
             )
         )
+    out.extend(_device_order(view, kind, valid, shown))
     if count == 0 and raw and not out:
         out.append(
             Candidate(
@@ -496,6 +497,47 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
             )
         )
     return out
+
+
+def _device_order(view: FactsView, kind: object, valid: list[str], shown: str) -> list[Candidate]:
+    """Indices in CUDA_VISIBLE_DEVICES on a machine with different GPU models, without
+    CUDA_DEVICE_ORDER=PCI_BUS_ID: CUDA numbers the fastest GPU 0, nvidia-smi numbers by bus.
+
+    https://docs.nvidia.com/cuda/cuda-c-programming-guide/index.html#env-vars
+    """
+    order = (view.str_("env.cuda_device_order") or "").upper()
+    models = {gpu.name for gpu in view.gpus}
+    if kind != "indices" or not valid or len(view.gpus) < 2 or len(models) < 2:
+        return []
+    if order == "PCI_BUS_ID":
+        return []
+    return [
+        Candidate(
+            Finding(
+                id="cuda_visible_devices.device_order",
+                severity=Severity.WARNING,
+                category=Category.CUDA_VISIBLE_DEVICES,
+                title="CUDA_VISIBLE_DEVICES may select another GPU than nvidia-smi's number",
+                detail=f"{shown} counts GPUs in CUDA's order, which puts the fastest GPU first; "
+                "nvidia-smi numbers them by PCI bus. This machine mixes "
+                f"{', '.join(sorted(models))}, "
+                "so the two numberings can differ and the process may run on the other GPU "
+                "(smaller memory, out-of-memory errors) unless CUDA_DEVICE_ORDER=PCI_BUS_ID.",
+                evidence=("env.cuda_visible_devices", "env.cuda_device_order", "nvidia.gpus"),
+                fixes=(
+                    Fix(
+                        "Number GPUs as nvidia-smi does, then pick by that number",
+                        (
+                            "export CUDA_DEVICE_ORDER=PCI_BUS_ID",
+                            f"export CUDA_VISIBLE_DEVICES={','.join(valid)}",
+                        ),
+                    ),
+                ),
+            ),
+            RANK_VISIBLE,
+            frozenset({"oom"}),
+        )
+    ]
 
 
 _RESTRICTED = {"prohibited": "Prohibited", "exclusive_process": "Exclusive Process",

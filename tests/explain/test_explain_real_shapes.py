@@ -198,6 +198,77 @@ CASES: list[tuple[str, str, str]] = [
     ),
 ]
 
+# Shapes learned from a second, independently written set of reports.
+CASES += [
+    (
+        "platform",
+        "container-host-gpu-named",
+        "Host has an RTX 4080 and nvidia-smi works there.\n"
+        "$ docker run --rm -it -v $PWD:/work myimage:latest bash\n"
+        "root@abc:/work# nvidia-smi\nbash: nvidia-smi: command not found\n",
+    ),
+    (
+        "env_conflict",
+        "kernel-prints-other-python",
+        "Works in my conda terminal, not in VS Code's notebook.\n"
+        "terminal prints /opt/conda/envs/train/bin/python\n"
+        "notebook cell output:\n/usr/local/bin/python3\n"
+        "ModuleNotFoundError: No module named 'torch'\n",
+    ),
+    (
+        "env_conflict",
+        "user-site-shadow",
+        "(ml) $ conda list | grep pytorch\n"
+        "pytorch                   2.2.0           py3.11_cuda12.1_cudnn8.9.2_0    pytorch\n"
+        '(ml) $ python -c "import torch; print(torch.__version__, torch.__file__)"\n'
+        "1.13.1 /home/kai/.local/lib/python3.11/site-packages/torch/__init__.py\n",
+    ),
+    (
+        "cudnn",
+        "cudnn-wheel-replaced",
+        "torch 2.2.1 requires nvidia-cudnn-cu12==8.9.2.26, but you have nvidia-cudnn-cu12 "
+        "9.1.0.70 which is incompatible.\n",
+    ),
+    (
+        "platform",
+        "mig-two-instances",
+        "GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-11111111-2222-3333-4444-555555555555)\n"
+        "  MIG 3g.20gb     Device  0: (UUID: MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee)\n"
+        "  MIG 3g.20gb     Device  1: (UUID: MIG-ffffffff-0000-1111-2222-333333333333)\n"
+        "torchrun --nproc_per_node=2 train.py\n"
+        "RuntimeError: CUDA error: invalid device ordinal\n",
+    ),
+    (
+        "python_unsupported",
+        "conda-solver-python",
+        "conda install pytorch==1.12.1 -c pytorch   (python 3.12 env)\n"
+        "  - package pytorch-1.12.1-py3.9_cuda11.6_cudnn8.3.2_0 requires python >=3.9,<3.10.0a0, "
+        "but none of the providers can be installed\n",
+    ),
+    (
+        "cuda_visible_devices",
+        "mixed-gpus-device-order",
+        "Two cards: GTX 1070 and RTX 3090. CUDA_VISIBLE_DEVICES=1 python train.py still puts "
+        "my job on the 1070 and it runs out of memory.\n",
+    ),
+    (
+        "cuda_visible_devices",
+        "everything-checks-out",
+        "Is CUDA available: False\nCUDA used to build PyTorch: 12.1\n"
+        "GPU models and configuration:\nGPU 0: NVIDIA RTX A5000\nGPU 1: NVIDIA RTX A5000\n"
+        "Nvidia driver version: 550.90.07\n[pip3] torch==2.3.0+cu121\n"
+        "Only my account is affected; I recently edited ~/.bashrc.\n",
+    ),
+    (
+        "cpu_build",
+        "installer-menu-cpu-choice",
+        "What is your GPU?\nA) NVIDIA\nB) AMD (Linux only)\nC) Apple M Series\n"
+        "Input> C\npip install torch==2.2.1 --index-url https://download.pytorch.org/whl/cpu\n"
+        "C:\\tools\\webui\\env\\python.exe: AssertionError: Torch not compiled with CUDA "
+        "enabled\nMy card is an RTX 4060.\n",
+    ),
+]
+
 HEALTHY: list[tuple[str, str]] = [
     (
         "works-question",

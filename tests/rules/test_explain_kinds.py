@@ -46,6 +46,7 @@ EXPECTED: dict[str, str] = {
     "cuda_header_missing": "nvcc_mismatch.no_toolkit_for_build",
     "nvcc_not_found": "nvcc_mismatch.no_toolkit_for_build",
     "no_wheel_for_platform": "python_unsupported.no_matching_distribution",
+    "conda_python_conflict": "python_unsupported.no_matching_distribution",
     "torchvision_cuda_backend": "env_conflict.torchvision_mismatch",
     "cuda_unavailable_msg": "cpu_build.likely_cpu_build",
     "module_missing": "env_conflict.likely_wrong_environment",
