@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_DRIVER_TOO_OLD, RANK_NO_DRIVER, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import URL_DRIVER, URL_MINOR_COMPAT, reinstall_fix
@@ -76,11 +77,9 @@ def no_driver_rules(view: FactsView) -> list[Candidate]:
             numbers = f" (the loaded kernel module is {module})"
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="no_driver.version_mismatch",
                     severity=Severity.ERROR,
-                    category=Category.NO_DRIVER,
-                    title="The loaded NVIDIA kernel module does not match the driver libraries",
                     detail='NVML reports "Driver/library version mismatch"' + numbers + ": the "
                     "driver was upgraded (often by unattended upgrades) while the old kernel "
                     "module stayed loaded. Nothing can use the GPU until they match again.",
@@ -105,11 +104,9 @@ def no_driver_rules(view: FactsView) -> list[Candidate]:
     elif status == "driver_not_loaded" and view.wsl is None:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="no_driver.not_loaded",
                     severity=Severity.ERROR,
-                    category=Category.NO_DRIVER,
-                    title="The NVIDIA driver is installed but its kernel module is not loaded",
                     detail='NVML\'s library was found but reports "Driver Not Loaded". Usual '
                     "causes: a kernel update without the module rebuilt for it (DKMS), Secure "
                     "Boot refusing the unsigned module, or nouveau holding the GPU.",
@@ -137,11 +134,9 @@ def no_driver_rules(view: FactsView) -> list[Candidate]:
     elif status == "gpu_lost":
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="no_driver.gpu_lost",
                     severity=Severity.ERROR,
-                    category=Category.NO_DRIVER,
-                    title="The GPU has fallen off the bus",
                     detail="NVML reports the GPU as lost (Xid 79 in the kernel log): a hardware, "
                     "power or PCIe problem, not a software one.",
                     evidence=evidence,
@@ -160,11 +155,9 @@ def no_driver_rules(view: FactsView) -> list[Candidate]:
     elif status == "no_permission":
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="no_driver.no_permission",
                     severity=Severity.ERROR,
-                    category=Category.NO_DRIVER,
-                    title="This user may not open the NVIDIA devices",
                     detail='NVML reports "Insufficient Permissions": the /dev/nvidia* device '
                     "files are not readable and writable by this user.",
                     evidence=(*evidence, "os.nvidia_dev_nodes"),
@@ -188,11 +181,9 @@ def no_driver_rules(view: FactsView) -> list[Candidate]:
     if "system_not_ready" in kinds:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="no_driver.fabric_manager",
                     severity=Severity.ERROR,
-                    category=Category.NO_DRIVER,
-                    title="CUDA says the system is not yet initialised (fabric manager)",
                     detail='CUDA error 802 "system not yet initialized": on NVSwitch machines '
                     "(HGX/DGX A100, H100, H200) CUDA waits for nvidia-fabricmanager, which must "
                     "run with the same version as the driver.",
@@ -244,11 +235,9 @@ def _not_installed(view: FactsView) -> list[Candidate]:
     else:
         return [
             Candidate(
-                Finding(
+                finding(
                     id="no_driver.no_gpu",
                     severity=Severity.INFO,
-                    category=Category.NO_DRIVER,
-                    title="No NVIDIA driver or GPU found; torch will use the CPU",
                     detail="No NVIDIA driver is installed. That is expected on a machine "
                     "without an NVIDIA GPU.",
                     evidence=("nvidia.nvml_status",),
@@ -259,11 +248,9 @@ def _not_installed(view: FactsView) -> list[Candidate]:
         ]
     return [
         Candidate(
-            Finding(
+            finding(
                 id="no_driver.not_installed",
                 severity=severity,
-                category=Category.NO_DRIVER,
-                title="No NVIDIA driver is installed",
                 detail=detail,
                 evidence=evidence,
                 fixes=(_driver_update_fix(view, None),),
@@ -287,11 +274,9 @@ def _uvm_missing(view: FactsView) -> list[Candidate]:
         return []
     return [
         Candidate(
-            Finding(
+            finding(
                 id="no_driver.uvm_missing",
                 severity=Severity.ERROR,
-                category=Category.NO_DRIVER,
-                title="The nvidia-uvm device is missing, so CUDA cannot start",
                 detail="/dev/nvidia0 exists but /dev/nvidia-uvm does not: the nvidia_uvm module "
                 "(CUDA's memory manager) is not loaded or its device file was not created "
                 "(common after suspend/resume, and in containers started without it).",
@@ -392,11 +377,9 @@ def driver_too_old_rules(view: FactsView) -> list[Candidate]:
     )
     return [
         Candidate(
-            Finding(
+            finding(
                 id="driver_too_old.torch_cuda_newer_than_driver",
                 severity=Severity.ERROR,
-                category=Category.DRIVER_TOO_OLD,
-                title="The NVIDIA driver is too old for this torch build",
                 detail=detail,
                 evidence=tuple(
                     key

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.parsers.versions import build_label, cuda_from_label
 from envcheck.rules.engine import RANK_CUDNN, RANK_ENV_CONFLICT, RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
@@ -80,11 +81,9 @@ def env_conflict_rules(view: FactsView) -> list[Candidate]:
         )
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="env_conflict.extension_abi",
                     severity=Severity.ERROR,
-                    category=Category.ENV_CONFLICT,
-                    title="A compiled library does not match the installed torch",
                     detail=detail,
                     evidence=("errors.seen", "torch.import_error", "torch.version"),
                     fixes=fixes,
@@ -122,10 +121,9 @@ def _copies(view: FactsView) -> list[Candidate]:
             )
         return [
             Candidate(
-                Finding(
+                finding(
                     id="env_conflict.two_torch_copies",
                     severity=Severity.ERROR if len(versions) > 1 else Severity.WARNING,
-                    category=Category.ENV_CONFLICT,
                     title=f"{len(paths)} copies of torch are installed; the first one wins",
                     detail=f"torch is installed more than once on sys.path: {listed}. Python "
                     "imports the first; pip and the other packages may see another.",
@@ -146,11 +144,9 @@ def _copies(view: FactsView) -> list[Candidate]:
         names = ", ".join(f"{p.get('name')} {p.get('version') or ''}".strip() for p in family)
         return [
             Candidate(
-                Finding(
+                finding(
                     id="env_conflict.user_site_packages",
                     severity=Severity.WARNING,
-                    category=Category.ENV_CONFLICT,
-                    title="Packages in your user site leak into this environment",
                     detail=f"This {env_type} environment also imports from the user site "
                     f"({view.str_('python.user_site') or '~/.local'}), which holds {names}.",
                     evidence=("python.user_site_packages", "python.user_site_enabled"),
@@ -174,11 +170,9 @@ def _conda_pip(view: FactsView) -> list[Candidate]:
     failed = view.str_("torch.import_error") is not None
     return [
         Candidate(
-            Finding(
+            finding(
                 id="env_conflict.conda_and_pip_torch",
                 severity=Severity.ERROR if failed else Severity.WARNING,
-                category=Category.ENV_CONFLICT,
-                title="conda's pytorch and a pip-installed torch are mixed in one environment",
                 detail=f"conda lists pytorch {pytorch.get('version') or '?'} "
                 f"({pytorch.get('channel') or '?'}), but the torch files were last written by "
                 f"{installer} ({view.torch_text}). The two overwrite each other's files and "
@@ -244,11 +238,9 @@ def _companions(view: FactsView) -> list[Candidate]:
             )
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="env_conflict.torchvision_mismatch",
                     severity=Severity.ERROR,
-                    category=Category.ENV_CONFLICT,
-                    title="torchvision does not match torch",
                     detail=detail,
                     evidence=("packages.torchvision", "torch.version", "errors.seen"),
                     fixes=(reinstall_fix(view.facts),),
@@ -264,11 +256,9 @@ def _companions(view: FactsView) -> list[Candidate]:
             expected = expected_torchaudio(Version(torch.base_version))
             out.append(
                 Candidate(
-                    Finding(
+                    finding(
                         id="env_conflict.torchaudio_mismatch",
                         severity=Severity.WARNING,
-                        category=Category.ENV_CONFLICT,
-                        title="torchaudio does not match torch",
                         detail=f"torchaudio {audio} is built for another torch than "
                         f"{view.torch_text}"
                         + (f" (it pairs with torchaudio {expected})." if expected else "."),
@@ -292,11 +282,9 @@ def _companions(view: FactsView) -> list[Candidate]:
             pair, major = "torch and torchvision were built for different CUDA versions", True
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="env_conflict.cuda_builds_differ",
                     severity=Severity.ERROR if major or sig is not None else Severity.WARNING,
-                    category=Category.ENV_CONFLICT,
-                    title="torch and torchvision are built for different CUDA versions",
                     detail=f"{pair}; install both from the same index.",
                     evidence=("torch.version", "packages.torchvision", "errors.seen"),
                     fixes=(reinstall_fix(view.facts),),
@@ -352,11 +340,9 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
     if shadows and not harmless:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="cudnn.system_shadows_wheel",
                     severity=Severity.ERROR if used else Severity.WARNING,
-                    category=Category.CUDNN,
-                    title="A system cuDNN on LD_LIBRARY_PATH can shadow the one torch ships",
                     detail=f"LD_LIBRARY_PATH holds cuDNN {where}, while torch uses cuDNN "
                     f"{torch_cudnn or (wheel_versions[0] if wheel_versions else expected_major)}. "
                     "The loader searches LD_LIBRARY_PATH first, so torch may load the wrong "
@@ -411,11 +397,9 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
             )
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="cudnn.load_failed",
                     severity=Severity.ERROR,
-                    category=Category.CUDNN,
-                    title="cuDNN fails to load or is the wrong version",
                     detail=detail,
                     evidence=(
                         "errors.seen",
@@ -461,11 +445,9 @@ def python_rules(view: FactsView) -> list[Candidate]:
     if bits == 32:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="python_unsupported.32_bit",
                     severity=Severity.ERROR,
-                    category=Category.PYTHON_UNSUPPORTED,
-                    title="This Python is 32-bit; torch has only 64-bit wheels",
                     detail=f"{view.str_('python.executable') or 'The interpreter'} is a 32-bit "
                     f"Python {python or ''}; PyTorch publishes no 32-bit builds, so pip finds no "
                     "torch for it.",
@@ -503,10 +485,9 @@ def python_rules(view: FactsView) -> list[Candidate]:
             newest_text = _newest_text(py, view.facts)
             out.append(
                 Candidate(
-                    Finding(
+                    finding(
                         id="python_unsupported.no_wheel_for_python",
                         severity=Severity.ERROR,
-                        category=Category.PYTHON_UNSUPPORTED,
                         title=f"torch {wanted} has no wheels for Python {py}",
                         detail=f"torch {wanted} was published for Python {rng[0]}–{rng[1]}; "
                         f"this is Python {python}.{newest_text}",
@@ -534,10 +515,9 @@ def python_rules(view: FactsView) -> list[Candidate]:
         too_new = py > newest
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="python_unsupported.too_new" if too_new else "python_unsupported.too_old",
                     severity=Severity.ERROR,
-                    category=Category.PYTHON_UNSUPPORTED,
                     title=f"No torch release has wheels for Python {py}",
                     detail=(
                         f"Python {python} is newer than any torch release known to envcheck "
@@ -564,10 +544,9 @@ def python_rules(view: FactsView) -> list[Candidate]:
         if rng is not None and not rng[0] <= py <= rng[1]:
             out.append(
                 Candidate(
-                    Finding(
+                    finding(
                         id="python_unsupported.torch_not_built_for_python",
                         severity=Severity.ERROR,
-                        category=Category.PYTHON_UNSUPPORTED,
                         title=f"{view.torch_text} was not built for Python {py}",
                         detail=f"torch {torch.base_version} has wheels for Python "
                         f"{rng[0]}–{rng[1]}; this is Python {python}, and importing it fails.",
@@ -584,10 +563,9 @@ def python_rules(view: FactsView) -> list[Candidate]:
         if best is not None and best < Version("2.0"):
             out.append(
                 Candidate(
-                    Finding(
+                    finding(
                         id="python_unsupported.too_old",
                         severity=Severity.WARNING,
-                        category=Category.PYTHON_UNSUPPORTED,
                         title=f"Python {py} can only get torch {best} or older",
                         detail=f"torch 2.x needs Python ≥ 3.8; with Python {python} the newest "
                         f"torch is {best}.",
@@ -647,11 +625,9 @@ def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
         fix = reinstall_fix(view.facts)
     return [
         Candidate(
-            Finding(
+            finding(
                 id="python_unsupported.macos_x86_64",
                 severity=Severity.ERROR if torch_wanted else Severity.WARNING,
-                category=Category.PYTHON_UNSUPPORTED,
-                title="This Python is an Intel (x86_64) build: torch stops at 2.2.2 for it",
                 detail=f"{view.str_('python.executable') or 'The interpreter'} is an x86_64 "
                 f"Python{where} ({tag}); PyTorch published macOS x86_64 wheels only up to 2.2.2"
                 + (", and the MPS GPU backend needs a native arm64 Python." if rosetta else "."),
@@ -698,10 +674,9 @@ def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version |
     if machine:
         where.append(machine)
     return Candidate(
-        Finding(
+        finding(
             id="python_unsupported.no_matching_distribution",
             severity=Severity.ERROR,
-            category=Category.PYTHON_UNSUPPORTED,
             title=f"pip finds no {package}{spec} for this platform",
             detail=f'pip: "No matching distribution found for {package}{spec}"'
             + (f" ({', '.join(where)})" if where else "")

@@ -16,7 +16,8 @@ import re
 
 from packaging.version import InvalidVersion, Version
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_CPU_BUILD, RANK_ENV_CONFLICT, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.machine import gpu_trouble
@@ -82,11 +83,9 @@ def _replaced(view: FactsView) -> list[Candidate]:
         severity = Severity.ERROR if gpu_trouble(view) or cpu else Severity.WARNING
     return [
         Candidate(
-            Finding(
+            finding(
                 id="env_conflict.torch_replaced",
                 severity=severity,
-                category=Category.ENV_CONFLICT,
-                title="Installing another package replaced torch",
                 detail=detail,
                 evidence=("packages.torch_replaced", "explain.claims", "torch.version"),
                 fixes=(
@@ -124,11 +123,9 @@ def _resolver(view: FactsView) -> list[Candidate]:
     )
     return [
         Candidate(
-            Finding(
+            finding(
                 id="env_conflict.requirement_conflict",
                 severity=Severity.ERROR,
-                category=Category.ENV_CONFLICT,
-                title="pip left torch packages that do not fit together",
                 detail=f"pip's resolver reports: {lines}. torch, torchvision and torchaudio "
                 "must be one matching set, from one index (one CUDA build).",
                 evidence=("packages.requirement_conflicts", "torch.version"),
@@ -178,11 +175,9 @@ def _conda_pip_versions(view: FactsView) -> list[Candidate]:
         )
     return [
         Candidate(
-            Finding(
+            finding(
                 id="env_conflict.conda_and_pip_torch",
                 severity=Severity.ERROR if serious else Severity.WARNING,
-                category=Category.ENV_CONFLICT,
-                title="conda's pytorch and a pip-installed torch are mixed in one environment",
                 detail=detail,
                 evidence=("packages.conda", "torch.version", "explain.claims"),
                 fixes=(
@@ -242,11 +237,9 @@ def _interpreters(view: FactsView) -> list[Candidate]:
         return []
     return [
         Candidate(
-            Finding(
+            finding(
                 id="env_conflict.wrong_interpreter",
                 severity=Severity.ERROR,
-                category=Category.ENV_CONFLICT,
-                title="Packages went into a different Python than the one that runs",
                 detail=detail,
                 evidence=("python.executables_seen", "errors.seen", "explain.claims"),
                 fixes=(

@@ -11,7 +11,8 @@ Categories ``no_driver`` and ``platform``.
 
 from __future__ import annotations
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_NO_DRIVER, RANK_PLATFORM_HOST, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import URL_CONTAINER_TOOLKIT, URL_WSL
@@ -89,11 +90,9 @@ def _no_nvidia_gpu(view: FactsView) -> list[Candidate]:
     named = ", ".join(others) if others else "no NVIDIA GPU (as the report says)"
     return [
         Candidate(
-            Finding(
+            finding(
                 id="no_driver.no_nvidia_gpu",
                 severity=Severity.ERROR,
-                category=Category.NO_DRIVER,
-                title="There is no NVIDIA GPU, so CUDA cannot work here",
                 detail=f"The report names {named} and nothing shows an NVIDIA GPU or driver. "
                 'CUDA runs only on NVIDIA GPUs; messages such as "driver version is '
                 'insufficient" or "Torch not compiled with CUDA enabled" follow from that, '
@@ -124,11 +123,9 @@ def _nouveau(view: FactsView) -> list[Candidate]:
     broken = bool(view.signature_kinds & {"no_driver", "smi_not_found"}) or gpu_trouble(view)
     return [
         Candidate(
-            Finding(
+            finding(
                 id="no_driver.nouveau",
                 severity=Severity.ERROR if broken else Severity.WARNING,
-                category=Category.NO_DRIVER,
-                title="The open-source nouveau driver holds the GPU",
                 detail="The report mentions nouveau: when it is loaded it claims the NVIDIA GPU "
                 "at boot, the nvidia kernel module cannot bind to it, and CUDA finds no "
                 f"driver. ({view.claim_text('nouveau') or ''})".replace(" ()", ""),
@@ -159,11 +156,9 @@ def _jetson(view: FactsView) -> list[Candidate]:
         return []
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.jetson_needs_jetpack_wheel",
                 severity=Severity.ERROR if gpu_trouble(view) else Severity.WARNING,
-                category=Category.PLATFORM,
-                title="On a Jetson, torch must be NVIDIA's JetPack build",
                 detail=f"This is an NVIDIA Jetson ({board}). The torch wheels on PyPI and "
                 "download.pytorch.org for aarch64 are built for servers, not for Jetson's "
                 "integrated GPU, so they see no CUDA device; NVIDIA publishes wheels per "
@@ -196,11 +191,9 @@ def _wsl_no_driver(view: FactsView) -> list[Candidate]:
         return []
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.wsl_no_gpu",
                 severity=Severity.ERROR,
-                category=Category.PLATFORM,
-                title="This WSL distribution cannot reach the GPU",
                 detail="Under WSL the GPU comes from the Windows NVIDIA driver (through "
                 "/usr/lib/wsl/lib); no Linux driver is installed inside. Finding no driver "
                 "there means the distribution runs under WSL 1 (which has no GPU, whatever "
@@ -243,11 +236,9 @@ def _container_in_paste(view: FactsView) -> list[Candidate]:
     )
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.container_without_gpu",
                 severity=Severity.ERROR,
-                category=Category.PLATFORM,
-                title="This container was started without GPU access",
                 detail=f"The program runs in a container and {why}: without --gpus (and the "
                 "NVIDIA Container Toolkit on the host) there are no /dev/nvidia* devices and "
                 "no driver libraries inside, so CUDA is unavailable.",

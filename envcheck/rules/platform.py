@@ -5,7 +5,8 @@ Categories ``platform`` and ``cuda_visible_devices``.
 
 from __future__ import annotations
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_INFO,
     RANK_MIG,
@@ -50,11 +51,9 @@ def platform_rules(view: FactsView) -> list[Candidate]:
     if view.container and shm is not None and shm < GIB:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="platform.small_shm",
                     severity=Severity.WARNING,
-                    category=Category.PLATFORM,
-                    title="/dev/shm is too small for DataLoader workers",
                     detail=f"/dev/shm is {shm / 1024**2:.0f} MiB in this {view.container} "
                     "container (Docker's default is 64 MiB); DataLoader workers pass batches "
                     'through it and die with "bus error" when it fills.',
@@ -78,11 +77,9 @@ def _wsl(view: FactsView) -> list[Candidate]:
         wanted = _cuda_wanted(view)
         return [
             Candidate(
-                Finding(
+                finding(
                     id="platform.wsl1",
                     severity=Severity.ERROR if wanted else Severity.INFO,
-                    category=Category.PLATFORM,
-                    title="WSL 1 has no GPU support",
                     detail="This Linux runs under WSL 1, which cannot reach the GPU; CUDA works "
                     "only under WSL 2.",
                     evidence=("os.wsl",),
@@ -113,11 +110,9 @@ def _wsl(view: FactsView) -> list[Candidate]:
         )
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="platform.wsl2_linux_driver",
                     severity=Severity.ERROR,
-                    category=Category.PLATFORM,
-                    title="A Linux NVIDIA driver is installed inside WSL 2",
                     detail=f"Under WSL 2 the Windows driver provides the GPU through "
                     f"/usr/lib/wsl/lib; here {why}, so its libraries shadow the WSL ones. "
                     "NVIDIA says not to install a Linux display driver inside WSL.",
@@ -142,11 +137,9 @@ def _wsl(view: FactsView) -> list[Candidate]:
     elif view.bool_("os.wsl_libcuda") is False and (_cuda_wanted(view) or status != "ok"):
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="platform.wsl2_no_windows_driver",
                     severity=Severity.ERROR if _cuda_wanted(view) else Severity.WARNING,
-                    category=Category.PLATFORM,
-                    title="WSL 2 does not see a Windows NVIDIA driver",
                     detail="/usr/lib/wsl/lib/libcuda.so is missing: the Windows NVIDIA driver is "
                     "not installed, too old for WSL, or WSL itself is out of date.",
                     evidence=("os.wsl", "os.wsl_libcuda", "nvidia.nvml_status"),
@@ -174,11 +167,9 @@ def _wsl_libcuda_path(view: FactsView) -> list[Candidate]:
     """libcuda could not be opened under WSL 2 although the Windows driver provides it."""
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.wsl2_libcuda_path",
                 severity=Severity.ERROR,
-                category=Category.PLATFORM,
-                title="libcuda is not on the loader path inside WSL 2",
                 detail="The Windows driver's libcuda is in /usr/lib/wsl/lib, but the process "
                 "could not open it: that folder is missing from the loader path (or its "
                 "libcuda.so symlink is broken).",
@@ -205,11 +196,9 @@ def _container(view: FactsView) -> list[Candidate]:
     if "docker_no_gpu" in view.signature_kinds:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="platform.docker_gpu_runtime_missing",
                     severity=Severity.ERROR,
-                    category=Category.PLATFORM,
-                    title="Docker on this host has no NVIDIA GPU runtime",
                     detail="Docker cannot honour --gpus / --runtime=nvidia: the NVIDIA Container "
                     "Toolkit is not installed or not configured for Docker on the host.",
                     evidence=("errors.seen",),
@@ -253,11 +242,9 @@ def _container(view: FactsView) -> list[Candidate]:
             )
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="platform.container_without_gpu",
                     severity=Severity.ERROR if wanted else Severity.INFO,
-                    category=Category.PLATFORM,
-                    title="This container was started without GPU access",
                     detail=f"Inside a {kind} container there are no /dev/nvidia* devices and no "
                     "NVIDIA driver library: the container runtime did not pass the GPUs in.",
                     evidence=("os.container", "os.nvidia_dev_nodes", "nvidia.nvml_status"),
@@ -281,11 +268,9 @@ def _mig(view: FactsView) -> list[Candidate]:
     if not instances:
         return [
             Candidate(
-                Finding(
+                finding(
                     id="platform.mig_no_instances",
                     severity=Severity.WARNING,
-                    category=Category.PLATFORM,
-                    title="MIG is enabled but no MIG instances exist",
                     detail=f"MIG mode is on for {names} and no GPU/compute instances are "
                     "created, so CUDA cannot use that GPU.",
                     evidence=("nvidia.gpus",),
@@ -306,11 +291,9 @@ def _mig(view: FactsView) -> list[Candidate]:
     severity = Severity.WARNING if kind in ("indices", "uuids", "mixed") else Severity.INFO
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.mig_enabled",
                 severity=severity,
-                category=Category.PLATFORM,
-                title="MIG is enabled: a process uses one MIG instance",
                 detail=f"{names} is split into {len(instances)} MIG instance(s). CUDA gives a "
                 "process only one instance; choose it with CUDA_VISIBLE_DEVICES=MIG-<uuid>"
                 + (
@@ -371,11 +354,9 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
         gpus = (count or 0) > 0
         return [
             Candidate(
-                Finding(
+                finding(
                     id="cuda_visible_devices.empty",
                     severity=Severity.ERROR if gpus else Severity.INFO,
-                    category=Category.CUDA_VISIBLE_DEVICES,
-                    title="CUDA_VISIBLE_DEVICES is set but empty: CUDA sees no GPU",
                     detail=f"{shown} hides every GPU from CUDA"
                     + (f" ({count} present)." if gpus else "."),
                     evidence=evidence,
@@ -391,11 +372,9 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
         # CUDA_VISIBLE_DEVICES leaves visible does not exist.
         return [
             Candidate(
-                Finding(
+                finding(
                     id="cuda_visible_devices.no_such_device",
                     severity=Severity.ERROR,
-                    category=Category.CUDA_VISIBLE_DEVICES,
-                    title="CUDA_VISIBLE_DEVICES names GPUs that do not exist",
                     detail=f"{shown} is set, and CUDA then finds no usable GPU: the machine has "
                     f"no GPU with index {', '.join(valid)} (a single-GPU machine has only 0). "
                     "Scripts often hard-code the GPU of their author's machine.",
@@ -433,11 +412,9 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
     if missing:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="cuda_visible_devices.no_such_device",
                     severity=Severity.ERROR if not usable else Severity.WARNING,
-                    category=Category.CUDA_VISIBLE_DEVICES,
-                    title="CUDA_VISIBLE_DEVICES names GPUs that do not exist",
                     detail=f"{shown}: this machine has {count} GPU(s) "
                     f"(indices 0–{(count or 1) - 1}); CUDA stops at {missing[0]!r}, so it uses "
                     + (f"only {', '.join(usable)}." if usable else "no GPU at all."),
@@ -451,11 +428,9 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
     elif problem and len(valid) < len(entries):
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="cuda_visible_devices.invalid_entry",
                     severity=Severity.ERROR if not valid else Severity.WARNING,
-                    category=Category.CUDA_VISIBLE_DEVICES,
-                    title="CUDA_VISIBLE_DEVICES has an entry CUDA cannot read",
                     detail=f"{shown}: {problem}. CUDA reads the list up to the first bad entry, "
                     "so it uses " + (f"only {', '.join(valid)}." if valid else "no GPU at all."),
                     evidence=evidence,
@@ -468,11 +443,9 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
     if count == 0 and raw and not out:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="cuda_visible_devices.set_without_gpu",
                     severity=Severity.INFO,
-                    category=Category.CUDA_VISIBLE_DEVICES,
-                    title="CUDA_VISIBLE_DEVICES is set but there is no GPU",
                     detail=f"{shown} is set, but NVML sees no NVIDIA GPU on this machine.",
                     evidence=evidence,
                 ),
@@ -511,11 +484,9 @@ def _compute_mode(view: FactsView) -> list[Candidate]:
     index = f" -i {shown[0][0]}" if shown and isinstance(shown[0][0], int) else ""
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.gpu_busy",
                 severity=Severity.ERROR,
-                category=Category.PLATFORM,
-                title="The GPU does not accept this process",
                 detail=cause,
                 evidence=("nvidia.gpus", "errors.seen"),
                 fixes=(

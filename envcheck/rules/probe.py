@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from envcheck.model import Category, Finding, Fix, ProbeResult, ProbeStatus, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, ProbeResult, ProbeStatus, Severity
 from envcheck.rules.engine import RANK_PROBE, Candidate
 
 _WHAT: dict[str, str] = {
@@ -43,10 +44,9 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
                 )
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id=f"probe.{probe.id}_{'timed_out' if timed_out else 'failed'}",
                     severity=Severity.WARNING,
-                    category=Category.PROBE,
                     title=f"Could not check: {probe.title}",
                     detail=detail,
                     fixes=fixes,

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 from packaging.version import Version
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_NVCC, Candidate
 from envcheck.rules.facts_view import FactsView, cc_text, parse_cc
 from envcheck.rules.messages import URL_TOOLKIT_ARCHIVE, quote
@@ -112,11 +113,9 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
     if build is not None and torch_cuda is not None and build.major != torch_cuda.major:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="nvcc_mismatch.major_differs",
                     severity=severity,
-                    category=Category.NVCC_MISMATCH,
-                    title="Extension builds would use a CUDA toolkit of another major version",
                     detail=f"Builds use nvcc {build}{where}; {view.torch_text} is built for "
                     f"CUDA {torch_cuda}. torch.utils.cpp_extension refuses a different major "
                     '("The detected CUDA version mismatches the version that was used to '
@@ -136,10 +135,9 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
     elif sig is not None:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="nvcc_mismatch.major_differs",
                     severity=Severity.ERROR,
-                    category=Category.NVCC_MISMATCH,
                     title="An extension build found a CUDA toolkit that does not match torch",
                     detail='The build stopped with "The detected CUDA version mismatches the '
                     'version that was used to compile PyTorch": the nvcc it found (CUDA_HOME, '
@@ -165,11 +163,9 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
         wanted = torch_cuda or Version("12.0")
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="nvcc_mismatch.no_toolkit_for_build",
                     severity=missing[1],
-                    category=Category.NVCC_MISMATCH,
-                    title="Building a CUDA extension needs a CUDA toolkit, and none was found",
                     detail=f"The build stopped with {missing[0]}. torch's wheels and conda's "
                     "pytorch-cuda ship the CUDA runtime libraries but not the compiler or the "
                     "development headers; a full toolkit of torch's CUDA version is needed."
@@ -201,11 +197,9 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
             continue
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="nvcc_mismatch.toolkit_vs_gpu",
                     severity=severity,
-                    category=Category.NVCC_MISMATCH,
-                    title="The build toolkit cannot compile for this GPU",
                     detail=f"Builds use nvcc {build}; GPU {gpu.index} {gpu.name} is compute "
                     f"capability {cc_text(gpu.cc)} ({arch.name}), which {problem}.",
                     evidence=("cuda_toolkit.build_version", "nvidia.gpus"),
@@ -223,11 +217,9 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
             ccs = ";".join(sorted({cc_text(g.cc) for g in missed if g.cc}))
             out.append(
                 Candidate(
-                    Finding(
+                    finding(
                         id="nvcc_mismatch.arch_list_excludes_gpu",
                         severity=Severity.WARNING,
-                        category=Category.NVCC_MISMATCH,
-                        title="TORCH_CUDA_ARCH_LIST leaves out this GPU",
                         detail=f"TORCH_CUDA_ARCH_LIST={env_list!r} builds extensions for "
                         f"{' '.join(archs)}, but this machine's GPU is {ccs}: extensions built "
                         'now fail with "no kernel image is available".',
@@ -272,11 +264,9 @@ def _unsupported_arch(
                    else f'export TORCH_CUDA_ARCH_LIST="{value}"')
         fixes.append(Fix("Or build only for the GPUs this machine has", (command,)))
     return Candidate(
-        Finding(
+        finding(
             id="nvcc_mismatch.unsupported_gpu_arch",
             severity=Severity.ERROR,
-            category=Category.NVCC_MISMATCH,
-            title="The CUDA toolkit building the extension is too old for the GPU architecture",
             detail=detail,
             evidence=("errors.seen", "cuda_toolkit.build_version", "env.torch_cuda_arch_list"),
             fixes=tuple(fixes),
@@ -316,11 +306,9 @@ def _host_compiler(view: FactsView, data: Mapping[str, str], build: Version | No
                 URL_TOOLKIT_ARCHIVE),
         )
     return Candidate(
-        Finding(
+        finding(
             id="nvcc_mismatch.host_compiler",
             severity=Severity.ERROR,
-            category=Category.NVCC_MISMATCH,
-            title="nvcc refuses the host C++ compiler",
             detail=detail,
             evidence=("errors.seen", "cuda_toolkit.build_version"),
             fixes=fixes,

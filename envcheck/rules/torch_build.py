@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_ARCH,
     RANK_CPU_BUILD,
@@ -52,11 +53,9 @@ def cpu_build_rules(view: FactsView) -> list[Candidate]:
             return []
         return [
             Candidate(
-                Finding(
+                finding(
                     id="cpu_build.rocm_torch_on_nvidia",
                     severity=Severity.ERROR,
-                    category=Category.CPU_BUILD,
-                    title="This torch is built for AMD ROCm, not for NVIDIA CUDA",
                     detail=f"{view.torch_text} is a ROCm (AMD) build; this machine has "
                     f"{_gpu_phrase(view.gpus, view.str_('nvidia.driver_version'))}.",
                     evidence=("torch.version", "torch.hip_build", "nvidia.gpus"),
@@ -111,11 +110,9 @@ def cpu_build_rules(view: FactsView) -> list[Candidate]:
     fixes.append(reinstall_fix(view.facts))
     return [
         Candidate(
-            Finding(
+            finding(
                 id="cpu_build.cpu_torch_on_gpu_machine",
                 severity=Severity.ERROR,
-                category=Category.CPU_BUILD,
-                title="torch is a CPU-only build, so it cannot use the GPU",
                 detail=detail,
                 evidence=(
                     "torch.version",
@@ -142,11 +139,9 @@ def _macos_cuda(view: FactsView) -> list[Candidate]:
     mps = view.bool_("torch.mps_available")
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.macos_has_no_cuda",
                 severity=Severity.ERROR,
-                category=Category.PLATFORM,
-                title="macOS has no CUDA: use the MPS device instead",
                 detail="The code asks for CUDA, which does not exist on macOS; Apple GPUs are "
                 "used through torch's MPS backend" + (" (available here)." if mps else "."),
                 evidence=("os.name", "torch.mps_available", "errors.seen"),
@@ -272,11 +267,9 @@ def arch_rules(view: FactsView) -> list[Candidate]:
         detail += _arch_hint(uncovered)
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="arch_unsupported.gpu_not_in_torch_arch_list",
                     severity=Severity.ERROR,
-                    category=Category.ARCH_UNSUPPORTED,
-                    title="This torch build has no kernels for the GPU's architecture",
                     detail=detail,
                     evidence=(
                         "nvidia.gpus",
@@ -296,11 +289,9 @@ def arch_rules(view: FactsView) -> list[Candidate]:
         assert gpu.cc is not None
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="arch_unsupported.ptx_only",
                     severity=Severity.INFO,
-                    category=Category.ARCH_UNSUPPORTED,
-                    title="The GPU runs torch through JIT-compiled PTX",
                     detail=f"GPU {gpu.index} {gpu.name} is {sm_text(gpu.cc)}; {view.torch_text} "
                     f"has no binary kernels for it, only PTX ({' '.join(arch_list)}), which the "
                     "driver compiles at first use: slow start-up and possibly lower speed.",
@@ -340,11 +331,9 @@ def _no_kernel_image(
     if covered:
         ccs = ";".join(sorted({cc_text(g.cc) for g in gpus if g.cc}))
         return Candidate(
-            Finding(
+            finding(
                 id="arch_unsupported.extension_arch",
                 severity=Severity.ERROR,
-                category=Category.ARCH_UNSUPPORTED,
-                title="A compiled extension has no kernels for this GPU",
                 detail=f'"no kernel image is available", yet {view.torch_text} itself has '
                 f"kernels for this GPU ({source}: {' '.join(arch_list)}): the failing kernel "
                 "comes from an extension (xformers, flash-attn, a custom op) built for other "
@@ -364,11 +353,9 @@ def _no_kernel_image(
             frozenset({"no_kernel_image", "kernel_failed"}),
         )
     return Candidate(
-        Finding(
+        finding(
             id="arch_unsupported.no_kernel_image",
             severity=Severity.ERROR,
-            category=Category.ARCH_UNSUPPORTED,
-            title="No kernel for this GPU's architecture in the code that ran",
             detail='CUDA reports "no kernel image is available for execution on the device": '
             "the torch build (or an extension) was compiled without this GPU's architecture.",
             evidence=("errors.seen", "torch.kernel_error"),
@@ -404,11 +391,9 @@ def torch_rules(view: FactsView) -> list[Candidate]:
     if missing:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="torch.not_installed",
                     severity=Severity.ERROR if "torch_missing" in user else Severity.WARNING,
-                    category=Category.TORCH,
-                    title="torch is not installed in this environment",
                     detail=f"{view.str_('python.executable') or 'The target interpreter'} has no "
                     "torch package.",
                     evidence=("torch.version", "torch.import_error", "python.executable"),
@@ -421,11 +406,9 @@ def torch_rules(view: FactsView) -> list[Candidate]:
     elif import_error:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="torch.import_failed",
                     severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="import torch fails",
                     detail=f"Importing torch raised: {short(import_error, 300)}",
                     evidence=("torch.import_error", "torch.version"),
                     fixes=(
@@ -445,11 +428,9 @@ def torch_rules(view: FactsView) -> list[Candidate]:
         name = dll.data.get("dll", "a torch DLL")
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="torch.dll_load_failed",
                     severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="Windows cannot load one of torch's DLLs",
                     detail=f"[WinError {dll.data.get('winerror', '?')}] loading {name}: a DLL it "
                     "depends on is missing (most often the Microsoft Visual C++ "
                     "Redistributable) or the install is damaged.",
@@ -476,11 +457,9 @@ def torch_rules(view: FactsView) -> list[Candidate]:
     if "cuda_unknown_error" in kinds:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="torch.cuda_unknown_error",
                     severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title='CUDA fails to initialise with "unknown error"',
                     detail='CUDA initialisation returned "CUDA unknown error". The usual '
                     "causes: the nvidia_uvm module broke after suspend/resume, or "
                     "CUDA_VISIBLE_DEVICES was changed after CUDA started in the process.",
@@ -517,11 +496,9 @@ def _symptoms(view: FactsView) -> list[Candidate]:
         error = view.str_("torch.cuda_error")
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="torch.cuda_unavailable",
                     severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="torch cannot use CUDA, and nothing found explains why",
                     detail=(
                         f"torch.cuda.is_available() is False; CUDA said: {short(error, 300)}"
                         if error
@@ -543,11 +520,9 @@ def _symptoms(view: FactsView) -> list[Candidate]:
     if "no_cuda_gpus" in kinds:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="torch.no_cuda_gpus",
                     severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="CUDA sees no GPU",
                     detail='CUDA reports "No CUDA GPUs are available" and no cause was found '
                     "in the facts: check CUDA_VISIBLE_DEVICES, the driver, and (in a container) "
                     "that it was started with GPUs.",
@@ -566,11 +541,9 @@ def _symptoms(view: FactsView) -> list[Candidate]:
     if "invalid_device_ordinal" in kinds:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="torch.invalid_device_ordinal",
                     severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="The code asks for a GPU index that does not exist",
                     detail='CUDA reports "invalid device ordinal": a device such as cuda:1 was '
                     f"requested but only {view.int_('torch.device_count') or 'fewer'} device(s) "
                     "are visible to the process.",
@@ -594,11 +567,9 @@ def _symptoms(view: FactsView) -> list[Candidate]:
     if view.bool_("torch.kernel_ok") is False and not oom_kernel:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="torch.kernel_failed",
                     severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="A tiny CUDA kernel failed on the GPU",
                     detail="A small matrix multiply on device 0 "
                     + (
                         f"raised: {short(kernel_error, 300)}"
@@ -622,11 +593,9 @@ def _symptoms(view: FactsView) -> list[Candidate]:
         tried = f" (tried to allocate {sig.data['tried']})" if sig and "tried" in sig.data else ""
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="torch.out_of_memory",
                     severity=Severity.WARNING if oom_kernel else Severity.INFO,
-                    category=Category.TORCH,
-                    title="CUDA ran out of GPU memory",
                     detail=(
                         "Even a tiny kernel could not allocate memory: other processes hold the "
                         "GPU's memory."
@@ -651,11 +620,9 @@ def _symptoms(view: FactsView) -> list[Candidate]:
         sig = view.signature("nccl_error")
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="torch.nccl_error",
                     severity=Severity.WARNING,
-                    category=Category.TORCH,
-                    title="NCCL (multi-GPU communication) reported an error",
                     detail=f"{short(sig.text if sig else 'NCCL error', 300)}",
                     evidence=("errors.seen",),
                     fixes=(
