@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from envcheck.model import Finding, ProbeResult
+from envcheck.rules import driver
 from envcheck.rules.differential import differential
-from envcheck.rules.driver import driver_too_old_rules, no_driver_rules
 from envcheck.rules.engine import Candidate, finalize
 from envcheck.rules.env import cudnn_rules, env_conflict_rules, python_rules
 from envcheck.rules.facts_view import FactsView
@@ -34,6 +34,7 @@ from envcheck.rules.installs import install_rules
 from envcheck.rules.machine import machine_rules
 from envcheck.rules.platform import platform_rules, visible_devices_rules
 from envcheck.rules.probe import probe_rules
+from envcheck.rules.registry import registered
 from envcheck.rules.target import target_rules
 from envcheck.rules.toolkit import toolkit_rules
 from envcheck.rules.torch_build import arch_rules, cpu_build_rules, torch_rules
@@ -45,8 +46,7 @@ RULES: tuple[Rule, ...] = (
     install_rules,
     platform_rules,
     target_rules,
-    no_driver_rules,
-    driver_too_old_rules,
+    *(r for r in registered() if r.module == driver.__name__),
     python_rules,
     cpu_build_rules,
     arch_rules,
