@@ -25,10 +25,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from envcheck.model import Finding, ProbeResult
-from envcheck.rules import driver
+from envcheck.rules import cudnn, driver, env, python
 from envcheck.rules.differential import differential
 from envcheck.rules.engine import Candidate, finalize
-from envcheck.rules.env import cudnn_rules, env_conflict_rules, python_rules
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.installs import install_rules
 from envcheck.rules.machine import machine_rules
@@ -47,12 +46,12 @@ RULES: tuple[Rule, ...] = (
     platform_rules,
     target_rules,
     *(r for r in registered() if r.module == driver.__name__),
-    python_rules,
+    *(r for r in registered() if r.module == python.__name__),
     cpu_build_rules,
     arch_rules,
     visible_devices_rules,
-    env_conflict_rules,
-    cudnn_rules,
+    *(r for r in registered() if r.module == env.__name__),
+    *(r for r in registered() if r.module == cudnn.__name__),
     toolkit_rules,
     torch_rules,
 )
