@@ -22,6 +22,7 @@ from envcheck.rules.engine import RANK_SYMPTOM, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.machine import ALL_GPU_SYMPTOMS
 from envcheck.rules.messages import SYMPTOMS, URL_CONTAINER_TOOLKIT, short
+from envcheck.rules.registry import rule
 
 _MAX_ALTERNATIVES = 3
 _PROBLEM_CLAIMS = frozenset(
@@ -306,6 +307,17 @@ def _symptom_lines(view: FactsView) -> list[str]:
     return out
 
 
+@rule(
+    "cuda_visible_devices.likely_hides_gpus",
+    "platform.likely_container_without_gpu",
+    "no_driver.likely_no_driver",
+    "cpu_build.likely_cpu_build",
+    "driver_too_old.likely_driver_too_old",
+    "env_conflict.likely_wrong_environment",
+    "nvcc_mismatch.likely_toolkit_mismatch",
+    "torch.unrecognised_error",
+    stage="differential",
+)
 def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candidate]:
     """The likeliest cause of a pasted report's symptom, when no rule named one."""
     if not view.pasted:

@@ -22,6 +22,7 @@ from envcheck.rules.engine import RANK_CPU_BUILD, RANK_ENV_CONFLICT, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.machine import gpu_trouble
 from envcheck.rules.messages import pip_cmd, reinstall_fix
+from envcheck.rules.registry import rule
 
 _FAMILY = frozenset({"torch", "torchvision", "torchaudio", "pytorch"})
 _CONFLICT_EXPLAINS = frozenset(
@@ -43,16 +44,6 @@ _CONDA_BASE_RE = re.compile(
 )
 
 
-def install_rules(view: FactsView) -> list[Candidate]:
-    """env_conflict.* drawn from install logs, resolver output and interpreter paths."""
-    out: list[Candidate] = []
-    out.extend(_replaced(view))
-    out.extend(_resolver(view))
-    out.extend(_conda_pip_versions(view))
-    out.extend(_interpreters(view))
-    return out
-
-
 def _base(version: str) -> Version | None:
     try:
         return Version(Version(version).base_version)
@@ -60,7 +51,8 @@ def _base(version: str) -> Version | None:
         return None
 
 
-def _replaced(view: FactsView) -> list[Candidate]:
+@rule("env_conflict.torch_replaced")
+def torch_replaced(view: FactsView) -> list[Candidate]:
     replaced = view.dict_("packages.torch_replaced")
     said = view.claim_text("torch_replaced")
     if replaced is None and said is None:
@@ -107,7 +99,8 @@ def _replaced(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _resolver(view: FactsView) -> list[Candidate]:
+@rule("env_conflict.requirement_conflict")
+def resolver(view: FactsView) -> list[Candidate]:
     rows = [
         row
         for row in view.dicts("packages.requirement_conflicts")
@@ -143,7 +136,8 @@ def _resolver(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _conda_pip_versions(view: FactsView) -> list[Candidate]:
+@rule("env_conflict.conda_and_pip_torch")
+def conda_pip_versions(view: FactsView) -> list[Candidate]:
     """conda's pytorch and the torch pip sees are different versions, or the report says so."""
     pytorch = view.conda_packages.get("pytorch")
     pip_torch = view.str_("torch.version")
@@ -212,7 +206,8 @@ def _is_conda_base(prefix: str) -> bool:
     return bool(parts) and bool(_CONDA_BASE_RE.fullmatch(parts[-1])) and "envs" not in parts
 
 
-def _interpreters(view: FactsView) -> list[Candidate]:
+@rule("env_conflict.wrong_interpreter")
+def interpreters(view: FactsView) -> list[Candidate]:
     prefixes: list[str] = []
     for path in view.strs("python.executables_seen"):
         prefix = _prefix(path)
@@ -267,4 +262,4 @@ def _interpreters(view: FactsView) -> list[Candidate]:
     ]
 
 
-__all__ = ["install_rules"]
+__all__ = ["conda_pip_versions", "interpreters", "resolver", "torch_replaced"]

@@ -16,6 +16,7 @@ from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_NO_DRIVER, RANK_PLATFORM_HOST, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import URL_CONTAINER_TOOLKIT, URL_WSL
+from envcheck.rules.registry import rule
 
 ALL_GPU_SYMPTOMS = frozenset(
     {
@@ -68,19 +69,8 @@ def gpu_trouble(view: FactsView) -> bool:
     )
 
 
-def machine_rules(view: FactsView) -> list[Candidate]:
-    """no_driver.no_nvidia_gpu, no_driver.nouveau, platform.jetson, platform.wsl_no_gpu and
-    platform.container_without_gpu from what a report says about the machine."""
-    out: list[Candidate] = []
-    out.extend(_no_nvidia_gpu(view))
-    out.extend(_nouveau(view))
-    out.extend(_jetson(view))
-    out.extend(_wsl_no_driver(view))
-    out.extend(_container_in_paste(view))
-    return out
-
-
-def _no_nvidia_gpu(view: FactsView) -> list[Candidate]:
+@rule("no_driver.no_nvidia_gpu")
+def no_nvidia_gpu(view: FactsView) -> list[Candidate]:
     others = view.other_gpus
     said = "no_nvidia" in view.claims
     if view.os_name == "darwin" or not (others or said) or view.nvidia_evidence:
@@ -117,7 +107,8 @@ def _no_nvidia_gpu(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _nouveau(view: FactsView) -> list[Candidate]:
+@rule("no_driver.nouveau")
+def nouveau(view: FactsView) -> list[Candidate]:
     if "nouveau" not in view.claims:
         return []
     broken = bool(view.signature_kinds & {"no_driver", "smi_not_found"}) or gpu_trouble(view)
@@ -150,7 +141,8 @@ def _nouveau(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _jetson(view: FactsView) -> list[Candidate]:
+@rule("platform.jetson_needs_jetpack_wheel")
+def jetson(view: FactsView) -> list[Candidate]:
     board = view.str_("os.jetson")
     if board is None or not (gpu_trouble(view) or view.torch is not None):
         return []
@@ -183,7 +175,8 @@ def _jetson(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _wsl_no_driver(view: FactsView) -> list[Candidate]:
+@rule("platform.wsl_no_gpu")
+def wsl_no_driver(view: FactsView) -> list[Candidate]:
     wsl = view.str_("os.wsl")
     if wsl not in ("wsl", "wsl2") or view.bool_("os.wsl_libcuda") is not None:
         return []
@@ -219,7 +212,8 @@ def _wsl_no_driver(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _container_in_paste(view: FactsView) -> list[Candidate]:
+@rule("platform.container_without_gpu")
+def container_in_paste(view: FactsView) -> list[Candidate]:
     if view.container is not None or view.has_gpu:
         return []  # platform.container_without_gpu from live facts covers it
     runs = view.dicts("os.docker_runs")
@@ -258,4 +252,4 @@ def _container_in_paste(view: FactsView) -> list[Candidate]:
     ]
 
 
-__all__ = ["ALL_GPU_SYMPTOMS", "gpu_trouble", "machine_rules"]
+__all__ = ["ALL_GPU_SYMPTOMS", "gpu_trouble"]

@@ -1,6 +1,7 @@
-"""Where the process runs: WSL, containers, MIG, compute modes, /dev/shm, CUDA_VISIBLE_DEVICES.
+"""Where the process runs: WSL, containers, MIG, compute modes, /dev/shm.
 
-Categories ``platform`` and ``cuda_visible_devices``.
+Category ``platform`` (the kind of machine in a pasted report: :mod:`.machine`;
+CUDA_VISIBLE_DEVICES: :mod:`.visible_devices`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from envcheck.rules.engine import (
     RANK_INFO,
     RANK_MIG,
     RANK_PLATFORM_HOST,
-    RANK_VISIBLE,
     Candidate,
 )
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import URL_CONTAINER_TOOLKIT, URL_MIG, URL_WSL
+from envcheck.rules.registry import rule
 
 _NO_GPU_HERE = frozenset(
     {
@@ -40,38 +41,13 @@ def _cuda_wanted(view: FactsView) -> bool:
     )
 
 
-def platform_rules(view: FactsView) -> list[Candidate]:
-    """platform.*: WSL1, WSL2 driver problems, containers without GPUs, MIG, /dev/shm."""
-    out: list[Candidate] = []
-    out.extend(_wsl(view))
-    out.extend(_container(view))
-    out.extend(_mig(view))
-    out.extend(_compute_mode(view))
-    shm = view.int_("os.shm_bytes")
-    if view.container and shm is not None and shm < GIB:
-        out.append(
-            Candidate(
-                finding(
-                    id="platform.small_shm",
-                    severity=Severity.WARNING,
-                    detail=f"/dev/shm is {shm / 1024**2:.0f} MiB in this {view.container} "
-                    "container (Docker's default is 64 MiB); DataLoader workers pass batches "
-                    'through it and die with "bus error" when it fills.',
-                    evidence=("os.shm_bytes", "os.container"),
-                    fixes=(
-                        Fix(
-                            "Start the container with a larger /dev/shm, or share the host's",
-                            ("docker run --shm-size=8g ...", "docker run --ipc=host ..."),
-                        ),
-                    ),
-                ),
-                RANK_INFO,
-            )
-        )
-    return out
-
-
-def _wsl(view: FactsView) -> list[Candidate]:
+@rule(
+    "platform.wsl1",
+    "platform.wsl2_linux_driver",
+    "platform.wsl2_no_windows_driver",
+    "platform.wsl2_libcuda_path",
+)
+def wsl(view: FactsView) -> list[Candidate]:
     wsl = view.wsl
     if wsl == "wsl1":
         wanted = _cuda_wanted(view)
@@ -191,7 +167,8 @@ def _wsl_libcuda_path(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _container(view: FactsView) -> list[Candidate]:
+@rule("platform.docker_gpu_runtime_missing", "platform.container_without_gpu")
+def container(view: FactsView) -> list[Candidate]:
     out: list[Candidate] = []
     if "docker_no_gpu" in view.signature_kinds:
         out.append(
@@ -257,7 +234,8 @@ def _container(view: FactsView) -> list[Candidate]:
     return out
 
 
-def _mig(view: FactsView) -> list[Candidate]:
+@rule("platform.mig_no_instances", "platform.mig_enabled")
+def mig(view: FactsView) -> list[Candidate]:
     mig_gpus = [gpu for gpu in view.gpus if gpu.mig_mode]
     if not mig_gpus:
         return []
@@ -315,151 +293,12 @@ def _mig(view: FactsView) -> list[Candidate]:
     ]
 
 
-def visible_devices_rules(view: FactsView) -> list[Candidate]:
-    """cuda_visible_devices.*: empty, invalid, or naming GPUs that do not exist."""
-    raw = view.raw_str("env.cuda_visible_devices")
-    parsed = view.dict_("env.cuda_visible_devices_parsed")
-    if raw is None and parsed is None:
-        return []
-    parsed = parsed or {}
-    kind = parsed.get("kind")
-    if kind == "unset" or (kind is None and raw is None):
-        return []
-    raw_entries = parsed.get("entries")
-    entries = (
-        [str(e) for e in raw_entries] if isinstance(raw_entries, list) else (raw or "").split(",")
-    )
-    raw_valid = parsed.get("valid_prefix")
-    valid = [str(e) for e in raw_valid] if isinstance(raw_valid, list) else []
-    problem = parsed.get("problem") if isinstance(parsed.get("problem"), str) else None
-    count = view.gpu_count
-    shown = f"CUDA_VISIBLE_DEVICES={raw!r}" if raw is not None else "CUDA_VISIBLE_DEVICES"
-    evidence = ("env.cuda_visible_devices", "env.cuda_visible_devices_parsed", "nvidia.gpu_count")
-    hides = frozenset(
-        {
-            "cuda_unavailable",
-            "kernel_not_run",
-            "kernel_failed",
-            "no_cuda_gpus",
-            "invalid_device_ordinal",
-        }
-    )
-    unset_fix = Fix(
-        "Unset it (or list the GPUs to use, e.g. 0,1) before starting Python",
-        ("unset CUDA_VISIBLE_DEVICES",)
-        if view.os_name != "windows"
-        else ("set CUDA_VISIBLE_DEVICES=",),
-    )
-    if kind == "empty" or (raw is not None and raw.strip() == ""):
-        gpus = (count or 0) > 0
-        return [
-            Candidate(
-                finding(
-                    id="cuda_visible_devices.empty",
-                    severity=Severity.ERROR if gpus else Severity.INFO,
-                    detail=f"{shown} hides every GPU from CUDA"
-                    + (f" ({count} present)." if gpus else "."),
-                    evidence=evidence,
-                    fixes=(unset_fix,),
-                ),
-                RANK_VISIBLE,
-                hides if gpus else frozenset(),
-            )
-        ]
-    failed = view.signature_kinds & {"no_cuda_gpus", "invalid_device_ordinal"}
-    if view.gpu_count is None and valid and failed and view.pasted:
-        # A pasted report: the GPU count is unknown, but CUDA itself says that what
-        # CUDA_VISIBLE_DEVICES leaves visible does not exist.
-        return [
-            Candidate(
-                finding(
-                    id="cuda_visible_devices.no_such_device",
-                    severity=Severity.ERROR,
-                    detail=f"{shown} is set, and CUDA then finds no usable GPU: the machine has "
-                    f"no GPU with index {', '.join(valid)} (a single-GPU machine has only 0). "
-                    "Scripts often hard-code the GPU of their author's machine.",
-                    evidence=evidence,
-                    fixes=(
-                        Fix(
-                            "Point it at a GPU that exists (or remove the line that sets it)",
-                            ("nvidia-smi -L", "grep -rn CUDA_VISIBLE_DEVICES ."),
-                        ),
-                        unset_fix,
-                    ),
-                ),
-                RANK_VISIBLE,
-                hides,
-            )
-        ]
-    if view.gpu_count is None and not valid:
-        return []
-    out: list[Candidate] = []
-    usable = list(valid)
-    missing: list[str] = []
-    if count is not None and kind in ("indices", "invalid", "mixed"):
-        for position, entry in enumerate(valid):
-            if entry.isdigit() and int(entry) >= count:
-                missing = valid[position:]
-                usable = valid[:position]
-                break
-    if kind == "uuids" and view.gpus:
-        known = [gpu.uuid for gpu in view.gpus if gpu.uuid]
-        for position, entry in enumerate(valid):
-            if known and not any(u.startswith(entry) for u in known):
-                missing = valid[position:]
-                usable = valid[:position]
-                break
-    if missing:
-        out.append(
-            Candidate(
-                finding(
-                    id="cuda_visible_devices.no_such_device",
-                    severity=Severity.ERROR if not usable else Severity.WARNING,
-                    detail=f"{shown}: this machine has {count} GPU(s) "
-                    f"(indices 0–{(count or 1) - 1}); CUDA stops at {missing[0]!r}, so it uses "
-                    + (f"only {', '.join(usable)}." if usable else "no GPU at all."),
-                    evidence=evidence,
-                    fixes=(unset_fix,),
-                ),
-                RANK_VISIBLE,
-                hides if not usable else frozenset({"invalid_device_ordinal"}),
-            )
-        )
-    elif problem and len(valid) < len(entries):
-        out.append(
-            Candidate(
-                finding(
-                    id="cuda_visible_devices.invalid_entry",
-                    severity=Severity.ERROR if not valid else Severity.WARNING,
-                    detail=f"{shown}: {problem}. CUDA reads the list up to the first bad entry, "
-                    "so it uses " + (f"only {', '.join(valid)}." if valid else "no GPU at all."),
-                    evidence=evidence,
-                    fixes=(unset_fix,),
-                ),
-                RANK_VISIBLE,
-                hides if not valid else frozenset({"invalid_device_ordinal"}),
-            )
-        )
-    if count == 0 and raw and not out:
-        out.append(
-            Candidate(
-                finding(
-                    id="cuda_visible_devices.set_without_gpu",
-                    severity=Severity.INFO,
-                    detail=f"{shown} is set, but NVML sees no NVIDIA GPU on this machine.",
-                    evidence=evidence,
-                ),
-                RANK_INFO,
-            )
-        )
-    return out
-
-
 _RESTRICTED = {"prohibited": "Prohibited", "exclusive_process": "Exclusive Process",
                "exclusive_thread": "Exclusive Thread"}
 
 
-def _compute_mode(view: FactsView) -> list[Candidate]:
+@rule("platform.gpu_busy")
+def compute_mode(view: FactsView) -> list[Candidate]:
     """platform.gpu_busy: a GPU no process may use (Prohibited), or CUDA reporting the device
     busy or unavailable (an exclusive compute mode with the GPU taken, or a hung process)."""
     busy = view.signature("device_busy")
@@ -500,3 +339,31 @@ def _compute_mode(view: FactsView) -> list[Candidate]:
             frozenset({"device_busy", "cuda_unavailable", "kernel_failed"}),
         )
     ]
+
+
+@rule("platform.small_shm")
+def small_shm(view: FactsView) -> list[Candidate]:
+    """A container whose /dev/shm is too small for DataLoader workers."""
+    out: list[Candidate] = []
+    shm = view.int_("os.shm_bytes")
+    if view.container and shm is not None and shm < GIB:
+        out.append(
+            Candidate(
+                finding(
+                    id="platform.small_shm",
+                    severity=Severity.WARNING,
+                    detail=f"/dev/shm is {shm / 1024**2:.0f} MiB in this {view.container} "
+                    "container (Docker's default is 64 MiB); DataLoader workers pass batches "
+                    'through it and die with "bus error" when it fills.',
+                    evidence=("os.shm_bytes", "os.container"),
+                    fixes=(
+                        Fix(
+                            "Start the container with a larger /dev/shm, or share the host's",
+                            ("docker run --shm-size=8g ...", "docker run --ipc=host ..."),
+                        ),
+                    ),
+                ),
+                RANK_INFO,
+            )
+        )
+    return out

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from envcheck.catalogue import finding
 from envcheck.model import Fix, ProbeResult, ProbeStatus, Severity
 from envcheck.rules.engine import RANK_PROBE, Candidate
+from envcheck.rules.registry import rule
 
 _WHAT: dict[str, str] = {
     "torch": "whether torch imports, sees CUDA and runs a kernel",
@@ -23,6 +24,7 @@ _WHAT: dict[str, str] = {
 }
 
 
+@rule("probe.<probe>_failed", "probe.<probe>_timed_out", stage="probes")
 def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
     """probe.<id>_failed / probe.<id>_timed_out: a warning naming what went unchecked."""
     out: list[Candidate] = []

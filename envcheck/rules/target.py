@@ -12,12 +12,14 @@ from envcheck.model import Finding, Fix, Severity
 from envcheck.rules.engine import RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import quote, upper_first
+from envcheck.rules.registry import rule
 from envcheck.rules.tables import major_minor, python_bounds, suggested_python
 
 TARGET_UNUSABLE = "target_unusable"
 """Symptom of probes that failed because the target could not be inspected."""
 
 
+@rule("target.unusable", "python_unsupported.too_old")
 def target_rules(view: FactsView) -> list[Candidate]:
     """target.unusable / python_unsupported.too_old: no inspectable target interpreter."""
     chosen_by = view.str_("python.chosen_by")

@@ -16,6 +16,7 @@ from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_NVCC, Candidate
 from envcheck.rules.facts_view import FactsView, cc_text, parse_cc
 from envcheck.rules.messages import URL_TOOLKIT_ARCHIVE, quote
+from envcheck.rules.registry import rule
 from envcheck.rules.tables import arch_for, arch_list_from_env, major_minor, parse_version
 from envcheck.rules.torch_build import coverage
 
@@ -83,6 +84,14 @@ def _missing_toolkit(view: FactsView) -> tuple[str, Severity] | None:
     return None
 
 
+@rule(
+    "nvcc_mismatch.major_differs",
+    "nvcc_mismatch.no_toolkit_for_build",
+    "nvcc_mismatch.unsupported_gpu_arch",
+    "nvcc_mismatch.host_compiler",
+    "nvcc_mismatch.toolkit_vs_gpu",
+    "nvcc_mismatch.arch_list_excludes_gpu",
+)
 def toolkit_rules(view: FactsView) -> list[Candidate]:
     """nvcc_mismatch.*: build toolkit vs torch's CUDA, vs the GPU, and TORCH_CUDA_ARCH_LIST."""
     out: list[Candidate] = []
