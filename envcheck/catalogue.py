@@ -90,7 +90,7 @@ _ENTRIES: tuple[Entry, ...] = (
        "The report shows a GPU failure on a machine whose only GPUs are not NVIDIA's",
        "Run on the CPU (or another device), or move to a machine with an NVIDIA GPU"),
     _e("no_driver.nouveau", (E, W), "The open-source nouveau driver holds the GPU",
-       "The nouveau kernel module is loaded",
+       "The report says nouveau is in use (an error when the driver or CUDA fails)",
        "Blacklist nouveau, rebuild the initramfs, reboot and install NVIDIA's driver"),
     _e("no_driver.likely_no_driver", (W,),
        "Most likely the NVIDIA driver is missing or not loaded",
@@ -272,7 +272,7 @@ _ENTRIES: tuple[Entry, ...] = (
        "WSL 2 has the driver's libcuda, but the loader does not find it",
        "Put /usr/lib/wsl/lib on the loader path"),
     _e("platform.wsl_no_gpu", (E,), "This WSL distribution cannot reach the GPU",
-       "A pasted report shows libcuda failing to load inside WSL",
+       "Inside WSL, driver errors, with nothing known about the WSL driver's libcuda",
        "Convert the distribution to WSL 2, update WSL and the Windows driver"),
     _e("platform.docker_gpu_runtime_missing", (E,),
        "Docker on this host has no NVIDIA GPU runtime",
@@ -441,3 +441,66 @@ def finding(
         fixes=fixes,
         consequences=consequences,
     )
+
+
+def markdown(rules: Mapping[str, str]) -> str:
+    """``docs/findings.md``: every public id with its severities, title, trigger and fix.
+
+    ``rules`` maps an id to the rule(s) that report it (``driver.gpu_lost``), for the
+    maintainer looking for the code; ids without one are reported by the bench.
+    """
+    lines = [
+        "# Findings",
+        "",
+        "<!-- Generated from envcheck/catalogue.py by `python -m envcheck.catalogue "
+        "docs/findings.md`; do not edit. -->",
+        "",
+        "Every finding envcheck can report. The id is public and stable: it appears in the JSON",
+        "report (`findings[].id`), and its first part is the category (`findings[].category`).",
+        "The title a report shows can carry the machine's numbers; the fix it shows names the",
+        "exact commands for that machine. `probe.<probe>_…` stands for one id per probe",
+        "(`probe.torch_runtime_timed_out`).",
+        "",
+    ]
+    category: str | None = None
+    for item in _ENTRIES:
+        if item.category.value != category:
+            category = item.category.value
+            lines += [f"## {category}", "", "| id | severity | title | triggered by | fix | rule |",
+                      "| --- | --- | --- | --- | --- | --- |"]
+        severities = ", ".join(s.label for s in sorted(item.severities, reverse=True))
+        cells = (severities, item.title, item.trigger, item.fix, rules.get(item.id, "bench"))
+        lines.append(f"| `{item.id}` | " + " | ".join(_cell(c) for c in cells) + " |")
+        nxt = _ENTRIES.index(item) + 1
+        if nxt == len(_ENTRIES) or _ENTRIES[nxt].category.value != category:
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Text safe in a markdown table cell (no column break, emphasis or HTML tag)."""
+    for char, escaped in (("|", "\\|"), ("*", "\\*"), ("<", "&lt;"), (">", "&gt;")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m envcheck.catalogue [PATH]``: write the catalogue (to stdout without PATH)."""
+    import sys
+
+    import envcheck.rules  # noqa: F401 - registers every rule
+    from envcheck.rules.registry import rules_by_id
+
+    args = sys.argv[1:] if argv is None else argv
+    where = {key: ", ".join(r.name for r in found) for key, found in rules_by_id().items()}
+    text = markdown(where)
+    if args:
+        with open(args[0], "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -53,6 +53,7 @@ def _base(version: str) -> Version | None:
 
 @rule("env_conflict.torch_replaced")
 def torch_replaced(view: FactsView) -> list[Candidate]:
+    """An install log (or the reporter) shows another package replacing torch's build."""
     replaced = view.dict_("packages.torch_replaced")
     said = view.claim_text("torch_replaced")
     if replaced is None and said is None:
@@ -101,6 +102,7 @@ def torch_replaced(view: FactsView) -> list[Candidate]:
 
 @rule("env_conflict.requirement_conflict")
 def resolver(view: FactsView) -> list[Candidate]:
+    """pip's resolver left torch-family requirements unmet."""
     rows = [
         row
         for row in view.dicts("packages.requirement_conflicts")
@@ -208,6 +210,7 @@ def _is_conda_base(prefix: str) -> bool:
 
 @rule("env_conflict.wrong_interpreter")
 def interpreters(view: FactsView) -> list[Candidate]:
+    """Packages installed for one interpreter while another runs the code."""
     prefixes: list[str] = []
     for path in view.strs("python.executables_seen"):
         prefix = _prefix(path)

@@ -71,6 +71,7 @@ def gpu_trouble(view: FactsView) -> bool:
 
 @rule("no_driver.no_nvidia_gpu")
 def no_nvidia_gpu(view: FactsView) -> list[Candidate]:
+    """A GPU failure where the only GPUs are not NVIDIA's (or the reporter says there is none)."""
     others = view.other_gpus
     said = "no_nvidia" in view.claims
     if view.os_name == "darwin" or not (others or said) or view.nvidia_evidence:
@@ -109,6 +110,7 @@ def no_nvidia_gpu(view: FactsView) -> list[Candidate]:
 
 @rule("no_driver.nouveau")
 def nouveau(view: FactsView) -> list[Candidate]:
+    """The reporter says nouveau drives the GPU."""
     if "nouveau" not in view.claims:
         return []
     broken = bool(view.signature_kinds & {"no_driver", "smi_not_found"}) or gpu_trouble(view)
@@ -143,6 +145,7 @@ def nouveau(view: FactsView) -> list[Candidate]:
 
 @rule("platform.jetson_needs_jetpack_wheel")
 def jetson(view: FactsView) -> list[Candidate]:
+    """A Jetson board, where only NVIDIA's JetPack torch has CUDA."""
     board = view.str_("os.jetson")
     if board is None or not (gpu_trouble(view) or view.torch is not None):
         return []
@@ -177,6 +180,7 @@ def jetson(view: FactsView) -> list[Candidate]:
 
 @rule("platform.wsl_no_gpu")
 def wsl_no_driver(view: FactsView) -> list[Candidate]:
+    """Inside WSL, driver errors with nothing known about the Windows driver's libcuda."""
     wsl = view.str_("os.wsl")
     if wsl not in ("wsl", "wsl2") or view.bool_("os.wsl_libcuda") is not None:
         return []
@@ -214,6 +218,7 @@ def wsl_no_driver(view: FactsView) -> list[Candidate]:
 
 @rule("platform.container_without_gpu")
 def container_in_paste(view: FactsView) -> list[Candidate]:
+    """A pasted report from a container started without GPUs."""
     if view.container is not None or view.has_gpu:
         return []  # platform.container_without_gpu from live facts covers it
     runs = view.dicts("os.docker_runs")
