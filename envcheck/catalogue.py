@@ -23,9 +23,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from envcheck.fact_keys import SECTIONS
 from envcheck.model import Category, Finding, Fix, Severity
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+(SYSTEM, DRIVER_GPUS, TOOLKIT, CUDNN, PYTHON_ENV, PACKAGES, RUNTIME, ENV_VARS, INDEX,
+ ERRORS) = SECTIONS
+SUMMARY = "Summary"
+"""Findings about envcheck itself (a probe that failed) and about a benchmark."""
+
+SECTION_OF_CATEGORY: Mapping[Category, str] = MappingProxyType({
+    Category.NO_DRIVER: DRIVER_GPUS,
+    Category.DRIVER_TOO_OLD: DRIVER_GPUS,
+    Category.ARCH_UNSUPPORTED: DRIVER_GPUS,
+    Category.CPU_BUILD: PACKAGES,
+    Category.ENV_CONFLICT: PACKAGES,
+    Category.CUDA_VISIBLE_DEVICES: ENV_VARS,
+    Category.NVCC_MISMATCH: TOOLKIT,
+    Category.CUDNN: CUDNN,
+    Category.PYTHON_UNSUPPORTED: PYTHON_ENV,
+    Category.TARGET: PYTHON_ENV,
+    Category.PLATFORM: SYSTEM,
+    Category.TORCH: RUNTIME,
+    Category.PROBE: SUMMARY,
+    Category.BENCH: SUMMARY,
+})
+"""The report section (``fact_keys.SECTIONS``) a finding of each category shows under; an
+entry's ``section`` overrides it where a finding rests on another part of the report
+(``torch.no_cuda_gpus`` on the errors seen, ``platform.mig_enabled`` on the GPUs)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +66,7 @@ class Entry:
     title: str
     trigger: str
     fix: str
+    section_override: str | None = None
 
     @property
     def category(self) -> Category:
@@ -48,13 +74,19 @@ class Entry:
         return Category(self.id.split(".")[0])
 
     @property
+    def section(self) -> str:
+        """The report section it shows under: its own, or its category's."""
+        return self.section_override or SECTION_OF_CATEGORY[self.category]
+
+    @property
     def pattern(self) -> re.Pattern[str]:
         """The ids this entry stands for (itself, or a ``<probe>`` family)."""
         return re.compile(re.escape(self.id).replace(re.escape("<probe>"), "[a-z0-9_]+") + "$")
 
 
-def _e(id: str, severities: tuple[Severity, ...], title: str, trigger: str, fix: str) -> Entry:
-    return Entry(id, frozenset(severities), title, trigger, fix)
+def _e(id: str, severities: tuple[Severity, ...], title: str, trigger: str, fix: str,
+       section: str | None = None) -> Entry:
+    return Entry(id, frozenset(severities), title, trigger, fix, section)
 
 
 _ENTRIES: tuple[Entry, ...] = (
@@ -82,20 +114,22 @@ _ENTRIES: tuple[Entry, ...] = (
     _e("no_driver.fabric_manager", (E,),
        "CUDA says the system is not yet initialised (fabric manager)",
        'CUDA error 802 "system not yet initialized" (NVSwitch machines)',
-       "Install and start nvidia-fabricmanager of the driver's version"),
+       "Install and start nvidia-fabricmanager of the driver's version", section=ERRORS),
     _e("no_driver.uvm_missing", (E,), "The nvidia-uvm device is missing, so CUDA cannot start",
        "CUDA fails while /dev/nvidia0 exists and /dev/nvidia-uvm does not",
-       "modprobe nvidia-uvm and create its device file (nvidia-modprobe -u)"),
+       "modprobe nvidia-uvm and create its device file (nvidia-modprobe -u)", section=SYSTEM),
     _e("no_driver.no_nvidia_gpu", (E,), "There is no NVIDIA GPU, so CUDA cannot work here",
        "The report shows a GPU failure on a machine whose only GPUs are not NVIDIA's",
-       "Run on the CPU (or another device), or move to a machine with an NVIDIA GPU"),
+       "Run on the CPU (or another device), or move to a machine with an NVIDIA GPU",
+       section=SYSTEM),
     _e("no_driver.nouveau", (E, W), "The open-source nouveau driver holds the GPU",
        "The report says nouveau is in use (an error when the driver or CUDA fails)",
-       "Blacklist nouveau, rebuild the initramfs, reboot and install NVIDIA's driver"),
+       "Blacklist nouveau, rebuild the initramfs, reboot and install NVIDIA's driver",
+       section=ERRORS),
     _e("no_driver.likely_no_driver", (W,),
        "Most likely the NVIDIA driver is missing or not loaded",
        "A pasted report's GPU symptom with no named cause; the evidence points at the driver",
-       "Install the driver and reboot; nvidia-smi settles it"),
+       "Install the driver and reboot; nvidia-smi settles it", section=ERRORS),
     # driver_too_old
     _e("driver_too_old.torch_cuda_newer_than_driver", (E,),
        "The NVIDIA driver is too old for this torch build",
@@ -104,7 +138,7 @@ _ENTRIES: tuple[Entry, ...] = (
     _e("driver_too_old.likely_driver_too_old", (W,),
        "Possibly the NVIDIA driver is too old for this torch build",
        "A pasted report's GPU symptom with no named cause; the evidence points at the driver",
-       "Compare nvidia-smi's CUDA version with torch.version.cuda"),
+       "Compare nvidia-smi's CUDA version with torch.version.cuda", section=ERRORS),
     # cpu_build
     _e("cpu_build.cpu_torch_on_gpu_machine", (E,),
        "torch is a CPU-only build, so it cannot use the GPU",
@@ -116,7 +150,7 @@ _ENTRIES: tuple[Entry, ...] = (
        "Install the CUDA build of torch for this machine"),
     _e("cpu_build.likely_cpu_build", (W,), "Most likely torch is a CPU-only build",
        "A pasted report's GPU symptom with no named cause; the evidence points at a CPU build",
-       "Check torch.version.cuda; install a CUDA build (envcheck recommend)"),
+       "Check torch.version.cuda; install a CUDA build (envcheck recommend)", section=ERRORS),
     # arch_unsupported
     _e("arch_unsupported.gpu_not_in_torch_arch_list", (E,),
        "This torch build has no kernels for the GPU's architecture",
@@ -128,11 +162,13 @@ _ENTRIES: tuple[Entry, ...] = (
     _e("arch_unsupported.no_kernel_image", (E,),
        "No kernel for this GPU's architecture in the code that ran",
        '"no kernel image is available" while torch itself covers the GPU, or nothing is known',
-       "Compare the GPU's capability with the build's architectures; rebuild what lacks it"),
+       "Compare the GPU's capability with the build's architectures; rebuild what lacks it",
+       section=ERRORS),
     _e("arch_unsupported.extension_arch", (E,),
        "A compiled extension has no kernels for this GPU",
        '"no kernel image is available" from a library while torch covers the GPU',
-       "Rebuild the extension with TORCH_CUDA_ARCH_LIST naming the GPU's capability"),
+       "Rebuild the extension with TORCH_CUDA_ARCH_LIST naming the GPU's capability",
+       section=ERRORS),
     # cuda_visible_devices
     _e("cuda_visible_devices.empty", (E, I),
        "CUDA_VISIBLE_DEVICES is set but empty: CUDA sees no GPU",
@@ -153,7 +189,7 @@ _ENTRIES: tuple[Entry, ...] = (
     _e("cuda_visible_devices.likely_hides_gpus", (W,),
        "Most likely CUDA_VISIBLE_DEVICES hides the GPU from the program",
        "A pasted report's GPU symptom with no named cause; the evidence points at the variable",
-       "Find where CUDA_VISIBLE_DEVICES is set and point it at an existing GPU"),
+       "Find where CUDA_VISIBLE_DEVICES is set and point it at an existing GPU", section=ERRORS),
     # nvcc_mismatch
     _e("nvcc_mismatch.major_differs", (E, W, I),
        "Extension builds would use a CUDA toolkit of another major version",
@@ -168,18 +204,18 @@ _ENTRIES: tuple[Entry, ...] = (
        "Use a toolkit that supports the GPU (the one of torch's CUDA version)"),
     _e("nvcc_mismatch.arch_list_excludes_gpu", (W,), "TORCH_CUDA_ARCH_LIST leaves out this GPU",
        "TORCH_CUDA_ARCH_LIST is set and does not name the GPU's capability",
-       "Add the GPU's capability to TORCH_CUDA_ARCH_LIST, or unset it"),
+       "Add the GPU's capability to TORCH_CUDA_ARCH_LIST, or unset it", section=ENV_VARS),
     _e("nvcc_mismatch.unsupported_gpu_arch", (E,),
        "The CUDA toolkit building the extension is too old for the GPU architecture",
        'nvcc stops with "Unsupported gpu architecture"',
-       "Build with a toolkit that knows the architecture"),
+       "Build with a toolkit that knows the architecture", section=ERRORS),
     _e("nvcc_mismatch.host_compiler", (E,), "nvcc refuses the host C++ compiler",
        "nvcc stops because the host gcc/clang/MSVC is newer than it supports",
-       "Point nvcc at a supported host compiler (NVCC_CCBIN / CC, CXX)"),
+       "Point nvcc at a supported host compiler (NVCC_CCBIN / CC, CXX)", section=ERRORS),
     _e("nvcc_mismatch.likely_toolkit_mismatch", (W,),
        "Most likely the CUDA toolkit used for the build does not match torch",
        "A pasted report about compiling CUDA code, with no named cause",
-       "Build with the toolkit of torch's CUDA version (CUDA_HOME, PATH)"),
+       "Build with the toolkit of torch's CUDA version (CUDA_HOME, PATH)", section=ERRORS),
     # cudnn
     _e("cudnn.system_shadows_wheel", (E, W),
        "A system cuDNN on LD_LIBRARY_PATH can shadow the one torch ships",
@@ -187,7 +223,7 @@ _ENTRIES: tuple[Entry, ...] = (
        "Take those folders off LD_LIBRARY_PATH"),
     _e("cudnn.load_failed", (E,), "cuDNN fails to load or is the wrong version",
        "An error says cuDNN cannot load, or loaded another version than torch was built with",
-       "See what the loader finds; reinstall torch so its own cuDNN is used"),
+       "See what the loader finds; reinstall torch so its own cuDNN is used", section=ERRORS),
     # env_conflict
     _e("env_conflict.two_torch_copies", (E, W),
        "Two or more copies of torch are installed; the first one wins",
@@ -196,7 +232,7 @@ _ENTRIES: tuple[Entry, ...] = (
     _e("env_conflict.user_site_packages", (W,),
        "Packages in your user site leak into this environment",
        "The user site holds torch-family packages and a venv/conda env reads it",
-       "export PYTHONNOUSERSITE=1"),
+       "export PYTHONNOUSERSITE=1", section=PYTHON_ENV),
     _e("env_conflict.conda_and_pip_torch", (E, W),
        "conda's pytorch and a pip-installed torch are mixed in one environment",
        "conda lists pytorch while pip (or uv) wrote torch's files, or their versions differ",
@@ -213,7 +249,8 @@ _ENTRIES: tuple[Entry, ...] = (
        "Install both from the same index"),
     _e("env_conflict.extension_abi", (E,), "A compiled library does not match the installed torch",
        "An undefined symbol when loading torch or a compiled extension",
-       "Rebuild the extension for this torch; check LD_LIBRARY_PATH when torch's own lib fails"),
+       "Rebuild the extension for this torch; check LD_LIBRARY_PATH when torch's own lib fails",
+       section=ERRORS),
     _e("env_conflict.torch_replaced", (E, W), "Installing another package replaced torch",
        "An install log shows torch uninstalled and another build put in its place",
        "Reinstall the wanted build, then install other packages without changing torch"),
@@ -224,11 +261,11 @@ _ENTRIES: tuple[Entry, ...] = (
     _e("env_conflict.wrong_interpreter", (E,),
        "Packages went into a different Python than the one that runs",
        "The report shows packages installed for one interpreter and code run by another",
-       "Install with the interpreter that runs the code (python -m pip)"),
+       "Install with the interpreter that runs the code (python -m pip)", section=PYTHON_ENV),
     _e("env_conflict.likely_wrong_environment", (W,),
        "Most likely the code runs in another Python environment than the packages",
        "A pasted report's symptom with no named cause; the evidence points at the environment",
-       "Install with the interpreter that runs the code; compare sys.executable"),
+       "Install with the interpreter that runs the code; compare sys.executable", section=ERRORS),
     # python_unsupported
     _e("python_unsupported.32_bit", (E,), "This Python is 32-bit; torch has only 64-bit wheels",
        "A 32-bit interpreter",
@@ -254,7 +291,7 @@ _ENTRIES: tuple[Entry, ...] = (
     _e("python_unsupported.no_matching_distribution", (E,),
        "pip finds no torch for this platform",
        'pip says "No matching distribution found" for a torch-family package',
-       "Install from the index that carries the build (envcheck recommend)"),
+       "Install from the index that carries the build (envcheck recommend)", section=ERRORS),
     # platform
     _e("platform.small_shm", (W,), "/dev/shm is too small for DataLoader workers",
        "A container with a /dev/shm under 1 GiB",
@@ -277,23 +314,23 @@ _ENTRIES: tuple[Entry, ...] = (
     _e("platform.docker_gpu_runtime_missing", (E,),
        "Docker on this host has no NVIDIA GPU runtime",
        "docker refuses --gpus (no NVIDIA Container Toolkit)",
-       "Install the NVIDIA Container Toolkit, configure Docker and restart it"),
+       "Install the NVIDIA Container Toolkit, configure Docker and restart it", section=ERRORS),
     _e("platform.container_without_gpu", (E, I), "This container was started without GPU access",
        "Inside a container with no /dev/nvidia* and no driver library",
        "Start the container with --gpus all (the host needs the NVIDIA Container Toolkit)"),
     _e("platform.likely_container_without_gpu", (W,),
        "Most likely the container runs without GPU access",
        "A pasted report's GPU symptom with no named cause; the evidence points at a container",
-       "Start the container with the GPUs; nvidia-smi inside it settles it"),
+       "Start the container with the GPUs; nvidia-smi inside it settles it", section=ERRORS),
     _e("platform.mig_enabled", (W, I), "MIG is enabled: a process uses one MIG instance",
        "MIG mode is on (a warning when CUDA_VISIBLE_DEVICES names whole GPUs)",
-       "List the MIG instances and pick one by its UUID"),
+       "List the MIG instances and pick one by its UUID", section=DRIVER_GPUS),
     _e("platform.mig_no_instances", (W,), "MIG is enabled but no MIG instances exist",
        "MIG mode is on and no instance is configured",
-       "Create instances (an administrator task), or disable MIG"),
+       "Create instances (an administrator task), or disable MIG", section=DRIVER_GPUS),
     _e("platform.gpu_busy", (E,), "The GPU does not accept this process",
        "A prohibited or exclusive compute mode, or a busy/unavailable device error",
-       "See which processes hold the GPU; allow its compute mode"),
+       "See which processes hold the GPU; allow its compute mode", section=DRIVER_GPUS),
     _e("platform.jetson_needs_jetpack_wheel", (E, W),
        "On a Jetson, torch must be NVIDIA's JetPack build",
        "A Jetson (Tegra) board without NVIDIA's JetPack torch",
@@ -304,7 +341,7 @@ _ENTRIES: tuple[Entry, ...] = (
     # torch
     _e("torch.not_installed", (E, W), "torch is not installed in this environment",
        "The target interpreter has no torch package",
-       "Install the torch build for this machine"),
+       "Install the torch build for this machine", section=PACKAGES),
     _e("torch.import_failed", (E,), "import torch fails",
        "Importing torch raises, for no cause named by another finding",
        "Read the full error; reinstall torch"),
@@ -319,10 +356,10 @@ _ENTRIES: tuple[Entry, ...] = (
        "Check that nvidia-smi answers; make CUDA raise its real error"),
     _e("torch.no_cuda_gpus", (E,), "CUDA sees no GPU",
        '"No CUDA GPUs are available" with no other cause found',
-       "Check what nvidia-smi -L and CUDA_VISIBLE_DEVICES say"),
+       "Check what nvidia-smi -L and CUDA_VISIBLE_DEVICES say", section=ERRORS),
     _e("torch.invalid_device_ordinal", (E,), "The code asks for a GPU index that does not exist",
        '"invalid device ordinal" with no other cause found',
-       "List the devices the process sees; use an index below the count"),
+       "List the devices the process sees; use an index below the count", section=ERRORS),
     _e("torch.kernel_failed", (E,), "A tiny CUDA kernel failed on the GPU",
        "envcheck's test kernel failed for no cause named by another finding",
        "Re-run with CUDA_LAUNCH_BLOCKING=1 to see the failing call"),
@@ -331,11 +368,11 @@ _ENTRIES: tuple[Entry, ...] = (
        "See which processes hold GPU memory; lower the batch size"),
     _e("torch.nccl_error", (W,), "NCCL (multi-GPU communication) reported an error",
        "An NCCL error in the report",
-       "Re-run with NCCL_DEBUG=INFO to see the failing transport"),
+       "Re-run with NCCL_DEBUG=INFO to see the failing transport", section=ERRORS),
     _e("torch.unrecognised_error", (W,),
        "The report shows an error that envcheck does not recognise",
        "A pasted report shows a GPU symptom or an error and no cause fits it",
-       "Run envcheck doctor where the error happens and paste its report"),
+       "Run envcheck doctor where the error happens and paste its report", section=ERRORS),
     # target
     _e("target.unusable", (E,), "The Python environment to check cannot be inspected",
        "The chosen interpreter cannot run or cannot be inspected",
@@ -408,6 +445,15 @@ def entry(finding_id: str) -> Entry:
         if family.pattern.match(finding_id):
             return family
     raise KeyError(f"finding id {finding_id!r} is not declared in envcheck/catalogue.py")
+
+
+def section_of(finding_id: str, category: Category) -> str:
+    """The report section for a finding: its entry's, or for an id this version does not
+    declare (a report read back from another version), its category's."""
+    try:
+        return entry(finding_id).section
+    except KeyError:
+        return SECTION_OF_CATEGORY.get(category, SUMMARY)
 
 
 def finding(
