@@ -146,18 +146,13 @@ def _cuda_label(version: str | None) -> str | None:
     return f"cu{cuda.replace('.', '')}" if cuda is not None else None
 
 
-@rule(
-    "env_conflict.torchvision_mismatch",
-    "env_conflict.torchaudio_mismatch",
-    "env_conflict.cuda_builds_differ",
-)
-def companions(view: FactsView) -> list[Candidate]:
-    """torchvision or torchaudio of another torch release, or of another CUDA build."""
+@rule("env_conflict.torchvision_mismatch")
+def torchvision_mismatch(view: FactsView) -> list[Candidate]:
+    """torchvision of another torch release, its operators missing, or a CPU build."""
     out: list[Candidate] = []
     torch = view.torch
     vision_text = view.str_("packages.torchvision")
     vision = parse_version(vision_text)
-    audio = view.version("packages.torchaudio")
     nms = "torchvision_nms" in view.signature_kinds
     cpu_vision = "torchvision_cuda_backend" in view.signature_kinds
     if torch is not None and vision is not None:
@@ -200,6 +195,15 @@ def companions(view: FactsView) -> list[Candidate]:
                            "torchvision_cuda_backend"}),
             )
         )
+    return out
+
+
+@rule("env_conflict.torchaudio_mismatch")
+def torchaudio_mismatch(view: FactsView) -> list[Candidate]:
+    """torchaudio of another torch release."""
+    out: list[Candidate] = []
+    torch = view.torch
+    audio = view.version("packages.torchaudio")
     if torch is not None and audio is not None:
         audio_fits = torchaudio_fits(Version(torch.base_version), Version(audio.base_version))
         if audio_fits is False:
@@ -218,6 +222,14 @@ def companions(view: FactsView) -> list[Candidate]:
                     RANK_ENV_CONFLICT,
                 )
             )
+    return out
+
+
+@rule("env_conflict.cuda_builds_differ")
+def cuda_builds_differ(view: FactsView) -> list[Candidate]:
+    """torch and torchvision built for different CUDA versions."""
+    out: list[Candidate] = []
+    vision_text = view.str_("packages.torchvision")
     torch_label = _cuda_label(view.str_("torch.version"))
     vision_label = _cuda_label(vision_text)
     sig = view.signature("torchvision_cuda_mismatch")

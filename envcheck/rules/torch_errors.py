@@ -20,14 +20,9 @@ from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix, short
 from envcheck.rules.registry import rule
 
 
-@rule(
-    "torch.not_installed",
-    "torch.import_failed",
-    "torch.dll_load_failed",
-    "torch.cuda_unknown_error",
-)
-def torch_rules(view: FactsView) -> list[Candidate]:
-    """torch.*: missing, import failures, DLLs, CUDA errors and the generic symptoms."""
+@rule("torch.not_installed", "torch.import_failed")
+def torch_missing_or_broken(view: FactsView) -> list[Candidate]:
+    """torch is not installed, or importing it fails (for no reason named elsewhere)."""
     out: list[Candidate] = []
     kinds = view.signature_kinds
     user = view.user_signature_kinds
@@ -74,6 +69,13 @@ def torch_rules(view: FactsView) -> list[Candidate]:
                 symptom="import_failed",
             )
         )
+    return out
+
+
+@rule("torch.dll_load_failed")
+def dll_load_failed(view: FactsView) -> list[Candidate]:
+    """Windows cannot load one of torch's DLLs."""
+    out: list[Candidate] = []
     dll = view.signature("dll_load")
     if dll is not None:
         name = dll.data.get("dll", "a torch DLL")
@@ -105,6 +107,14 @@ def torch_rules(view: FactsView) -> list[Candidate]:
                 frozenset({"import_failed", "dll_load"}),
             )
         )
+    return out
+
+
+@rule("torch.cuda_unknown_error")
+def cuda_unknown_error(view: FactsView) -> list[Candidate]:
+    """CUDA fails to initialise with "unknown error"."""
+    out: list[Candidate] = []
+    kinds = view.signature_kinds
     if "cuda_unknown_error" in kinds:
         out.append(
             Candidate(
@@ -135,18 +145,10 @@ def torch_rules(view: FactsView) -> list[Candidate]:
     return out
 
 
-@rule(
-    "torch.cuda_unavailable",
-    "torch.no_cuda_gpus",
-    "torch.invalid_device_ordinal",
-    "torch.kernel_failed",
-    "torch.out_of_memory",
-    "torch.nccl_error",
-)
-def cuda_symptoms(view: FactsView) -> list[Candidate]:
-    """CUDA unavailable or failing at run time, for no reason another rule names."""
+@rule("torch.cuda_unavailable")
+def cuda_unavailable(view: FactsView) -> list[Candidate]:
+    """torch cannot use CUDA where a GPU is present or wanted, for no named reason."""
     out: list[Candidate] = []
-    kinds = view.signature_kinds
     wanted = view.has_gpu or bool(
         view.user_signature_kinds & {"no_cuda_gpus", "cuda_unknown_error", "no_driver"}
     )
@@ -176,6 +178,14 @@ def cuda_symptoms(view: FactsView) -> list[Candidate]:
                 symptom="cuda_unavailable",
             )
         )
+    return out
+
+
+@rule("torch.no_cuda_gpus")
+def no_cuda_gpus(view: FactsView) -> list[Candidate]:
+    """"No CUDA GPUs are available", for no reason named elsewhere."""
+    out: list[Candidate] = []
+    kinds = view.signature_kinds
     if "no_cuda_gpus" in kinds:
         out.append(
             Candidate(
@@ -197,6 +207,14 @@ def cuda_symptoms(view: FactsView) -> list[Candidate]:
                 symptom="no_cuda_gpus",
             )
         )
+    return out
+
+
+@rule("torch.invalid_device_ordinal")
+def invalid_device_ordinal(view: FactsView) -> list[Candidate]:
+    """"invalid device ordinal", for no reason named elsewhere."""
+    out: list[Candidate] = []
+    kinds = view.signature_kinds
     if "invalid_device_ordinal" in kinds:
         out.append(
             Candidate(
@@ -221,6 +239,13 @@ def cuda_symptoms(view: FactsView) -> list[Candidate]:
                 symptom="invalid_device_ordinal",
             )
         )
+    return out
+
+
+@rule("torch.kernel_failed")
+def kernel_failed(view: FactsView) -> list[Candidate]:
+    """envcheck's tiny test kernel failed (not for want of memory)."""
+    out: list[Candidate] = []
     kernel_error = view.str_("torch.kernel_error") or ""
     oom_kernel = "out of memory" in kernel_error.lower()
     if view.bool_("torch.kernel_ok") is False and not oom_kernel:
@@ -247,6 +272,16 @@ def cuda_symptoms(view: FactsView) -> list[Candidate]:
                 symptom="kernel_failed",
             )
         )
+    return out
+
+
+@rule("torch.out_of_memory")
+def out_of_memory(view: FactsView) -> list[Candidate]:
+    """CUDA ran out of memory (a warning when it stopped the test kernel)."""
+    out: list[Candidate] = []
+    kinds = view.signature_kinds
+    kernel_error = view.str_("torch.kernel_error") or ""
+    oom_kernel = "out of memory" in kernel_error.lower()
     if oom_kernel or "oom" in kinds:
         sig = view.signature("oom")
         tried = f" (tried to allocate {sig.data['tried']})" if sig and "tried" in sig.data else ""
@@ -275,6 +310,14 @@ def cuda_symptoms(view: FactsView) -> list[Candidate]:
                 frozenset({"oom", "kernel_failed"}),
             )
         )
+    return out
+
+
+@rule("torch.nccl_error")
+def nccl_error(view: FactsView) -> list[Candidate]:
+    """NCCL reported an error."""
+    out: list[Candidate] = []
+    kinds = view.signature_kinds
     if "nccl_error" in kinds:
         sig = view.signature("nccl_error")
         out.append(
