@@ -138,3 +138,11 @@ def test_findings_are_built_only_through_the_catalogue() -> None:
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Finding"
         ]
     assert offenders == []
+
+
+def test_rule_modules_read_in_one_sitting() -> None:
+    """Modules of at most 600 lines (the house rule the registry split env.py and
+    torch_build.py for)."""
+    for path in [ROOT / "envcheck" / "catalogue.py", *(ROOT / "envcheck" / "rules").glob("*.py")]:
+        lines = path.read_text(encoding="utf-8").count("\n")
+        assert lines <= 600, f"{path.name}: {lines} lines"
