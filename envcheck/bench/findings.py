@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Finding, Fix, Severity
 from envcheck.render.json import finding_to_dict
 
 
 def bench_finding(slug: str, severity: Severity, title: str, detail: str = "",
                   fixes: tuple[Fix, ...] = ()) -> Finding:
-    """A finding of the ``bench`` category with the id ``bench.<slug>``."""
-    return Finding(id=f"bench.{slug}", severity=severity, category=Category.BENCH, title=title,
-                   detail=detail, fixes=fixes)
+    """A finding of the ``bench`` category with the id ``bench.<slug>`` (declared in
+    :mod:`envcheck.catalogue`, like every public finding id)."""
+    return finding(f"bench.{slug}", severity, title=title, detail=detail, fixes=fixes)
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:

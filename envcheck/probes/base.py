@@ -15,13 +15,24 @@ from envcheck.model import FactValue, ProbeOutcome
 
 
 class Probe(abc.ABC):
-    """One thing inspected. Subclasses set ``id`` and ``title`` and implement ``run``."""
+    """One thing inspected. Subclasses set ``id``, ``title`` and ``inspects``, say what they
+    need and who runs them (the class attributes below), and implement ``run``."""
 
     id: ClassVar[str]
     title: ClassVar[str]
+    inspects: ClassVar[str]
+    """What it looks at, in words ("the NVIDIA driver and GPUs"): when the probe fails, the
+    ``probe.*`` finding says this went unchecked."""
     per_target: ClassVar[bool] = False
     """True when the facts depend on the inspected interpreter; False for machine-wide facts
     (driver, GPUs, toolkit), which ``doctor --all-envs`` gathers once for every environment."""
+    needs_target: ClassVar[bool] = False
+    """True when it cannot run at all without the target interpreter's inspection: it fails
+    (TargetUnavailable) when that inspection failed, and the ``target.unusable`` finding
+    explains the failure."""
+    for_recommend: ClassVar[bool] = False
+    """True when ``envcheck recommend`` runs it to learn this machine (OS, GPU, driver, the
+    target Python, pip's index): quick probes whose facts the recommendation uses."""
 
     def applies(self, ctx: Context) -> str | None:
         """None when the probe should run here; otherwise the reason it is skipped."""

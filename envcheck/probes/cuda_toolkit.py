@@ -113,6 +113,7 @@ class CudaToolkitProbe(Probe):
 
     id = "cuda_toolkit"
     title = "CUDA toolkit"
+    inspects = "the CUDA toolkit (nvcc) extension builds would use"
 
     def applies(self, ctx: Context) -> str | None:
         """Skipped on macOS: NVIDIA's last macOS toolkit was CUDA 10.2 (torch uses MPS)."""

@@ -92,6 +92,7 @@ class CudnnProbe(Probe):
 
     id = "cudnn"
     title = "cuDNN"
+    inspects = "which cuDNN torch uses"
 
     def applies(self, ctx: Context) -> str | None:
         """Skipped on macOS, which has no CUDA and so no cuDNN (torch uses MPS)."""

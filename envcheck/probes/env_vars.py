@@ -156,6 +156,7 @@ class EnvVarsProbe(Probe):
 
     id = "env_vars"
     title = "Environment variables"
+    inspects = "environment variables such as CUDA_VISIBLE_DEVICES"
 
     def run(self, ctx: Context) -> ProbeOutcome:
         facts = Facts()

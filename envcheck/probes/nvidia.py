@@ -401,6 +401,8 @@ class NvidiaProbe(Probe):
 
     id = "nvidia"
     title = "NVIDIA driver & GPUs"
+    inspects = "the NVIDIA driver and GPUs"
+    for_recommend = True
 
     def applies(self, ctx: Context) -> str | None:
         """Skipped on macOS, which has had no CUDA driver since 10.13."""

@@ -214,6 +214,8 @@ class PackagesProbe(Probe):
 
     id: ClassVar[str] = "packages"
     title: ClassVar[str] = "Packages"
+    inspects: ClassVar[str] = "the installed torch-family packages"
+    needs_target: ClassVar[bool] = True
     per_target: ClassVar[bool] = True
 
     def timeout(self, ctx: Context) -> float:

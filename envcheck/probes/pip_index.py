@@ -320,6 +320,8 @@ class PipIndexProbe(Probe):
 
     id = "pip_index"
     title = "Package index"
+    inspects = "pip's index configuration"
+    for_recommend = True
     per_target = True
 
     def run(self, ctx: Context) -> ProbeOutcome:

@@ -151,6 +151,8 @@ class PythonEnvProbe(Probe):
 
     id: ClassVar[str] = "python_env"
     title: ClassVar[str] = "Python environment"
+    inspects: ClassVar[str] = "the target Python environment"
+    for_recommend: ClassVar[bool] = True
     per_target: ClassVar[bool] = True
 
     def timeout(self, ctx: Context) -> float:

@@ -213,6 +213,8 @@ class SystemProbe(Probe):
 
     id = "system"
     title = "System"
+    inspects = "the OS, WSL and container"
+    for_recommend = True
 
     def run(self, ctx: Context) -> ProbeOutcome:
         facts = Facts()

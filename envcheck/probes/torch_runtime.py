@@ -317,6 +317,8 @@ class TorchRuntimeProbe(Probe):
 
     id: ClassVar[str] = "torch_runtime"
     title: ClassVar[str] = "PyTorch runtime"
+    inspects: ClassVar[str] = "whether torch imports, sees CUDA and runs a kernel"
+    needs_target: ClassVar[bool] = True
     per_target: ClassVar[bool] = True
 
     def applies(self, ctx: Context) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from envcheck.catalogue import section_of
 from envcheck.fact_keys import CATALOGUE, SECTIONS
 from envcheck.model import Finding, Report
 
@@ -97,12 +98,9 @@ def section_of_key(key: str) -> str:
 
 
 def section_of_finding(finding: Finding) -> str:
-    """Findings show under the section of their first evidence key in the catalogue."""
-    for key in finding.evidence:
-        base = key.split("[")[0]
-        if base in CATALOGUE:
-            return CATALOGUE[base].section
-    return "Summary"
+    """The section a finding shows under, as the finding catalogue declares it (its id's, or
+    its category's: :data:`envcheck.catalogue.SECTION_OF_CATEGORY`)."""
+    return section_of(finding.id, finding.category)
 
 
 def ordered_sections(report: Report) -> list[str]:

@@ -1,18 +1,23 @@
 """Rules: pure functions from facts (and the version tables) to findings, most important first.
 
-Each rule module covers some categories of :class:`envcheck.model.Category`:
+Each finding id is declared once in :mod:`envcheck.catalogue` (severities, title, trigger,
+fix) and reported by a small rule registered with it (:mod:`.registry`). The rule modules:
 
-- :mod:`.driver` — ``no_driver``, ``driver_too_old``
-- :mod:`.torch_build` — ``cpu_build``, ``arch_unsupported``, ``torch``
-- :mod:`.platform` — ``platform``, ``cuda_visible_devices``
-- :mod:`.env` — ``env_conflict``, ``cudnn``, ``python_unsupported``
-- :mod:`.toolkit` — ``nvcc_mismatch``
-- :mod:`.target` — ``target`` (and ``python_unsupported`` for a target too old to inspect)
 - :mod:`.machine` — ``no_driver``/``platform`` from the kind of machine (no NVIDIA GPU,
   nouveau, Jetson, WSL, containers)
 - :mod:`.installs` — ``env_conflict`` from install logs, resolver output, interpreter paths
+- :mod:`.platform` — ``platform``: WSL, containers, MIG, compute modes, /dev/shm
+- :mod:`.target` — ``target`` (and ``python_unsupported`` for a target too old to inspect)
+- :mod:`.driver` — ``no_driver``, ``driver_too_old``
+- :mod:`.python` — ``python_unsupported``
+- :mod:`.torch_build` — ``cpu_build``, ``arch_unsupported`` (and macOS asked for CUDA)
+- :mod:`.visible_devices` — ``cuda_visible_devices``
+- :mod:`.env` — ``env_conflict``: torch copies, conda+pip, companions, ABI
+- :mod:`.cudnn` — ``cudnn``
+- :mod:`.toolkit` — ``nvcc_mismatch``
+- :mod:`.torch_errors` — ``torch``: the generic symptoms, when nothing names their cause
+- :mod:`.probe` — ``probe``, from the probe results
 - :mod:`.differential` — when nothing above names a cause for a symptom: the likeliest one
-- :mod:`.probe` — ``probe``
 
 Rules read the flat facts map through :class:`~envcheck.rules.facts_view.FactsView`, which
 also classifies error texts with :func:`envcheck.signatures.classify`, so ``doctor`` (probe
@@ -22,41 +27,51 @@ facts) and ``explain`` (parsed facts and ``errors.seen``) reach the same finding
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from envcheck.model import Finding, ProbeResult
-from envcheck.rules.differential import differential
-from envcheck.rules.driver import driver_too_old_rules, no_driver_rules
-from envcheck.rules.engine import Candidate, finalize
-from envcheck.rules.env import cudnn_rules, env_conflict_rules, python_rules
-from envcheck.rules.facts_view import FactsView
-from envcheck.rules.installs import install_rules
-from envcheck.rules.machine import machine_rules
-from envcheck.rules.platform import platform_rules, visible_devices_rules
-from envcheck.rules.probe import probe_rules
-from envcheck.rules.target import target_rules
-from envcheck.rules.toolkit import toolkit_rules
-from envcheck.rules.torch_build import arch_rules, cpu_build_rules, torch_rules
-
-Rule = Callable[[FactsView], list[Candidate]]
-
-RULES: tuple[Rule, ...] = (
-    machine_rules,
-    install_rules,
-    platform_rules,
-    target_rules,
-    no_driver_rules,
-    driver_too_old_rules,
-    python_rules,
-    cpu_build_rules,
-    arch_rules,
-    visible_devices_rules,
-    env_conflict_rules,
-    cudnn_rules,
-    toolkit_rules,
-    torch_rules,
+from envcheck.rules import (
+    cudnn,
+    differential,
+    driver,
+    env,
+    installs,
+    machine,
+    platform,
+    probe,
+    python,
+    target,
+    toolkit,
+    torch_build,
+    torch_errors,
+    visible_devices,
 )
-"""Every fact rule; order does not matter (the engine orders findings by rank)."""
+from envcheck.rules.engine import Candidate, finalize
+from envcheck.rules.facts_view import FactsView
+from envcheck.rules.registry import Rule, in_module_order
+
+RULE_MODULES: tuple[str, ...] = tuple(
+    module.__name__
+    for module in (
+        machine,
+        installs,
+        platform,
+        target,
+        driver,
+        python,
+        torch_build,
+        visible_devices,
+        env,
+        cudnn,
+        toolkit,
+        torch_errors,
+    )
+)
+"""The order the fact rules run in, module by module (each module's rules in definition
+order). The engine orders findings by severity and rank; among equals, by this order."""
+
+RULES: tuple[Rule, ...] = in_module_order(RULE_MODULES)
+"""Every registered fact rule, in run order."""
 
 
 def diagnose(
@@ -67,9 +82,9 @@ def diagnose(
     candidates: list[Candidate] = []
     for rule in RULES:
         candidates.extend(rule(view))
-    candidates.extend(probe_rules(probes))
-    candidates.extend(differential(view, candidates))
+    candidates.extend(probe.probe_rules(probes))
+    candidates.extend(differential.differential(view, candidates))
     return finalize(view, candidates)
 
 
-__all__ = ["RULES", "diagnose"]
+__all__ = ["RULES", "RULE_MODULES", "diagnose"]

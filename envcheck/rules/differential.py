@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_SYMPTOM, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.machine import ALL_GPU_SYMPTOMS
 from envcheck.rules.messages import SYMPTOMS, URL_CONTAINER_TOOLKIT, short
+from envcheck.rules.registry import rule
 from envcheck.rules.tables import cuda_runs_on, max_cuda_for_driver
 
 _MAX_ALTERNATIVES = 3
@@ -35,10 +37,9 @@ class Hypothesis:
     """One possible cause: its finding id and text, and what would settle it."""
 
     id: str
-    category: Category
+    """Its finding id; the title is the catalogue's (:mod:`envcheck.catalogue`)."""
     name: str
     """The cause in a few words, for the list of alternatives."""
-    title: str
     cause: str
     fix: Fix
     settle: tuple[str, ...]
@@ -204,9 +205,7 @@ def _w_nvcc(view: FactsView) -> list[tuple[float, str]]:
 
 _VISIBLE = Hypothesis(
     id="cuda_visible_devices.likely_hides_gpus",
-    category=Category.CUDA_VISIBLE_DEVICES,
     name="CUDA_VISIBLE_DEVICES hiding the GPU",
-    title="Most likely CUDA_VISIBLE_DEVICES hides the GPU from the program",
     cause="the program (or its launch script) sets CUDA_VISIBLE_DEVICES to a GPU index this "
     "machine does not have, so CUDA sees none",
     fix=Fix(
@@ -222,9 +221,7 @@ _VISIBLE = Hypothesis(
 )
 _CONTAINER = Hypothesis(
     id="platform.likely_container_without_gpu",
-    category=Category.PLATFORM,
     name="a container without GPU access",
-    title="Most likely the container runs without GPU access",
     cause="the container was started without --gpus (or the NVIDIA Container Toolkit), so "
     "it has no GPU devices or driver libraries",
     fix=Fix(
@@ -235,9 +232,7 @@ _CONTAINER = Hypothesis(
 )
 _NO_DRIVER = Hypothesis(
     id="no_driver.likely_no_driver",
-    category=Category.NO_DRIVER,
     name="no NVIDIA driver",
-    title="Most likely the NVIDIA driver is missing or not loaded",
     cause="the NVIDIA driver is not installed or not loaded (or there is no NVIDIA GPU)",
     fix=Fix(
         "Install the NVIDIA driver for the GPU and reboot; check that it is loaded",
@@ -249,9 +244,7 @@ _NO_DRIVER = Hypothesis(
 )
 _CPU = Hypothesis(
     id="cpu_build.likely_cpu_build",
-    category=Category.CPU_BUILD,
     name="a CPU-only torch",
-    title="Most likely torch is a CPU-only build",
     cause="the installed torch is a CPU-only build (pip's default on Windows, a CPU wheel "
     "from a mirror, or conda's CPU variant), which cannot use the GPU",
     fix=Fix(
@@ -263,9 +256,7 @@ _CPU = Hypothesis(
 )
 _DRIVER = Hypothesis(
     id="driver_too_old.likely_driver_too_old",
-    category=Category.DRIVER_TOO_OLD,
     name="a driver too old for the torch build",
-    title="Possibly the NVIDIA driver is too old for this torch build",
     cause="the driver may be older than this torch's CUDA build needs",
     fix=Fix("Compare the driver's CUDA version with torch's", ("nvidia-smi",)),
     settle=("nvidia-smi", 'python -c "import torch; print(torch.version.cuda)"'),
@@ -273,9 +264,7 @@ _DRIVER = Hypothesis(
 )
 _ENV = Hypothesis(
     id="env_conflict.likely_wrong_environment",
-    category=Category.ENV_CONFLICT,
     name="the wrong Python environment",
-    title="Most likely the code runs in another Python environment than the packages",
     cause="packages were installed into one Python and the program (or Jupyter kernel) runs "
     "another, or installs in the same environment replaced torch",
     fix=Fix(
@@ -290,9 +279,7 @@ _ENV = Hypothesis(
 )
 _NVCC = Hypothesis(
     id="nvcc_mismatch.likely_toolkit_mismatch",
-    category=Category.NVCC_MISMATCH,
     name="a CUDA toolkit that does not match torch",
-    title="Most likely the CUDA toolkit used for the build does not match torch",
     cause="the extension is compiled with a CUDA toolkit (nvcc, CUDA_HOME) of another version "
     "than torch's CUDA build, or with no full toolkit at all",
     fix=Fix(
@@ -341,6 +328,17 @@ def _symptom_lines(view: FactsView) -> list[str]:
     return out
 
 
+@rule(
+    "cuda_visible_devices.likely_hides_gpus",
+    "platform.likely_container_without_gpu",
+    "no_driver.likely_no_driver",
+    "cpu_build.likely_cpu_build",
+    "driver_too_old.likely_driver_too_old",
+    "env_conflict.likely_wrong_environment",
+    "nvcc_mismatch.likely_toolkit_mismatch",
+    "torch.unrecognised_error",
+    stage="differential",
+)
 def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candidate]:
     """The likeliest cause of a pasted report's symptom, when no rule named one."""
     if not view.pasted:
@@ -374,11 +372,9 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
     if others:
         detail += " Other possible causes: " + "; ".join(others) + "."
     detail += " The report is not conclusive: the commands below settle it."
-    finding = Finding(
+    found = finding(
         id=best.id,
         severity=Severity.WARNING,
-        category=best.category,
-        title=best.title,
         detail=detail,
         evidence=("errors.seen", "explain.claims", "torch.cuda_available"),
         fixes=(
@@ -390,15 +386,13 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
             ),
         ),
     )
-    return [Candidate(finding, RANK_SYMPTOM - 1, frozenset(SYMPTOMS))]
+    return [Candidate(found, RANK_SYMPTOM - 1, frozenset(SYMPTOMS))]
 
 
 def _unrecognised(view: FactsView, symptoms: list[str]) -> Candidate:
-    finding = Finding(
+    found = finding(
         id="torch.unrecognised_error",
         severity=Severity.WARNING,
-        category=Category.TORCH,
-        title="The report shows an error that envcheck does not recognise",
         detail=f'The report contains "{symptoms[0]}", which matches no known cause of a '
         "broken GPU stack; it may be a bug in the program rather than in the environment.",
         evidence=("errors.unrecognised", "errors.seen"),
@@ -410,7 +404,7 @@ def _unrecognised(view: FactsView, symptoms: list[str]) -> Candidate:
             ),
         ),
     )
-    return Candidate(finding, RANK_SYMPTOM - 1, frozenset(SYMPTOMS))
+    return Candidate(found, RANK_SYMPTOM - 1, frozenset(SYMPTOMS))
 
 
 __all__ = ["Hypothesis", "differential"]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_DRIVER_TOO_OLD, RANK_NO_DRIVER, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import URL_DRIVER, URL_MINOR_COMPAT, reinstall_fix
+from envcheck.rules.registry import rule
 from envcheck.rules.tables import (
     cuda_runs_on,
     driver_needed,
@@ -58,165 +60,201 @@ def _driver_update_fix(view: FactsView, need: str | None) -> Fix:
     return Fix(f"Install {target}, then reboot", (*commands, "sudo reboot"), URL_DRIVER)
 
 
-def no_driver_rules(view: FactsView) -> list[Candidate]:
-    """no_driver.*: not installed, module not loaded, version mismatch, lost GPU, permissions."""
-    if view.os_name == "darwin":
+
+_STATUS_EVIDENCE = ("nvidia.nvml_status", "nvidia.nvml_error")
+
+
+def _nvml_says(view: FactsView, status: str) -> bool:
+    """NVML's status is ``status``, outside macOS, and no version mismatch overrides it."""
+    return view.os_name != "darwin" and view.nvml_status == status and not _mismatch(view)
+
+
+def _mismatch(view: FactsView) -> bool:
+    return view.os_name != "darwin" and (
+        view.nvml_status == "lib_rm_version_mismatch" or "nvml_mismatch" in view.signature_kinds
+    )
+
+
+@rule("no_driver.version_mismatch")
+def version_mismatch(view: FactsView) -> list[Candidate]:
+    """The kernel module and the driver libraries are of different versions."""
+    if not _mismatch(view):
+        return []
+    module = view.str_("nvidia.kernel_module_version")
+    evidence = _STATUS_EVIDENCE
+    libs = view.str_("nvidia.smi_driver_version") or view.str_("nvidia.driver_version")
+    numbers = ""
+    if module and libs and module != libs:
+        numbers = f" (kernel module {module}, libraries {libs})"
+    elif module:
+        numbers = f" (the loaded kernel module is {module})"
+    return [
+        Candidate(
+            finding(
+                id="no_driver.version_mismatch",
+                severity=Severity.ERROR,
+                detail='NVML reports "Driver/library version mismatch"' + numbers + ": the "
+                "driver was upgraded (often by unattended upgrades) while the old kernel "
+                "module stayed loaded. Nothing can use the GPU until they match again.",
+                evidence=(*evidence, "nvidia.kernel_module_version", "errors.seen"),
+                fixes=(
+                    Fix("Reboot, so the new kernel module is loaded", ("sudo reboot",)),
+                    Fix(
+                        "Or reload the modules without rebooting (stop every GPU process "
+                        "first; this fails while one holds the GPU)",
+                        (
+                            "sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia",
+                            "sudo modprobe nvidia",
+                            "nvidia-smi",
+                        ),
+                    ),
+                ),
+            ),
+            RANK_NO_DRIVER,
+            _GPU_DEAD,
+        )
+    ]
+
+
+@rule("no_driver.not_loaded")
+def not_loaded(view: FactsView) -> list[Candidate]:
+    """The driver's libraries are there, its kernel module is not (outside WSL)."""
+    if not _nvml_says(view, "driver_not_loaded") or view.wsl is not None:
+        return []
+    evidence = _STATUS_EVIDENCE
+    return [
+        Candidate(
+            finding(
+                id="no_driver.not_loaded",
+                severity=Severity.ERROR,
+                detail='NVML\'s library was found but reports "Driver Not Loaded". Usual '
+                "causes: a kernel update without the module rebuilt for it (DKMS), Secure "
+                "Boot refusing the unsigned module, or nouveau holding the GPU.",
+                evidence=evidence,
+                fixes=(
+                    Fix(
+                        "Try loading the module and read why it fails",
+                        ("sudo modprobe nvidia", "sudo dmesg | grep -iE 'nvidia|nouveau'"),
+                    ),
+                    Fix(
+                        "If it was built for another kernel, rebuild it with DKMS and reboot",
+                        ("dkms status", "sudo dkms autoinstall", "sudo reboot"),
+                    ),
+                    Fix(
+                        "If Secure Boot is enabled, enrol the driver's signing key (MOK) or "
+                        "disable Secure Boot",
+                        ("mokutil --sb-state",),
+                    ),
+                ),
+            ),
+            RANK_NO_DRIVER,
+            _GPU_DEAD,
+        )
+    ]
+
+
+@rule("no_driver.gpu_lost")
+def gpu_lost(view: FactsView) -> list[Candidate]:
+    """NVML reports the GPU lost: hardware, power or PCIe."""
+    if not _nvml_says(view, "gpu_lost"):
+        return []
+    evidence = _STATUS_EVIDENCE
+    return [
+        Candidate(
+            finding(
+                id="no_driver.gpu_lost",
+                severity=Severity.ERROR,
+                detail="NVML reports the GPU as lost (Xid 79 in the kernel log): a hardware, "
+                "power or PCIe problem, not a software one.",
+                evidence=evidence,
+                fixes=(
+                    Fix("Read the driver's Xid errors", ("sudo dmesg | grep -i xid",)),
+                    Fix(
+                        "Reboot; if it recurs check the power supply, cabling and seating",
+                        ("sudo reboot",),
+                    ),
+                ),
+            ),
+            RANK_NO_DRIVER,
+            _GPU_DEAD,
+        )
+    ]
+
+
+@rule("no_driver.no_permission")
+def no_permission(view: FactsView) -> list[Candidate]:
+    """This user may not open /dev/nvidia*."""
+    if not _nvml_says(view, "no_permission"):
+        return []
+    evidence = _STATUS_EVIDENCE
+    return [
+        Candidate(
+            finding(
+                id="no_driver.no_permission",
+                severity=Severity.ERROR,
+                detail='NVML reports "Insufficient Permissions": the /dev/nvidia* device '
+                "files are not readable and writable by this user.",
+                evidence=(*evidence, "os.nvidia_dev_nodes"),
+                fixes=(
+                    Fix("Check the device files' owner and mode", ("ls -l /dev/nvidia*",)),
+                    Fix(
+                        "Add yourself to the group that owns them (often video), then log "
+                        "in again",
+                        ('sudo usermod -aG video "$USER"',),
+                    ),
+                ),
+            ),
+            RANK_NO_DRIVER,
+            _GPU_DEAD,
+        )
+    ]
+
+
+@rule("no_driver.not_installed", "no_driver.no_gpu")
+def not_installed(view: FactsView) -> list[Candidate]:
+    """No NVML library: an error when a GPU is evidently there or wanted, else info/warning."""
+    if view.os_name == "darwin" or _mismatch(view):
         return []
     status = view.nvml_status
-    kinds = view.signature_kinds
-    out: list[Candidate] = []
-    module = view.str_("nvidia.kernel_module_version")
-    evidence = ("nvidia.nvml_status", "nvidia.nvml_error")
-    if status == "lib_rm_version_mismatch" or "nvml_mismatch" in kinds:
-        libs = view.str_("nvidia.smi_driver_version") or view.str_("nvidia.driver_version")
-        numbers = ""
-        if module and libs and module != libs:
-            numbers = f" (kernel module {module}, libraries {libs})"
-        elif module:
-            numbers = f" (the loaded kernel module is {module})"
-        out.append(
-            Candidate(
-                Finding(
-                    id="no_driver.version_mismatch",
-                    severity=Severity.ERROR,
-                    category=Category.NO_DRIVER,
-                    title="The loaded NVIDIA kernel module does not match the driver libraries",
-                    detail='NVML reports "Driver/library version mismatch"' + numbers + ": the "
-                    "driver was upgraded (often by unattended upgrades) while the old kernel "
-                    "module stayed loaded. Nothing can use the GPU until they match again.",
-                    evidence=(*evidence, "nvidia.kernel_module_version", "errors.seen"),
-                    fixes=(
-                        Fix("Reboot, so the new kernel module is loaded", ("sudo reboot",)),
-                        Fix(
-                            "Or reload the modules without rebooting (stop every GPU process "
-                            "first; this fails while one holds the GPU)",
-                            (
-                                "sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia",
-                                "sudo modprobe nvidia",
-                                "nvidia-smi",
-                            ),
-                        ),
-                    ),
-                ),
-                RANK_NO_DRIVER,
-                _GPU_DEAD,
-            )
-        )
-    elif status == "driver_not_loaded" and view.wsl is None:
-        out.append(
-            Candidate(
-                Finding(
-                    id="no_driver.not_loaded",
-                    severity=Severity.ERROR,
-                    category=Category.NO_DRIVER,
-                    title="The NVIDIA driver is installed but its kernel module is not loaded",
-                    detail='NVML\'s library was found but reports "Driver Not Loaded". Usual '
-                    "causes: a kernel update without the module rebuilt for it (DKMS), Secure "
-                    "Boot refusing the unsigned module, or nouveau holding the GPU.",
-                    evidence=evidence,
-                    fixes=(
-                        Fix(
-                            "Try loading the module and read why it fails",
-                            ("sudo modprobe nvidia", "sudo dmesg | grep -iE 'nvidia|nouveau'"),
-                        ),
-                        Fix(
-                            "If it was built for another kernel, rebuild it with DKMS and reboot",
-                            ("dkms status", "sudo dkms autoinstall", "sudo reboot"),
-                        ),
-                        Fix(
-                            "If Secure Boot is enabled, enrol the driver's signing key (MOK) or "
-                            "disable Secure Boot",
-                            ("mokutil --sb-state",),
-                        ),
-                    ),
-                ),
-                RANK_NO_DRIVER,
-                _GPU_DEAD,
-            )
-        )
-    elif status == "gpu_lost":
-        out.append(
-            Candidate(
-                Finding(
-                    id="no_driver.gpu_lost",
-                    severity=Severity.ERROR,
-                    category=Category.NO_DRIVER,
-                    title="The GPU has fallen off the bus",
-                    detail="NVML reports the GPU as lost (Xid 79 in the kernel log): a hardware, "
-                    "power or PCIe problem, not a software one.",
-                    evidence=evidence,
-                    fixes=(
-                        Fix("Read the driver's Xid errors", ("sudo dmesg | grep -i xid",)),
-                        Fix(
-                            "Reboot; if it recurs check the power supply, cabling and seating",
-                            ("sudo reboot",),
-                        ),
-                    ),
-                ),
-                RANK_NO_DRIVER,
-                _GPU_DEAD,
-            )
-        )
-    elif status == "no_permission":
-        out.append(
-            Candidate(
-                Finding(
-                    id="no_driver.no_permission",
-                    severity=Severity.ERROR,
-                    category=Category.NO_DRIVER,
-                    title="This user may not open the NVIDIA devices",
-                    detail='NVML reports "Insufficient Permissions": the /dev/nvidia* device '
-                    "files are not readable and writable by this user.",
-                    evidence=(*evidence, "os.nvidia_dev_nodes"),
-                    fixes=(
-                        Fix("Check the device files' owner and mode", ("ls -l /dev/nvidia*",)),
-                        Fix(
-                            "Add yourself to the group that owns them (often video), then log "
-                            "in again",
-                            ('sudo usermod -aG video "$USER"',),
-                        ),
-                    ),
-                ),
-                RANK_NO_DRIVER,
-                _GPU_DEAD,
-            )
-        )
-    elif status == "library_not_found" or (
-        status is None and view.driver is None and "no_driver" in kinds
+    if status == "library_not_found" or (
+        status is None and view.driver is None and "no_driver" in view.signature_kinds
     ):
-        out.extend(_not_installed(view))
-    if "system_not_ready" in kinds:
-        out.append(
-            Candidate(
-                Finding(
-                    id="no_driver.fabric_manager",
-                    severity=Severity.ERROR,
-                    category=Category.NO_DRIVER,
-                    title="CUDA says the system is not yet initialised (fabric manager)",
-                    detail='CUDA error 802 "system not yet initialized": on NVSwitch machines '
-                    "(HGX/DGX A100, H100, H200) CUDA waits for nvidia-fabricmanager, which must "
-                    "run with the same version as the driver.",
-                    evidence=("errors.seen", "torch.cuda_error", "nvidia.driver_version"),
-                    fixes=(
-                        Fix(
-                            "Install the fabric manager matching the driver branch and start it",
-                            (
-                                "systemctl status nvidia-fabricmanager",
-                                "sudo systemctl enable --now nvidia-fabricmanager",
-                            ),
+        return _not_installed(view)
+    return []
+
+
+@rule("no_driver.fabric_manager")
+def fabric_manager(view: FactsView) -> list[Candidate]:
+    """CUDA error 802: an NVSwitch machine whose fabric manager is not running."""
+    if view.os_name == "darwin" or "system_not_ready" not in view.signature_kinds:
+        return []
+    return [
+        Candidate(
+            finding(
+                id="no_driver.fabric_manager",
+                severity=Severity.ERROR,
+                detail='CUDA error 802 "system not yet initialized": on NVSwitch machines '
+                "(HGX/DGX A100, H100, H200) CUDA waits for nvidia-fabricmanager, which must "
+                "run with the same version as the driver.",
+                evidence=("errors.seen", "torch.cuda_error", "nvidia.driver_version"),
+                fixes=(
+                    Fix(
+                        "Install the fabric manager matching the driver branch and start it",
+                        (
+                            "systemctl status nvidia-fabricmanager",
+                            "sudo systemctl enable --now nvidia-fabricmanager",
                         ),
                     ),
                 ),
-                RANK_NO_DRIVER,
-                _GPU_DEAD | {"system_not_ready"},
-            )
+            ),
+            RANK_NO_DRIVER,
+            _GPU_DEAD | {"system_not_ready"},
         )
-    out.extend(_uvm_missing(view))
-    return out
+    ]
 
 
 def _not_installed(view: FactsView) -> list[Candidate]:
-    """No NVML library: an error when a GPU is evidently there or wanted, else info/warning."""
+    """An error when a GPU is evidently there or wanted; a warning with a CUDA torch; else info."""
     user_wanted = bool(view.user_signature_kinds & _CUDA_WANTED)
     module = view.str_("nvidia.kernel_module_version")
     cuda_torch = view.torch_cuda is not None
@@ -244,11 +282,9 @@ def _not_installed(view: FactsView) -> list[Candidate]:
     else:
         return [
             Candidate(
-                Finding(
+                finding(
                     id="no_driver.no_gpu",
                     severity=Severity.INFO,
-                    category=Category.NO_DRIVER,
-                    title="No NVIDIA driver or GPU found; torch will use the CPU",
                     detail="No NVIDIA driver is installed. That is expected on a machine "
                     "without an NVIDIA GPU.",
                     evidence=("nvidia.nvml_status",),
@@ -259,11 +295,9 @@ def _not_installed(view: FactsView) -> list[Candidate]:
         ]
     return [
         Candidate(
-            Finding(
+            finding(
                 id="no_driver.not_installed",
                 severity=severity,
-                category=Category.NO_DRIVER,
-                title="No NVIDIA driver is installed",
                 detail=detail,
                 evidence=evidence,
                 fixes=(_driver_update_fix(view, None),),
@@ -275,8 +309,11 @@ def _not_installed(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _uvm_missing(view: FactsView) -> list[Candidate]:
+@rule("no_driver.uvm_missing")
+def uvm_missing(view: FactsView) -> list[Candidate]:
     """CUDA failed while /dev/nvidia0 exists but /dev/nvidia-uvm does not."""
+    if view.os_name == "darwin":
+        return []
     nodes = view.strs("os.nvidia_dev_nodes")
     failed = (
         view.bool_("torch.cuda_available") is False or "cuda_unknown_error" in view.signature_kinds
@@ -287,11 +324,9 @@ def _uvm_missing(view: FactsView) -> list[Candidate]:
         return []
     return [
         Candidate(
-            Finding(
+            finding(
                 id="no_driver.uvm_missing",
                 severity=Severity.ERROR,
-                category=Category.NO_DRIVER,
-                title="The nvidia-uvm device is missing, so CUDA cannot start",
                 detail="/dev/nvidia0 exists but /dev/nvidia-uvm does not: the nvidia_uvm module "
                 "(CUDA's memory manager) is not loaded or its device file was not created "
                 "(common after suspend/resume, and in containers started without it).",
@@ -309,7 +344,8 @@ def _uvm_missing(view: FactsView) -> list[Candidate]:
     ]
 
 
-def driver_too_old_rules(view: FactsView) -> list[Candidate]:
+@rule("driver_too_old.torch_cuda_newer_than_driver")
+def driver_too_old(view: FactsView) -> list[Candidate]:
     """driver_too_old.torch_cuda_newer_than_driver: torch needs a newer driver than installed."""
     if view.os_name == "darwin":
         return []
@@ -392,11 +428,9 @@ def driver_too_old_rules(view: FactsView) -> list[Candidate]:
     )
     return [
         Candidate(
-            Finding(
+            finding(
                 id="driver_too_old.torch_cuda_newer_than_driver",
                 severity=Severity.ERROR,
-                category=Category.DRIVER_TOO_OLD,
-                title="The NVIDIA driver is too old for this torch build",
                 detail=detail,
                 evidence=tuple(
                     key

@@ -13,14 +13,17 @@ Category ``env_conflict``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from packaging.version import InvalidVersion, Version
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_CPU_BUILD, RANK_CUDNN, RANK_ENV_CONFLICT, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.machine import gpu_trouble
 from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix
+from envcheck.rules.registry import rule
 
 _FAMILY = frozenset({"torch", "torchvision", "torchaudio", "pytorch"})
 _CONFLICT_EXPLAINS = frozenset(
@@ -42,25 +45,6 @@ _CONDA_BASE_RE = re.compile(
 )
 
 
-# The per-user site-packages of pip's --user installs (Linux/macOS, Windows, macOS framework).
-_USER_SITE_RE = re.compile(
-    r"[\\/]\.local[\\/]lib[\\/]python\d|[\\/]AppData[\\/]Roaming[\\/]Python[\\/]|"
-    r"[\\/]Library[\\/]Python[\\/]\d",
-    re.IGNORECASE,
-)
-
-
-def install_rules(view: FactsView) -> list[Candidate]:
-    """env_conflict.* drawn from install logs, resolver output and interpreter paths."""
-    out: list[Candidate] = []
-    out.extend(_replaced(view))
-    out.extend(_resolver(view))
-    out.extend(_conda_pip_versions(view))
-    out.extend(_interpreters(view))
-    out.extend(_user_site_torch(view))
-    return out
-
-
 def _base(version: str) -> Version | None:
     try:
         return Version(Version(version).base_version)
@@ -68,7 +52,9 @@ def _base(version: str) -> Version | None:
         return None
 
 
-def _replaced(view: FactsView) -> list[Candidate]:
+@rule("env_conflict.torch_replaced")
+def torch_replaced(view: FactsView) -> list[Candidate]:
+    """An install log (or the reporter) shows another package replacing torch's build."""
     replaced = view.dict_("packages.torch_replaced")
     said = view.claim_text("torch_replaced")
     if replaced is None and said is None:
@@ -91,11 +77,9 @@ def _replaced(view: FactsView) -> list[Candidate]:
         severity = Severity.ERROR if gpu_trouble(view) or cpu else Severity.WARNING
     return [
         Candidate(
-            Finding(
+            finding(
                 id="env_conflict.torch_replaced",
                 severity=severity,
-                category=Category.ENV_CONFLICT,
-                title="Installing another package replaced torch",
                 detail=detail,
                 evidence=("packages.torch_replaced", "explain.claims", "torch.version"),
                 fixes=(
@@ -117,24 +101,24 @@ def _replaced(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _is_cudnn(row: object) -> bool:
-    return isinstance(row, dict) and "cudnn" in str(row.get("requires", "")).lower()
+def _is_cudnn(row: Mapping[str, object]) -> bool:
+    return "cudnn" in str(row.get("requires", "")).lower()
 
 
-def _resolver(view: FactsView) -> list[Candidate]:
-    conflicts = view.dicts("packages.requirement_conflicts")
-    out = _cudnn_wheel(view, [dict(r) for r in conflicts if _is_cudnn(dict(r))])
+@rule("env_conflict.requirement_conflict")
+def resolver(view: FactsView) -> list[Candidate]:
+    """pip's resolver left torch-family requirements unmet (a cuDNN wheel: :func:`cudnn_wheel`)."""
     rows = [
         row
-        for row in conflicts
-        if not _is_cudnn(dict(row))
+        for row in view.dicts("packages.requirement_conflicts")
+        if not _is_cudnn(row)
         and (
             str(row.get("package", "")).lower() in _FAMILY
             or str(row.get("have", "")).split(" ")[0].lower() in _FAMILY
         )
     ]
     if not rows:
-        return out
+        return []
     lines = "; ".join(
         f"{row.get('package')} {row.get('version')} requires {row.get('requires')}, but "
         f"{row.get('have')} is installed"
@@ -142,11 +126,9 @@ def _resolver(view: FactsView) -> list[Candidate]:
     )
     return [
         Candidate(
-            Finding(
+            finding(
                 id="env_conflict.requirement_conflict",
                 severity=Severity.ERROR,
-                category=Category.ENV_CONFLICT,
-                title="pip left torch packages that do not fit together",
                 detail=f"pip's resolver reports: {lines}. torch, torchvision and torchaudio "
                 "must be one matching set, from one index (one CUDA build).",
                 evidence=("packages.requirement_conflicts", "torch.version"),
@@ -160,36 +142,34 @@ def _resolver(view: FactsView) -> list[Candidate]:
             ),
             RANK_ENV_CONFLICT - 5,
             _CONFLICT_EXPLAINS,
-        ),
-        *out,
+        )
     ]
 
 
-def _cudnn_wheel(view: FactsView, rows: list[dict[str, object]]) -> list[Candidate]:
+@rule("cudnn.wheel_version_conflict")
+def cudnn_wheel(view: FactsView) -> list[Candidate]:
     """pip replaced the cuDNN wheel torch pins (another package wanted another cuDNN)."""
+    rows = [row for row in view.dicts("packages.requirement_conflicts") if _is_cudnn(row)]
     if not rows:
         return []
     row = rows[0]
+    pinned = str(row.get("requires") or "nvidia-cudnn-cu12").split(";")[0].strip()
     return [
         Candidate(
-            Finding(
+            finding(
                 id="cudnn.wheel_version_conflict",
                 severity=Severity.ERROR,
-                category=Category.CUDNN,
-                title="The cuDNN wheel is not the one torch was built with",
                 detail=f"pip's resolver reports: {row.get('package')} {row.get('version')} "
-                f"requires {row.get('requires')}, but {row.get('have')} is installed. torch loads "
-                "the cuDNN of its own major version; another package (TensorFlow, JAX, onnxruntime"
-                "-gpu ...) made pip install a different one into the same environment.",
+                f"requires {row.get('requires')}, but {row.get('have')} is installed. torch "
+                "loads the cuDNN of its own major version; another package (TensorFlow, JAX, "
+                "onnxruntime-gpu ...) made pip install a different one into the same "
+                "environment.",
                 evidence=("packages.requirement_conflicts", "cudnn.wheels", "errors.seen"),
                 fixes=(
                     Fix(
                         "Put back the cuDNN torch pins, and keep frameworks that need another "
                         "cuDNN in their own environment",
-                        (
-                            f"{pip_cmd(view)} install --force-reinstall "
-                            f"'{str(row.get('requires') or 'nvidia-cudnn-cu12').split(';')[0]}'",
-                        ),
+                        (f"{pip_cmd(view)} install --force-reinstall '{pinned}'",),
                     ),
                 ),
             ),
@@ -199,10 +179,11 @@ def _cudnn_wheel(view: FactsView, rows: list[dict[str, object]]) -> list[Candida
     ]
 
 
-def _conda_pip_versions(view: FactsView) -> list[Candidate]:
+@rule("env_conflict.conda_and_pip_torch")
+def conda_pip_versions(view: FactsView) -> list[Candidate]:
     """conda's pytorch and the torch pip sees are different versions, or the report says so."""
     pytorch = view.conda_packages.get("pytorch")
-    pip_torch = view.str_("torch.runtime_version") or view.str_("torch.version")
+    pip_torch = view.str_("torch.version")
     two = view.claim_text("two_torch")
     differ = False
     if pytorch is not None and pip_torch:
@@ -231,11 +212,9 @@ def _conda_pip_versions(view: FactsView) -> list[Candidate]:
         )
     return [
         Candidate(
-            Finding(
+            finding(
                 id="env_conflict.conda_and_pip_torch",
                 severity=Severity.ERROR if serious else Severity.WARNING,
-                category=Category.ENV_CONFLICT,
-                title="conda's pytorch and a pip-installed torch are mixed in one environment",
                 detail=detail,
                 evidence=("packages.conda", "torch.version", "explain.claims"),
                 fixes=(
@@ -270,7 +249,9 @@ def _is_conda_base(prefix: str) -> bool:
     return bool(parts) and bool(_CONDA_BASE_RE.fullmatch(parts[-1])) and "envs" not in parts
 
 
-def _interpreters(view: FactsView) -> list[Candidate]:
+@rule("env_conflict.wrong_interpreter")
+def interpreters(view: FactsView) -> list[Candidate]:
+    """Packages installed for one interpreter while another runs the code."""
     prefixes: list[str] = []
     for path in view.strs("python.executables_seen"):
         prefix = _prefix(path)
@@ -295,11 +276,9 @@ def _interpreters(view: FactsView) -> list[Candidate]:
         return []
     return [
         Candidate(
-            Finding(
+            finding(
                 id="env_conflict.wrong_interpreter",
                 severity=Severity.ERROR,
-                category=Category.ENV_CONFLICT,
-                title="Packages went into a different Python than the one that runs",
                 detail=detail,
                 evidence=("python.executables_seen", "errors.seen", "explain.claims"),
                 fixes=(
@@ -327,10 +306,16 @@ def _interpreters(view: FactsView) -> list[Candidate]:
     ]
 
 
-__all__ = ["install_rules"]
+# The per-user site-packages of pip's --user installs (Linux/macOS, Windows, macOS framework).
+_USER_SITE_RE = re.compile(
+    r"[\\/]\.local[\\/]lib[\\/]python\d|[\\/]AppData[\\/]Roaming[\\/]Python[\\/]|"
+    r"[\\/]Library[\\/]Python[\\/]\d",
+    re.IGNORECASE,
+)
 
 
-def _user_site_torch(view: FactsView) -> list[Candidate]:
+@rule("env_conflict.user_site_packages")
+def user_site_torch(view: FactsView) -> list[Candidate]:
     """torch is imported from the user site (``pip install --user``) inside an environment."""
     location = view.str_("torch.location")
     if location is None or not _USER_SITE_RE.search(location):
@@ -354,11 +339,9 @@ def _user_site_torch(view: FactsView) -> list[Candidate]:
     )
     return [
         Candidate(
-            Finding(
+            finding(
                 id="env_conflict.user_site_packages",
                 severity=Severity.ERROR if differs or gpu_trouble(view) else Severity.WARNING,
-                category=Category.ENV_CONFLICT,
-                title="Packages in your user site leak into this environment",
                 detail=detail,
                 evidence=("torch.location", "packages.conda", "python.env_type"),
                 fixes=(
@@ -376,3 +359,13 @@ def _user_site_torch(view: FactsView) -> list[Candidate]:
             _CONFLICT_EXPLAINS,
         )
     ]
+
+
+__all__ = [
+    "conda_pip_versions",
+    "cudnn_wheel",
+    "interpreters",
+    "resolver",
+    "torch_replaced",
+    "user_site_torch",
+]

@@ -11,10 +11,12 @@ Categories ``no_driver`` and ``platform``.
 
 from __future__ import annotations
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_NO_DRIVER, RANK_PLATFORM_HOST, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import URL_CONTAINER_TOOLKIT, URL_WSL
+from envcheck.rules.registry import rule
 
 ALL_GPU_SYMPTOMS = frozenset(
     {
@@ -67,19 +69,9 @@ def gpu_trouble(view: FactsView) -> bool:
     )
 
 
-def machine_rules(view: FactsView) -> list[Candidate]:
-    """no_driver.no_nvidia_gpu, no_driver.nouveau, platform.jetson, platform.wsl_no_gpu and
-    platform.container_without_gpu from what a report says about the machine."""
-    out: list[Candidate] = []
-    out.extend(_no_nvidia_gpu(view))
-    out.extend(_nouveau(view))
-    out.extend(_jetson(view))
-    out.extend(_wsl_no_driver(view))
-    out.extend(_container_in_paste(view))
-    return out
-
-
-def _no_nvidia_gpu(view: FactsView) -> list[Candidate]:
+@rule("no_driver.no_nvidia_gpu")
+def no_nvidia_gpu(view: FactsView) -> list[Candidate]:
+    """A GPU failure where the only GPUs are not NVIDIA's (or the reporter says there is none)."""
     others = view.other_gpus
     said = "no_nvidia" in view.claims
     if view.os_name == "darwin" or not (others or said) or view.nvidia_evidence:
@@ -89,11 +81,9 @@ def _no_nvidia_gpu(view: FactsView) -> list[Candidate]:
     named = ", ".join(others) if others else "no NVIDIA GPU (as the report says)"
     return [
         Candidate(
-            Finding(
+            finding(
                 id="no_driver.no_nvidia_gpu",
                 severity=Severity.ERROR,
-                category=Category.NO_DRIVER,
-                title="There is no NVIDIA GPU, so CUDA cannot work here",
                 detail=f"The report names {named} and nothing shows an NVIDIA GPU or driver. "
                 'CUDA runs only on NVIDIA GPUs; messages such as "driver version is '
                 'insufficient" or "Torch not compiled with CUDA enabled" follow from that, '
@@ -118,17 +108,17 @@ def _no_nvidia_gpu(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _nouveau(view: FactsView) -> list[Candidate]:
+@rule("no_driver.nouveau")
+def nouveau(view: FactsView) -> list[Candidate]:
+    """The reporter says nouveau drives the GPU."""
     if "nouveau" not in view.claims:
         return []
     broken = bool(view.signature_kinds & {"no_driver", "smi_not_found"}) or gpu_trouble(view)
     return [
         Candidate(
-            Finding(
+            finding(
                 id="no_driver.nouveau",
                 severity=Severity.ERROR if broken else Severity.WARNING,
-                category=Category.NO_DRIVER,
-                title="The open-source nouveau driver holds the GPU",
                 detail="The report mentions nouveau: when it is loaded it claims the NVIDIA GPU "
                 "at boot, the nvidia kernel module cannot bind to it, and CUDA finds no "
                 f"driver. ({view.claim_text('nouveau') or ''})".replace(" ()", ""),
@@ -153,17 +143,17 @@ def _nouveau(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _jetson(view: FactsView) -> list[Candidate]:
+@rule("platform.jetson_needs_jetpack_wheel")
+def jetson(view: FactsView) -> list[Candidate]:
+    """A Jetson board, where only NVIDIA's JetPack torch has CUDA."""
     board = view.str_("os.jetson")
     if board is None or not (gpu_trouble(view) or view.torch is not None):
         return []
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.jetson_needs_jetpack_wheel",
                 severity=Severity.ERROR if gpu_trouble(view) else Severity.WARNING,
-                category=Category.PLATFORM,
-                title="On a Jetson, torch must be NVIDIA's JetPack build",
                 detail=f"This is an NVIDIA Jetson ({board}). The torch wheels on PyPI and "
                 "download.pytorch.org for aarch64 are built for servers, not for Jetson's "
                 "integrated GPU, so they see no CUDA device; NVIDIA publishes wheels per "
@@ -188,7 +178,9 @@ def _jetson(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _wsl_no_driver(view: FactsView) -> list[Candidate]:
+@rule("platform.wsl_no_gpu")
+def wsl_no_driver(view: FactsView) -> list[Candidate]:
+    """Inside WSL, driver errors with nothing known about the Windows driver's libcuda."""
     wsl = view.str_("os.wsl")
     if wsl not in ("wsl", "wsl2") or view.bool_("os.wsl_libcuda") is not None:
         return []
@@ -196,11 +188,9 @@ def _wsl_no_driver(view: FactsView) -> list[Candidate]:
         return []
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.wsl_no_gpu",
                 severity=Severity.ERROR,
-                category=Category.PLATFORM,
-                title="This WSL distribution cannot reach the GPU",
                 detail="Under WSL the GPU comes from the Windows NVIDIA driver (through "
                 "/usr/lib/wsl/lib); no Linux driver is installed inside. Finding no driver "
                 "there means the distribution runs under WSL 1 (which has no GPU, whatever "
@@ -226,7 +216,9 @@ def _wsl_no_driver(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _container_in_paste(view: FactsView) -> list[Candidate]:
+@rule("platform.container_without_gpu")
+def container_in_paste(view: FactsView) -> list[Candidate]:
+    """A pasted report from a container started without GPUs."""
     if view.container is not None:
         return []  # platform.container_without_gpu from live facts covers it
     # (A GPU named in the report is the host's: the container is the question.)
@@ -244,11 +236,9 @@ def _container_in_paste(view: FactsView) -> list[Candidate]:
     )
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.container_without_gpu",
                 severity=Severity.ERROR,
-                category=Category.PLATFORM,
-                title="This container was started without GPU access",
                 detail=f"The program runs in a container and {why}: without --gpus (and the "
                 "NVIDIA Container Toolkit on the host) there are no /dev/nvidia* devices and "
                 "no driver libraries inside, so CUDA is unavailable.",
@@ -268,4 +258,4 @@ def _container_in_paste(view: FactsView) -> list[Candidate]:
     ]
 
 
-__all__ = ["ALL_GPU_SYMPTOMS", "gpu_trouble", "machine_rules"]
+__all__ = ["ALL_GPU_SYMPTOMS", "gpu_trouble"]

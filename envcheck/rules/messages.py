@@ -1,6 +1,7 @@
 """User-facing text shared by the rules: symptom descriptions, common fixes, command helpers.
 
-Finding titles and details live next to the rule that proves them (they carry that rule's
+Each finding's title, trigger and fix in one line are declared in :mod:`envcheck.catalogue`;
+its details and concrete fix commands live in the rule that proves it (they carry that rule's
 numbers); what several rules say the same way lives here, so it is said once.
 """
 

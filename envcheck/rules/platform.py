@@ -1,20 +1,22 @@
-"""Where the process runs: WSL, containers, MIG, compute modes, /dev/shm, CUDA_VISIBLE_DEVICES.
+"""Where the process runs: WSL, containers, MIG, compute modes, /dev/shm.
 
-Categories ``platform`` and ``cuda_visible_devices``.
+Category ``platform`` (the kind of machine in a pasted report: :mod:`.machine`;
+CUDA_VISIBLE_DEVICES: :mod:`.visible_devices`).
 """
 
 from __future__ import annotations
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_INFO,
     RANK_MIG,
     RANK_PLATFORM_HOST,
-    RANK_VISIBLE,
     Candidate,
 )
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import URL_CONTAINER_TOOLKIT, URL_MIG, URL_WSL
+from envcheck.rules.registry import rule
 
 _NO_GPU_HERE = frozenset(
     {
@@ -39,50 +41,21 @@ def _cuda_wanted(view: FactsView) -> bool:
     )
 
 
-def platform_rules(view: FactsView) -> list[Candidate]:
-    """platform.*: WSL1, WSL2 driver problems, containers without GPUs, MIG, /dev/shm."""
-    out: list[Candidate] = []
-    out.extend(_wsl(view))
-    out.extend(_container(view))
-    out.extend(_mig(view))
-    out.extend(_compute_mode(view))
-    shm = view.int_("os.shm_bytes")
-    if view.container and shm is not None and shm < GIB:
-        out.append(
-            Candidate(
-                Finding(
-                    id="platform.small_shm",
-                    severity=Severity.WARNING,
-                    category=Category.PLATFORM,
-                    title="/dev/shm is too small for DataLoader workers",
-                    detail=f"/dev/shm is {shm / 1024**2:.0f} MiB in this {view.container} "
-                    "container (Docker's default is 64 MiB); DataLoader workers pass batches "
-                    'through it and die with "bus error" when it fills.',
-                    evidence=("os.shm_bytes", "os.container"),
-                    fixes=(
-                        Fix(
-                            "Start the container with a larger /dev/shm, or share the host's",
-                            ("docker run --shm-size=8g ...", "docker run --ipc=host ..."),
-                        ),
-                    ),
-                ),
-                RANK_INFO,
-            )
-        )
-    return out
-
-
-def _wsl(view: FactsView) -> list[Candidate]:
+@rule(
+    "platform.wsl1",
+    "platform.wsl2_linux_driver",
+    "platform.wsl2_no_windows_driver",
+    "platform.wsl2_libcuda_path",
+)
+def wsl(view: FactsView) -> list[Candidate]:
     wsl = view.wsl
     if wsl == "wsl1":
         wanted = _cuda_wanted(view)
         return [
             Candidate(
-                Finding(
+                finding(
                     id="platform.wsl1",
                     severity=Severity.ERROR if wanted else Severity.INFO,
-                    category=Category.PLATFORM,
-                    title="WSL 1 has no GPU support",
                     detail="This Linux runs under WSL 1, which cannot reach the GPU; CUDA works "
                     "only under WSL 2.",
                     evidence=("os.wsl",),
@@ -113,11 +86,9 @@ def _wsl(view: FactsView) -> list[Candidate]:
         )
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="platform.wsl2_linux_driver",
                     severity=Severity.ERROR,
-                    category=Category.PLATFORM,
-                    title="A Linux NVIDIA driver is installed inside WSL 2",
                     detail=f"Under WSL 2 the Windows driver provides the GPU through "
                     f"/usr/lib/wsl/lib; here {why}, so its libraries shadow the WSL ones. "
                     "NVIDIA says not to install a Linux display driver inside WSL.",
@@ -142,11 +113,9 @@ def _wsl(view: FactsView) -> list[Candidate]:
     elif view.bool_("os.wsl_libcuda") is False and (_cuda_wanted(view) or status != "ok"):
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="platform.wsl2_no_windows_driver",
                     severity=Severity.ERROR if _cuda_wanted(view) else Severity.WARNING,
-                    category=Category.PLATFORM,
-                    title="WSL 2 does not see a Windows NVIDIA driver",
                     detail="/usr/lib/wsl/lib/libcuda.so is missing: the Windows NVIDIA driver is "
                     "not installed, too old for WSL, or WSL itself is out of date.",
                     evidence=("os.wsl", "os.wsl_libcuda", "nvidia.nvml_status"),
@@ -174,11 +143,9 @@ def _wsl_libcuda_path(view: FactsView) -> list[Candidate]:
     """libcuda could not be opened under WSL 2 although the Windows driver provides it."""
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.wsl2_libcuda_path",
                 severity=Severity.ERROR,
-                category=Category.PLATFORM,
-                title="libcuda is not on the loader path inside WSL 2",
                 detail="The Windows driver's libcuda is in /usr/lib/wsl/lib, but the process "
                 "could not open it: that folder is missing from the loader path (or its "
                 "libcuda.so symlink is broken).",
@@ -200,16 +167,15 @@ def _wsl_libcuda_path(view: FactsView) -> list[Candidate]:
     ]
 
 
-def _container(view: FactsView) -> list[Candidate]:
+@rule("platform.docker_gpu_runtime_missing", "platform.container_without_gpu")
+def container(view: FactsView) -> list[Candidate]:
     out: list[Candidate] = []
     if "docker_no_gpu" in view.signature_kinds:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="platform.docker_gpu_runtime_missing",
                     severity=Severity.ERROR,
-                    category=Category.PLATFORM,
-                    title="Docker on this host has no NVIDIA GPU runtime",
                     detail="Docker cannot honour --gpus / --runtime=nvidia: the NVIDIA Container "
                     "Toolkit is not installed or not configured for Docker on the host.",
                     evidence=("errors.seen",),
@@ -253,11 +219,9 @@ def _container(view: FactsView) -> list[Candidate]:
             )
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="platform.container_without_gpu",
                     severity=Severity.ERROR if wanted else Severity.INFO,
-                    category=Category.PLATFORM,
-                    title="This container was started without GPU access",
                     detail=f"Inside a {kind} container there are no /dev/nvidia* devices and no "
                     "NVIDIA driver library: the container runtime did not pass the GPUs in.",
                     evidence=("os.container", "os.nvidia_dev_nodes", "nvidia.nvml_status"),
@@ -270,7 +234,8 @@ def _container(view: FactsView) -> list[Candidate]:
     return out
 
 
-def _mig(view: FactsView) -> list[Candidate]:
+@rule("platform.mig_no_instances", "platform.mig_enabled")
+def mig(view: FactsView) -> list[Candidate]:
     mig_gpus = [gpu for gpu in view.gpus if gpu.mig_mode]
     if not mig_gpus:
         return []
@@ -281,11 +246,9 @@ def _mig(view: FactsView) -> list[Candidate]:
     if not instances:
         return [
             Candidate(
-                Finding(
+                finding(
                     id="platform.mig_no_instances",
                     severity=Severity.WARNING,
-                    category=Category.PLATFORM,
-                    title="MIG is enabled but no MIG instances exist",
                     detail=f"MIG mode is on for {names} and no GPU/compute instances are "
                     "created, so CUDA cannot use that GPU.",
                     evidence=("nvidia.gpus",),
@@ -313,11 +276,9 @@ def _mig(view: FactsView) -> list[Candidate]:
     severity = Severity.WARNING if wrong_selector or several or hit else Severity.INFO
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.mig_enabled",
                 severity=severity,
-                category=Category.PLATFORM,
-                title="MIG is enabled: a process uses one MIG instance",
                 detail=f"{names} is split into {len(instances)} MIG instance(s). CUDA gives a "
                 "process only one instance; choose it with CUDA_VISIBLE_DEVICES=MIG-<uuid>"
                 + (
@@ -348,203 +309,12 @@ def _mig(view: FactsView) -> list[Candidate]:
     ]
 
 
-def visible_devices_rules(view: FactsView) -> list[Candidate]:
-    """cuda_visible_devices.*: empty, invalid, or naming GPUs that do not exist."""
-    raw = view.raw_str("env.cuda_visible_devices")
-    parsed = view.dict_("env.cuda_visible_devices_parsed")
-    if raw is None and parsed is None:
-        return []
-    parsed = parsed or {}
-    kind = parsed.get("kind")
-    if kind == "unset" or (kind is None and raw is None):
-        return []
-    raw_entries = parsed.get("entries")
-    entries = (
-        [str(e) for e in raw_entries] if isinstance(raw_entries, list) else (raw or "").split(",")
-    )
-    raw_valid = parsed.get("valid_prefix")
-    valid = [str(e) for e in raw_valid] if isinstance(raw_valid, list) else []
-    problem = parsed.get("problem") if isinstance(parsed.get("problem"), str) else None
-    count = view.gpu_count
-    shown = f"CUDA_VISIBLE_DEVICES={raw!r}" if raw is not None else "CUDA_VISIBLE_DEVICES"
-    evidence = ("env.cuda_visible_devices", "env.cuda_visible_devices_parsed", "nvidia.gpu_count")
-    hides = frozenset(
-        {
-            "cuda_unavailable",
-            "kernel_not_run",
-            "kernel_failed",
-            "no_cuda_gpus",
-            "invalid_device_ordinal",
-        }
-    )
-    unset_fix = Fix(
-        "Unset it (or list the GPUs to use, e.g. 0,1) before starting Python",
-        ("unset CUDA_VISIBLE_DEVICES",)
-        if view.os_name != "windows"
-        else ("set CUDA_VISIBLE_DEVICES=",),
-    )
-    if kind == "empty" or (raw is not None and raw.strip() == ""):
-        gpus = (count or 0) > 0
-        return [
-            Candidate(
-                Finding(
-                    id="cuda_visible_devices.empty",
-                    severity=Severity.ERROR if gpus else Severity.INFO,
-                    category=Category.CUDA_VISIBLE_DEVICES,
-                    title="CUDA_VISIBLE_DEVICES is set but empty: CUDA sees no GPU",
-                    detail=f"{shown} hides every GPU from CUDA"
-                    + (f" ({count} present)." if gpus else "."),
-                    evidence=evidence,
-                    fixes=(unset_fix,),
-                ),
-                RANK_VISIBLE,
-                hides if gpus else frozenset(),
-            )
-        ]
-    failed = view.signature_kinds & {"no_cuda_gpus", "invalid_device_ordinal"}
-    if view.gpu_count is None and valid and failed and view.pasted:
-        # A pasted report: the GPU count is unknown, but CUDA itself says that what
-        # CUDA_VISIBLE_DEVICES leaves visible does not exist.
-        return [
-            Candidate(
-                Finding(
-                    id="cuda_visible_devices.no_such_device",
-                    severity=Severity.ERROR,
-                    category=Category.CUDA_VISIBLE_DEVICES,
-                    title="CUDA_VISIBLE_DEVICES names GPUs that do not exist",
-                    detail=f"{shown} is set, and CUDA then finds no usable GPU: the machine has "
-                    f"no GPU with index {', '.join(valid)} (a single-GPU machine has only 0). "
-                    "Scripts often hard-code the GPU of their author's machine.",
-                    evidence=evidence,
-                    fixes=(
-                        Fix(
-                            "Point it at a GPU that exists (or remove the line that sets it)",
-                            ("nvidia-smi -L", "grep -rn CUDA_VISIBLE_DEVICES ."),
-                        ),
-                        unset_fix,
-                    ),
-                ),
-                RANK_VISIBLE,
-                hides,
-            )
-        ]
-    if view.gpu_count is None and not valid:
-        return []
-    out: list[Candidate] = []
-    usable = list(valid)
-    missing: list[str] = []
-    if count is not None and kind in ("indices", "invalid", "mixed"):
-        for position, entry in enumerate(valid):
-            if entry.isdigit() and int(entry) >= count:
-                missing = valid[position:]
-                usable = valid[:position]
-                break
-    if kind == "uuids" and view.gpus:
-        known = [gpu.uuid for gpu in view.gpus if gpu.uuid]
-        for position, entry in enumerate(valid):
-            if known and not any(u.startswith(entry) for u in known):
-                missing = valid[position:]
-                usable = valid[:position]
-                break
-    if missing:
-        out.append(
-            Candidate(
-                Finding(
-                    id="cuda_visible_devices.no_such_device",
-                    severity=Severity.ERROR if not usable else Severity.WARNING,
-                    category=Category.CUDA_VISIBLE_DEVICES,
-                    title="CUDA_VISIBLE_DEVICES names GPUs that do not exist",
-                    detail=f"{shown}: this machine has {count} GPU(s) "
-                    f"(indices 0–{(count or 1) - 1}); CUDA stops at {missing[0]!r}, so it uses "
-                    + (f"only {', '.join(usable)}." if usable else "no GPU at all."),
-                    evidence=evidence,
-                    fixes=(unset_fix,),
-                ),
-                RANK_VISIBLE,
-                hides if not usable else frozenset({"invalid_device_ordinal"}),
-            )
-        )
-    elif problem and len(valid) < len(entries):
-        out.append(
-            Candidate(
-                Finding(
-                    id="cuda_visible_devices.invalid_entry",
-                    severity=Severity.ERROR if not valid else Severity.WARNING,
-                    category=Category.CUDA_VISIBLE_DEVICES,
-                    title="CUDA_VISIBLE_DEVICES has an entry CUDA cannot read",
-                    detail=f"{shown}: {problem}. CUDA reads the list up to the first bad entry, "
-                    "so it uses " + (f"only {', '.join(valid)}." if valid else "no GPU at all."),
-                    evidence=evidence,
-                    fixes=(unset_fix,),
-                ),
-                RANK_VISIBLE,
-                hides if not valid else frozenset({"invalid_device_ordinal"}),
-            )
-        )
-    out.extend(_device_order(view, kind, valid, shown))
-    if count == 0 and raw and not out:
-        out.append(
-            Candidate(
-                Finding(
-                    id="cuda_visible_devices.set_without_gpu",
-                    severity=Severity.INFO,
-                    category=Category.CUDA_VISIBLE_DEVICES,
-                    title="CUDA_VISIBLE_DEVICES is set but there is no GPU",
-                    detail=f"{shown} is set, but NVML sees no NVIDIA GPU on this machine.",
-                    evidence=evidence,
-                ),
-                RANK_INFO,
-            )
-        )
-    return out
-
-
-def _device_order(view: FactsView, kind: object, valid: list[str], shown: str) -> list[Candidate]:
-    """Indices in CUDA_VISIBLE_DEVICES on a machine with different GPU models, without
-    CUDA_DEVICE_ORDER=PCI_BUS_ID: CUDA numbers the fastest GPU 0, nvidia-smi numbers by bus.
-
-    https://docs.nvidia.com/cuda/cuda-c-programming-guide/index.html#env-vars
-    """
-    order = (view.str_("env.cuda_device_order") or "").upper()
-    models = {gpu.name for gpu in view.gpus}
-    if kind != "indices" or not valid or len(view.gpus) < 2 or len(models) < 2:
-        return []
-    if order == "PCI_BUS_ID":
-        return []
-    return [
-        Candidate(
-            Finding(
-                id="cuda_visible_devices.device_order",
-                severity=Severity.WARNING,
-                category=Category.CUDA_VISIBLE_DEVICES,
-                title="CUDA_VISIBLE_DEVICES may select another GPU than nvidia-smi's number",
-                detail=f"{shown} counts GPUs in CUDA's order, which puts the fastest GPU first; "
-                "nvidia-smi numbers them by PCI bus. This machine mixes "
-                f"{', '.join(sorted(models))}, "
-                "so the two numberings can differ and the process may run on the other GPU "
-                "(smaller memory, out-of-memory errors) unless CUDA_DEVICE_ORDER=PCI_BUS_ID.",
-                evidence=("env.cuda_visible_devices", "env.cuda_device_order", "nvidia.gpus"),
-                fixes=(
-                    Fix(
-                        "Number GPUs as nvidia-smi does, then pick by that number",
-                        (
-                            "export CUDA_DEVICE_ORDER=PCI_BUS_ID",
-                            f"export CUDA_VISIBLE_DEVICES={','.join(valid)}",
-                        ),
-                    ),
-                ),
-            ),
-            RANK_VISIBLE,
-            frozenset({"oom"}),
-        )
-    ]
-
-
 _RESTRICTED = {"prohibited": "Prohibited", "exclusive_process": "Exclusive Process",
                "exclusive_thread": "Exclusive Thread"}
 
 
-def _compute_mode(view: FactsView) -> list[Candidate]:
+@rule("platform.gpu_busy")
+def compute_mode(view: FactsView) -> list[Candidate]:
     """platform.gpu_busy: a GPU no process may use (Prohibited), or CUDA reporting the device
     busy or unavailable (an exclusive compute mode with the GPU taken, or a hung process)."""
     busy = view.signature("device_busy")
@@ -569,11 +339,9 @@ def _compute_mode(view: FactsView) -> list[Candidate]:
     index = f" -i {shown[0][0]}" if shown and isinstance(shown[0][0], int) else ""
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.gpu_busy",
                 severity=Severity.ERROR,
-                category=Category.PLATFORM,
-                title="The GPU does not accept this process",
                 detail=cause,
                 evidence=("nvidia.gpus", "errors.seen"),
                 fixes=(
@@ -587,3 +355,31 @@ def _compute_mode(view: FactsView) -> list[Candidate]:
             frozenset({"device_busy", "cuda_unavailable", "kernel_failed"}),
         )
     ]
+
+
+@rule("platform.small_shm")
+def small_shm(view: FactsView) -> list[Candidate]:
+    """A container whose /dev/shm is too small for DataLoader workers."""
+    out: list[Candidate] = []
+    shm = view.int_("os.shm_bytes")
+    if view.container and shm is not None and shm < GIB:
+        out.append(
+            Candidate(
+                finding(
+                    id="platform.small_shm",
+                    severity=Severity.WARNING,
+                    detail=f"/dev/shm is {shm / 1024**2:.0f} MiB in this {view.container} "
+                    "container (Docker's default is 64 MiB); DataLoader workers pass batches "
+                    'through it and die with "bus error" when it fills.',
+                    evidence=("os.shm_bytes", "os.container"),
+                    fixes=(
+                        Fix(
+                            "Start the container with a larger /dev/shm, or share the host's",
+                            ("docker run --shm-size=8g ...", "docker run --ipc=host ..."),
+                        ),
+                    ),
+                ),
+                RANK_INFO,
+            )
+        )
+    return out

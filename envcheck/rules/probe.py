@@ -1,27 +1,24 @@
-"""Probes that failed or timed out: say what envcheck could not check (category ``probe``)."""
+"""Probes that failed or timed out: say what envcheck could not check (category ``probe``).
+
+What each probe inspects, and whether it needs the target interpreter, are the probe's own
+attributes (:func:`envcheck.probes.probe_info`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from envcheck.model import Category, Finding, Fix, ProbeResult, ProbeStatus, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, ProbeResult, ProbeStatus, Severity
+from envcheck.probes import probe_info
 from envcheck.rules.engine import RANK_PROBE, Candidate
+from envcheck.rules.registry import rule
 
-_WHAT: dict[str, str] = {
-    "torch": "whether torch imports, sees CUDA and runs a kernel",
-    "torch_runtime": "whether torch imports, sees CUDA and runs a kernel",
-    "nvidia": "the NVIDIA driver and GPUs",
-    "nvml": "the NVIDIA driver and GPUs",
-    "cuda_toolkit": "the CUDA toolkit (nvcc) extension builds would use",
-    "cudnn": "which cuDNN torch uses",
-    "python_env": "the target Python environment",
-    "packages": "the installed torch-family packages",
-    "env_vars": "environment variables such as CUDA_VISIBLE_DEVICES",
-    "pip_index": "pip's index configuration",
-    "system": "the OS, WSL and container",
-}
+_EARLIER_IDS = {"torch": "torch_runtime", "nvml": "nvidia"}
+"""Probe ids of earlier envcheck versions (reports read back) → today's."""
 
 
+@rule("probe.<probe>_failed", "probe.<probe>_timed_out", stage="probes")
 def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
     """probe.<id>_failed / probe.<id>_timed_out: a warning naming what went unchecked."""
     out: list[Candidate] = []
@@ -29,7 +26,8 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
         if probe.status not in (ProbeStatus.FAILED, ProbeStatus.TIMED_OUT):
             continue
         timed_out = probe.status is ProbeStatus.TIMED_OUT
-        what = _WHAT.get(probe.id, probe.title.lower() or probe.id)
+        info = probe_info().get(_EARLIER_IDS.get(probe.id, probe.id))
+        what = info.inspects if info is not None else (probe.title.lower() or probe.id)
         detail = f"{probe.title} {'did not answer in time' if timed_out else 'failed'}"
         detail += f" ({probe.note})" if probe.note else ""
         detail += f", so envcheck could not check {what}."
@@ -43,10 +41,9 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
                 )
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id=f"probe.{probe.id}_{'timed_out' if timed_out else 'failed'}",
                     severity=Severity.WARNING,
-                    category=Category.PROBE,
                     title=f"Could not check: {probe.title}",
                     detail=detail,
                     fixes=fixes,
@@ -59,8 +56,10 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
 
 
 def _symptom(probe: ProbeResult) -> str | None:
-    """Failures for want of a usable target are explained by the target finding."""
-    if probe.status is ProbeStatus.FAILED and (probe.note or "").startswith("TargetUnavailable"):
+    """A probe that needs the target (``Probe.needs_target``) and failed is explained by the
+    target finding, when there is one: without the target's inspection it cannot run."""
+    info = probe_info().get(_EARLIER_IDS.get(probe.id, probe.id))
+    if probe.status is ProbeStatus.FAILED and info is not None and info.needs_target:
         from envcheck.rules.target import TARGET_UNUSABLE
 
         return TARGET_UNUSABLE

@@ -7,16 +7,19 @@ the probes that failed for want of it (their symptom ``target_unusable``).
 
 from __future__ import annotations
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Finding, Fix, Severity
 from envcheck.rules.engine import RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import quote, upper_first
+from envcheck.rules.registry import rule
 from envcheck.rules.tables import major_minor, python_bounds, suggested_python
 
 TARGET_UNUSABLE = "target_unusable"
 """Symptom of probes that failed because the target could not be inspected."""
 
 
+@rule("target.unusable", "python_unsupported.too_old")
 def target_rules(view: FactsView) -> list[Candidate]:
     """target.unusable / python_unsupported.too_old: no inspectable target interpreter."""
     chosen_by = view.str_("python.chosen_by")
@@ -36,10 +39,9 @@ def target_rules(view: FactsView) -> list[Candidate]:
 def _too_old(view: FactsView, exe: str | None, version: object, oldest: object,
              newest: object) -> Finding:
     where = f"{exe} is" if exe else "The target interpreter is"
-    return Finding(
+    return finding(
         id="python_unsupported.too_old",
         severity=Severity.ERROR,
-        category=Category.PYTHON_UNSUPPORTED,
         title=f"Python {version} is too old for PyTorch",
         detail=f"{where} Python {version}; PyTorch has wheels for Python {oldest} to {newest}, "
         "and envcheck inspects Python 3.6 and newer.",
@@ -64,11 +66,9 @@ def _unusable(view: FactsView, exe: str | None, chosen_by: str, reason: str) -> 
         "Point --python at the Python interpreter of the environment to check",
         (f"envcheck doctor --python {quote(example, view.os_name)}",),
     ))
-    return Finding(
+    return finding(
         id="target.unusable",
         severity=Severity.ERROR,
-        category=Category.TARGET,
-        title="The Python environment to check cannot be inspected",
         detail=f"{upper_first(reason)}, so envcheck could not see its packages or whether torch "
         "works there." + (f" (Chosen by {chosen_by}.)" if chosen_by != "--python" else ""),
         evidence=("python.executable", "python.chosen_by"),

@@ -11,10 +11,12 @@ from collections.abc import Mapping
 
 from packaging.version import Version
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_NVCC, Candidate
 from envcheck.rules.facts_view import FactsView, cc_text, parse_cc
 from envcheck.rules.messages import URL_TOOLKIT_ARCHIVE, quote
+from envcheck.rules.registry import rule
 from envcheck.rules.tables import arch_for, arch_list_from_env, major_minor, parse_version
 from envcheck.rules.torch_build import coverage
 
@@ -82,20 +84,27 @@ def _missing_toolkit(view: FactsView) -> tuple[str, Severity] | None:
     return None
 
 
-def toolkit_rules(view: FactsView) -> list[Candidate]:
-    """nvcc_mismatch.*: build toolkit vs torch's CUDA, vs the GPU, and TORCH_CUDA_ARCH_LIST."""
-    out: list[Candidate] = []
+def _versions(view: FactsView) -> tuple[Version | None, Version | None]:
+    """(the build toolkit's CUDA, torch's CUDA); an extension build's mismatch message, when
+    the user hit one, names both and wins."""
     torch_cuda = view.torch_cuda
     build = view.version("cuda_toolkit.build_version") or view.version("cuda_toolkit.nvcc_version")
-    nvcc = view.str_("cuda_toolkit.build_nvcc") or view.str_("cuda_toolkit.nvcc_path")
-    where = f" ({nvcc})" if nvcc else ""
     sig = view.signature("cuda_version_mismatch_ext")
     if sig is not None:
         build = parse_version(sig.data.get("detected")) or build
         torch_cuda = parse_version(sig.data.get("torch")) or torch_cuda
-    # A mismatch matters only to someone who compiles against torch. Doctor finding the
-    # toolkit on this machine (a path), or build variables being set, makes it a warning; a
-    # bare version (e.g. "CUDA runtime version" in a pasted collect_env) only info.
+    return build, torch_cuda
+
+
+def _severity(view: FactsView) -> Severity:
+    """How much a toolkit mismatch matters here.
+
+    A mismatch matters only to someone who compiles against torch. Doctor finding the
+    toolkit on this machine (a path), or build variables being set, makes it a warning; a
+    bare version (e.g. "CUDA runtime version" in a pasted collect_env) only info; a build
+    that stopped on it, an error.
+    """
+    sig = view.signature("cuda_version_mismatch_ext")
     building = sig is not None or any(
         view.has(key)
         for key in (
@@ -106,17 +115,24 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
             "env.torch_cuda_arch_list",
         )
     )
-    severity = (
-        Severity.ERROR if sig is not None else Severity.WARNING if building else Severity.INFO
-    )
+    return Severity.ERROR if sig is not None else Severity.WARNING if building else Severity.INFO
+
+
+@rule("nvcc_mismatch.major_differs")
+def major_differs(view: FactsView) -> list[Candidate]:
+    """The build toolkit's CUDA major differs from torch's."""
+    out: list[Candidate] = []
+    build, torch_cuda = _versions(view)
+    sig = view.signature("cuda_version_mismatch_ext")
+    nvcc = view.str_("cuda_toolkit.build_nvcc") or view.str_("cuda_toolkit.nvcc_path")
+    where = f" ({nvcc})" if nvcc else ""
+    severity = _severity(view)
     if build is not None and torch_cuda is not None and build.major != torch_cuda.major:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="nvcc_mismatch.major_differs",
                     severity=severity,
-                    category=Category.NVCC_MISMATCH,
-                    title="Extension builds would use a CUDA toolkit of another major version",
                     detail=f"Builds use nvcc {build}{where}; {view.torch_text} is built for "
                     f"CUDA {torch_cuda}. torch.utils.cpp_extension refuses a different major "
                     '("The detected CUDA version mismatches the version that was used to '
@@ -136,10 +152,9 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
     elif sig is not None:
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="nvcc_mismatch.major_differs",
                     severity=Severity.ERROR,
-                    category=Category.NVCC_MISMATCH,
                     title="An extension build found a CUDA toolkit that does not match torch",
                     detail='The build stopped with "The detected CUDA version mismatches the '
                     'version that was used to compile PyTorch": the nvcc it found (CUDA_HOME, '
@@ -160,16 +175,22 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
                 frozenset({"cuda_version_mismatch_ext"}),
             )
         )
+    return out
+
+
+@rule("nvcc_mismatch.no_toolkit_for_build")
+def no_toolkit_for_build(view: FactsView) -> list[Candidate]:
+    """An extension build found no CUDA toolkit."""
+    out: list[Candidate] = []
+    torch_cuda = _versions(view)[1]
     missing = _missing_toolkit(view)
     if missing is not None:
         wanted = torch_cuda or Version("12.0")
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="nvcc_mismatch.no_toolkit_for_build",
                     severity=missing[1],
-                    category=Category.NVCC_MISMATCH,
-                    title="Building a CUDA extension needs a CUDA toolkit, and none was found",
                     detail=f"The build stopped with {missing[0]}. torch's wheels and conda's "
                     "pytorch-cuda ship the CUDA runtime libraries but not the compiler or the "
                     "development headers; a full toolkit of torch's CUDA version is needed."
@@ -181,12 +202,38 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
                 _MISSING_TOOLKIT_KINDS,
             )
         )
+    return out
+
+
+@rule("nvcc_mismatch.unsupported_gpu_arch")
+def unsupported_gpu_arch(view: FactsView) -> list[Candidate]:
+    """nvcc stops with "Unsupported gpu architecture"."""
+    out: list[Candidate] = []
+    build, torch_cuda = _versions(view)
     arch_sig = view.signature("nvcc_unsupported_arch")
     if arch_sig is not None:
         out.append(_unsupported_arch(view, arch_sig.data.get("arch", ""), build, torch_cuda))
+    return out
+
+
+@rule("nvcc_mismatch.host_compiler")
+def host_compiler(view: FactsView) -> list[Candidate]:
+    """nvcc refuses the host C++ compiler."""
+    out: list[Candidate] = []
+    build = _versions(view)[0]
     compiler_sig = view.signature("host_compiler_unsupported")
     if compiler_sig is not None:
         out.append(_host_compiler(view, compiler_sig.data, build))
+    return out
+
+
+@rule("nvcc_mismatch.toolkit_vs_gpu")
+def toolkit_vs_gpu(view: FactsView) -> list[Candidate]:
+    """The build toolkit is too old (or too new) for a GPU's architecture."""
+    out: list[Candidate] = []
+    build, torch_cuda = _versions(view)
+    severity = _severity(view)
+    arch_sig = view.signature("nvcc_unsupported_arch")
     for gpu in view.gpus:
         if gpu.cc is None or build is None or arch_sig is not None:
             continue
@@ -201,11 +248,9 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
             continue
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="nvcc_mismatch.toolkit_vs_gpu",
                     severity=severity,
-                    category=Category.NVCC_MISMATCH,
-                    title="The build toolkit cannot compile for this GPU",
                     detail=f"Builds use nvcc {build}; GPU {gpu.index} {gpu.name} is compute "
                     f"capability {cc_text(gpu.cc)} ({arch.name}), which {problem}.",
                     evidence=("cuda_toolkit.build_version", "nvidia.gpus"),
@@ -215,6 +260,13 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
             )
         )
         break
+    return out
+
+
+@rule("nvcc_mismatch.arch_list_excludes_gpu")
+def arch_list_excludes_gpu(view: FactsView) -> list[Candidate]:
+    """TORCH_CUDA_ARCH_LIST leaves out a GPU of this machine."""
+    out: list[Candidate] = []
     env_list = view.str_("env.torch_cuda_arch_list")
     archs = arch_list_from_env(env_list) if env_list else ()
     if archs:
@@ -223,11 +275,9 @@ def toolkit_rules(view: FactsView) -> list[Candidate]:
             ccs = ";".join(sorted({cc_text(g.cc) for g in missed if g.cc}))
             out.append(
                 Candidate(
-                    Finding(
+                    finding(
                         id="nvcc_mismatch.arch_list_excludes_gpu",
                         severity=Severity.WARNING,
-                        category=Category.NVCC_MISMATCH,
-                        title="TORCH_CUDA_ARCH_LIST leaves out this GPU",
                         detail=f"TORCH_CUDA_ARCH_LIST={env_list!r} builds extensions for "
                         f"{' '.join(archs)}, but this machine's GPU is {ccs}: extensions built "
                         'now fail with "no kernel image is available".',
@@ -272,11 +322,9 @@ def _unsupported_arch(
                    else f'export TORCH_CUDA_ARCH_LIST="{value}"')
         fixes.append(Fix("Or build only for the GPUs this machine has", (command,)))
     return Candidate(
-        Finding(
+        finding(
             id="nvcc_mismatch.unsupported_gpu_arch",
             severity=Severity.ERROR,
-            category=Category.NVCC_MISMATCH,
-            title="The CUDA toolkit building the extension is too old for the GPU architecture",
             detail=detail,
             evidence=("errors.seen", "cuda_toolkit.build_version", "env.torch_cuda_arch_list"),
             fixes=tuple(fixes),
@@ -316,11 +364,9 @@ def _host_compiler(view: FactsView, data: Mapping[str, str], build: Version | No
                 URL_TOOLKIT_ARCHIVE),
         )
     return Candidate(
-        Finding(
+        finding(
             id="nvcc_mismatch.host_compiler",
             severity=Severity.ERROR,
-            category=Category.NVCC_MISMATCH,
-            title="nvcc refuses the host C++ compiler",
             detail=detail,
             evidence=("errors.seen", "cuda_toolkit.build_version"),
             fixes=fixes,

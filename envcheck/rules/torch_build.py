@@ -1,26 +1,26 @@
-"""The torch build against the hardware: CPU-only builds, missing GPU architectures, and the
-generic torch symptoms (missing, import failure, CUDA unavailable, kernel failure) reported
-only when no root cause explains them.
+"""The torch build against the hardware: CPU-only (or ROCm) builds and missing GPU
+architectures; on macOS, code that asks for CUDA.
 
-Categories ``cpu_build``, ``arch_unsupported`` and ``torch``.
+Categories ``cpu_build`` and ``arch_unsupported`` (and ``platform.macos_has_no_cuda``). The
+generic torch symptoms are :mod:`.torch_errors`.
 """
 
 from __future__ import annotations
 
 from packaging.version import Version
 
-from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.catalogue import finding
+from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_ARCH,
     RANK_CPU_BUILD,
     RANK_INFO,
-    RANK_SYMPTOM,
-    RANK_TORCH_SPECIFIC,
     Candidate,
 )
 from envcheck.rules.facts_view import FactsView, Gpu, cc_text, parse_cc, sm_text
 from envcheck.rules.machine import gpu_trouble
-from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix, short
+from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix
+from envcheck.rules.registry import rule
 from envcheck.rules.tables import arch_for, cuda_variant, published_arch_list
 
 _CPU_EXPLAINS = frozenset(
@@ -40,10 +40,19 @@ def _gpu_phrase(gpus: tuple[Gpu, ...], driver: object) -> str:
     return f"{count}" + (f" with driver {driver}" if driver else "")
 
 
-def cpu_build_rules(view: FactsView) -> list[Candidate]:
+@rule("platform.macos_has_no_cuda")
+def macos_has_no_cuda(view: FactsView) -> list[Candidate]:
+    """On macOS, code that asks for CUDA: Apple GPUs are reached through MPS."""
+    if view.os_name != "darwin" or "not_compiled_with_cuda" not in view.signature_kinds:
+        return []
+    return _macos_cuda(view)
+
+
+@rule("cpu_build.rocm_torch_on_nvidia", "cpu_build.cpu_torch_on_gpu_machine")
+def cpu_build(view: FactsView) -> list[Candidate]:
     """cpu_build.*: a CPU-only (or ROCm) torch on a machine with a usable NVIDIA GPU."""
     if view.os_name == "darwin":
-        return _macos_cuda(view)
+        return []
     usable_gpu = view.has_gpu and view.nvml_status in (None, "ok")
     user_hit = "not_compiled_with_cuda" in view.user_signature_kinds
     label = view.torch_label or ""
@@ -52,11 +61,9 @@ def cpu_build_rules(view: FactsView) -> list[Candidate]:
             return []
         return [
             Candidate(
-                Finding(
+                finding(
                     id="cpu_build.rocm_torch_on_nvidia",
                     severity=Severity.ERROR,
-                    category=Category.CPU_BUILD,
-                    title="This torch is built for AMD ROCm, not for NVIDIA CUDA",
                     detail=f"{view.torch_text} is a ROCm (AMD) build; this machine has "
                     f"{_gpu_phrase(view.gpus, view.str_('nvidia.driver_version'))}.",
                     evidence=("torch.version", "torch.hip_build", "nvidia.gpus"),
@@ -111,11 +118,9 @@ def cpu_build_rules(view: FactsView) -> list[Candidate]:
     fixes.append(reinstall_fix(view.facts))
     return [
         Candidate(
-            Finding(
+            finding(
                 id="cpu_build.cpu_torch_on_gpu_machine",
                 severity=Severity.ERROR,
-                category=Category.CPU_BUILD,
-                title="torch is a CPU-only build, so it cannot use the GPU",
                 detail=detail,
                 evidence=(
                     "torch.version",
@@ -142,11 +147,9 @@ def _macos_cuda(view: FactsView) -> list[Candidate]:
     mps = view.bool_("torch.mps_available")
     return [
         Candidate(
-            Finding(
+            finding(
                 id="platform.macos_has_no_cuda",
                 severity=Severity.ERROR,
-                category=Category.PLATFORM,
-                title="macOS has no CUDA: use the MPS device instead",
                 detail="The code asks for CUDA, which does not exist on macOS; Apple GPUs are "
                 "used through torch's MPS backend" + (" (available here)." if mps else "."),
                 evidence=("os.name", "torch.mps_available", "errors.seen"),
@@ -199,6 +202,12 @@ def coverage(arch_list: list[str] | tuple[str, ...], cc: tuple[int, int]) -> str
     return best
 
 
+@rule(
+    "arch_unsupported.gpu_not_in_torch_arch_list",
+    "arch_unsupported.ptx_only",
+    "arch_unsupported.extension_arch",
+    "arch_unsupported.no_kernel_image",
+)
 def arch_rules(view: FactsView) -> list[Candidate]:
     """arch_unsupported.*: the GPU's compute capability has no kernels in this torch build."""
     if view.os_name == "darwin":
@@ -272,11 +281,9 @@ def arch_rules(view: FactsView) -> list[Candidate]:
         detail += _arch_hint(uncovered)
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="arch_unsupported.gpu_not_in_torch_arch_list",
                     severity=Severity.ERROR,
-                    category=Category.ARCH_UNSUPPORTED,
-                    title="This torch build has no kernels for the GPU's architecture",
                     detail=detail,
                     evidence=(
                         "nvidia.gpus",
@@ -296,11 +303,9 @@ def arch_rules(view: FactsView) -> list[Candidate]:
         assert gpu.cc is not None
         out.append(
             Candidate(
-                Finding(
+                finding(
                     id="arch_unsupported.ptx_only",
                     severity=Severity.INFO,
-                    category=Category.ARCH_UNSUPPORTED,
-                    title="The GPU runs torch through JIT-compiled PTX",
                     detail=f"GPU {gpu.index} {gpu.name} is {sm_text(gpu.cc)}; {view.torch_text} "
                     f"has no binary kernels for it, only PTX ({' '.join(arch_list)}), which the "
                     "driver compiles at first use: slow start-up and possibly lower speed.",
@@ -340,11 +345,9 @@ def _no_kernel_image(
     if covered:
         ccs = ";".join(sorted({cc_text(g.cc) for g in gpus if g.cc}))
         return Candidate(
-            Finding(
+            finding(
                 id="arch_unsupported.extension_arch",
                 severity=Severity.ERROR,
-                category=Category.ARCH_UNSUPPORTED,
-                title="A compiled extension has no kernels for this GPU",
                 detail=f'"no kernel image is available", yet {view.torch_text} itself has '
                 f"kernels for this GPU ({source}: {' '.join(arch_list)}): the failing kernel "
                 "comes from an extension (xformers, flash-attn, a custom op) built for other "
@@ -364,11 +367,9 @@ def _no_kernel_image(
             frozenset({"no_kernel_image", "kernel_failed"}),
         )
     return Candidate(
-        Finding(
+        finding(
             id="arch_unsupported.no_kernel_image",
             severity=Severity.ERROR,
-            category=Category.ARCH_UNSUPPORTED,
-            title="No kernel for this GPU's architecture in the code that ran",
             detail='CUDA reports "no kernel image is available for execution on the device": '
             "the torch build (or an extension) was compiled without this GPU's architecture.",
             evidence=("errors.seen", "torch.kernel_error"),
@@ -386,287 +387,3 @@ def _no_kernel_image(
         RANK_ARCH,
         frozenset({"no_kernel_image", "kernel_failed"}),
     )
-
-
-def torch_rules(view: FactsView) -> list[Candidate]:
-    """torch.*: missing, import failures, DLLs, CUDA errors and the generic symptoms."""
-    out: list[Candidate] = []
-    kinds = view.signature_kinds
-    user = view.user_signature_kinds
-    import_error = view.str_("torch.import_error")
-    missing = "torch_missing" in kinds or (
-        "torch.version" in view.facts
-        and view.torch is None
-        and import_error is None
-        and "torch.runtime_version" not in view.facts
-        and "not installed" in view.note("torch.version").lower()
-    )
-    if missing:
-        out.append(
-            Candidate(
-                Finding(
-                    id="torch.not_installed",
-                    severity=Severity.ERROR if "torch_missing" in user else Severity.WARNING,
-                    category=Category.TORCH,
-                    title="torch is not installed in this environment",
-                    detail=f"{view.str_('python.executable') or 'The target interpreter'} has no "
-                    "torch package.",
-                    evidence=("torch.version", "torch.import_error", "python.executable"),
-                    fixes=(reinstall_fix(view.facts),),
-                ),
-                RANK_SYMPTOM,
-                symptom="torch_missing",
-            )
-        )
-    elif import_error:
-        out.append(
-            Candidate(
-                Finding(
-                    id="torch.import_failed",
-                    severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="import torch fails",
-                    detail=f"Importing torch raised: {short(import_error, 300)}",
-                    evidence=("torch.import_error", "torch.version"),
-                    fixes=(
-                        Fix(
-                            "See the full error",
-                            (f'{python_cmd(view)} -c "import torch"',),
-                        ),
-                        reinstall_fix(view.facts),
-                    ),
-                ),
-                RANK_SYMPTOM,
-                symptom="import_failed",
-            )
-        )
-    dll = view.signature("dll_load")
-    if dll is not None:
-        name = dll.data.get("dll", "a torch DLL")
-        out.append(
-            Candidate(
-                Finding(
-                    id="torch.dll_load_failed",
-                    severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="Windows cannot load one of torch's DLLs",
-                    detail=f"[WinError {dll.data.get('winerror', '?')}] loading {name}: a DLL it "
-                    "depends on is missing (most often the Microsoft Visual C++ "
-                    "Redistributable) or the install is damaged.",
-                    evidence=("torch.import_error", "errors.seen"),
-                    fixes=(
-                        Fix(
-                            "Install the latest Microsoft Visual C++ Redistributable (x64)",
-                            (),
-                            "https://aka.ms/vs/17/release/vc_redist.x64.exe",
-                        ),
-                        Fix(
-                            "Then reinstall torch",
-                            (
-                                f"{pip_cmd(view)} uninstall -y torch",
-                                *reinstall_fix(view.facts).commands,
-                            ),
-                        ),
-                    ),
-                ),
-                RANK_TORCH_SPECIFIC,
-                frozenset({"import_failed", "dll_load"}),
-            )
-        )
-    if "cuda_unknown_error" in kinds:
-        out.append(
-            Candidate(
-                Finding(
-                    id="torch.cuda_unknown_error",
-                    severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title='CUDA fails to initialise with "unknown error"',
-                    detail='CUDA initialisation returned "CUDA unknown error". The usual '
-                    "causes: the nvidia_uvm module broke after suspend/resume, or "
-                    "CUDA_VISIBLE_DEVICES was changed after CUDA started in the process.",
-                    evidence=("torch.cuda_error", "errors.seen"),
-                    fixes=(
-                        Fix(
-                            "Reload nvidia_uvm (stop GPU processes first) or reboot",
-                            ("sudo rmmod nvidia_uvm", "sudo modprobe nvidia_uvm"),
-                        ),
-                        Fix(
-                            "Set CUDA_VISIBLE_DEVICES before Python starts, not in the script "
-                            "after torch touched CUDA",
-                            ("CUDA_VISIBLE_DEVICES=0 python train.py",),
-                        ),
-                    ),
-                ),
-                RANK_TORCH_SPECIFIC,
-                frozenset({"cuda_unavailable", "kernel_not_run", "kernel_failed"}),
-                symptom="cuda_unknown_error",
-            )
-        )
-    out.extend(_symptoms(view))
-    return out
-
-
-def _symptoms(view: FactsView) -> list[Candidate]:
-    out: list[Candidate] = []
-    kinds = view.signature_kinds
-    wanted = view.has_gpu or bool(
-        view.user_signature_kinds & {"no_cuda_gpus", "cuda_unknown_error", "no_driver"}
-    )
-    cuda_build = view.torch_cuda is not None
-    if view.bool_("torch.cuda_available") is False and cuda_build and wanted:
-        error = view.str_("torch.cuda_error")
-        out.append(
-            Candidate(
-                Finding(
-                    id="torch.cuda_unavailable",
-                    severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="torch cannot use CUDA, and nothing found explains why",
-                    detail=(
-                        f"torch.cuda.is_available() is False; CUDA said: {short(error, 300)}"
-                        if error
-                        else "torch.cuda.is_available() is False with no error."
-                    ),
-                    evidence=("torch.cuda_available", "torch.cuda_error", "nvidia.gpus"),
-                    fixes=(
-                        Fix("Check that the driver answers", ("nvidia-smi",)),
-                        Fix(
-                            "Make CUDA raise its real error",
-                            (f'{python_cmd(view)} -c "import torch; torch.cuda.init()"',),
-                        ),
-                    ),
-                ),
-                RANK_SYMPTOM,
-                symptom="cuda_unavailable",
-            )
-        )
-    if "no_cuda_gpus" in kinds:
-        out.append(
-            Candidate(
-                Finding(
-                    id="torch.no_cuda_gpus",
-                    severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="CUDA sees no GPU",
-                    detail='CUDA reports "No CUDA GPUs are available" and no cause was found '
-                    "in the facts: check CUDA_VISIBLE_DEVICES, the driver, and (in a container) "
-                    "that it was started with GPUs.",
-                    evidence=("errors.seen", "env.cuda_visible_devices"),
-                    fixes=(
-                        Fix(
-                            "Check what the driver and CUDA see",
-                            ("nvidia-smi -L", 'echo "CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES"'),
-                        ),
-                    ),
-                ),
-                RANK_SYMPTOM,
-                symptom="no_cuda_gpus",
-            )
-        )
-    if "invalid_device_ordinal" in kinds:
-        out.append(
-            Candidate(
-                Finding(
-                    id="torch.invalid_device_ordinal",
-                    severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="The code asks for a GPU index that does not exist",
-                    detail='CUDA reports "invalid device ordinal": a device such as cuda:1 was '
-                    f"requested but only {view.int_('torch.device_count') or 'fewer'} device(s) "
-                    "are visible to the process.",
-                    evidence=("errors.seen", "torch.device_count", "env.cuda_visible_devices"),
-                    fixes=(
-                        Fix(
-                            "List the devices the process sees",
-                            (
-                                f'{python_cmd(view)} -c "import torch; '
-                                'print(torch.cuda.device_count())"',
-                            ),
-                        ),
-                    ),
-                ),
-                RANK_SYMPTOM,
-                symptom="invalid_device_ordinal",
-            )
-        )
-    kernel_error = view.str_("torch.kernel_error") or ""
-    oom_kernel = "out of memory" in kernel_error.lower()
-    if view.bool_("torch.kernel_ok") is False and not oom_kernel:
-        out.append(
-            Candidate(
-                Finding(
-                    id="torch.kernel_failed",
-                    severity=Severity.ERROR,
-                    category=Category.TORCH,
-                    title="A tiny CUDA kernel failed on the GPU",
-                    detail="A small matrix multiply on device 0 "
-                    + (
-                        f"raised: {short(kernel_error, 300)}"
-                        if kernel_error
-                        else "did not match the CPU result."
-                    ),
-                    evidence=("torch.kernel_ok", "torch.kernel_error"),
-                    fixes=(
-                        Fix(
-                            "Re-run with synchronous errors to see the failing call",
-                            (f"CUDA_LAUNCH_BLOCKING=1 {python_cmd(view)} -m envcheck doctor",),
-                        ),
-                    ),
-                ),
-                RANK_SYMPTOM,
-                symptom="kernel_failed",
-            )
-        )
-    if oom_kernel or "oom" in kinds:
-        sig = view.signature("oom")
-        tried = f" (tried to allocate {sig.data['tried']})" if sig and "tried" in sig.data else ""
-        out.append(
-            Candidate(
-                Finding(
-                    id="torch.out_of_memory",
-                    severity=Severity.WARNING if oom_kernel else Severity.INFO,
-                    category=Category.TORCH,
-                    title="CUDA ran out of GPU memory",
-                    detail=(
-                        "Even a tiny kernel could not allocate memory: other processes hold the "
-                        "GPU's memory."
-                        if oom_kernel
-                        else f"CUDA out of memory{tried}: the workload does not fit; the GPU stack "
-                        "itself works."
-                    ),
-                    evidence=("torch.kernel_error", "errors.seen"),
-                    fixes=(
-                        Fix("See which processes hold GPU memory", ("nvidia-smi",)),
-                        Fix(
-                            "Lower the batch size, or reduce fragmentation",
-                            ("export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True",),
-                        ),
-                    ),
-                ),
-                RANK_INFO,
-                frozenset({"oom", "kernel_failed"}),
-            )
-        )
-    if "nccl_error" in kinds:
-        sig = view.signature("nccl_error")
-        out.append(
-            Candidate(
-                Finding(
-                    id="torch.nccl_error",
-                    severity=Severity.WARNING,
-                    category=Category.TORCH,
-                    title="NCCL (multi-GPU communication) reported an error",
-                    detail=f"{short(sig.text if sig else 'NCCL error', 300)}",
-                    evidence=("errors.seen",),
-                    fixes=(
-                        Fix(
-                            "Re-run with NCCL's log to see the failing transport",
-                            ("export NCCL_DEBUG=INFO",),
-                        ),
-                    ),
-                ),
-                RANK_TORCH_SPECIFIC,
-                frozenset({"nccl_error"}),
-            )
-        )
-    return out

@@ -125,7 +125,7 @@ def test_json_contract() -> None:
 def test_text_shows_marks_fixes_and_verdict() -> None:
     text = render_text(sample_report())
     assert "[✗] NVIDIA driver & GPUs" in text
-    assert "[!] Environment variables" in text  # the warning's first evidence key is env.*
+    assert "[!] cuDNN" in text  # the catalogue shows cudnn.* findings under cuDNN
     assert "$ pip install torch==2.1.0 --index-url https://download.pytorch.org/whl/cu118" in text
     assert "nvcc: nvcc is not on PATH" in text
     assert "cuda_toolkit: timed_out" in text
