@@ -399,7 +399,7 @@ def driver_too_old(view: FactsView) -> list[Candidate]:
             f"{compat_missed.text}, did not cover it here; a driver with native CUDA "
             f"{major_minor(cuda)} support does.)"
         )
-    elif cuda is not None and cuda.major >= 11 and need is not None:
+    elif cuda is not None and need is not None and need.how == "minor-version compat":
         detail += (
             f" (Any CUDA {cuda.major}.x build runs on a driver ≥ {need.text} through "
             "minor-version compatibility.)"
