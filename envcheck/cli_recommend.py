@@ -19,6 +19,8 @@ from typing import Annotated
 
 import typer
 
+from envcheck.cli_contract import ExitCode, exit_with
+
 MachineReader = Callable[[bool], Mapping[str, object]]
 """Returns doctor facts about this machine; ``True`` asks for the full (slower) reading."""
 
@@ -39,16 +41,13 @@ def read_machine(full: bool) -> Mapping[str, object]:
         facts.setdefault("os.name", ctx.os_name)
         facts.setdefault("os.arch", ctx.platform.machine)
         return facts
-    import os
-
-    from envcheck.context import PlatformInfo, choose_target
+    from envcheck.context import PlatformInfo, system_target
 
     plat = PlatformInfo.current()
-    target, _why = choose_target(os.environ, plat.os_name, None, sys.executable)
     return {
         "os.name": plat.os_name,
         "os.arch": plat.machine,
-        "python.version": _target_python_version(target),
+        "python.version": _target_python_version(system_target(None).python),
     }
 
 
@@ -74,9 +73,9 @@ def _same_os(asked: str, host: object) -> bool:
     return isinstance(host, str) and os_key(asked) is not None and os_key(asked) == os_key(host)
 
 
-def _fail(message: str, code: int) -> typer.Exit:
+def _fail(message: str, code: ExitCode) -> typer.Exit:
     typer.echo(f"envcheck recommend: {message}", err=True)
-    return typer.Exit(code)
+    return exit_with(code)
 
 
 def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
@@ -183,12 +182,12 @@ def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
         try:
             rec = compute(request)
         except RequestError as exc:
-            raise _fail(str(exc), 2) from None
+            raise _fail(str(exc), ExitCode.USAGE) from None
         except ImpossibleRequest as exc:
             if as_json:
                 typer.echo(render_impossible_json(exc, request), nl=False)
             typer.echo(render_impossible_text(exc), err=True, nl=False)
-            raise typer.Exit(2) from None
+            raise exit_with(ExitCode.USAGE) from None
         except RecipeError as exc:
-            raise _fail(f"the recipe tables are broken: {exc}", 3) from None
+            raise _fail(f"the recipe tables are broken: {exc}", ExitCode.INTERNAL) from None
         typer.echo(render_json(rec) if as_json else render_text(rec), nl=False)

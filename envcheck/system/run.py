@@ -2,20 +2,29 @@
 
 This is the only module that imports :mod:`subprocess`. A command that is missing, times out,
 cannot be executed or exits non-zero never raises: it returns a :class:`CommandResult` saying so.
-On timeout the whole process group is killed, so a hanging ``import torch`` cannot outlive us.
+On timeout the whole process group is killed, so a hanging ``import torch`` cannot outlive us;
+so is what a finished command left behind in its group. Every command still running is
+recorded, and :func:`kill_running_commands` (which the CLI calls however it ends: a result,
+``--budget`` spent, Ctrl-C, SIGTERM) kills their groups, so no child outlives envcheck.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 CommandError = Literal["not_found", "timeout", "permission", "os_error"]
+
+_LIVE: dict[int, subprocess.Popen[bytes]] = {}
+"""Children started and not yet reaped, by pid (each leads its own process group on POSIX)."""
+_LIVE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,7 @@ def run_command(
     except subprocess.TimeoutExpired:
         _kill(proc, posix)
         out, err = proc.communicate()
+        _done(proc)
         return CommandResult(
             args,
             None,
@@ -102,6 +112,11 @@ def run_command(
             "timeout",
             f"no answer within {timeout:g} s",
         )
+    except BaseException:  # Ctrl-C while waiting: the child goes with us
+        _kill(proc, posix)
+        _done(proc)
+        raise
+    _done(proc)
     return CommandResult(
         args, proc.returncode, _decode(out), _decode(err), time.monotonic() - start
     )
@@ -112,14 +127,17 @@ def _spawn(
 ) -> subprocess.Popen[bytes] | CommandResult:
     """Start ``args`` with piped output in its own session (POSIX), or say why it could not."""
     try:
-        return subprocess.Popen(
-            args,
-            stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=dict(env) if env is not None else None,
-            start_new_session=os.name == "posix",
-        )
+        with _LIVE_LOCK:  # registered before a Ctrl-C can land between start and record
+            proc = subprocess.Popen(
+                args,
+                stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=dict(env) if env is not None else None,
+                start_new_session=os.name == "posix",
+            )
+            _LIVE[proc.pid] = proc
+        return proc
     except OSError as exc:
         kind: CommandError = (
             "not_found" if isinstance(exc, FileNotFoundError)
@@ -127,6 +145,47 @@ def _spawn(
             else "os_error"
         )
         return CommandResult(args, None, "", "", time.monotonic() - start, kind, str(exc))
+
+
+def _done(proc: subprocess.Popen[bytes]) -> None:
+    """The child has been reaped: kill what it left in its group, forget it."""
+    if os.name == "posix":
+        with contextlib.suppress(OSError):  # the usual case: nothing left in the group
+            os.killpg(proc.pid, signal.SIGKILL)
+    with _LIVE_LOCK:
+        _LIVE.pop(proc.pid, None)
+
+
+def kill_running_commands(wait_s: float = 2.0) -> int:
+    """Kill the process group of every command still running; return how many there were.
+
+    Waits up to ``wait_s`` for each child to be gone, so that when envcheck returns nothing it
+    started is left. Safe to call from any thread, and more than once.
+    """
+    with _LIVE_LOCK:
+        running = list(_LIVE.values())
+        _LIVE.clear()
+    for proc in running:
+        _kill(proc, os.name == "posix")
+    for proc in running:
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+            proc.wait(timeout=wait_s)
+    return len(running)
+
+
+def stop_on_termination() -> None:
+    """Make SIGTERM and SIGHUP end envcheck like an exit (status 128 + signal), so the
+    caller's clean-up (:func:`kill_running_commands`) runs. Main thread only; else a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def _exit(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            signal.signal(sig, _exit)
 
 
 def _kill(proc: subprocess.Popen[bytes], posix: bool) -> None:
@@ -161,9 +220,6 @@ def stream_command(
     on it), then SIGKILL 5 s later. The function returns once the child has exited, even when
     grandchildren it left behind still hold its output pipe open.
     """
-    import contextlib
-    import threading
-
     args = tuple(str(a) for a in argv)
     start = time.monotonic()
     posix = os.name == "posix"
@@ -223,7 +279,7 @@ def stream_command(
             interrupted = True
             signal_group(signal.SIGINT)  # what a terminal's Ctrl-C would have sent it
             deadline = time.monotonic() + 30
-    # Grandchildren may keep the pipes open after the child exits: do not wait for them.
+    _done(proc)  # grandchildren it left behind go with it
     reader.join(timeout=3)
     drain.join(timeout=1)
     if failures:
