@@ -349,9 +349,33 @@ def main(argv: list[str] | None = None) -> None:
     _register_subcommands()
     try:
         stop_on_termination()
+        _note_interrupts()
         _main(argv)
     finally:
         kill_running_commands()
+
+
+_INTERRUPTED: list[bool] = []
+"""Set when Ctrl-C reached envcheck (typer turns it into a silent exit status 130)."""
+
+
+def _note_interrupts() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        # Kill the doctor's commands first: a KeyboardInterrupt can be swallowed where Python
+        # ignores exceptions (a weakref callback), and a bench worker reports partial results.
+        from envcheck.system.run import kill_running_commands
+
+        _INTERRUPTED.append(True)
+        kill_running_commands(0.0, spare_streamed=True)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
 
 
 def _main(argv: list[str] | None) -> None:
@@ -376,4 +400,7 @@ def _main(argv: list[str] | None) -> None:
             err=True,
         )
         sys.exit(ExitCode.INTERNAL)
+    if _INTERRUPTED:  # typer turns Ctrl-C into a silent 130; it may also have been swallowed
+        typer.echo("envcheck: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
     sys.exit(result if isinstance(result, int) else ExitCode.OK)

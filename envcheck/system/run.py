@@ -22,9 +22,12 @@ from typing import Literal, Protocol
 
 CommandError = Literal["not_found", "timeout", "permission", "os_error"]
 
-_LIVE: dict[int, subprocess.Popen[bytes]] = {}
-"""Children started and not yet reaped, by pid (each leads its own process group on POSIX)."""
-_LIVE_LOCK = threading.Lock()
+_LIVE: dict[int, tuple[subprocess.Popen[bytes], bool]] = {}
+"""Children started and not yet reaped, by pid (each leads its own process group on POSIX),
+with whether it answers Ctrl-C itself (a streamed bench worker reports partial results)."""
+_LIVE_LOCK = threading.RLock()
+"""Re-entrant: a signal handler that kills commands runs in the main thread, maybe while that
+thread is registering one."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def run_command(
     args = tuple(str(a) for a in argv)
     start = time.monotonic()
     posix = os.name == "posix"
-    proc = _spawn(args, env, start, with_stdin=stdin_text is not None)
+    proc = _spawn(args, env, start, with_stdin=stdin_text is not None, answers_ctrl_c=False)
     if isinstance(proc, CommandResult):
         return proc
     try:
@@ -123,7 +126,8 @@ def run_command(
 
 
 def _spawn(
-    args: tuple[str, ...], env: Mapping[str, str] | None, start: float, *, with_stdin: bool
+    args: tuple[str, ...], env: Mapping[str, str] | None, start: float, *, with_stdin: bool,
+    answers_ctrl_c: bool,
 ) -> subprocess.Popen[bytes] | CommandResult:
     """Start ``args`` with piped output in its own session (POSIX), or say why it could not."""
     try:
@@ -136,7 +140,7 @@ def _spawn(
                 env=dict(env) if env is not None else None,
                 start_new_session=os.name == "posix",
             )
-            _LIVE[proc.pid] = proc
+            _LIVE[proc.pid] = (proc, answers_ctrl_c)
         return proc
     except OSError as exc:
         kind: CommandError = (
@@ -156,15 +160,18 @@ def _done(proc: subprocess.Popen[bytes]) -> None:
         _LIVE.pop(proc.pid, None)
 
 
-def kill_running_commands(wait_s: float = 2.0) -> int:
+def kill_running_commands(wait_s: float = 2.0, *, spare_streamed: bool = False) -> int:
     """Kill the process group of every command still running; return how many there were.
 
     Waits up to ``wait_s`` for each child to be gone, so that when envcheck returns nothing it
-    started is left. Safe to call from any thread, and more than once.
+    started is left. ``spare_streamed`` leaves :func:`stream_command`'s children, which are
+    forwarded Ctrl-C to report what they measured. Safe from any thread, and more than once.
     """
     with _LIVE_LOCK:
-        running = list(_LIVE.values())
-        _LIVE.clear()
+        running = [proc for proc, streamed in _LIVE.values()
+                   if not (spare_streamed and streamed)]
+        for proc in running:
+            _LIVE.pop(proc.pid, None)
     for proc in running:
         _kill(proc, os.name == "posix")
     for proc in running:
@@ -223,7 +230,7 @@ def stream_command(
     args = tuple(str(a) for a in argv)
     start = time.monotonic()
     posix = os.name == "posix"
-    proc = _spawn(args, env, start, with_stdin=False)
+    proc = _spawn(args, env, start, with_stdin=False, answers_ctrl_c=True)
     if isinstance(proc, CommandResult):
         return proc
     assert proc.stdout is not None and proc.stderr is not None
