@@ -89,14 +89,19 @@ def test_budget_running_out_leaves_no_process_behind(tmp_path: Path) -> None:
     python, pids = _hanging_python(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "envcheck", "doctor", "--json", "--fail-on", "never",
-         "--python", str(python), "--budget", "0.5", "--timeout", "30",
+         "--no-redact", "--python", str(python), "--budget", "0.5", "--timeout", "30",
          "--torch-timeout", "30"],
         capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
     )
     assert proc.returncode == ExitCode.OK, proc.stderr
-    statuses = {p["id"]: p for p in json.loads(proc.stdout)["probes"]}
+    report = json.loads(proc.stdout)
+    statuses = {p["id"]: p for p in report["probes"]}
     assert statuses["python_env"]["status"] == "timed_out"
     assert "budget ran out" in statuses["python_env"]["note"]
+    # the advice names the flag that ran out, and inspects the same interpreter again
+    fixes = {f["id"]: f["fixes"] for f in report["findings"]}
+    assert fixes["probe.python_env_timed_out"][0]["commands"] == [
+        f"envcheck doctor --budget 120 --python {python}"]
     _assert_all_gone(_started(pids))
 
 

@@ -318,6 +318,7 @@ class TorchRuntimeProbe(Probe):
     id: ClassVar[str] = "torch_runtime"
     title: ClassVar[str] = "PyTorch runtime"
     per_target: ClassVar[bool] = True
+    limit_flag: ClassVar[str] = "--torch-timeout"
 
     def applies(self, ctx: Context) -> str | None:
         """Skip (costing no torch import) when the target has no importable torch."""
