@@ -28,6 +28,7 @@ from envcheck.render import OutputFormat
 from envcheck.system.nvml import Nvml
 
 if TYPE_CHECKING:  # imported when a bench runs, not when the CLI starts
+    from envcheck.bench.document import BenchResult
     from envcheck.bench.launch import BenchOptions, Rendezvous, WorkerMessage, WorkerOutcome
     from envcheck.context import TargetChoice
     from envcheck.model import Finding
@@ -210,36 +211,30 @@ def _diagnose(python: str) -> tuple[Finding, ...]:
 
 def _emit_failure_json(code: str | None, message: str | None,
                        diagnosis: tuple[Finding, ...]) -> None:
+    from envcheck.bench.document import BenchFailure
     from envcheck.render.bench import render_bench_json
-    from envcheck.render.json import SCHEMA, finding_to_dict
 
-    document = {
-        "schema": SCHEMA,
-        "tool": {"name": "envcheck", "version": _tool_version()},
-        "error": {"code": code, "message": message},
-        "diagnosis": [finding_to_dict(f) for f in diagnosis],
-    }
-    sys.stdout.write(render_bench_json(document))
+    sys.stdout.write(render_bench_json(BenchFailure(_tool_version(), code, message, diagnosis)))
     sys.stdout.flush()
 
 
-def _finish(document: Mapping[str, Any], as_json: bool, interrupted: bool) -> None:
-    from envcheck.bench.result import worst_severity
+def _finish(result: BenchResult, as_json: bool, interrupted: bool) -> None:
+    from envcheck.bench.document import worst_severity
     from envcheck.model import Severity
     from envcheck.render.bench import render_bench_json, render_bench_text
 
-    text = render_bench_json(document) if as_json else render_bench_text(document)
+    text = render_bench_json(result) if as_json else render_bench_text(result)
     sys.stdout.write(text)
     sys.stdout.flush()
     if interrupted:
         raise exit_with(ExitCode.INTERRUPTED)
-    worst = worst_severity(document)
+    worst = worst_severity(result)
     failed = worst is not None and worst >= Severity.ERROR
     raise exit_with(ExitCode.FINDINGS if failed else ExitCode.OK)
 
 
 def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
-         build: Callable[[WorkerOutcome, WorkerOutcome | None], dict[str, Any]]) -> None:
+         build: Callable[[WorkerOutcome, WorkerOutcome | None], BenchResult]) -> None:
     from envcheck.bench.launch import FOLLOWER, device_problem, run_ddp, run_worker
     from envcheck.context import PlatformInfo
 
@@ -267,16 +262,12 @@ def _follower(options: BenchOptions, message: str, as_json: bool) -> NoReturn:
     ``role: follower`` under --json, so per-node output files stay JSON) and exit 0."""
     rdzv = options.rendezvous
     if as_json:
+        from envcheck.bench.document import FollowerNote
         from envcheck.render.bench import render_bench_json
 
-        sys.stdout.write(render_bench_json({
-            "schema": 1, "tool": "envcheck", "tool_version": _tool_version(),
-            "bench": "cnn" if options.model == "mnist_cnn" else "resnet",
-            "model": options.model, "role": "follower", "note": message,
-            "rendezvous": {"nnodes": rdzv.nnodes, "endpoint": rdzv.endpoint,
-                           "id": rdzv.run_id} if rdzv else None,
-            "findings": [],
-        }))
+        sys.stdout.write(render_bench_json(FollowerNote(
+            _tool_version(), options.model, message, rdzv.nnodes if rdzv else None,
+            rdzv.endpoint if rdzv else None, rdzv.run_id if rdzv else None)))
         sys.stdout.flush()
     else:
         typer.echo(f"envcheck bench: {message}", err=True)
@@ -320,17 +311,18 @@ def _train(model: str, device: str, precision: str, channels_last: bool | None,
                            channels_last=channels_last, compile=compile_, batch=batch,
                            seconds=secs, quick=quick, ddp=ddp, rendezvous=rendezvous)
 
-    def build(outcome: WorkerOutcome, single: WorkerOutcome | None) -> dict[str, Any]:
-        from envcheck.bench.references import ReferenceTableError, load_references
-        from envcheck.bench.result import build_train_document
+    def build(outcome: WorkerOutcome, single: WorkerOutcome | None) -> BenchResult:
+        from envcheck.bench.references import load_references
+        from envcheck.bench.result import build_train_result
+        from envcheck.recipes import RecipeError
 
         try:
             table = load_references()
-        except (ReferenceTableError, OSError) as exc:
+        except (RecipeError, OSError) as exc:
             typer.echo(f"envcheck bench: references unavailable: {exc}", err=True)
             table = None
-        return build_train_document(options, outcome, table, tool_version=_tool_version(),
-                                    single=single)
+        return build_train_result(options, outcome, table, tool_version=_tool_version(),
+                                  single=single)
 
     _run(options, python, as_json, model, build)
 
@@ -416,12 +408,11 @@ def register(app: typer.Typer) -> None:
 
         options = BenchOptions(kind="matmul", device=device, extra={"size": size})
 
-        def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> dict[str, Any]:
+        def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> BenchResult:
             from envcheck.bench.references import load_references
-            from envcheck.bench.result import build_matmul_document
+            from envcheck.bench.result import build_matmul_result
 
-            return build_matmul_document(outcome, load_references(),
-                                         tool_version=_tool_version())
+            return build_matmul_result(outcome, load_references(), tool_version=_tool_version())
 
         _run(options, python, _json_chosen(fmt, as_json), "matmul", build)
 
@@ -437,10 +428,10 @@ def register(app: typer.Typer) -> None:
 
         options = BenchOptions(kind="transfer", device=device)
 
-        def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> dict[str, Any]:
-            from envcheck.bench.result import build_transfer_document
+        def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> BenchResult:
+            from envcheck.bench.result import build_transfer_result
 
-            return build_transfer_document(outcome, tool_version=_tool_version())
+            return build_transfer_result(outcome, tool_version=_tool_version())
 
         _run(options, python, _json_chosen(fmt, as_json), "transfer", build)
 

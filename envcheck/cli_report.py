@@ -43,9 +43,10 @@ def quick_bench(target_choice: TargetChoice) -> Appendix:
     """
     from envcheck import __version__
     from envcheck.bench.launch import BenchOptions, run_worker
-    from envcheck.bench.references import ReferenceTableError, load_references
-    from envcheck.bench.result import build_train_document
+    from envcheck.bench.references import load_references
+    from envcheck.bench.result import build_train_result
     from envcheck.context import Context
+    from envcheck.recipes import RecipeError
     from envcheck.render.bench import render_bench_text
 
     ctx = Context.from_system(target=target_choice)
@@ -60,10 +61,10 @@ def quick_bench(target_choice: TargetChoice) -> Appendix:
                         f"{outcome.error_message}", {"error": error})
     try:
         table = load_references()
-    except (ReferenceTableError, OSError):
+    except (RecipeError, OSError):
         table = None
-    document = build_train_document(options, outcome, table, tool_version=__version__)
-    return Appendix("bench", title, render_bench_text(document), document)
+    result = build_train_result(options, outcome, table, tool_version=__version__)
+    return Appendix("bench", title, render_bench_text(result), result.to_dict())
 
 
 def register(app: typer.Typer) -> None:

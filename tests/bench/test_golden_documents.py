@@ -4,6 +4,7 @@ in ``tests/data/bench/golden/`` were written before the results became typed).""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from contextlib import redirect_stdout, suppress
 from pathlib import Path
@@ -12,11 +13,12 @@ import pytest
 import typer
 
 from envcheck import cli_bench
+from envcheck.bench.document import BenchResult, result_from_dict
 from envcheck.bench.launch import BenchOptions, Rendezvous
 from envcheck.bench.result import (
-    build_matmul_document,
-    build_train_document,
-    build_transfer_document,
+    build_matmul_result,
+    build_train_result,
+    build_transfer_result,
 )
 from envcheck.model import Category, Finding, Fix, Severity
 from envcheck.render.bench import render_bench_json, render_bench_text
@@ -26,28 +28,37 @@ from tests.bench.test_result import TABLE
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "bench" / "golden"
 
 
-def _documents() -> dict[str, object]:
-    docs: dict[str, object] = {}
+def _results() -> dict[str, BenchResult]:
+    results: dict[str, BenchResult] = {}
     for name, make in TRAIN.items():
         options, outcome = make()
-        docs[name] = build_train_document(options, outcome, TABLE, tool_version="9")
+        results[name] = build_train_result(options, outcome, TABLE, tool_version="9")
     for name, outcome in matmul_outcomes().items():
-        docs[name] = build_matmul_document(outcome, TABLE, tool_version="9")
+        results[name] = build_matmul_result(outcome, TABLE, tool_version="9")
     for name, outcome in transfer_outcomes().items():
-        docs[name] = build_transfer_document(outcome, tool_version="9")
-    return docs
+        results[name] = build_transfer_result(outcome, tool_version="9")
+    return results
 
 
-DOCUMENTS = _documents()
+RESULTS = _results()
 
 
-@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+@pytest.mark.parametrize("name", sorted(RESULTS))
 def test_json_and_text_are_unchanged(name: str) -> None:
-    document = DOCUMENTS[name]
-    assert render_bench_json(document) == (GOLDEN / f"{name}.json").read_text(  # type: ignore[arg-type]
-        encoding="utf-8")
-    assert render_bench_text(document) == (GOLDEN / f"{name}.txt").read_text(  # type: ignore[arg-type]
-        encoding="utf-8")
+    result = RESULTS[name]
+    assert render_bench_json(result) == (GOLDEN / f"{name}.json").read_text(encoding="utf-8")
+    assert render_bench_text(result) == (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(RESULTS))
+def test_a_json_document_reads_back_as_the_same_result(name: str) -> None:
+    """What ``--json`` wrote (another node's file, say) renders as the run itself did."""
+    written = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    again = result_from_dict(written)
+    assert type(again) is type(RESULTS[name])
+    assert render_bench_json(again) == render_bench_json(RESULTS[name])
+    assert render_bench_text(again) == (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")
+    assert render_bench_text(written) == render_bench_text(again)
 
 
 def _stdout_of(action: Callable[[], object]) -> str:
