@@ -19,7 +19,8 @@ from typing import Annotated
 
 import typer
 
-from envcheck.cli_contract import ExitCode, exit_with
+from envcheck.cli_contract import ExitCode, exit_with, pick_format
+from envcheck.render import OutputFormat
 
 MachineReader = Callable[[bool], Mapping[str, object]]
 """Returns doctor facts about this machine; ``True`` asks for the full (slower) reading."""
@@ -128,9 +129,15 @@ def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
             str | None,
             typer.Option("--packages", help="Comma-separated: torch,torchvision,torchaudio."),
         ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        fmt: Annotated[OutputFormat | None, typer.Option(
+            "--format", "-f", help="Output format: text or json.")] = None,
+        json_flag: Annotated[bool, typer.Option("--json", help="Same as --format json.")
+                             ] = False,
     ) -> None:
         """Print the command that installs a matching torch / torchvision / torchaudio, and why."""
+        as_json = pick_format(fmt, aliases=((OutputFormat.JSON, json_flag),),
+                              supported=(OutputFormat.TEXT, OutputFormat.JSON)
+                              ) is OutputFormat.JSON
         from envcheck.recipes import RecipeError
         from envcheck.recommend import (
             ImpossibleRequest,

@@ -144,11 +144,19 @@ def test_a_read_only_folder_is_a_usage_error_on_the_cli(tmp_path: Path) -> None:
         (("fleet", "summarize", "x", "--format", "html"), "not offered here"),
         (("bench", "cnn", "--format", "markdown"), "--format markdown is not offered here"),
         (("bench", "cnn", "--format", "text", "--json"), "choose one of --format and --json"),
+        (("recommend", "--format", "html"), "--format html is not offered here"),
     ],
 )
 def test_format_choices_are_checked_the_same_way_everywhere(args: tuple[str, ...],
                                                             message: str) -> None:
     assert message in _one_usage_line(_envcheck(*args))
+
+
+def test_recommend_takes_format_json_as_json() -> None:
+    proc = _envcheck("recommend", "--format", "json", "--cuda", "12.1", "--os", "linux",
+                     "--python", "3.11", "--arch", "x86_64")
+    assert proc.returncode == ExitCode.OK, proc.stderr
+    assert proc.stdout.lstrip().startswith("{")
 
 
 def test_pick_format_prefers_what_was_asked_and_refuses_conflicts() -> None:
