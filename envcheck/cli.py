@@ -365,6 +365,8 @@ def _note_interrupts() -> None:
 
     if threading.current_thread() is not threading.main_thread():
         return
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return  # Ctrl-C ignored (a background job) or handled by whoever embeds envcheck
 
     def interrupt(_signum: int, _frame: object) -> None:
         # Kill the doctor's commands first: a KeyboardInterrupt can be swallowed where Python

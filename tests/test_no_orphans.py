@@ -170,3 +170,23 @@ def test_what_a_finished_command_leaves_in_its_group_is_killed(tmp_path: Path) -
         timeout=30)
     assert result.ok, result.describe_failure()
     _assert_all_gone(_started(marker))
+
+
+def test_signals_someone_chose_to_ignore_stay_ignored() -> None:
+    """Under ``nohup`` (SIGHUP ignored) or as a background job (SIGINT ignored) envcheck keeps
+    those choices; SIGTERM, at its default, is taken over to clean up."""
+    code = (
+        "import signal\n"
+        "signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "from envcheck import cli\n"
+        "from envcheck.system.run import stop_on_termination\n"
+        "stop_on_termination()\n"
+        "cli._note_interrupts()\n"
+        "print(signal.getsignal(signal.SIGHUP) == signal.SIG_IGN,\n"
+        "      signal.getsignal(signal.SIGINT) == signal.SIG_IGN,\n"
+        "      signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, check=False)
+    assert proc.stdout.split() == ["True", "True", "True"], proc.stderr

@@ -191,7 +191,8 @@ def stop_on_termination() -> None:
 
     for name in ("SIGTERM", "SIGHUP"):
         sig = getattr(signal, name, None)
-        if sig is not None:
+        # Only where the default would have ended us anyway (``nohup`` ignores SIGHUP: keep it).
+        if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
             signal.signal(sig, _exit)
 
 
