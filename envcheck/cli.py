@@ -347,26 +347,32 @@ def main(argv: list[str] | None = None) -> None:
     from envcheck.system.run import kill_running_commands, stop_on_termination
 
     _register_subcommands()
+    _INTERRUPTED.clear()
+    restore_term = stop_on_termination()
+    restore_int = _note_interrupts()
     try:
-        stop_on_termination()
-        _note_interrupts()
         _main(argv)
     finally:
         kill_running_commands()
+        restore_int()
+        restore_term()
 
 
 _INTERRUPTED: list[bool] = []
 """Set when Ctrl-C reached envcheck (typer turns it into a silent exit status 130)."""
 
 
-def _note_interrupts() -> None:
+def _note_interrupts() -> Callable[[], None]:
+    """Ctrl-C kills the doctor's commands, then interrupts as usual; return what puts the
+    previous handler back."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        return
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        return  # Ctrl-C ignored (a background job) or handled by whoever embeds envcheck
+        return lambda: None
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:
+        return lambda: None  # ignored (a background job) or handled by whoever embeds us
 
     def interrupt(_signum: int, _frame: object) -> None:
         # Kill the doctor's commands first: a KeyboardInterrupt can be swallowed where Python
@@ -378,6 +384,11 @@ def _note_interrupts() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, interrupt)
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    return restore
 
 
 def _main(argv: list[str] | None) -> None:

@@ -172,6 +172,22 @@ def test_what_a_finished_command_leaves_in_its_group_is_killed(tmp_path: Path) -
     _assert_all_gone(_started(marker))
 
 
+def test_main_puts_the_embedders_signal_handlers_back() -> None:
+    code = (
+        "import signal\n"
+        "from envcheck import cli\n"
+        "before = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)]\n"
+        "try:\n"
+        "    cli.main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(before == [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, check=False)
+    assert proc.stdout.splitlines()[-1] == "True", proc.stdout + proc.stderr
+
+
 def test_signals_someone_chose_to_ignore_stay_ignored() -> None:
     """Under ``nohup`` (SIGHUP ignored) or as a background job (SIGINT ignored) envcheck keeps
     those choices; SIGTERM, at its default, is taken over to clean up."""
@@ -186,7 +202,14 @@ def test_signals_someone_chose_to_ignore_stay_ignored() -> None:
         "print(signal.getsignal(signal.SIGHUP) == signal.SIG_IGN,\n"
         "      signal.getsignal(signal.SIGINT) == signal.SIG_IGN,\n"
         "      signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN))\n"
+        "try:\n"
+        "    cli.main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, cwd=ROOT, check=False)
-    assert proc.stdout.split() == ["True", "True", "True"], proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["True", "True", "True"], proc.stderr
+    assert lines[-1] == "True", proc.stdout

@@ -180,20 +180,28 @@ def kill_running_commands(wait_s: float = 2.0, *, spare_streamed: bool = False) 
     return len(running)
 
 
-def stop_on_termination() -> None:
+def stop_on_termination() -> Callable[[], None]:
     """Make SIGTERM and SIGHUP end envcheck like an exit (status 128 + signal), so the
-    caller's clean-up (:func:`kill_running_commands`) runs. Main thread only; else a no-op."""
+    caller's clean-up (:func:`kill_running_commands`) runs; return what puts the previous
+    handlers back. Main thread only (elsewhere nothing changes)."""
     if threading.current_thread() is not threading.main_thread():
-        return
+        return lambda: None
 
     def _exit(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
+    previous = {}
     for name in ("SIGTERM", "SIGHUP"):
         sig = getattr(signal, name, None)
         # Only where the default would have ended us anyway (``nohup`` ignores SIGHUP: keep it).
         if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
-            signal.signal(sig, _exit)
+            previous[sig] = signal.signal(sig, _exit)
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def _kill(proc: subprocess.Popen[bytes], posix: bool) -> None:
