@@ -7,8 +7,10 @@ documented order: ``schema``, ``model``, ``device``, ``precision``, ``batch``, `
 ``speedup_vs_cpu``, ``reference``, ``verdict``, ``runs`` ...) and read back from such a document
 by :func:`result_from_dict` (a record from another machine, an older envcheck: missing keys are
 None). The records the worker wrote (``runs``, ``held_out``, ``agreement``, ``distributed``,
-``versions``, ``device_info``, each matmul or transfer row) are kept as the worker wrote them:
-the worker runs in the target interpreter and never imports these classes.
+``versions``, each matmul or transfer row) are typed views over the record as the worker wrote
+it (:class:`WorkerRecord`: properties to read, the whole record for ``--json``, so a key a newer
+worker adds still reaches the document): the worker runs in the target interpreter and never
+imports these classes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,153 @@ TOOL = "envcheck"
 
 Record = Mapping[str, Any]
 """A record as the worker wrote it (plain JSON values)."""
+
+
+@dataclass(frozen=True)
+class WorkerRecord:
+    """A record the worker wrote, kept whole for ``--json``; subclasses read its fields."""
+
+    record: Record
+
+    def _num(self, key: str) -> float | None:
+        value = self.record.get(key)
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.record)
+
+
+class Versions(WorkerRecord):
+    """torch, CUDA, cuDNN and Python as the worker saw them, and the driver NVML reported."""
+
+    def get(self, key: str) -> Any:
+        """The version called ``key`` (None when unknown)."""
+        return self.record.get(key)
+
+
+class RunFigures(WorkerRecord):
+    """One timed run (``headline``, ``baseline``, ``cpu`` ...): its recipe and figures."""
+
+    @property
+    def name(self) -> str:
+        return str(self.record.get("run", ""))
+
+    @property
+    def device(self) -> Any:
+        return self.record.get("device", "")
+
+    @property
+    def precision(self) -> Any:
+        return self.record.get("precision", "")
+
+    @property
+    def batch(self) -> Any:
+        return self.record.get("batch")
+
+    @property
+    def images_per_s(self) -> float | None:
+        return self._num("images_per_s")
+
+    @property
+    def step_time_median_s(self) -> float | None:
+        return self._num("step_time_median_s")
+
+    @property
+    def steps_timed(self) -> Any:
+        return self.record.get("steps_timed")
+
+    @property
+    def threads(self) -> Any:
+        return self.record.get("threads")
+
+    @property
+    def cpu_busy_ratio(self) -> float | None:
+        return self._num("cpu_busy_ratio")
+
+
+class HeldOut(WorkerRecord):
+    """Accuracy on held-out images, the confusion matrix and per-class precision/recall."""
+
+    @property
+    def accuracy(self) -> float | None:
+        return self._num("accuracy")
+
+    @property
+    def samples(self) -> Any:
+        return self.record.get("samples")
+
+    @property
+    def confusion_matrix(self) -> list[list[int]]:
+        return list(self.record.get("confusion_matrix") or [])
+
+    @property
+    def other_column(self) -> bool:
+        return bool(self.record.get("confusion_other_column"))
+
+    @property
+    def per_class(self) -> list[Mapping[str, Any]]:
+        return list(self.record.get("per_class") or [])
+
+
+class Agreement(WorkerRecord):
+    """The same network on the GPU and on the CPU (FP32, TF32 off): how far apart."""
+
+    @property
+    def compared(self) -> Any:
+        return self.record.get("compared")
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.record.get("ok"))
+
+    @property
+    def logits_max_abs_diff(self) -> float | None:
+        return self._num("logits_max_abs_diff")
+
+    @property
+    def loss_rel_diff(self) -> float | None:
+        return self._num("loss_rel_diff")
+
+    @property
+    def grad_cosine(self) -> float | None:
+        return self._num("grad_cosine")
+
+
+class Distributed(WorkerRecord):
+    """A DDP run: ranks, aggregate and per-rank throughput, scaling, all-reduce bandwidth."""
+
+    @property
+    def world_size(self) -> Any:
+        return self.record.get("world_size")
+
+    @property
+    def backend(self) -> Any:
+        return self.record.get("backend")
+
+    @property
+    def aggregate_images_per_s(self) -> float | None:
+        return self._num("aggregate_images_per_s")
+
+    @property
+    def per_rank_images_per_s(self) -> list[float]:
+        return list(self.record.get("per_rank_images_per_s") or [])
+
+    @property
+    def scaling_efficiency(self) -> float | None:
+        return self._num("scaling_efficiency")
+
+    @property
+    def single_images_per_s(self) -> float | None:
+        return self._num("single_images_per_s")
+
+    @property
+    def slowest_rank(self) -> Any:
+        return self.record.get("slowest_rank")
+
+    @property
+    def allreduce(self) -> Mapping[str, Any]:
+        value = self.record.get("allreduce")
+        return value if isinstance(value, Mapping) else {}
 
 
 @dataclass(frozen=True)
@@ -137,10 +286,10 @@ class TrainResult:
     loss_falling: bool | None
     loss_finite: bool | None
     accuracy: float | None
-    held_out: Record | None
+    held_out: HeldOut | None
     speedup_vs_cpu: float | None
     cpu_images_per_s: float | None
-    agreement: Record | None
+    agreement: Agreement | None
     reference: Reference | None
     verdict: str
     verdict_ratio: float | None
@@ -150,17 +299,17 @@ class TrainResult:
     comparison: tuple[ComparisonRow, ...]
     telemetry: TelemetrySummary | None
     telemetry_note: str | None
-    distributed: Record | None
+    distributed: Distributed | None
     findings: tuple[Finding, ...]
-    runs: tuple[Record, ...]
-    versions: Record
+    runs: tuple[RunFigures, ...]
+    versions: Versions
     device_info: Record | None
     interrupted: bool
     notes: tuple[str, ...]
 
-    def run_named(self, name: str) -> Record | None:
+    def run_named(self, name: str) -> RunFigures | None:
         """The run called ``name`` (``headline``, ``baseline``, ``cpu`` ...), if any."""
-        return next((r for r in self.runs if r.get("run") == name), None)
+        return next((r for r in self.runs if r.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document."""
@@ -176,7 +325,7 @@ class MatmulResult:
     device_name: str | None
     gpu_model: str | None
     matmul: tuple[MatmulRow, ...]
-    versions: Record
+    versions: Versions
     interrupted: bool
     findings: tuple[Finding, ...] = ()
     bench: str = "matmul"
@@ -198,7 +347,7 @@ class TransferResult:
     transfer: tuple[TransferRow, ...]
     pcie: PcieLink
     telemetry_note: str | None
-    versions: Record
+    versions: Versions
     interrupted: bool
     findings: tuple[Finding, ...] = ()
     bench: str = "transfer"
@@ -279,7 +428,7 @@ def _plain(value: Any) -> Any:
         return {"gpu": value.gpu, "images_per_s": value.images_per_s, "source": value.source,
                 "kind": value.kind, "precision": value.precision,
                 "channels_last": value.channels_last, "batch": value.batch, "note": value.note}
-    if isinstance(value, (MatmulRow, TransferRow)):
+    if isinstance(value, (MatmulRow, TransferRow, WorkerRecord)):
         return value.to_dict()
     if isinstance(value, (ComparisonRow, PcieLink, TelemetrySummary)):
         return asdict(value)
@@ -314,7 +463,7 @@ def result_from_dict(document: Mapping[str, Any]) -> BenchResult:
 
 
 _TYPED = {"findings", "reference", "comparison", "telemetry", "runs", "notes", "matmul",
-          "transfer", "pcie", "versions"}
+          "transfer", "pcie", "versions", "held_out", "agreement", "distributed"}
 
 
 def _common(document: Mapping[str, Any], cls: type) -> dict[str, Any]:
@@ -323,7 +472,7 @@ def _common(document: Mapping[str, Any], cls: type) -> dict[str, Any]:
            if f.name not in _TYPED and f.name != "bench"}
     out["tool_version"] = str(document.get("tool_version") or "")
     out["interrupted"] = bool(document.get("interrupted"))
-    out["versions"] = dict(document.get("versions") or {})
+    out["versions"] = Versions(dict(document.get("versions") or {}))
     out["findings"] = tuple(_finding(f) for f in _records(document.get("findings")))
     return out
 
@@ -348,10 +497,17 @@ def _train_from_dict(document: Mapping[str, Any]) -> TrainResult:
         comparison=tuple(_typed(ComparisonRow, r) for r in _records(document.get("comparison"))),
         telemetry=_typed(TelemetrySummary, document["telemetry"])
         if isinstance(document.get("telemetry"), Mapping) else None,
-        runs=tuple(_records(document.get("runs"))),
+        runs=tuple(RunFigures(r) for r in _records(document.get("runs"))),
+        held_out=_wrapped(HeldOut, document.get("held_out")),
+        agreement=_wrapped(Agreement, document.get("agreement")),
+        distributed=_wrapped(Distributed, document.get("distributed")),
         notes=tuple(str(n) for n in document.get("notes") or ()),
     )
     return TrainResult(**values)
+
+
+def _wrapped(cls: type[WorkerRecord], value: Any) -> Any:
+    return cls(value) if isinstance(value, Mapping) else None
 
 
 def _records(value: Any) -> list[Mapping[str, Any]]:

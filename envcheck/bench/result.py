@@ -13,14 +13,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from envcheck.bench.document import (
+    Agreement,
     BenchResult,
     ComparisonRow,
+    Distributed,
+    HeldOut,
     MatmulResult,
     MatmulRow,
     PcieLink,
+    RunFigures,
     TrainResult,
     TransferResult,
     TransferRow,
+    Versions,
     result_from_dict,
 )
 from envcheck.bench.document import worst_severity as _worst
@@ -192,10 +197,10 @@ def build_train_result(
         loss_falling=head.get("loss_falling"),
         loss_finite=head.get("loss_finite"),
         accuracy=held.get("accuracy"),
-        held_out=dict(held) or None,
+        held_out=HeldOut(dict(held)) if held else None,
         speedup_vs_cpu=speedup,
         cpu_images_per_s=cpu_ips,
-        agreement=agreement,
+        agreement=Agreement(agreement) if agreement is not None else None,
         reference=reference,
         verdict=judgement.verdict,
         verdict_ratio=judgement.ratio,
@@ -205,9 +210,9 @@ def build_train_result(
         comparison=_comparison(options.model, precision, channels_last, table),
         telemetry=summary,
         telemetry_note=outcome.telemetry_note,
-        distributed=distributed,
+        distributed=Distributed(distributed) if distributed is not None else None,
         findings=tuple(findings),
-        runs=tuple(runs),
+        runs=tuple(RunFigures(r) for r in runs),
         versions=_versions(res, outcome),
         device_info=dict(info) or None,
         interrupted=outcome.interrupted,
@@ -215,9 +220,9 @@ def build_train_result(
     )
 
 
-def _versions(res: Mapping[str, Any], outcome: WorkerOutcome) -> dict[str, Any]:
+def _versions(res: Mapping[str, Any], outcome: WorkerOutcome) -> Versions:
     """The worker's versions plus the driver's, which only NVML (in this process) knows."""
-    return dict(res.get("versions") or {}, driver=outcome.driver_version)
+    return Versions(dict(res.get("versions") or {}, driver=outcome.driver_version))
 
 
 def _comparison(model: str, precision: str, channels_last: bool, table: References | None

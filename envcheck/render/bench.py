@@ -16,8 +16,10 @@ from envcheck.bench.document import (
     BenchFailure,
     BenchResult,
     ComparisonRow,
+    Distributed,
     FollowerNote,
     MatmulResult,
+    RunFigures,
     TrainResult,
     TransferResult,
     result_from_dict,
@@ -127,13 +129,13 @@ def _train(doc: TrainResult) -> list[str]:
     lines.append(cold + f", peak memory {_bytes(doc.peak_memory_bytes)}")
     lines += _runs(doc.runs)
     if doc.speedup_vs_cpu is not None:
-        cpu: Mapping[str, Any] = doc.run_named("cpu") or {}
+        cpu = doc.run_named("cpu") or RunFigures({})
         lines.append(f"  speed-up over this machine's CPU: {doc.speedup_vs_cpu:,.1f}x "
                      f"(CPU {_num(doc.cpu_images_per_s)} images/s at batch "
-                     f"{cpu.get('batch')}, {cpu.get('threads')} threads{_busy(cpu)})")
+                     f"{cpu.batch}, {cpu.threads} threads{_busy(cpu)})")
     elif doc.device == "cpu":
-        head: Mapping[str, Any] = next(iter(doc.runs), {})
-        lines.append(f"  CPU threads {head.get('threads')}{_busy(head)}")
+        head = next(iter(doc.runs), RunFigures({}))
+        lines.append(f"  CPU threads {head.threads}{_busy(head)}")
     lines += _correctness(doc)
     lines += _telemetry(doc)
     lines += _verdict(doc)
@@ -141,23 +143,25 @@ def _train(doc: TrainResult) -> list[str]:
     return lines
 
 
-def _busy(run: Mapping[str, Any]) -> str:
-    ratio = run.get("cpu_busy_ratio")
+def _busy(run: RunFigures) -> str:
+    ratio = run.cpu_busy_ratio
     if ratio is None:
         return ""
     note = "" if ratio >= 0.8 else ": other work on this machine took CPU time"
     return f", busy {ratio:.0%} of the time{note}"
 
 
-def _runs(runs: Sequence[Mapping[str, Any]]) -> list[str]:
+def _runs(runs: Sequence[RunFigures]) -> list[str]:
     if len(runs) < 2:
         return []
     lines = ["", "  run        device   precision  batch   images/s  median step  steps"]
     for r in runs:
+        batch = "" if r.batch is None else r.batch
+        steps = r.steps_timed if "steps_timed" in r.record else ""
         lines.append(
-            f"  {r.get('run', ''):<10} {r.get('device', ''):<8} {r.get('precision', ''):<10} "
-            f"{r.get('batch', ''):>5} {_num(r.get('images_per_s')):>10}  "
-            f"{_ms(r.get('step_time_median_s')):>11}  {r.get('steps_timed', '')}"
+            f"  {r.name:<10} {r.device:<8} {r.precision:<10} "
+            f"{batch:>5} {_num(r.images_per_s):>10}  "
+            f"{_ms(r.step_time_median_s):>11}  {steps}"
         )
     return lines
 
@@ -168,24 +172,23 @@ def _correctness(doc: TrainResult) -> list[str]:
     state = ("not finite" if doc.loss_finite is False
              else "falling" if doc.loss_falling else "NOT falling")
     lines.append(f"  loss {_num(first, '.3f')} -> {_num(last, '.3f')} ({state})")
-    held = doc.held_out or {}
+    held = doc.held_out
     if held:
-        lines.append(f"  held-out accuracy {_num((held.get('accuracy') or 0) * 100, '.1f')} % "
-                     f"on {held.get('samples')} images; confusion matrix (rows: true class):")
-        other = bool(held.get("confusion_other_column"))
-        lines += _matrix(held.get("confusion_matrix") or [], other)
-        per_class = held.get("per_class")
+        lines.append(f"  held-out accuracy {_num((held.accuracy or 0) * 100, '.1f')} % "
+                     f"on {held.samples} images; confusion matrix (rows: true class):")
+        lines += _matrix(held.confusion_matrix, held.other_column)
+        per_class = held.per_class
         if per_class:
             prec = " ".join(_pct(c.get("precision")) for c in per_class)
             rec = " ".join(_pct(c.get("recall")) for c in per_class)
             lines += [f"    precision {prec}", f"    recall    {rec}"]
     agree = doc.agreement
     if agree:
-        verdict = "agree" if agree.get("ok") else "DISAGREE"
+        verdict = "agree" if agree.ok else "DISAGREE"
         lines.append(
-            f"  {agree.get('compared')} (FP32, TF32 off): logits max |diff| "
-            f"{agree.get('logits_max_abs_diff'):.2g}, loss relative diff "
-            f"{agree.get('loss_rel_diff'):.2g}, gradient cosine {agree.get('grad_cosine'):.7f}"
+            f"  {agree.compared} (FP32, TF32 off): logits max |diff| "
+            f"{agree.logits_max_abs_diff:.2g}, loss relative diff "
+            f"{agree.loss_rel_diff:.2g}, gradient cosine {agree.grad_cosine:.7f}"
             f" -> {verdict}"
         )
     for note in doc.notes:
@@ -276,20 +279,20 @@ def bar_chart(rows: Sequence[ComparisonRow], this_gpu: str | None, this_value: A
     return lines
 
 
-def _distributed(dist: Mapping[str, Any] | None) -> list[str]:
+def _distributed(dist: Distributed | None) -> list[str]:
     if not dist:
         return []
-    per_rank = ", ".join(_num(v) for v in dist.get("per_rank_images_per_s") or [])
-    ar = dist.get("allreduce") or {}
-    eff = dist.get("scaling_efficiency")
+    per_rank = ", ".join(_num(v) for v in dist.per_rank_images_per_s)
+    ar = dist.allreduce
+    eff = dist.scaling_efficiency
     return [
         "",
-        f"DDP  {dist.get('world_size')} processes ({dist.get('backend')}): aggregate "
-        f"{_num(dist.get('aggregate_images_per_s'))} images/s; per rank {per_rank}",
+        f"DDP  {dist.world_size} processes ({dist.backend}): aggregate "
+        f"{_num(dist.aggregate_images_per_s)} images/s; per rank {per_rank}",
         f"  scaling efficiency {_num(eff * 100 if eff is not None else None, '.0f', ' %')} "
-        f"against {dist.get('world_size')} x one process "
-        f"({_num(dist.get('single_images_per_s'))} images/s); slowest rank "
-        f"{dist.get('slowest_rank')}",
+        f"against {dist.world_size} x one process "
+        f"({_num(dist.single_images_per_s)} images/s); slowest rank "
+        f"{dist.slowest_rank}",
         f"  all-reduce of {_bytes(ar.get('bytes'))}: bus bandwidth "
         f"{_num(ar.get('busbw_gb_s'), '.2f', ' GB/s')} (algorithm bandwidth "
         f"{_num(ar.get('algbw_gb_s'), '.2f', ' GB/s')} x 2(n-1)/n, as nccl-tests reports it)",
