@@ -218,10 +218,16 @@ def run_doctor_here(target: TargetChoice, timeout: float, torch_timeout: float |
     from envcheck.context import Context
     from envcheck.doctor import run_doctor
     from envcheck.redact import Identity
+    from envcheck.system.run import kill_running_commands
 
     ctx = Context.from_system(target=target, timeout_s=timeout, torch_timeout_s=torch_timeout,
                               budget_s=budget)
-    report = _with_spinner("Checking the GPU stack…", lambda: run_doctor(ctx))
+    try:
+        report = _with_spinner("Checking the GPU stack…", lambda: run_doctor(ctx))
+    finally:
+        # What still runs belongs to probes reported as timed out (the --budget ran out):
+        # their process groups go now, not when envcheck exits (report --bench runs next).
+        kill_running_commands(spare_streamed=True)
     return report, Identity.from_env(ctx.env, ctx.host)
 
 

@@ -200,11 +200,14 @@ def _diagnose(python: str) -> tuple[Finding, ...]:
     from envcheck.context import Context
     from envcheck.doctor import run_doctor
     from envcheck.model import Severity
+    from envcheck.system.run import kill_running_commands
 
     try:
         report = run_doctor(Context.from_system(python=python))
     except Exception:  # noqa: BLE001 - the bench's own message still stands without it
         return ()
+    finally:
+        kill_running_commands(spare_streamed=True)
     serious = tuple(f for f in report.findings if f.severity >= Severity.WARNING)
     return (serious or report.findings)[:3]
 

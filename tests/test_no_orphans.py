@@ -105,6 +105,18 @@ def test_budget_running_out_leaves_no_process_behind(tmp_path: Path) -> None:
     _assert_all_gone(_started(pids))
 
 
+def test_the_doctor_leaves_nothing_running_once_it_has_answered(tmp_path: Path) -> None:
+    """``report --bench`` runs the bench right after the doctor: what the spent budget left
+    running is gone by then, not only when envcheck exits."""
+    from envcheck.cli import run_doctor_here
+    from envcheck.context import TargetChoice
+
+    python, pids = _hanging_python(tmp_path)
+    report, _ = run_doctor_here(TargetChoice(str(python), "--python"), 30.0, 30.0, 0.5)
+    assert {p.id: p.status.value for p in report.probes}["python_env"] == "timed_out"
+    _assert_all_gone(_started(pids))
+
+
 def test_ctrl_c_leaves_no_process_behind(tmp_path: Path) -> None:
     python, pids = _hanging_python(tmp_path)
     proc = subprocess.Popen(
