@@ -1,7 +1,10 @@
 """The command line: parse, build a Context, call the core, render, choose the exit code.
 
-The only module (with its ``cli_*`` siblings) that prints. Usage errors are one line on stderr
-and exit 2; an unexpected internal error is one line plus where to report it, exit 3.
+The only module (with its ``cli_*`` siblings) that prints. The contract every command keeps
+(exit statuses, formats, the target interpreter, usage errors before probing) is in
+:mod:`envcheck.cli_contract`. Usage errors are one line on stderr and exit 2; an unexpected
+internal error is one line plus where to report it, exit 3. Whatever way envcheck ends, no
+process it started outlives it (:func:`main`).
 """
 
 from __future__ import annotations
@@ -15,22 +18,16 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 from envcheck import __version__
+from envcheck.cli_contract import ExitCode, output_option, pick_format, target_option
 from envcheck.render import Appendix, OutputFormat
 
 if TYPE_CHECKING:
+    from envcheck.context import TargetChoice
     from envcheck.model import Report
     from envcheck.redact import Identity
 
 T = TypeVar("T")
-
-
-class ExitCode(enum.IntEnum):
-    """Process exit statuses (documented in the README)."""
-
-    OK = 0
-    FINDINGS = 1
-    USAGE = 2
-    INTERNAL = 3
+__all__ = ["ExitCode", "app", "main"]
 
 
 class FailOn(str, enum.Enum):
@@ -84,13 +81,10 @@ def _exit_for(report_worst: int | None, fail_on: FailOn) -> ExitCode:
 
 
 def _pick_format(fmt: OutputFormat | None, as_json: bool, markdown: bool,
-                 default: OutputFormat = OutputFormat.TEXT) -> OutputFormat:
+                 supported: tuple[OutputFormat, ...] = tuple(OutputFormat)) -> OutputFormat:
     """``--format``, or its aliases ``--json``/``--markdown``; more than one must agree."""
-    chosen = {f for f, on in ((OutputFormat.JSON, as_json), (OutputFormat.MARKDOWN, markdown),
-                               (fmt, fmt is not None)) if on and f is not None}
-    if len(chosen) > 1:
-        raise typer.BadParameter("choose one of --format, --json and --markdown")
-    return chosen.pop() if chosen else default
+    return pick_format(fmt, aliases=((OutputFormat.JSON, as_json),
+                                     (OutputFormat.MARKDOWN, markdown)), supported=supported)
 
 
 def _publish(report: Report, *, fmt: OutputFormat, verbose: bool, redact: bool,
@@ -218,16 +212,22 @@ BudgetOpt = Annotated[
 ]
 
 
-def run_doctor_here(python: str | None, timeout: float, torch_timeout: float | None,
+def run_doctor_here(target: TargetChoice, timeout: float, torch_timeout: float | None,
                     budget: float | None) -> tuple[Report, Identity]:
     """Run the doctor on this machine; also return who and where it is, for redaction."""
     from envcheck.context import Context
     from envcheck.doctor import run_doctor
     from envcheck.redact import Identity
+    from envcheck.system.run import kill_running_commands
 
-    ctx = Context.from_system(python=python, timeout_s=timeout, torch_timeout_s=torch_timeout,
+    ctx = Context.from_system(target=target, timeout_s=timeout, torch_timeout_s=torch_timeout,
                               budget_s=budget)
-    report = _with_spinner("Checking the GPU stack…", lambda: run_doctor(ctx))
+    try:
+        report = _with_spinner("Checking the GPU stack…", lambda: run_doctor(ctx))
+    finally:
+        # What still runs belongs to probes reported as timed out (the --budget ran out):
+        # their process groups go now, not when envcheck exits (report --bench runs next).
+        kill_running_commands(spare_streamed=True)
     return report, Identity.from_env(ctx.env, ctx.host)
 
 
@@ -252,10 +252,12 @@ def doctor(
     ] = False,
 ) -> None:
     """Check the NVIDIA driver, GPUs, CUDA, cuDNN, torch and the Python environment."""
-    chosen = _pick_format(fmt, as_json, markdown)
     if all_envs:
         if python:
             raise typer.BadParameter("--all-envs inspects every environment; drop --python")
+        chosen = _pick_format(fmt, as_json, markdown, supported=(
+            OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN))
+        output_option(output)
         from envcheck.cli_fleet import doctor_all_envs
         from envcheck.model import Severity
 
@@ -264,7 +266,9 @@ def doctor(
                         markdown=chosen is OutputFormat.MARKDOWN, timeout=timeout,
                         torch_timeout=torch_timeout, budget=budget, redact=redact,
                         output=output, fail_on_threshold=threshold.get(fail_on))
-    report, identity = run_doctor_here(python, timeout, torch_timeout, budget)
+    chosen = _pick_format(fmt, as_json, markdown)
+    output_option(output)
+    report, identity = run_doctor_here(target_option(python), timeout, torch_timeout, budget)
     _publish(report, fmt=chosen, verbose=verbose, redact=redact,
              show_redactions=show_redactions, identity=identity, output=output, fail_on=fail_on)
 
@@ -286,6 +290,7 @@ def explain(
     """Diagnose a report someone pasted (collect_env, nvidia-smi, pip/conda list, tracebacks,
     or envcheck's own JSON, markdown or HTML report, which is read back exactly)."""
     chosen = _pick_format(fmt, as_json, markdown)
+    output_option(output)
     data = read_source_bytes(source)
     from envcheck.explain_report import explain_report
 
@@ -340,8 +345,59 @@ def _register_subcommands() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app; turn usage errors into one line and exit 2."""
+    """Entry point: run the app; turn usage errors into one line and exit 2.
+
+    However it ends (a result, an error, Ctrl-C, SIGTERM), the process groups of the commands
+    still running (a torch check past the ``--budget``) are killed before it returns.
+    """
+    from envcheck.system.run import kill_running_commands, stop_on_termination
+
     _register_subcommands()
+    _INTERRUPTED.clear()
+    restore_term = stop_on_termination()
+    restore_int = _note_interrupts()
+    try:
+        _main(argv)
+    finally:
+        kill_running_commands()
+        restore_int()
+        restore_term()
+
+
+_INTERRUPTED: list[bool] = []
+"""Set when Ctrl-C reached envcheck (typer turns it into a silent exit status 130)."""
+
+
+def _note_interrupts() -> Callable[[], None]:
+    """Ctrl-C kills the doctor's commands, then interrupts as usual; return what puts the
+    previous handler back."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:
+        return lambda: None  # ignored (a background job) or handled by whoever embeds us
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        # Kill the doctor's commands first: a KeyboardInterrupt can be swallowed where Python
+        # ignores exceptions (a weakref callback), and a bench worker reports partial results.
+        from envcheck.system.run import kill_running_commands
+
+        _INTERRUPTED.append(True)
+        kill_running_commands(0.0, spare_streamed=True)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    return restore
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         result = app(args=argv, prog_name="envcheck", standalone_mode=False)
     except typer.Exit as exc:
@@ -355,7 +411,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("envcheck: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - never show users a traceback
         typer.echo(
             f"envcheck: internal error: {type(exc).__name__}: {exc} (please report this at the "
@@ -363,4 +419,7 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(ExitCode.INTERNAL)
+    if _INTERRUPTED:  # typer turns Ctrl-C into a silent 130; it may also have been swallowed
+        typer.echo("envcheck: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
     sys.exit(result if isinstance(result, int) else ExitCode.OK)

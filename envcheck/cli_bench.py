@@ -7,7 +7,8 @@ The work runs in the target interpreter (the same ``--python`` choice as the doc
 0 measured, nothing worse than a warning; 1 an error finding (throttling in hardware, wrong
 numbers, far below the reference) or CUDA asked for but unavailable (then the doctor's findings
 say why); 2 no torch in the target environment, no such interpreter, or a usage error; 130
-interrupted (partial results printed). With ``--json`` a failure is a JSON document too:
+interrupted (partial results printed); :class:`envcheck.cli_contract.ExitCode` names them.
+With ``--json`` a failure is a JSON document too:
 ``{schema, tool, error: {code, message}, diagnosis: [findings]}``.
 """
 
@@ -22,10 +23,14 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from envcheck.cli_contract import ExitCode, exit_with, pick_format, target_option
+from envcheck.render import OutputFormat
 from envcheck.system.nvml import Nvml
 
 if TYPE_CHECKING:  # imported when a bench runs, not when the CLI starts
+    from envcheck.bench.document import BenchResult
     from envcheck.bench.launch import BenchOptions, Rendezvous, WorkerMessage, WorkerOutcome
+    from envcheck.context import TargetChoice
     from envcheck.model import Finding
 
 DeviceOpt = Annotated[
@@ -35,7 +40,10 @@ PythonOpt = Annotated[
     str | None,
     typer.Option("--python", help="Interpreter to benchmark (default: as for `envcheck doctor`)."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON (schema 1).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Same as --format json (schema 1).")]
+FormatOpt = Annotated[
+    OutputFormat | None, typer.Option("--format", "-f", help="Output format: text or json.")
+]
 PrecisionOpt = Annotated[
     str,
     typer.Option(
@@ -66,21 +74,21 @@ class _Target:
     nvml: Nvml | None
 
 
-def _target(python: str | None) -> _Target:
+def _target(choice: TargetChoice) -> _Target:
     """The interpreter to benchmark, its environment, and NVML when this process has it."""
     from envcheck.context import Context
 
     try:
-        ctx = Context.from_system(python=python)
+        ctx = Context.from_system(target=choice)
     except ImportError:  # the real NVML adapter is not installed: benchmark without telemetry
-        import os
-
-        from envcheck.context import PlatformInfo, choose_target
-
-        target, _ = choose_target(os.environ, PlatformInfo.current().os_name, python,
-                                  sys.executable)
-        return _Target(target, None, None)
+        return _Target(choice.python, None, None)
     return _Target(ctx.target_python or sys.executable, ctx.env, ctx.nvml)
+
+
+def _json_chosen(fmt: OutputFormat | None, as_json: bool) -> bool:
+    """``--format text|json`` or ``--json``: whether the result is printed as JSON."""
+    return pick_format(fmt, aliases=((OutputFormat.JSON, as_json),),
+                       supported=(OutputFormat.TEXT, OutputFormat.JSON)) is OutputFormat.JSON
 
 
 class _Progress:
@@ -148,7 +156,7 @@ def _describe(phase: str, data: Mapping[str, Any]) -> str:
 _NEEDS_GPU = ("cuda_unavailable", "mps_unavailable", "needs_cuda")
 
 
-def _fail(code: str | None, message: str | None, python: str, as_json: bool) -> int:
+def _fail(code: str | None, message: str | None, python: str, as_json: bool) -> ExitCode:
     """Explain why nothing was measured (the doctor's findings when the GPU was unusable);
     return the exit status."""
     diagnosis: tuple[Finding, ...] = ()
@@ -162,10 +170,10 @@ def _fail(code: str | None, message: str | None, python: str, as_json: bool) -> 
         typer.echo(f"envcheck bench: torch is not installed for {python} ({message}).\n"
                    "  The bench never installs anything. To see the install command that fits "
                    "this machine, run:\n    envcheck recommend", err=True)
-        return 2
+        return ExitCode.USAGE
     if code == "python_not_found":
         typer.echo(f"envcheck bench: {message}", err=True)
-        return 2
+        return ExitCode.USAGE
     if code in _NEEDS_GPU:
         doctor = "envcheck doctor" + (f" --python {python}" if python != sys.executable else "")
         typer.echo(f"envcheck bench: {message}.", err=True)
@@ -178,12 +186,12 @@ def _fail(code: str | None, message: str | None, python: str, as_json: bool) -> 
         else:
             typer.echo(f"  envcheck doctor found nothing to say; its full report:\n    {doctor}",
                        err=True)
-        return 1
+        return ExitCode.FINDINGS
     if code == "interrupted":
         typer.echo("envcheck bench: interrupted before anything was measured", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     typer.echo(f"envcheck bench: the benchmark failed ({code}): {message}", err=True)
-    return 1
+    return ExitCode.FINDINGS
 
 
 def _diagnose(python: str) -> tuple[Finding, ...]:
@@ -192,53 +200,51 @@ def _diagnose(python: str) -> tuple[Finding, ...]:
     from envcheck.context import Context
     from envcheck.doctor import run_doctor
     from envcheck.model import Severity
+    from envcheck.system.run import kill_running_commands
 
     try:
         report = run_doctor(Context.from_system(python=python))
     except Exception:  # noqa: BLE001 - the bench's own message still stands without it
         return ()
+    finally:
+        kill_running_commands(spare_streamed=True)
     serious = tuple(f for f in report.findings if f.severity >= Severity.WARNING)
     return (serious or report.findings)[:3]
 
 
 def _emit_failure_json(code: str | None, message: str | None,
                        diagnosis: tuple[Finding, ...]) -> None:
+    from envcheck.bench.document import BenchFailure
     from envcheck.render.bench import render_bench_json
-    from envcheck.render.json import SCHEMA, finding_to_dict
 
-    document = {
-        "schema": SCHEMA,
-        "tool": {"name": "envcheck", "version": _tool_version()},
-        "error": {"code": code, "message": message},
-        "diagnosis": [finding_to_dict(f) for f in diagnosis],
-    }
-    sys.stdout.write(render_bench_json(document))
+    sys.stdout.write(render_bench_json(BenchFailure(_tool_version(), code, message, diagnosis)))
     sys.stdout.flush()
 
 
-def _finish(document: Mapping[str, Any], as_json: bool, interrupted: bool) -> None:
-    from envcheck.bench.result import worst_severity
+def _finish(result: BenchResult, as_json: bool, interrupted: bool) -> None:
+    from envcheck.bench.document import worst_severity
     from envcheck.model import Severity
     from envcheck.render.bench import render_bench_json, render_bench_text
 
-    text = render_bench_json(document) if as_json else render_bench_text(document)
+    text = render_bench_json(result) if as_json else render_bench_text(result)
     sys.stdout.write(text)
     sys.stdout.flush()
     if interrupted:
-        raise typer.Exit(130)
-    worst = worst_severity(document)
-    raise typer.Exit(1 if worst is not None and worst >= Severity.ERROR else 0)
+        raise exit_with(ExitCode.INTERRUPTED)
+    worst = worst_severity(result)
+    failed = worst is not None and worst >= Severity.ERROR
+    raise exit_with(ExitCode.FINDINGS if failed else ExitCode.OK)
 
 
 def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
-         build: Callable[[WorkerOutcome, WorkerOutcome | None], dict[str, Any]]) -> None:
+         build: Callable[[WorkerOutcome, WorkerOutcome | None], BenchResult]) -> None:
     from envcheck.bench.launch import FOLLOWER, device_problem, run_ddp, run_worker
     from envcheck.context import PlatformInfo
 
     problem = device_problem(options.device, PlatformInfo.current().os_name)
     if problem:
         raise typer.BadParameter(problem)
-    target = _target(python)
+    target = _target(target_option(python))
     with _Progress(title) as progress:
         kwargs: dict[str, Any] = {"nvml": target.nvml, "on_message": progress, "env": target.env}
         single: WorkerOutcome | None = None
@@ -249,8 +255,8 @@ def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
     if outcome.result is None and outcome.error_code == FOLLOWER:
         _follower(options, outcome.error_message or "", as_json)
     if outcome.result is None:
-        raise typer.Exit(_fail(outcome.error_code, outcome.error_message, target.python,
-                               as_json))
+        raise exit_with(_fail(outcome.error_code, outcome.error_message, target.python,
+                              as_json))
     _finish(build(outcome, single), as_json, outcome.interrupted)
 
 
@@ -259,20 +265,16 @@ def _follower(options: BenchOptions, message: str, as_json: bool) -> NoReturn:
     ``role: follower`` under --json, so per-node output files stay JSON) and exit 0."""
     rdzv = options.rendezvous
     if as_json:
+        from envcheck.bench.document import FollowerNote
         from envcheck.render.bench import render_bench_json
 
-        sys.stdout.write(render_bench_json({
-            "schema": 1, "tool": "envcheck", "tool_version": _tool_version(),
-            "bench": "cnn" if options.model == "mnist_cnn" else "resnet",
-            "model": options.model, "role": "follower", "note": message,
-            "rendezvous": {"nnodes": rdzv.nnodes, "endpoint": rdzv.endpoint,
-                           "id": rdzv.run_id} if rdzv else None,
-            "findings": [],
-        }))
+        sys.stdout.write(render_bench_json(FollowerNote(
+            _tool_version(), options.model, message, rdzv.nnodes if rdzv else None,
+            rdzv.endpoint if rdzv else None, rdzv.run_id if rdzv else None)))
         sys.stdout.flush()
     else:
         typer.echo(f"envcheck bench: {message}", err=True)
-    raise typer.Exit(0)
+    raise exit_with(ExitCode.OK)
 
 
 def _rendezvous(ddp: int | None, nnodes: int, endpoint: str | None,
@@ -312,17 +314,18 @@ def _train(model: str, device: str, precision: str, channels_last: bool | None,
                            channels_last=channels_last, compile=compile_, batch=batch,
                            seconds=secs, quick=quick, ddp=ddp, rendezvous=rendezvous)
 
-    def build(outcome: WorkerOutcome, single: WorkerOutcome | None) -> dict[str, Any]:
-        from envcheck.bench.references import ReferenceTableError, load_references
-        from envcheck.bench.result import build_train_document
+    def build(outcome: WorkerOutcome, single: WorkerOutcome | None) -> BenchResult:
+        from envcheck.bench.references import load_references
+        from envcheck.bench.result import build_train_result
+        from envcheck.recipes import RecipeError
 
         try:
             table = load_references()
-        except (ReferenceTableError, OSError) as exc:
+        except (RecipeError, OSError) as exc:
             typer.echo(f"envcheck bench: references unavailable: {exc}", err=True)
             table = None
-        return build_train_document(options, outcome, table, tool_version=_tool_version(),
-                                    single=single)
+        return build_train_result(options, outcome, table, tool_version=_tool_version(),
+                                  single=single)
 
     _run(options, python, as_json, model, build)
 
@@ -357,6 +360,7 @@ def register(app: typer.Typer) -> None:
         quick: QuickOpt = False,
         ddp: DdpOpt = None,
         python: PythonOpt = None,
+        fmt: FormatOpt = None,
         as_json: JsonOpt = False,
         nnodes: NnodesOpt = 1,
         rdzv_endpoint: RdzvEndpointOpt = None,
@@ -366,7 +370,8 @@ def register(app: typer.Typer) -> None:
         if model not in ("resnet18", "resnet34", "resnet50"):
             raise typer.BadParameter("--model must be resnet18, resnet34 or resnet50")
         _train(model, device, precision, channels_last, compile_, batch, seconds, quick, ddp,
-               python, as_json, _rendezvous(ddp, nnodes, rdzv_endpoint, rdzv_id))
+               python, _json_chosen(fmt, as_json),
+               _rendezvous(ddp, nnodes, rdzv_endpoint, rdzv_id))
 
     @bench.command("cnn")
     def cnn(
@@ -380,6 +385,7 @@ def register(app: typer.Typer) -> None:
         quick: QuickOpt = False,
         ddp: DdpOpt = None,
         python: PythonOpt = None,
+        fmt: FormatOpt = None,
         as_json: JsonOpt = False,
         nnodes: NnodesOpt = 1,
         rdzv_endpoint: RdzvEndpointOpt = None,
@@ -387,7 +393,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Train the classic MNIST CNN: a quick end-to-end check (launch-bound on GPUs)."""
         _train("mnist_cnn", device, precision, False, compile_, batch, seconds, quick, ddp,
-               python, as_json, _rendezvous(ddp, nnodes, rdzv_endpoint, rdzv_id))
+               python, _json_chosen(fmt, as_json),
+               _rendezvous(ddp, nnodes, rdzv_endpoint, rdzv_id))
 
     @bench.command("matmul")
     def matmul(
@@ -396,6 +403,7 @@ def register(app: typer.Typer) -> None:
             "--size", min=16, help="Matrix size n (default 8192 on a GPU, 1024 on a CPU).")
         ] = None,
         python: PythonOpt = None,
+        fmt: FormatOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Dense matrix-multiply TFLOP/s per dtype against the GPU's peak."""
@@ -403,19 +411,19 @@ def register(app: typer.Typer) -> None:
 
         options = BenchOptions(kind="matmul", device=device, extra={"size": size})
 
-        def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> dict[str, Any]:
+        def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> BenchResult:
             from envcheck.bench.references import load_references
-            from envcheck.bench.result import build_matmul_document
+            from envcheck.bench.result import build_matmul_result
 
-            return build_matmul_document(outcome, load_references(),
-                                         tool_version=_tool_version())
+            return build_matmul_result(outcome, load_references(), tool_version=_tool_version())
 
-        _run(options, python, as_json, "matmul", build)
+        _run(options, python, _json_chosen(fmt, as_json), "matmul", build)
 
     @bench.command("transfer")
     def transfer(
         device: DeviceOpt = "auto",
         python: PythonOpt = None,
+        fmt: FormatOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Host<->device copy GB/s, pinned and pageable, against the PCIe link's rate."""
@@ -423,11 +431,11 @@ def register(app: typer.Typer) -> None:
 
         options = BenchOptions(kind="transfer", device=device)
 
-        def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> dict[str, Any]:
-            from envcheck.bench.result import build_transfer_document
+        def build(outcome: WorkerOutcome, _single: WorkerOutcome | None) -> BenchResult:
+            from envcheck.bench.result import build_transfer_result
 
-            return build_transfer_document(outcome, tool_version=_tool_version())
+            return build_transfer_result(outcome, tool_version=_tool_version())
 
-        _run(options, python, as_json, "transfer", build)
+        _run(options, python, _json_chosen(fmt, as_json), "transfer", build)
 
     app.add_typer(bench)

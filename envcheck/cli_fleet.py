@@ -11,6 +11,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from envcheck.cli_contract import ExitCode, exit_with, output_option, pick_format
+from envcheck.render import OutputFormat
+
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
@@ -66,7 +69,7 @@ def doctor_all_envs(
     _emit(text, output)
     worst = result.worst
     failed = fail_on_threshold is not None and worst is not None and worst >= fail_on_threshold
-    raise typer.Exit(1 if failed else 0)
+    raise exit_with(ExitCode.FINDINGS if failed else ExitCode.OK)
 
 
 def register(app: typer.Typer) -> None:
@@ -84,17 +87,21 @@ def register(app: typer.Typer) -> None:
         reports: Annotated[list[str], typer.Argument(
             help="Report files, folders (every *.json below) or quoted glob patterns: "
             "`doctor --json` and `bench --json` outputs.")],
-        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")
+        fmt: Annotated[OutputFormat | None, typer.Option(
+            "--format", "-f", help="Output format: text, json or markdown.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")
                            ] = False,
-        markdown: Annotated[bool, typer.Option("--markdown", help="Print markdown tables.")
+        markdown: Annotated[bool, typer.Option("--markdown", help="Same as --format markdown.")
                             ] = False,
         output: Annotated[Path | None, typer.Option(
             "--output", "-o", help="Write the summary to this file.")] = None,
     ) -> None:
         """One row per node; what differs across nodes; which nodes stand out; findings by
         how many nodes have them. Exits 1 when any node has an error finding."""
-        if as_json and markdown:
-            raise typer.BadParameter("choose one of --json and --markdown")
+        chosen = pick_format(
+            fmt, aliases=((OutputFormat.JSON, as_json), (OutputFormat.MARKDOWN, markdown)),
+            supported=(OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN))
+        output_option(output)
         from envcheck.fleet import summarize as build_summary
         from envcheck.fleet_load import FleetInputError, expand_inputs, load_documents
 
@@ -108,11 +115,11 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(
                 f"no envcheck report among the {len(files)} file(s) given"
                 + (f" ({summary.skipped[0]})" if summary.skipped else ""))
-        if as_json:
+        if chosen is OutputFormat.JSON:
             from envcheck.render.fleet import render_fleet_json
 
             text = render_fleet_json(summary)
-        elif markdown:
+        elif chosen is OutputFormat.MARKDOWN:
             from envcheck.render.fleet import render_fleet_markdown
 
             text = render_fleet_markdown(summary)
@@ -121,6 +128,6 @@ def register(app: typer.Typer) -> None:
 
             text = render_fleet_text(summary)
         _emit(text, output)
-        raise typer.Exit(1 if summary.has_error else 0)
+        raise exit_with(ExitCode.FINDINGS if summary.has_error else ExitCode.OK)
 
     app.add_typer(fleet)

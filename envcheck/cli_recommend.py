@@ -19,36 +19,32 @@ from typing import Annotated
 
 import typer
 
+from envcheck.cli_contract import ExitCode, exit_with, pick_format
+from envcheck.render import OutputFormat
+
 MachineReader = Callable[[bool], Mapping[str, object]]
 """Returns doctor facts about this machine; ``True`` asks for the full (slower) reading."""
-
-_SKIP_PROBES = frozenset({"torch_runtime", "cudnn", "cuda_toolkit", "env_vars", "packages"})
-"""Probes whose facts a recommendation does not use (the torch import is the slow one)."""
-
 
 def read_machine(full: bool) -> Mapping[str, object]:
     """Facts about this machine: all recommendation inputs, or just OS, arch and Python."""
     if full:
         from envcheck.context import Context
         from envcheck.doctor import merge_facts, run_probes
-        from envcheck.probes import all_probes
+        from envcheck.probes import recommend_probes
 
         ctx = Context.from_system()
-        probes = [p for p in all_probes() if p.id not in _SKIP_PROBES]
+        probes = recommend_probes()
         facts, _notes = merge_facts(run_probes(ctx, probes))
         facts.setdefault("os.name", ctx.os_name)
         facts.setdefault("os.arch", ctx.platform.machine)
         return facts
-    import os
-
-    from envcheck.context import PlatformInfo, choose_target
+    from envcheck.context import PlatformInfo, system_target
 
     plat = PlatformInfo.current()
-    target, _why = choose_target(os.environ, plat.os_name, None, sys.executable)
     return {
         "os.name": plat.os_name,
         "os.arch": plat.machine,
-        "python.version": _target_python_version(target),
+        "python.version": _target_python_version(system_target(None).python),
     }
 
 
@@ -74,9 +70,9 @@ def _same_os(asked: str, host: object) -> bool:
     return isinstance(host, str) and os_key(asked) is not None and os_key(asked) == os_key(host)
 
 
-def _fail(message: str, code: int) -> typer.Exit:
+def _fail(message: str, code: ExitCode) -> typer.Exit:
     typer.echo(f"envcheck recommend: {message}", err=True)
-    return typer.Exit(code)
+    return exit_with(code)
 
 
 def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
@@ -129,9 +125,15 @@ def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
             str | None,
             typer.Option("--packages", help="Comma-separated: torch,torchvision,torchaudio."),
         ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        fmt: Annotated[OutputFormat | None, typer.Option(
+            "--format", "-f", help="Output format: text or json.")] = None,
+        json_flag: Annotated[bool, typer.Option("--json", help="Same as --format json.")
+                             ] = False,
     ) -> None:
         """Print the command that installs a matching torch / torchvision / torchaudio, and why."""
+        as_json = pick_format(fmt, aliases=((OutputFormat.JSON, json_flag),),
+                              supported=(OutputFormat.TEXT, OutputFormat.JSON)
+                              ) is OutputFormat.JSON
         from envcheck.recipes import RecipeError
         from envcheck.recommend import (
             ImpossibleRequest,
@@ -183,12 +185,12 @@ def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
         try:
             rec = compute(request)
         except RequestError as exc:
-            raise _fail(str(exc), 2) from None
+            raise _fail(str(exc), ExitCode.USAGE) from None
         except ImpossibleRequest as exc:
             if as_json:
                 typer.echo(render_impossible_json(exc, request), nl=False)
             typer.echo(render_impossible_text(exc), err=True, nl=False)
-            raise typer.Exit(2) from None
+            raise exit_with(ExitCode.USAGE) from None
         except RecipeError as exc:
-            raise _fail(f"the recipe tables are broken: {exc}", 3) from None
+            raise _fail(f"the recipe tables are broken: {exc}", ExitCode.INTERNAL) from None
         typer.echo(render_json(rec) if as_json else render_text(rec), nl=False)

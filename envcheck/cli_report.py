@@ -8,7 +8,7 @@ with their fixes first, the facts folded away, redacted, within an issue body's 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,15 +24,18 @@ from envcheck.cli import (
     TorchTimeoutOpt,
     VerboseOpt,
     _emit,
-    _pick_format,
     _publish,
     read_source,
     run_doctor_here,
 )
+from envcheck.cli_contract import ExitCode, exit_with, output_option, pick_format, target_option
 from envcheck.render import Appendix, OutputFormat
 
+if TYPE_CHECKING:
+    from envcheck.context import TargetChoice
 
-def quick_bench(python: str | None) -> Appendix:
+
+def quick_bench(target_choice: TargetChoice) -> Appendix:
     """A short MNIST CNN training run in the target interpreter, to show with the report.
 
     Same worker as ``envcheck bench cnn --quick``; when nothing can be measured the appendix
@@ -40,12 +43,13 @@ def quick_bench(python: str | None) -> Appendix:
     """
     from envcheck import __version__
     from envcheck.bench.launch import BenchOptions, run_worker
-    from envcheck.bench.references import ReferenceTableError, load_references
-    from envcheck.bench.result import build_train_document
+    from envcheck.bench.references import load_references
+    from envcheck.bench.result import build_train_result
     from envcheck.context import Context
+    from envcheck.recipes import RecipeError
     from envcheck.render.bench import render_bench_text
 
-    ctx = Context.from_system(python=python)
+    ctx = Context.from_system(target=target_choice)
     target = ctx.target_python or sys.executable
     options = BenchOptions(kind="train", model="mnist_cnn", seconds=3.0, quick=True)
     typer.echo("envcheck report: running a quick bench (MNIST CNN, a few seconds)…", err=True)
@@ -57,10 +61,10 @@ def quick_bench(python: str | None) -> Appendix:
                         f"{outcome.error_message}", {"error": error})
     try:
         table = load_references()
-    except (ReferenceTableError, OSError):
+    except (RecipeError, OSError):
         table = None
-    document = build_train_document(options, outcome, table, tool_version=__version__)
-    return Appendix("bench", title, render_bench_text(document), document)
+    result = build_train_result(options, outcome, table, tool_version=__version__)
+    return Appendix("bench", title, render_bench_text(result), result.to_dict())
 
 
 def register(app: typer.Typer) -> None:
@@ -85,9 +89,11 @@ def register(app: typer.Typer) -> None:
             "--bench", help="Append a quick training bench (MNIST CNN, a few seconds).")] = False,
     ) -> None:
         """Write a report to paste into a bug report (markdown unless --format says otherwise)."""
-        chosen = _pick_format(fmt, False, False, default=OutputFormat.MARKDOWN)
-        found, identity = run_doctor_here(python, timeout, torch_timeout, budget)
-        appendix = (quick_bench(python),) if bench else ()
+        chosen = pick_format(fmt, default=OutputFormat.MARKDOWN)
+        output_option(output)
+        target = target_option(python)
+        found, identity = run_doctor_here(target, timeout, torch_timeout, budget)
+        appendix = (quick_bench(target),) if bench else ()
         _publish(found, fmt=chosen, verbose=verbose, redact=redact,
                  show_redactions=show_redactions, identity=identity, output=output,
                  fail_on=fail_on, appendix=appendix)
@@ -96,11 +102,16 @@ def register(app: typer.Typer) -> None:
     def diff(
         before: Annotated[str, typer.Argument(help="The first report (JSON, markdown or HTML).")],
         after: Annotated[str, typer.Argument(help="The second report.")],
-        as_json: Annotated[bool, typer.Option("--json", help="Print the changes as JSON.")]
+        fmt: Annotated[OutputFormat | None, typer.Option(
+            "--format", "-f", help="Output format: text or json.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")]
         = False,
         output: OutputOpt = None,
     ) -> None:
         """What changed between two envcheck reports, the changes most likely to matter first."""
+        chosen = pick_format(fmt, aliases=((OutputFormat.JSON, as_json),),
+                             supported=(OutputFormat.TEXT, OutputFormat.JSON))
+        output_option(output)
         from envcheck.diff import diff_reports
         from envcheck.explain.envcheck_report import read_envcheck_report
         from envcheck.explain_report import explain_report
@@ -114,7 +125,8 @@ def register(app: typer.Typer) -> None:
                                          "HTML written by envcheck 0.1 or later)")
             reports.append(explain_report(text))
         changes = diff_reports(reports[0], reports[1])
-        _emit(render_diff_json(changes) if as_json else render_diff_text(changes, before, after),
+        json_out = chosen is OutputFormat.JSON
+        _emit(render_diff_json(changes) if json_out else render_diff_text(changes, before, after),
               output)
-        raise typer.Exit(0)
+        raise exit_with(ExitCode.OK)
 

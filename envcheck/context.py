@@ -170,23 +170,30 @@ class Context:
         cls,
         *,
         python: str | None = None,
+        target: TargetChoice | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         torch_timeout_s: float | None = None,
         budget_s: float | None = None,
     ) -> Context:
-        """The real machine: os.environ, subprocesses, real NVML, chosen target interpreter."""
+        """The real machine: os.environ, subprocesses, real NVML, chosen target interpreter.
+
+        ``target`` is an interpreter already resolved (:func:`system_target`); otherwise
+        ``python`` is resolved here, and a ``--python`` that does not exist raises
+        :class:`NoSuchInterpreter`.
+        """
         from envcheck.system.nvml_real import RealNvml
 
         env = dict(os.environ)
         plat = PlatformInfo.current()
-        target, chosen_by = choose_target(env, plat.os_name, python, sys.executable)
+        chosen = target or resolve_target(python, env=env, os_name=plat.os_name,
+                                          current=sys.executable)
         return cls(
             runner=run_command,
             nvml=RealNvml(),
             env=env,
             platform=plat,
-            target_python=target,
-            target_chosen_by=chosen_by,
+            target_python=chosen.python,
+            target_chosen_by=chosen.chosen_by,
             timeout_s=timeout_s,
             torch_timeout_s=torch_timeout_s or max(DEFAULT_TORCH_TIMEOUT_S, timeout_s),
             budget_s=budget_s,
@@ -221,3 +228,44 @@ def choose_target(
     if conda:
         return env_python(conda, os_name), "CONDA_PREFIX"
     return current, "current"
+
+
+@dataclass(frozen=True)
+class TargetChoice:
+    """The interpreter whose environment is inspected, and why it was chosen (``--python``,
+    ``VIRTUAL_ENV``, ``CONDA_PREFIX`` or ``current``)."""
+
+    python: str
+    chosen_by: str
+
+
+class NoSuchInterpreter(ValueError):
+    """``--python`` names a file that does not exist (a usage error, found before probing)."""
+
+
+def resolve_target(
+    explicit: str | None, *, env: Mapping[str, str], os_name: str, current: str
+) -> TargetChoice:
+    """THE place that chooses the target interpreter, for every command.
+
+    ``explicit`` (``--python``) must exist: a path is checked as a path (a dangling symlink
+    counts as existing: a venv whose base Python was removed is the ``target.unusable``
+    finding, not a usage error), a bare name is looked up on ``env``'s PATH. The active venv
+    or conda env is not checked here: a stale one is a finding the doctor explains.
+    """
+    python, chosen_by = choose_target(env, os_name, explicit, current)
+    if explicit and not _interpreter_exists(explicit, env):
+        raise NoSuchInterpreter(f"--python {explicit} does not exist")
+    return TargetChoice(python, chosen_by)
+
+
+def system_target(explicit: str | None) -> TargetChoice:
+    """:func:`resolve_target` on this machine (its environment, OS and interpreter)."""
+    return resolve_target(explicit, env=os.environ, os_name=PlatformInfo.current().os_name,
+                          current=sys.executable)
+
+
+def _interpreter_exists(python: str, env: Mapping[str, str]) -> bool:
+    if os.sep in python or (os.altsep and os.altsep in python):
+        return os.path.lexists(python)
+    return os.path.lexists(python) or shutil.which(python, path=env.get("PATH", "")) is not None

@@ -8,6 +8,7 @@ which probe finished first.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -62,6 +63,7 @@ class ProbeRun:
     """
 
     def __init__(self, ctx: Context, probes: Sequence[Probe]) -> None:
+        self._ctx = ctx
         self._probes = list(probes)
         self._queue: queue.Queue[tuple[int, ProbeResult]] = queue.Queue()
         self._starts: dict[int, float] = {}
@@ -105,11 +107,24 @@ class ProbeRun:
                                 f"still running when the doctor's {budget_s:g} s budget ran out")
                         probe = probes[i]
                         done[i] = ProbeResult(
-                            probe.id, probe.title, ProbeStatus.TIMED_OUT, now - starts[i], note
+                            probe.id, probe.title, ProbeStatus.TIMED_OUT, now - starts[i], note,
+                            more_time=more_time_args(
+                                self._ctx, probe.limit_flag if own else "--budget",
+                                limits[i] if own else budget_s or limits[i]),
                         )
                 continue
             done.setdefault(index, result)
         return tuple(done[i] for i in range(len(probes)))
+
+
+def more_time_args(ctx: Context, flag: str, spent_s: float) -> tuple[str, ...]:
+    """``envcheck doctor`` arguments that give a timed-out probe more time: the flag that
+    governed it (``--timeout``, ``--torch-timeout`` or ``--budget``) at twice what it had, at
+    least 120 s, and the run's own ``--python`` so the advice inspects the same interpreter."""
+    args: tuple[str, ...] = (flag, f"{max(120, math.ceil(2 * spent_s)):d}")
+    if ctx.target_chosen_by == "--python" and ctx.target_python:
+        args += ("--python", ctx.target_python)
+    return args
 
 
 def run_probes(ctx: Context, probes: Sequence[Probe]) -> tuple[ProbeResult, ...]:

@@ -129,6 +129,9 @@ class ProbeResult:
     """Why it was skipped, failed or timed out; a short summary when OK."""
     facts: Mapping[str, FactValue] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
+    more_time: tuple[str, ...] = ()
+    """For a timed-out probe: the ``envcheck doctor`` arguments that give it more time (the
+    flag that governs it, and the run's ``--python``); empty when not known."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "facts", _frozen(self.facts))

@@ -9,7 +9,9 @@ literal ``%``. Missing parent folders are created, since ``reports/`` is usually
 
 from __future__ import annotations
 
+import os
 import platform
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -33,3 +35,31 @@ def write_output(path: Path, text: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target
+
+
+def unwritable_reason(
+    path: Path, access: Callable[[Path, int], bool] = os.access
+) -> str | None:
+    """Why ``path`` (``%N`` expanded) could not be written, or None when it looks writable.
+
+    Checked before the work starts; writes nothing and creates no folder. A missing folder
+    is fine when the nearest existing one above it accepts new entries. ``access`` is
+    :func:`os.access` (replaceable in tests, since root may write anywhere).
+    """
+    target = expand_output_path(path, short_host_name())
+    if target.is_dir():
+        return "is a directory"
+    if target.exists():
+        return None if access(target, os.W_OK) else "permission denied"
+    parent = target.parent
+    while not parent.exists():
+        if os.path.lexists(parent):  # a dangling symlink where a folder should be
+            return f"{parent} is a broken link"
+        if parent == parent.parent:
+            break
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is not a directory"
+    if not access(parent, os.W_OK | os.X_OK):
+        return f"{parent} is not writable"
+    return None

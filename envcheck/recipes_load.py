@@ -410,3 +410,9 @@ def parse_tables(folder: Traversable) -> Tables:
         wheel_mirrors=wheels,
         bad_drivers=bad,
     )
+
+
+TableRow = _Row
+"""One validated TOML row (public for the other shipped tables: ``bench_references.toml``)."""
+table_rows = _rows
+"""The rows of one ``[[table]]``, each a :data:`TableRow` whose errors name file and row."""

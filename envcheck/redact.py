@@ -299,6 +299,7 @@ def redact_with_ledger(
             note=text(p.note) if p.note else p.note,
             facts={k: red.value(v) for k, v in p.facts.items()},
             notes={k: text(v) for k, v in p.notes.items()},
+            more_time=tuple(text(a) for a in p.more_time),
         )
 
     # Facts first, in catalogue (sorted) order, so placeholders are numbered the same way

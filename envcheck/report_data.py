@@ -41,7 +41,8 @@ def report_data(report: Report) -> dict[str, Any]:
         "probes": [
             {"id": p.id, "status": p.status.value,
              **({"title": p.title, "note": p.note, "duration_s": round(p.duration_s, 3)}
-                if p.status in _QUOTED else {})}
+                if p.status in _QUOTED else {}),
+             **({"more_time": list(p.more_time)} if p.more_time else {})}
             for p in report.probes
         ],
         "facts": {key: report.facts[key] for key in sorted(report.facts)},

@@ -39,19 +39,29 @@ def test_json_report_and_exit_code_agree(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_missing_target_is_an_error_finding_not_a_crash() -> None:
-    proc = _envcheck("doctor", "--json", "--python", "/nonexistent/python")
+def _venv_without_base(tmp_path: Path) -> Path:
+    """A venv whose base Python was removed: ``bin/python`` is a dangling symlink."""
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(tmp_path / "gone" / "python3.11")
+    return python
+
+
+def test_an_interpreter_that_cannot_run_is_an_error_finding_not_a_crash(tmp_path: Path) -> None:
+    python = _venv_without_base(tmp_path)
+    proc = _envcheck("doctor", "--json", "--python", str(python))
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     data = json.loads(proc.stdout)
     first = data["findings"][0]
     assert first["id"] == "target.unusable"
-    assert "/nonexistent/python does not exist" in first["detail"]
+    assert str(python) in first["detail"]
     assert not [f for f in data["findings"] if f["id"] == "probe.packages_failed"]
 
 
-def test_fail_on_never_exits_zero_despite_errors() -> None:
-    proc = _envcheck("doctor", "--json", "--fail-on", "never", "--python", "/nonexistent/python")
+def test_fail_on_never_exits_zero_despite_errors(tmp_path: Path) -> None:
+    python = _venv_without_base(tmp_path)
+    proc = _envcheck("doctor", "--json", "--fail-on", "never", "--python", str(python))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["verdict"] == "error"
 

@@ -153,3 +153,71 @@ def test_run_doctor_honours_the_context_budget() -> None:
         slow.release.set()
     assert [p.status for p in report.probes] == [ProbeStatus.OK, ProbeStatus.TIMED_OUT]
     assert "probe.slow_timed_out" in [f.id for f in report.findings]
+
+
+class _HangingTorch(_Hanging):
+    id = "torch_like"
+    title = "Torch-like"
+    limit_flag = "--torch-timeout"
+
+
+def _more_time_fix(report_findings: tuple[object, ...], finding_id: str) -> str:
+    from envcheck.model import Finding
+
+    found = [f for f in report_findings if isinstance(f, Finding) and f.id == finding_id]
+    assert found, finding_id
+    return found[0].fixes[0].commands[0]
+
+
+def test_a_timed_out_probe_names_the_flag_that_governs_it_and_keeps_python() -> None:
+    hanging, torch_like, slow = _Hanging(), _HangingTorch(), _Slow()
+    ctx = dataclasses.replace(make_ctx(), target_python="/envs/dl/bin/python",
+                              target_chosen_by="--python", budget_s=0.5)
+    try:
+        report = run_doctor(ctx, [hanging, torch_like, slow])
+    finally:
+        for probe in (hanging, torch_like, slow):
+            probe.release.set()
+    by_id = {p.id: p for p in report.probes}
+    assert by_id["hang"].more_time == ("--timeout", "120", "--python", "/envs/dl/bin/python")
+    assert by_id["torch_like"].more_time[:2] == ("--torch-timeout", "120")
+    assert by_id["slow"].more_time[:2] == ("--budget", "120")
+    assert _more_time_fix(report.findings, "probe.torch_like_timed_out") == (
+        "envcheck doctor --torch-timeout 120 --python /envs/dl/bin/python")
+    assert _more_time_fix(report.findings, "probe.slow_timed_out") == (
+        "envcheck doctor --budget 120 --python /envs/dl/bin/python")
+
+
+def test_more_time_doubles_a_long_limit_and_quotes_the_python_path() -> None:
+    from envcheck.doctor import more_time_args
+    from envcheck.model import ProbeResult
+    from envcheck.rules.probe import more_time_command
+
+    ctx = dataclasses.replace(make_ctx(), target_python="/my envs/py", target_chosen_by="--python")
+    assert more_time_args(ctx, "--budget", 300) == ("--budget", "600", "--python", "/my envs/py")
+    chosen_by_venv = dataclasses.replace(ctx, target_chosen_by="VIRTUAL_ENV")
+    assert more_time_args(chosen_by_venv, "--timeout", 10) == ("--timeout", "120")
+    timed_out = ProbeResult("x", "X", ProbeStatus.TIMED_OUT,
+                            more_time=more_time_args(ctx, "--timeout", 10))
+    assert more_time_command(timed_out) == "envcheck doctor --timeout 120 --python '/my envs/py'"
+    # a pasted report without the record keeps the old general advice
+    assert more_time_command(dataclasses.replace(timed_out, more_time=())) == (
+        "envcheck doctor --timeout 120")
+
+
+def test_the_more_time_advice_is_read_back_from_json_and_markdown() -> None:
+    from envcheck.explain_report import explain_report
+    from envcheck.render import OutputFormat, render_report
+
+    torch_like = _HangingTorch()
+    ctx = dataclasses.replace(make_ctx(), target_python="/envs/dl/bin/python",
+                              target_chosen_by="--python")
+    try:
+        report = run_doctor(ctx, [torch_like])
+    finally:
+        torch_like.release.set()
+    wanted = "envcheck doctor --torch-timeout 120 --python /envs/dl/bin/python"
+    assert _more_time_fix(report.findings, "probe.torch_like_timed_out") == wanted
+    for fmt in (OutputFormat.JSON, OutputFormat.MARKDOWN):
+        pasted = explain_report(render_report(report, fmt))
+        assert _more_time_fix(pasted.findings, "probe.torch_like_timed_out") == wanted, fmt

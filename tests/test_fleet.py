@@ -202,7 +202,7 @@ def test_cli_exit_codes_and_formats(tmp_path: Path) -> None:
 
     both = _cli("fleet", "summarize", "--json", "--markdown", str(tmp_path / "ok"))
     assert both.returncode == 2
-    assert both.stderr.strip().endswith("choose one of --json and --markdown")
+    assert both.stderr.strip().endswith("choose one of --format, --json and --markdown")
     assert len(both.stderr.strip().splitlines()) == 1
 
 

@@ -20,9 +20,9 @@ from _pytest.outcomes import Skipped
 from envcheck.bench.bench_math import bus_bandwidth, ddp_summary
 from envcheck.bench.launch import BenchOptions, WorkerOutcome
 from envcheck.bench.result import (
-    build_matmul_document,
-    build_train_document,
-    build_transfer_document,
+    build_matmul_result,
+    build_train_result,
+    build_transfer_result,
 )
 from envcheck.doctor import run_doctor
 from envcheck.render.json import render_json
@@ -82,32 +82,32 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> replay.Record:
     ok["doctor-json"] = "doctor.json"
     outcome = WorkerOutcome(argv=("python",), result=gpu_result(2900.0),
                             samples=tuple(healthy()))
-    bench = build_train_document(BenchOptions(model="resnet50"), outcome, TABLE,
-                                 tool_version="test")
-    _write(folder, "bench-resnet.json", json.dumps(bench))
+    bench = build_train_result(BenchOptions(model="resnet50"), outcome, TABLE,
+                               tool_version="test")
+    _write(folder, "bench-resnet.json", json.dumps(bench.to_dict()))
     _write(folder, "bare-resnet.json", json.dumps({
         "tool": "bare_resnet", "model": "resnet50", "precision": "amp-bf16",
         "channels_last": True, "batch": 256, "images_per_s": 2950.0}))
     ok.update({"bench-resnet": "bench-resnet.json", "bare-resnet": "bare-resnet.json"})
     info = {"type": "cuda", "name": "NVIDIA H100 80GB HBM3"}
-    matmul = build_matmul_document(WorkerOutcome(argv=("python",), result={
+    matmul = build_matmul_result(WorkerOutcome(argv=("python",), result={
         "device_info": info, "matmul": [{"dtype": "bf16", "size": 8192, "tflops": 790.0}]}),
         TABLE, tool_version="test")
     copies = [{"direction": d, "pinned": p, "bytes": 2**28, "seconds": 0.005,
                "gb_s": 53.7 if p else 20.0} for p in (True, False) for d in ("h2d", "d2h")]
-    transfer = build_transfer_document(WorkerOutcome(
+    transfer = build_transfer_result(WorkerOutcome(
         argv=("python",), result={"device_info": info, "transfer": copies},
         samples=tuple(healthy())), tool_version="test")
     one_rank = gpu_result(2900.0)
     one_rank["distributed"] = ddp_summary([0.088], 256, "nccl",
                                           bus_bandwidth(256 * 2**20, 0.0004, 1))
-    ddp = build_train_document(BenchOptions(model="mnist_cnn", ddp=1),
-                               WorkerOutcome(argv=("python",), result=one_rank), TABLE,
-                               tool_version="test")
-    _write(folder, "bench-ddp.json", json.dumps(ddp))
+    ddp = build_train_result(BenchOptions(model="mnist_cnn", ddp=1),
+                             WorkerOutcome(argv=("python",), result=one_rank), TABLE,
+                             tool_version="test")
+    _write(folder, "bench-ddp.json", json.dumps(ddp.to_dict()))
     ok["bench-ddp"] = "bench-ddp.json"
-    _write(folder, "bench-matmul.json", json.dumps(matmul))
-    _write(folder, "bench-transfer.json", json.dumps(transfer))
+    _write(folder, "bench-matmul.json", json.dumps(matmul.to_dict()))
+    _write(folder, "bench-transfer.json", json.dumps(transfer.to_dict()))
     ok.update({"bench-matmul": "bench-matmul.json", "bench-transfer": "bench-transfer.json"})
     steps = [{"name": n, "status": "ok", "seconds": 1.0, "file": ok[n], "exit_code": 0}
              if n in ok else {"name": n, "status": "skipped", "seconds": 0.0, "file": None,

@@ -82,3 +82,17 @@ def test_report_command_json_validates() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     _validate(proc.stdout.decode("utf-8"))
+
+
+def test_a_timed_out_probe_with_its_more_time_advice_validates() -> None:
+    import dataclasses
+
+    from envcheck.model import ProbeResult
+
+    report = sample_report()
+    timed_out = ProbeResult("torch_runtime", "PyTorch runtime", ProbeStatus.TIMED_OUT, 1.0,
+                            "still running when the doctor's 5 s budget ran out",
+                            more_time=("--budget", "120", "--python", "/envs/dl/bin/python"))
+    data = _validate(render_json(dataclasses.replace(report, probes=(timed_out,))))
+    assert data["probes"][0]["more_time"] == ["--budget", "120", "--python",
+                                              "/envs/dl/bin/python"]

@@ -5,5 +5,6 @@
 even that); the other modules run in envcheck's own process: ``launch`` starts and streams the
 worker and samples NVML telemetry, ``references`` loads the expected-throughput table and
 judges a result, ``telemetry`` turns NVML samples into findings, ``findings`` makes them
-ordinary findings of the ``bench`` category, ``result`` assembles the schema-1 JSON document.
+ordinary findings of the ``bench`` category, ``result`` assembles the typed result
+(``document``: frozen dataclasses, the one schema constant, and the ``--json`` document).
 """

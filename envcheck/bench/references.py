@@ -1,8 +1,9 @@
 """Expected throughput per GPU model and recipe, and the verdict on a measured figure.
 
 The table is ``recipes/bench_references.toml`` (shipped as ``envcheck/recipes``), found through
-:func:`envcheck.recipes.recipes_folder` and validated on load: a bad row raises
-:class:`ReferenceTableError` naming the file and the row. Everything else here is pure.
+:func:`envcheck.recipes.recipes_folder` and validated on load by the recipe tables' own row
+validator (:mod:`envcheck.recipes_load`): a bad row raises :class:`~envcheck.recipes.RecipeError`
+naming the file and the row, an unknown key included. Everything else here is pure.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
+
+from envcheck.recipes import SCHEMA, RecipeError
+from envcheck.recipes_load import TableRow, table_rows
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,8 +42,6 @@ TRAIN_GFLOP_PER_IMAGE: Mapping[str, float] = {
 ``torch.utils.flop_counter.FlopCounterMode`` (torch 2.13; bench-references.md section 1)."""
 
 
-class ReferenceTableError(ValueError):
-    """The references table is malformed; the message names the file and the row."""
 
 
 @dataclass(frozen=True)
@@ -91,18 +93,58 @@ def precision_class(precision: str) -> str:
     return "amp" if precision.startswith("amp") else precision
 
 
-def _row_error(index: int, section: str, why: str) -> ReferenceTableError:
-    return ReferenceTableError(f"{FILE}: [[{section}]] row {index + 1}: {why}")
+def _gpu(row: TableRow) -> GpuModel:
+    try:
+        patterns = tuple(re.compile(p, re.IGNORECASE) for p in row.strs("patterns", True))
+    except re.error as exc:
+        raise row.fail(f"'patterns': bad pattern: {exc}") from None
+    peaks = row.raw("peak_tflops", True)
+    if not isinstance(peaks, dict) or any(
+            k not in PRECISION_CLASSES or isinstance(v, bool) or not isinstance(v, (int, float))
+            or v <= 0 for k, v in peaks.items()):
+        raise row.fail(f"'peak_tflops' keys must be {PRECISION_CLASSES}, values > 0")
+    bandwidth = _positive(row, "memory_bandwidth_gb_s", required=False)
+    gpu = GpuModel(row.str_("key"), patterns, dict(peaks),
+                   bandwidth, _source(row))
+    row.done()
+    return gpu
 
 
-def _need(row: Mapping[str, Any], key: str, kind: type | tuple[type, ...], index: int,
-          section: str) -> Any:
-    value = row.get(key)
-    wrong_bool = isinstance(value, bool) and kind is not bool
-    if value is None or not isinstance(value, kind) or wrong_bool:
-        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise _row_error(index, section, f"'{key}' is missing or not a {names}")
-    return value
+def _reference(row: TableRow, gpus: set[str]) -> Reference:
+    gpu = row.str_("gpu")
+    if gpu not in gpus:
+        raise row.fail(f"'gpu': {gpu!r} has no [[gpu]] row")
+    chosen = {}
+    for key, allowed in (("model", MODELS), ("precision", PRECISION_CLASSES), ("kind", KINDS)):
+        chosen[key] = row.str_(key)
+        if chosen[key] not in allowed:
+            raise row.fail(f"{key!r}: {chosen[key]!r} is not one of {allowed}")
+    batch = row.raw("batch", False)
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int)
+                              or batch <= 0):
+        raise row.fail("'batch' must be a positive integer")
+    ips = _positive(row, "images_per_s", required=True)
+    assert ips is not None
+    ref = Reference(gpu, chosen["model"], chosen["precision"], row.bool_("channels_last", False),
+                    batch, ips, chosen["kind"], _source(row), row.str_("note", ""))
+    row.done()
+    return ref
+
+
+def _positive(row: TableRow, key: str, *, required: bool) -> float | None:
+    value = row.raw(key, required)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise row.fail(f"{key!r} must be a number > 0, got {value!r}")
+    return float(value)
+
+
+def _source(row: TableRow) -> str:
+    source = row.str_("source")
+    if not source.strip():
+        raise row.fail("'source' must not be empty")
+    return source
 
 
 def parse_references(text: str) -> References:
@@ -110,52 +152,15 @@ def parse_references(text: str) -> References:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ReferenceTableError(f"{FILE}: not valid TOML: {exc}") from None
-    if doc.get("schema") != 1:
-        raise ReferenceTableError(f"{FILE}: expected 'schema = 1'")
-    gpus: list[GpuModel] = []
-    for i, row in enumerate(doc.get("gpu", [])):
-        key = _need(row, "key", str, i, "gpu")
-        pats = _need(row, "patterns", list, i, "gpu")
-        try:
-            patterns = tuple(re.compile(p, re.IGNORECASE) for p in pats)
-        except (re.error, TypeError) as exc:
-            raise _row_error(i, "gpu", f"bad pattern: {exc}") from None
-        peaks = _need(row, "peak_tflops", dict, i, "gpu")
-        if any(k not in PRECISION_CLASSES or not isinstance(v, (int, float)) or v <= 0
-               for k, v in peaks.items()):
-            raise _row_error(i, "gpu", f"peak_tflops keys must be {PRECISION_CLASSES}, values > 0")
-        bandwidth = row.get("memory_bandwidth_gb_s")
-        gpus.append(GpuModel(key, patterns, dict(peaks),
-                             float(bandwidth) if bandwidth else None,
-                             _need(row, "source", str, i, "gpu")))
+        raise RecipeError(f"{FILE}: not valid TOML ({exc})") from None
+    if doc.get("schema") != SCHEMA:
+        raise RecipeError(f"{FILE}: 'schema' must be {SCHEMA}, got {doc.get('schema')!r}")
+    gpus = tuple(_gpu(r) for r in table_rows(doc, FILE, "gpu", "key"))
     keys = {g.key for g in gpus}
     if len(keys) != len(gpus):
-        raise ReferenceTableError(f"{FILE}: [[gpu]] keys must be unique")
-    refs: list[Reference] = []
-    for i, row in enumerate(doc.get("reference", [])):
-        gpu = _need(row, "gpu", str, i, "reference")
-        if gpu not in keys:
-            raise _row_error(i, "reference", f"gpu {gpu!r} has no [[gpu]] row")
-        model = _need(row, "model", str, i, "reference")
-        if model not in MODELS:
-            raise _row_error(i, "reference", f"model {model!r} is not one of {MODELS}")
-        precision = _need(row, "precision", str, i, "reference")
-        if precision not in PRECISION_CLASSES:
-            raise _row_error(i, "reference", f"precision {precision!r} not in {PRECISION_CLASSES}")
-        kind = _need(row, "kind", str, i, "reference")
-        if kind not in KINDS:
-            raise _row_error(i, "reference", f"kind {kind!r} is not one of {KINDS}")
-        ips = _need(row, "images_per_s", (int, float), i, "reference")
-        if ips <= 0:
-            raise _row_error(i, "reference", "images_per_s must be > 0")
-        batch = row.get("batch")
-        if batch is not None and (not isinstance(batch, int) or batch <= 0):
-            raise _row_error(i, "reference", "batch must be a positive integer")
-        refs.append(Reference(gpu, model, precision, bool(row.get("channels_last", False)), batch,
-                              float(ips), kind, _need(row, "source", str, i, "reference"),
-                              str(row.get("note", ""))))
-    return References(tuple(gpus), tuple(refs))
+        raise RecipeError(f"{FILE}: [[gpu]] keys must be unique")
+    refs = tuple(_reference(r, keys) for r in table_rows(doc, FILE, "reference", "gpu"))
+    return References(gpus, refs)
 
 
 @functools.cache

@@ -1,4 +1,5 @@
-"""Assemble a benchmark's JSON document (schema 1) from the worker's result (pure).
+"""Assemble a benchmark's typed result (:mod:`envcheck.bench.document`) from what the worker
+reported (pure).
 
 The headline run's figures sit at the top level (``model``, ``device``, ``precision``, ``batch``,
 ``images_per_s``, ``step_time_median_s``, ``steps_timed``, ``loss_first``, ``loss_last``,
@@ -9,10 +10,26 @@ included, is in ``runs``. Findings (telemetry, correctness, verdict) are in ``fi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from typing import Any
 
-from envcheck.bench.findings import bench_finding, finding_dict
+from envcheck.bench.document import (
+    Agreement,
+    BenchResult,
+    ComparisonRow,
+    Distributed,
+    HeldOut,
+    MatmulResult,
+    MatmulRow,
+    PcieLink,
+    RunFigures,
+    TrainResult,
+    TransferResult,
+    TransferRow,
+    Versions,
+    result_from_dict,
+)
+from envcheck.bench.document import worst_severity as _worst
+from envcheck.bench.findings import bench_finding
 from envcheck.bench.launch import BenchOptions, WorkerOutcome, scaling
 from envcheck.bench.references import (
     GpuModel,
@@ -33,7 +50,6 @@ from envcheck.bench.telemetry import (
 )
 from envcheck.model import Finding, Severity
 
-SCHEMA = 1
 NOISY_IQR = 0.10
 """IQR/median above this is a noisy measurement (torch.utils.benchmark warns at the same)."""
 
@@ -111,15 +127,15 @@ def _verdict_finding(verdict: str, ratio: float | None, expected: float | None
     )
 
 
-def build_train_document(
+def build_train_result(
     options: BenchOptions,
     outcome: WorkerOutcome,
     table: References | None,
     *,
     tool_version: str,
     single: WorkerOutcome | None = None,
-) -> dict[str, Any]:
-    """The schema-1 document for ``bench resnet``/``bench cnn`` (also for a DDP run)."""
+) -> TrainResult:
+    """The result of ``bench resnet``/``bench cnn`` (also of a DDP run)."""
     res: Mapping[str, Any] = outcome.result or {}
     runs: list[Mapping[str, Any]] = list(res.get("runs") or [])
     head = _headline(runs)
@@ -153,85 +169,72 @@ def build_train_document(
     findings += measurement_findings(dict(head, interrupted=outcome.interrupted))
     held: Mapping[str, Any] = res.get("held_out") or {}
     image_size = options.image_size
-    return {
-        "schema": SCHEMA,
-        "tool": "envcheck",
-        "tool_version": tool_version,
-        "bench": "cnn" if options.model == "mnist_cnn" else "resnet",
-        "model": options.model,
-        "device": head.get("device") or info.get("type"),
-        "device_name": info.get("name"),
-        "gpu_model": gpu.key if gpu else None,
-        "precision": precision,
-        "channels_last": channels_last,
-        "compile": bool(head.get("compile")),
-        "batch": head.get("batch"),
-        "batch_requested": head.get("batch_requested"),
-        "image_size": image_size or (28 if options.model == "mnist_cnn" else 224),
-        "images_per_s": ips,
-        "step_time_median_s": head.get("step_time_median_s"),
-        "iqr_over_median": head.get("iqr_over_median"),
-        "step_time_p10_s": head.get("step_time_p10_s"),
-        "step_time_p90_s": head.get("step_time_p90_s"),
-        "steps_timed": head.get("steps_timed"),
-        "warmup_steps": head.get("warmup_steps"),
-        "first_step_s": head.get("first_step_s"),
-        "compile_s": head.get("compile_s"),
-        "peak_memory_bytes": head.get("peak_memory_bytes"),
-        "loss_first": head.get("loss_first"),
-        "loss_last": head.get("loss_last"),
-        "loss_falling": head.get("loss_falling"),
-        "loss_finite": head.get("loss_finite"),
-        "accuracy": held.get("accuracy"),
-        "held_out": dict(held) or None,
-        "speedup_vs_cpu": speedup,
-        "cpu_images_per_s": cpu_ips,
-        "agreement": agreement,
-        "reference": _reference_dict(reference),
-        "verdict": judgement.verdict,
-        "verdict_ratio": judgement.ratio,
-        "verdict_note": judgement.note,
-        "mfu": mfu(ips, options.model, precision, gpu, image_size),
-        "train_flops_per_image": train_flops_per_image(options.model, image_size),
-        "comparison": _comparison(options.model, precision, channels_last, table),
-        "telemetry": asdict(summary) if summary else None,
-        "telemetry_note": outcome.telemetry_note,
-        "distributed": distributed,
-        "findings": [finding_dict(f) for f in findings],
-        "runs": runs,
-        "versions": _versions(res, outcome),
-        "device_info": dict(info) or None,
-        "interrupted": outcome.interrupted,
-        "notes": list(res.get("notes") or []),
-    }
+    return TrainResult(
+        tool_version=tool_version,
+        bench="cnn" if options.model == "mnist_cnn" else "resnet",
+        model=options.model,
+        device=head.get("device") or info.get("type"),
+        device_name=info.get("name"),
+        gpu_model=gpu.key if gpu else None,
+        precision=precision,
+        channels_last=channels_last,
+        compile=bool(head.get("compile")),
+        batch=head.get("batch"),
+        batch_requested=head.get("batch_requested"),
+        image_size=image_size or (28 if options.model == "mnist_cnn" else 224),
+        images_per_s=ips,
+        step_time_median_s=head.get("step_time_median_s"),
+        iqr_over_median=head.get("iqr_over_median"),
+        step_time_p10_s=head.get("step_time_p10_s"),
+        step_time_p90_s=head.get("step_time_p90_s"),
+        steps_timed=head.get("steps_timed"),
+        warmup_steps=head.get("warmup_steps"),
+        first_step_s=head.get("first_step_s"),
+        compile_s=head.get("compile_s"),
+        peak_memory_bytes=head.get("peak_memory_bytes"),
+        loss_first=head.get("loss_first"),
+        loss_last=head.get("loss_last"),
+        loss_falling=head.get("loss_falling"),
+        loss_finite=head.get("loss_finite"),
+        accuracy=held.get("accuracy"),
+        held_out=HeldOut(dict(held)) if held else None,
+        speedup_vs_cpu=speedup,
+        cpu_images_per_s=cpu_ips,
+        agreement=Agreement(agreement) if agreement is not None else None,
+        reference=reference,
+        verdict=judgement.verdict,
+        verdict_ratio=judgement.ratio,
+        verdict_note=judgement.note,
+        mfu=mfu(ips, options.model, precision, gpu, image_size),
+        train_flops_per_image=train_flops_per_image(options.model, image_size),
+        comparison=_comparison(options.model, precision, channels_last, table),
+        telemetry=summary,
+        telemetry_note=outcome.telemetry_note,
+        distributed=Distributed(distributed) if distributed is not None else None,
+        findings=tuple(findings),
+        runs=tuple(RunFigures(r) for r in runs),
+        versions=_versions(res, outcome),
+        device_info=dict(info) or None,
+        interrupted=outcome.interrupted,
+        notes=tuple(res.get("notes") or []),
+    )
 
 
-def _versions(res: Mapping[str, Any], outcome: WorkerOutcome) -> dict[str, Any]:
+def _versions(res: Mapping[str, Any], outcome: WorkerOutcome) -> Versions:
     """The worker's versions plus the driver's, which only NVML (in this process) knows."""
-    return dict(res.get("versions") or {}, driver=outcome.driver_version)
-
-
-def _reference_dict(ref: Any) -> dict[str, Any] | None:
-    if ref is None:
-        return None
-    return {
-        "gpu": ref.gpu, "images_per_s": ref.images_per_s, "source": ref.source,
-        "kind": ref.kind, "precision": ref.precision, "channels_last": ref.channels_last,
-        "batch": ref.batch, "note": ref.note,
-    }
+    return Versions(dict(res.get("versions") or {}, driver=outcome.driver_version))
 
 
 def _comparison(model: str, precision: str, channels_last: bool, table: References | None
-                ) -> list[dict[str, Any]]:
+                ) -> tuple[ComparisonRow, ...]:
     if table is None:
-        return []
-    return [{"gpu": r.gpu, "images_per_s": r.images_per_s, "kind": r.kind,
-             "channels_last": r.channels_last}
-            for r in comparison_rows(model, precision, channels_last, table)]
+        return ()
+    return tuple(ComparisonRow(r.gpu, r.images_per_s, r.kind, r.channels_last)
+                 for r in comparison_rows(model, precision, channels_last, table))
 
 
-def build_matmul_document(outcome: WorkerOutcome, table: References | None, *,
-                          tool_version: str) -> dict[str, Any]:
+def build_matmul_result(outcome: WorkerOutcome, table: References | None, *,
+                        tool_version: str) -> MatmulResult:
     """``bench matmul``: TFLOP/s per dtype and the share of the GPU's dense peak."""
     res: Mapping[str, Any] = outcome.result or {}
     info: Mapping[str, Any] = res.get("device_info") or {}
@@ -243,51 +246,48 @@ def build_matmul_document(outcome: WorkerOutcome, table: References | None, *,
         cls = precision_class("amp" if dtype in ("fp16", "bf16") else dtype)
         peak = gpu.peak_tflops.get(cls) if gpu else None
         tflops = row.get("tflops")
-        rows.append(dict(row, peak_tflops=peak,
-                         fraction_of_peak=tflops / peak if tflops and peak else None))
-    return {
-        "schema": SCHEMA, "tool": "envcheck", "tool_version": tool_version, "bench": "matmul",
-        "device": info.get("type"), "device_name": info.get("name"),
-        "gpu_model": gpu.key if gpu else None, "matmul": rows,
-        "versions": _versions(res, outcome), "interrupted": outcome.interrupted,
-        "findings": [],
-    }
+        rows.append(MatmulRow(row, peak, tflops / peak if tflops and peak else None))
+    return MatmulResult(
+        tool_version=tool_version, device=info.get("type"), device_name=info.get("name"),
+        gpu_model=gpu.key if gpu else None, matmul=tuple(rows),
+        versions=_versions(res, outcome), interrupted=outcome.interrupted,
+    )
 
 
-def build_transfer_document(outcome: WorkerOutcome, *, tool_version: str) -> dict[str, Any]:
+def build_transfer_result(outcome: WorkerOutcome, *, tool_version: str) -> TransferResult:
     """``bench transfer``: copy GB/s against the PCIe link's theoretical rate."""
     res: Mapping[str, Any] = outcome.result or {}
     info: Mapping[str, Any] = res.get("device_info") or {}
     summary: TelemetrySummary | None = summarise(outcome.samples) if outcome.samples else None
     link = pcie_gb_s(summary.pcie_gen, summary.pcie_width) if summary else None
     link_max = pcie_gb_s(summary.pcie_gen_max, summary.pcie_width_max) if summary else None
-    rows = [dict(r, fraction_of_link=r["gb_s"] / link_max if link_max else None)
+    rows = [TransferRow(r, r["gb_s"] / link_max if link_max else None)
             for r in res.get("transfer") or []]
     findings: list[Finding] = []
     if summary is not None:
         findings += [f for f in telemetry_findings(summary) if f.id == "bench.pcie_downgraded"]
-    best = max((r["gb_s"] for r in rows if r.get("pinned")), default=None)
+    best = max((r.gb_s for r in rows if r.pinned), default=None)
     if best is not None and link_max and best < 0.5 * link_max:
         findings.append(bench_finding(
             "transfer_slow", Severity.WARNING,
             f"Pinned copies reach {best:.1f} GB/s, under half the link's {link_max:.1f} GB/s",
             "a narrower or older slot than the card supports, or a shared PCIe switch",
         ))
-    return {
-        "schema": SCHEMA, "tool": "envcheck", "tool_version": tool_version, "bench": "transfer",
-        "device": info.get("type"), "device_name": info.get("name"), "transfer": rows,
-        "pcie": {"gen": summary.pcie_gen if summary else None,
-                 "width": summary.pcie_width if summary else None,
-                 "gen_max": summary.pcie_gen_max if summary else None,
-                 "width_max": summary.pcie_width_max if summary else None,
-                 "link_gb_s": link, "link_max_gb_s": link_max},
-        "telemetry_note": outcome.telemetry_note,
-        "versions": _versions(res, outcome), "interrupted": outcome.interrupted,
-        "findings": [finding_dict(f) for f in findings],
-    }
+    return TransferResult(
+        tool_version=tool_version, device=info.get("type"), device_name=info.get("name"),
+        transfer=tuple(rows),
+        pcie=PcieLink(
+            gen=summary.pcie_gen if summary else None,
+            width=summary.pcie_width if summary else None,
+            gen_max=summary.pcie_gen_max if summary else None,
+            width_max=summary.pcie_width_max if summary else None,
+            link_gb_s=link, link_max_gb_s=link_max),
+        telemetry_note=outcome.telemetry_note,
+        versions=_versions(res, outcome), interrupted=outcome.interrupted,
+        findings=tuple(findings),
+    )
 
 
-def worst_severity(document: Mapping[str, Any]) -> Severity | None:
-    """The worst finding's severity in a document (None when there are none)."""
-    levels = [Severity.parse(f["severity"]) for f in document.get("findings") or []]
-    return max(levels) if levels else None
+def worst_severity(result: BenchResult | Mapping[str, Any]) -> Severity | None:
+    """The worst finding's severity in a result or a ``--json`` document (None when none)."""
+    return _worst(result if not isinstance(result, Mapping) else result_from_dict(result))

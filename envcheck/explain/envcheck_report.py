@@ -59,12 +59,15 @@ def _probe(item: object) -> ProbeResult | None:
     duration = item.get("duration_s")
     note = item.get("note")
     title = item.get("title")
+    more_time = item.get("more_time")
     return ProbeResult(
         id=item["id"],
         title=title if isinstance(title, str) else item["id"],
         status=status,
         duration_s=float(duration) if isinstance(duration, (int, float)) else 0.0,
         note=note if isinstance(note, str) else None,
+        more_time=tuple(more_time) if isinstance(more_time, list) and all(
+            isinstance(a, str) for a in more_time) else (),
     )
 
 

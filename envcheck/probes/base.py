@@ -24,6 +24,8 @@ class Probe(abc.ABC):
     """What it looks at, in words ("the NVIDIA driver and GPUs"): when the probe fails, the
     ``probe.*`` finding says this went unchecked."""
     per_target: ClassVar[bool] = False
+    limit_flag: ClassVar[str] = "--timeout"
+    """The doctor option that sets this probe's time limit (named when it times out)."""
     """True when the facts depend on the inspected interpreter; False for machine-wide facts
     (driver, GPUs, toolkit), which ``doctor --all-envs`` gathers once for every environment."""
     needs_target: ClassVar[bool] = False

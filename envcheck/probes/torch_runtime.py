@@ -320,6 +320,7 @@ class TorchRuntimeProbe(Probe):
     inspects: ClassVar[str] = "whether torch imports, sees CUDA and runs a kernel"
     needs_target: ClassVar[bool] = True
     per_target: ClassVar[bool] = True
+    limit_flag: ClassVar[str] = "--torch-timeout"
 
     def applies(self, ctx: Context) -> str | None:
         """Skip (costing no torch import) when the target has no importable torch."""

@@ -32,13 +32,14 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
 
 
 def probe_to_dict(probe: ProbeResult) -> dict[str, Any]:
-    """One probe's run record."""
+    """One probe's run record (``more_time`` only for a timed-out probe that has it)."""
     return {
         "id": probe.id,
         "title": probe.title,
         "status": probe.status.value,
         "duration_s": round(probe.duration_s, 3),
         "note": probe.note,
+        **({"more_time": list(probe.more_time)} if probe.more_time else {}),
     }
 
 

@@ -6,6 +6,7 @@ attributes (:func:`envcheck.probes.probe_info`).
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 
 from envcheck.catalogue import finding
@@ -33,7 +34,7 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
         detail += f", so envcheck could not check {what}."
         fixes: tuple[Fix, ...] = ()
         if timed_out:
-            fixes = (Fix("Give it more time", ("envcheck doctor --timeout 120",)),)
+            fixes = (Fix("Give it more time", (more_time_command(probe),)),)
             if probe.id.startswith("torch"):
                 detail += (
                     " A hang in import torch or CUDA initialisation is itself a symptom "
@@ -53,6 +54,12 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
             )
         )
     return out
+
+
+def more_time_command(probe: ProbeResult) -> str:
+    """The doctor command that reruns with more time for ``probe``: the flag that governed it
+    and the run's ``--python`` (as the doctor recorded them), else ``--timeout 120``."""
+    return "envcheck doctor " + shlex.join(probe.more_time or ("--timeout", "120"))
 
 
 def _symptom(probe: ProbeResult) -> str | None:

@@ -2,20 +2,32 @@
 
 This is the only module that imports :mod:`subprocess`. A command that is missing, times out,
 cannot be executed or exits non-zero never raises: it returns a :class:`CommandResult` saying so.
-On timeout the whole process group is killed, so a hanging ``import torch`` cannot outlive us.
+On timeout the whole process group is killed, so a hanging ``import torch`` cannot outlive us;
+so is what a finished command left behind in its group. Every command still running is
+recorded, and :func:`kill_running_commands` (which the CLI calls however it ends: a result,
+``--budget`` spent, Ctrl-C, SIGTERM) kills their groups, so no child outlives envcheck.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 CommandError = Literal["not_found", "timeout", "permission", "os_error"]
+
+_LIVE: dict[int, tuple[subprocess.Popen[bytes], bool]] = {}
+"""Children started and not yet reaped, by pid (each leads its own process group on POSIX),
+with whether it answers Ctrl-C itself (a streamed bench worker reports partial results)."""
+_LIVE_LOCK = threading.RLock()
+"""Re-entrant: a signal handler that kills commands runs in the main thread, maybe while that
+thread is registering one."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +95,7 @@ def run_command(
     args = tuple(str(a) for a in argv)
     start = time.monotonic()
     posix = os.name == "posix"
-    proc = _spawn(args, env, start, with_stdin=stdin_text is not None)
+    proc = _spawn(args, env, start, with_stdin=stdin_text is not None, answers_ctrl_c=False)
     if isinstance(proc, CommandResult):
         return proc
     try:
@@ -93,6 +105,7 @@ def run_command(
     except subprocess.TimeoutExpired:
         _kill(proc, posix)
         out, err = proc.communicate()
+        _done(proc)
         return CommandResult(
             args,
             None,
@@ -102,24 +115,33 @@ def run_command(
             "timeout",
             f"no answer within {timeout:g} s",
         )
+    except BaseException:  # Ctrl-C while waiting: the child goes with us
+        _kill(proc, posix)
+        _done(proc)
+        raise
+    _done(proc)
     return CommandResult(
         args, proc.returncode, _decode(out), _decode(err), time.monotonic() - start
     )
 
 
 def _spawn(
-    args: tuple[str, ...], env: Mapping[str, str] | None, start: float, *, with_stdin: bool
+    args: tuple[str, ...], env: Mapping[str, str] | None, start: float, *, with_stdin: bool,
+    answers_ctrl_c: bool,
 ) -> subprocess.Popen[bytes] | CommandResult:
     """Start ``args`` with piped output in its own session (POSIX), or say why it could not."""
     try:
-        return subprocess.Popen(
-            args,
-            stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=dict(env) if env is not None else None,
-            start_new_session=os.name == "posix",
-        )
+        with _LIVE_LOCK:  # registered before a Ctrl-C can land between start and record
+            proc = subprocess.Popen(
+                args,
+                stdin=subprocess.PIPE if with_stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=dict(env) if env is not None else None,
+                start_new_session=os.name == "posix",
+            )
+            _LIVE[proc.pid] = (proc, answers_ctrl_c)
+        return proc
     except OSError as exc:
         kind: CommandError = (
             "not_found" if isinstance(exc, FileNotFoundError)
@@ -127,6 +149,59 @@ def _spawn(
             else "os_error"
         )
         return CommandResult(args, None, "", "", time.monotonic() - start, kind, str(exc))
+
+
+def _done(proc: subprocess.Popen[bytes]) -> None:
+    """The child has been reaped: kill what it left in its group, forget it."""
+    if os.name == "posix":
+        with contextlib.suppress(OSError):  # the usual case: nothing left in the group
+            os.killpg(proc.pid, signal.SIGKILL)
+    with _LIVE_LOCK:
+        _LIVE.pop(proc.pid, None)
+
+
+def kill_running_commands(wait_s: float = 2.0, *, spare_streamed: bool = False) -> int:
+    """Kill the process group of every command still running; return how many there were.
+
+    Waits up to ``wait_s`` for each child to be gone, so that when envcheck returns nothing it
+    started is left. ``spare_streamed`` leaves :func:`stream_command`'s children, which are
+    forwarded Ctrl-C to report what they measured. Safe from any thread, and more than once.
+    """
+    with _LIVE_LOCK:
+        running = [proc for proc, streamed in _LIVE.values()
+                   if not (spare_streamed and streamed)]
+        for proc in running:
+            _LIVE.pop(proc.pid, None)
+    for proc in running:
+        _kill(proc, os.name == "posix")
+    for proc in running:
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+            proc.wait(timeout=wait_s)
+    return len(running)
+
+
+def stop_on_termination() -> Callable[[], None]:
+    """Make SIGTERM and SIGHUP end envcheck like an exit (status 128 + signal), so the
+    caller's clean-up (:func:`kill_running_commands`) runs; return what puts the previous
+    handlers back. Main thread only (elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def _exit(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        # Only where the default would have ended us anyway (``nohup`` ignores SIGHUP: keep it).
+        if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, _exit)
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def _kill(proc: subprocess.Popen[bytes], posix: bool) -> None:
@@ -161,13 +236,10 @@ def stream_command(
     on it), then SIGKILL 5 s later. The function returns once the child has exited, even when
     grandchildren it left behind still hold its output pipe open.
     """
-    import contextlib
-    import threading
-
     args = tuple(str(a) for a in argv)
     start = time.monotonic()
     posix = os.name == "posix"
-    proc = _spawn(args, env, start, with_stdin=False)
+    proc = _spawn(args, env, start, with_stdin=False, answers_ctrl_c=True)
     if isinstance(proc, CommandResult):
         return proc
     assert proc.stdout is not None and proc.stderr is not None
@@ -223,7 +295,7 @@ def stream_command(
             interrupted = True
             signal_group(signal.SIGINT)  # what a terminal's Ctrl-C would have sent it
             deadline = time.monotonic() + 30
-    # Grandchildren may keep the pipes open after the child exits: do not wait for them.
+    _done(proc)  # grandchildren it left behind go with it
     reader.join(timeout=3)
     drain.join(timeout=1)
     if failures:

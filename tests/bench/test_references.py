@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from envcheck.bench.references import (
-    ReferenceTableError,
     find_reference,
     judge,
     load_references,
@@ -15,6 +14,7 @@ from envcheck.bench.references import (
     precision_class,
     train_flops_per_image,
 )
+from envcheck.recipes import RecipeError
 
 GOOD = """
 schema = 1
@@ -134,19 +134,25 @@ def test_mfu_uses_the_precision_peak() -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (('precision = "amp"', 'precision = "fp8"'), "[[reference]] row 1: precision"),
-        (('gpu = "Fake X1"', 'gpu = "Nope"'), "[[reference]] row 1: gpu 'Nope'"),
-        (("images_per_s = 1500", "images_per_s = -1"), "[[reference]] row 2: images_per_s"),
-        (('kind = "estimate"', 'kind = "rumour"'), "[[reference]] row 2: kind"),
-        (("patterns = ['fake x1\\b']", "patterns = ['(']"), "[[gpu]] row 1: bad pattern"),
-        (("schema = 1", "schema = 2"), "schema = 1"),
-        (('source = "nhwc"', ""), "[[reference]] row 2: 'source'"),
+        (('precision = "amp"', 'precision = "fp8"'),
+         "[[reference]] #1 (gpu Fake X1): 'precision': 'fp8' is not one of"),
+        (('gpu = "Fake X1"', 'gpu = "Nope"'), "[[reference]] #1 (gpu Nope): 'gpu': 'Nope' has no"),
+        (("images_per_s = 1500", "images_per_s = -1"),
+         "[[reference]] #2 (gpu Fake X1): 'images_per_s' must be a number > 0"),
+        (('kind = "estimate"', 'kind = "rumour"'), "[[reference]] #2 (gpu Fake X1): 'kind'"),
+        (("patterns = ['fake x1\\b']", "patterns = ['(']"),
+         "[[gpu]] #1 (key Fake X1): 'patterns': bad pattern"),
+        (("schema = 1", "schema = 2"), "'schema' must be 1, got 2"),
+        (('source = "nhwc"', ""), "[[reference]] #2 (gpu Fake X1): missing required key 'source'"),
+        (('source = "nhwc"', 'source = "nhwc"\nimages_per_sec = 3'),
+         "[[reference]] #2 (gpu Fake X1): unknown key(s) images_per_sec"),
+        (("batch = 256", "batch = true"), "[[reference]] #1 (gpu Fake X1): 'batch' must be"),
     ],
 )
 def test_bad_rows_are_named(edit: tuple[str, str], message: str) -> None:
     old, new = edit
     assert old in GOOD
-    with pytest.raises(ReferenceTableError) as info:
+    with pytest.raises(RecipeError) as info:
         parse_references(GOOD.replace(old, new, 1))
     assert "bench_references.toml" in str(info.value)
     assert message in str(info.value)

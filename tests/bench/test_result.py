@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
+from envcheck.bench.document import ComparisonRow
 from envcheck.bench.launch import BenchOptions, WorkerOutcome, parse_line
 from envcheck.bench.references import parse_references
 from envcheck.bench.result import (
-    build_matmul_document,
-    build_train_document,
-    build_transfer_document,
+    build_matmul_result,
+    build_train_result,
+    build_transfer_result,
     worst_severity,
 )
 from envcheck.bench.telemetry import HW_SLOWDOWN
@@ -96,6 +97,20 @@ def gpu_result(images_per_s: float, **head: Any) -> dict[str, Any]:
 OPTIONS = BenchOptions(model="resnet50")
 
 
+# These tests read the ``--json`` document as a user's script would (the typed results are
+# checked against it, and it is rendered back through the typed result).
+def build_train_document(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    return build_train_result(*args, **kwargs).to_dict()
+
+
+def build_matmul_document(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    return build_matmul_result(*args, **kwargs).to_dict()
+
+
+def build_transfer_document(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    return build_transfer_result(*args, **kwargs).to_dict()
+
+
 def test_gpu_document_has_the_issue_keys_and_a_verdict() -> None:
     outcome = WorkerOutcome(argv=("py",), result=gpu_result(2900.0), samples=tuple(healthy()))
     doc = build_train_document(OPTIONS, outcome, TABLE, tool_version="9")
@@ -157,8 +172,8 @@ def test_recorded_cpu_cnn_document() -> None:
 
 
 def test_bar_chart_marks_this_run_and_scales_bars() -> None:
-    rows = [{"gpu": "A", "images_per_s": 1000.0, "kind": "published"},
-            {"gpu": "B", "images_per_s": 500.0, "kind": "estimate"}]
+    rows = [ComparisonRow("A", 1000.0, "published", False),
+            ComparisonRow("B", 500.0, "estimate", False)]
     lines = bar_chart(rows, "H100 SXM", 2000.0, width=20)
     body = lines[2:]
     assert "this GPU (H100 SXM)" in body[0] and "<- this run" in body[0]

@@ -19,7 +19,7 @@ import pytest
 
 from envcheck.bench.launch import BenchOptions, run_ddp, run_worker
 from envcheck.bench.references import load_references
-from envcheck.bench.result import build_train_document
+from envcheck.bench.result import build_train_result
 from envcheck.render.bench import render_bench_text
 from envcheck.system.run import run_command
 from tests.bench.test_result import TOP_LEVEL
@@ -78,7 +78,7 @@ def test_tiny_resnet_trains_and_agrees_with_itself() -> None:
                            extra=dict(TINY_RESNET, agreement=True))
     outcome = run_worker(TORCH_PYTHON, options, timeout_s=120)
     assert outcome.result is not None, outcome.error_message
-    doc = build_train_document(options, outcome, load_references(), tool_version="test")
+    doc = build_train_result(options, outcome, load_references(), tool_version="test").to_dict()
     assert doc["batch"] == 4 and doc["steps_timed"] == 3 and doc["loss_finite"]
     assert doc["held_out"]["confusion_other_column"] is True
     assert len(doc["held_out"]["confusion_matrix"][0]) == 11
@@ -99,8 +99,8 @@ def test_ddp_with_gloo_on_two_processes() -> None:
                            extra={"max_warmup": 5})
     outcome, single = run_ddp(TORCH_PYTHON, options, timeout_s=180)
     assert outcome.result is not None, (outcome.error_message, outcome.stderr_tail)
-    doc = build_train_document(options, outcome, load_references(), tool_version="test",
-                               single=single)
+    doc = build_train_result(options, outcome, load_references(), tool_version="test",
+                             single=single).to_dict()
     dist: dict[str, Any] = doc["distributed"]
     assert dist["world_size"] == 2 and dist["backend"] == "gloo"
     assert len(dist["per_rank_images_per_s"]) == 2 and dist["slowest_rank"] in (0, 1)

@@ -1,0 +1,87 @@
+"""The contract every envcheck command keeps: its exit statuses, its output formats, which
+interpreter it inspects, and the usage errors found before any probing.
+
+One :class:`ExitCode` for every command (the README's tables); ``--python`` resolved in one
+place (:func:`envcheck.context.resolve_target`); ``-o FILE`` checked before the work starts, so
+a report that could not be written never costs a whole doctor run. Usage errors are
+``typer.BadParameter``: :func:`envcheck.cli.main` prints them as one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from pathlib import Path
+
+import typer
+
+from envcheck.context import NoSuchInterpreter, TargetChoice, system_target
+from envcheck.render import OutputFormat
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit statuses of every command (documented in the README)."""
+
+    OK = 0
+    FINDINGS = 1
+    """doctor/explain/report: a finding at the ``--fail-on`` threshold; bench: an error
+    finding or an unusable device; fleet: a node with an error."""
+    USAGE = 2
+    """A usage error (one line on stderr); bench: no torch or no such interpreter."""
+    INTERNAL = 3
+    """An internal error (one line on stderr), or broken recipe tables."""
+    INTERRUPTED = 130
+    """Ctrl-C (128 + SIGINT); bench prints what was measured so far."""
+
+
+def target_option(python: str | None) -> TargetChoice:
+    """The interpreter a command inspects; ``--python`` naming no file is a usage error."""
+    try:
+        return system_target(python)
+    except NoSuchInterpreter as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def output_option(output: Path | None) -> None:
+    """Refuse an ``-o`` path that cannot be written, before any work (one line, exit 2).
+
+    Missing folders are fine (``-o`` creates them, for ``%N`` cluster paths); a path below a
+    regular file, a read-only folder, or a directory named as the file are not.
+    """
+    if output is None:
+        return
+    from envcheck.output_file import unwritable_reason
+
+    reason = unwritable_reason(output)
+    if reason is not None:
+        raise typer.BadParameter(f"cannot write -o {output}: {reason}")
+
+
+def pick_format(
+    fmt: OutputFormat | None,
+    *,
+    aliases: Iterable[tuple[OutputFormat, bool]] = (),
+    supported: Iterable[OutputFormat] = tuple(OutputFormat),
+    default: OutputFormat = OutputFormat.TEXT,
+) -> OutputFormat:
+    """``--format``, or one of its aliases (``--json``, ``--markdown``); more than one must
+    agree, and the command must offer the format chosen."""
+    chosen = {f for f, on in aliases if on}
+    if fmt is not None:
+        chosen.add(fmt)
+    if len(chosen) > 1:
+        names = ["--format", *(f"--{f.value}" for f, _ in aliases)]
+        raise typer.BadParameter(f"choose one of {', '.join(names[:-1])} and {names[-1]}")
+    picked = chosen.pop() if chosen else default
+    offered = tuple(supported)
+    if picked not in offered:
+        raise typer.BadParameter(
+            f"--format {picked.value} is not offered here; choose "
+            + ", ".join(f.value for f in offered))
+    return picked
+
+
+def exit_with(code: ExitCode) -> typer.Exit:
+    """The exception that ends a command with ``code``."""
+    return typer.Exit(int(code))
+
