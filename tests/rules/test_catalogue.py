@@ -126,7 +126,11 @@ def test_main_writes_the_catalogue(tmp_path: Path) -> None:
 def test_findings_are_built_only_through_the_catalogue() -> None:
     """No module but the catalogue calls ``Finding(...)``; reading a report back (which may
     come from another envcheck version) keeps the ids it reads."""
-    allowed = {"envcheck/catalogue.py", "envcheck/explain/envcheck_text.py"}
+    allowed = {
+        "envcheck/catalogue.py",
+        "envcheck/explain/envcheck_text.py",
+        "envcheck/bench/document.py",  # a bench result file (another node's) read back
+    }
     offenders = []
     for path in sorted((ROOT / "envcheck").rglob("*.py")):
         name = path.relative_to(ROOT).as_posix()
