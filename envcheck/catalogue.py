@@ -170,7 +170,7 @@ _ENTRIES: tuple[Entry, ...] = (
        "Rebuild the extension with TORCH_CUDA_ARCH_LIST naming the GPU's capability",
        section=ERRORS),
     # cuda_visible_devices
-    _e("cuda_visible_devices.empty", (E, I),
+    _e("cuda_visible_devices.empty", (E, W, I),
        "CUDA_VISIBLE_DEVICES is set but empty: CUDA sees no GPU",
        "CUDA_VISIBLE_DEVICES is set to an empty value",
        "Unset it, or name the GPUs to use"),

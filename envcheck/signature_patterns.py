@@ -131,6 +131,12 @@ PATTERNS: tuple[Pattern, ...] = (
         r"forward compatibility was attempted on non supported HW",
         lambda m: {"reason": "forward_compat"},
     ),
+    _p(
+        "driver_too_old",
+        "unsatisfied condition: cuda",
+        r"unsatisfied condition: cuda\s{0,2}>=\s{0,2}(?P<need>\d{1,2}\.\d{1,2})",
+        lambda m: {"reason": "container", "need_cuda": m.group("need")},
+    ),
     _p("no_kernel_image", "no kernel image", r"no kernel image is available for execution"),
     _p(
         "arch_incompatible",
@@ -196,6 +202,19 @@ PATTERNS: tuple[Pattern, ...] = (
         "cudnn",
         r"(?P<lib>libcudnn[A-Za-z0-9_]{0,40}\.so[0-9.]{0,20}): cannot open shared object file",
         _lib,
+    ),
+    _p(
+        "cudnn_load",
+        "could not locate",
+        r"Could not (?:locate|find) (?P<lib>(?:lib)?cudnn[A-Za-z0-9_.]{0,60})",
+        _lib,
+    ),
+    _p(
+        "cudnn_load",
+        "cudnn_status_",
+        r"CUDNN_STATUS_(?P<status>SUBLIBRARY_VERSION_MISMATCH|VERSION_MISMATCH|"
+        r"SUBLIBRARY_LOADING_FAILED)",
+        _named("status"),
     ),
     _p(
         "cudnn_load",

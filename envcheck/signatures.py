@@ -13,6 +13,8 @@ Kinds (public and stable; they appear in the ``errors.seen`` fact as ``{kind, te
     unsupported toolchain", "forward compatibility was attempted on non supported HW".
     data: ``found`` (``"11040"``) and ``found_cuda`` (``"11.4"``) when the number is given;
     ``reason`` (``ptx`` or ``forward_compat``) for the last two.
+    Docker's "nvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.4" is
+    the same verdict from the container runtime: data ``reason`` ``container``, ``need_cuda``.
 ``no_kernel_image``
     "no kernel image is available for execution on the device".
 ``arch_incompatible``
@@ -40,7 +42,8 @@ Kinds (public and stable; they appear in the ``errors.seen`` fact as ``{kind, te
 ``invalid_device_ordinal``
     "invalid device ordinal".
 ``cudnn_load``
-    a libcudnn library or DLL that cannot be loaded, or "cuDNN version incompatibility".
+    a libcudnn library or DLL that cannot be loaded or located, "cuDNN version
+    incompatibility", and cuDNN's own CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH (data ``status``).
     data: ``lib`` (the library named), or ``compiled`` and ``runtime`` (``"8.9.2"``).
 ``cuda_version_mismatch_ext``
     "The detected CUDA version (11.8) mismatches the version that was used to compile

@@ -359,6 +359,22 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
         "  - pytorch==1.12.1 -> python[version='>=3.7,<3.8.0a0|>=3.9,<3.10.0a0']",
         {"package": "pytorch", "spec": "==1.12.1", "python": ">=3.7,<3.8.0a0|>=3.9,<3.10.0a0"},
     ),
+    (
+        "driver_too_old",
+        "nvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.4, please "
+        "update your driver to a newer version",
+        {"reason": "container", "need_cuda": "12.4"},
+    ),
+    (
+        "cudnn_load",
+        "Could not locate cudnn_ops_infer64_8.dll. Please make sure it is in your library path!",
+        {"lib": "cudnn_ops_infer64_8.dll"},
+    ),
+    (
+        "cudnn_load",
+        "RuntimeError: cuDNN error: CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH",
+        {"status": "SUBLIBRARY_VERSION_MISMATCH"},
+    ),
 ]
 
 

@@ -300,7 +300,7 @@ class _Reader:
             return
         match = pat.CVD_RE.search(text)
         if match is not None:
-            value = match["value"].strip()
+            value = (match["value"] if match["value"] is not None else match["quoted"]).strip()
             self.once("env.cuda_visible_devices", value, i)
             self.b.add("env.cuda_visible_devices_parsed", parse_cuda_visible_devices(value), i)
 

@@ -227,7 +227,10 @@ MIRRORS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # the strict reader takes assignments that start a line.
 CVD_RE = re.compile(
     r"CUDA_VISIBLE_DEVICES['\"\]]{0,2}[ \t]*=[ \t]*['\"]?(?P<value>[0-9, -]{0,40}|"
-    r"(?:GPU|MIG)-[0-9a-fA-F/-]{4,80})['\"]?(?=[\s'\"`;)&|]|$)",
+    r"(?:GPU|MIG)-[0-9a-fA-F/-]{4,80})['\"]?(?=[\s'\"`;)&|]|$)|"
+    # a dict or JSON entry (os.environ printed, a kernel.json "env" block): quoted value
+    r"['\"]CUDA_VISIBLE_DEVICES['\"][ \t]*:[ \t]*(?P<q>['\"])(?P<quoted>[0-9, -]{0,40}|"
+    r"(?:GPU|MIG)-[0-9a-fA-F/-]{4,80})(?P=q)",
     re.ASCII,
 )
 CONDA_INSTALL_RE = re.compile(

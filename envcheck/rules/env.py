@@ -263,6 +263,10 @@ def extension_abi(view: FactsView) -> list[Candidate]:
     """An undefined symbol: a compiled library built against another torch (or CUDA)."""
     out: list[Candidate] = []
     sig = view.signature("undefined_symbol")
+    # A cuDNN library missing a symbol of another cuDNN library is two cuDNN versions mixed:
+    # the cudnn rules say so (cudnn.load_failed / system_shadows_wheel).
+    if sig is not None and "cudnn" in (sig.data.get("lib") or sig.text).lower():
+        sig = None
     if sig is not None:
         lib = sig.data.get("lib") or "a compiled extension"
         symbol = sig.data.get("symbol", "?")

@@ -105,13 +105,26 @@ def _is_cudnn(row: Mapping[str, object]) -> bool:
     return "cudnn" in str(row.get("requires", "")).lower()
 
 
+def _is_cuda_library(row: Mapping[str, object]) -> bool:
+    """A requirement on one of NVIDIA's CUDA library wheels (nvidia-cublas-cu12 ...)."""
+    return str(row.get("requires", "")).lower().startswith("nvidia-")
+
+
+def _library_rows(view: FactsView) -> list[Mapping[str, object]]:
+    """Library-wheel conflicts that belong to the cuDNN finding: all of them when cuDNN's
+    wheel is among them (another framework brought its own CUDA libraries), else none."""
+    rows = [r for r in view.dicts("packages.requirement_conflicts") if _is_cuda_library(r)]
+    return rows if any(_is_cudnn(r) for r in rows) else []
+
+
 @rule("env_conflict.requirement_conflict")
 def resolver(view: FactsView) -> list[Candidate]:
     """pip's resolver left torch-family requirements unmet (a cuDNN wheel: :func:`cudnn_wheel`)."""
+    covered = _library_rows(view)
     rows = [
         row
         for row in view.dicts("packages.requirement_conflicts")
-        if not _is_cudnn(row)
+        if row not in covered
         and (
             str(row.get("package", "")).lower() in _FAMILY
             or str(row.get("have", "")).split(" ")[0].lower() in _FAMILY
@@ -149,10 +162,11 @@ def resolver(view: FactsView) -> list[Candidate]:
 @rule("cudnn.wheel_version_conflict")
 def cudnn_wheel(view: FactsView) -> list[Candidate]:
     """pip replaced the cuDNN wheel torch pins (another package wanted another cuDNN)."""
-    rows = [row for row in view.dicts("packages.requirement_conflicts") if _is_cudnn(row)]
+    rows = _library_rows(view)
     if not rows:
         return []
-    row = rows[0]
+    row = next(r for r in rows if _is_cudnn(r))
+    others = [r for r in rows if r is not row]
     pinned = str(row.get("requires") or "nvidia-cudnn-cu12").split(";")[0].strip()
     return [
         Candidate(
@@ -160,10 +174,16 @@ def cudnn_wheel(view: FactsView) -> list[Candidate]:
                 id="cudnn.wheel_version_conflict",
                 severity=Severity.ERROR,
                 detail=f"pip's resolver reports: {row.get('package')} {row.get('version')} "
-                f"requires {row.get('requires')}, but {row.get('have')} is installed. torch "
-                "loads the cuDNN of its own major version; another package (TensorFlow, JAX, "
-                "onnxruntime-gpu ...) made pip install a different one into the same "
-                "environment.",
+                f"requires {row.get('requires')}, but {row.get('have')} is installed"
+                + (
+                    " (and " + ", ".join(str(r.get("have")) for r in others[:3])
+                    + " replaced the CUDA library wheels torch pins)"
+                    if others
+                    else ""
+                )
+                + ". torch loads the cuDNN of its own major version; another package "
+                "(TensorFlow, JAX, onnxruntime-gpu ...) made pip install a different one into "
+                "the same environment.",
                 evidence=("packages.requirement_conflicts", "cudnn.wheels", "errors.seen"),
                 fixes=(
                     Fix(

@@ -15,6 +15,7 @@ from envcheck.rules.engine import (
     RANK_ARCH,
     RANK_CPU_BUILD,
     RANK_INFO,
+    RANK_PLATFORM_HOST,
     Candidate,
 )
 from envcheck.rules.facts_view import FactsView, Gpu, cc_text, parse_cc, sm_text
@@ -163,8 +164,10 @@ def _macos_cuda(view: FactsView) -> list[Candidate]:
                     ),
                 ),
             ),
-            RANK_CPU_BUILD,
-            _CPU_EXPLAINS,
+            # The machine decides: no reinstall (and no CUDA index, which has no macOS
+            # wheels: "from versions: none") can give a Mac CUDA.
+            RANK_PLATFORM_HOST,
+            _CPU_EXPLAINS | {"no_matching_distribution", "no_wheel_for_platform"},
         )
     ]
 

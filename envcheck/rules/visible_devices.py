@@ -54,14 +54,24 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
         else ("set CUDA_VISIBLE_DEVICES=",),
     )
     if kind == "empty" or (raw is not None and raw.strip() == ""):
-        gpus = (count or 0) > 0
+        # A paste that shows CUDA failing counts as a machine with a GPU to hide.
+        failing = view.pasted and (
+            view.bool_("torch.cuda_available") is False
+            or bool(view.signature_kinds & {"no_cuda_gpus", "invalid_device_ordinal"})
+        )
+        gpus = (count or 0) > 0 or failing
         return [
             Candidate(
                 finding(
                     id="cuda_visible_devices.empty",
-                    severity=Severity.ERROR if gpus else Severity.INFO,
+                    # Shown in a paste at all, an empty value is there because it matters.
+                    severity=Severity.ERROR
+                    if gpus
+                    else Severity.WARNING
+                    if view.pasted
+                    else Severity.INFO,
                     detail=f"{shown} hides every GPU from CUDA"
-                    + (f" ({count} present)." if gpus else "."),
+                    + (f" ({count} present)." if count else "."),
                     evidence=evidence,
                     fixes=(unset_fix,),
                 ),

@@ -269,6 +269,50 @@ CASES += [
     ),
 ]
 
+# Shapes a third, independently written set of reports showed.
+CASES += [
+    (
+        "driver_too_old",
+        "container-runtime-requirement",
+        "docker run --gpus all registry/app:cu125 python app.py\n"
+        "nvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.5, please "
+        "update your driver to a newer version, or use an earlier cuda container: unknown.\n",
+    ),
+    (
+        "cuda_visible_devices",
+        "kernel-json-empty",
+        "The notebook sees no GPU, the terminal does (same interpreter).\n"
+        '{"argv": ["/opt/envs/a/bin/python", "-m", "ipykernel_launcher"], '
+        '"env": {"CUDA_VISIBLE_DEVICES": ""}}\n',
+    ),
+    (
+        "cudnn",
+        "dll-not-located",
+        "Could not locate cudnn_cnn_infer64_8.dll. Please make sure it is in your library path!\n",
+    ),
+    (
+        "cudnn",
+        "sublibrary-mismatch",
+        "Could not load symbol cudnnGetLibConfig. Error: /usr/lib/x86_64-linux-gnu/"
+        "libcudnn_graph.so.9: undefined symbol: cudnnGetLibConfig\n"
+        "RuntimeError: cuDNN error: CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH\n",
+    ),
+    (
+        "platform",
+        "mac-cuda-index",
+        "MacBook Air M2\npip install torch --index-url https://download.pytorch.org/whl/cu121\n"
+        "ERROR: Could not find a version that satisfies the requirement torch (from versions: "
+        "none)\nAssertionError: Torch not compiled with CUDA enabled\n",
+    ),
+    (
+        "cudnn",
+        "framework-library-wheels",
+        "torch 2.4.0 requires nvidia-cublas-cu12==12.1.3.1, but you have nvidia-cublas-cu12 "
+        "12.3.4.1 which is incompatible.\ntorch 2.4.0 requires nvidia-cudnn-cu12==9.1.0.70, but "
+        "you have nvidia-cudnn-cu12 8.9.7.29 which is incompatible.\n",
+    ),
+]
+
 HEALTHY: list[tuple[str, str]] = [
     (
         "works-question",
