@@ -69,6 +69,7 @@ def run_all_envs(
     order = {probe.id: index for index, probe in enumerate(probes)}
     machine_run = ProbeRun(ctx, [p for p in probes if not p.per_target])
     target_probes = [p for p in probes if p.per_target]
+    from envcheck.fix_writer import planner_fix_writer
     from envcheck.rules import diagnose
 
     def one(env: FoundEnv) -> tuple[FoundEnv, tuple[ProbeResult, ...]]:
@@ -84,7 +85,7 @@ def run_all_envs(
     for env, own in per_env:
         results = sorted((*machine, *own), key=lambda r: order.get(r.id, len(order)))
         facts, notes = merge_facts(results)
-        findings = diagnose(facts, notes, results)
+        findings = diagnose(facts, notes, results, planner_fix_writer())
         env_ctx = ctx.for_target(env.python, env.found_by)
         reports.append(EnvReport(env, build_report(env_ctx, results, findings)))
     return AllEnvsReport(__version__, ctx.host, tuple(reports), discovery.notes)

@@ -182,10 +182,11 @@ def run_doctor(ctx: Context, probes: Sequence[Probe] | None = None) -> Report:
 
         probes = all_probes()
     running = ProbeRun(ctx, probes)
+    from envcheck.fix_writer import planner_fix_writer
     from envcheck.rules import diagnose  # imported while the probes work
 
     # Undecodable bytes (an env value with \xff) become escapes before any rule quotes them.
     results = tuple(clean_result(r) for r in running.results(ctx.budget_s))
     facts, notes = merge_facts(results)
-    findings = diagnose(facts, notes, results)
+    findings = diagnose(facts, notes, results, planner_fix_writer())
     return build_report(ctx, results, findings)

@@ -22,6 +22,7 @@ def explain_report(paste: str | bytes) -> Report:
     """
     from envcheck.explain.decode import decode_paste
     from envcheck.explain.envcheck_report import read_envcheck_report
+    from envcheck.fix_writer import planner_fix_writer
     from envcheck.rules import diagnose
 
     decoded = decode_paste(paste) if isinstance(paste, bytes) else None
@@ -35,7 +36,7 @@ def explain_report(paste: str | bytes) -> Report:
             probes=own.probes,
             facts=own.facts,
             notes=own.notes,
-            findings=diagnose(own.facts, own.notes, own.probes),
+            findings=diagnose(own.facts, own.notes, own.probes, planner_fix_writer()),
             source="explain",
         )
     from envcheck.explain import explain_text
@@ -51,7 +52,11 @@ def explain_report(paste: str | bytes) -> Report:
     # envcheck's terminal report shows only headline facts but every finding in full: its
     # findings are read as written, so explain agrees with the run that printed it.
     own_text = read_envcheck_text(text)
-    findings = own_text.findings if own_text else diagnose(parsed.facts, parsed.notes, ())
+    findings = (
+        own_text.findings
+        if own_text
+        else diagnose(parsed.facts, parsed.notes, (), planner_fix_writer())
+    )
     env_type = parsed.facts.get("python.env_type")
     return Report(
         tool_version=__version__,

@@ -47,7 +47,7 @@ from envcheck.rules import (
     visible_devices,
 )
 from envcheck.rules.engine import Candidate, finalize
-from envcheck.rules.facts_view import FactsView
+from envcheck.rules.facts_view import FactsView, FixWriter
 from envcheck.rules.registry import Rule, in_module_order
 
 RULE_MODULES: tuple[str, ...] = tuple(
@@ -75,10 +75,18 @@ RULES: tuple[Rule, ...] = in_module_order(RULE_MODULES)
 
 
 def diagnose(
-    facts: Mapping[str, object], notes: Mapping[str, str], probes: Sequence[ProbeResult]
+    facts: Mapping[str, object],
+    notes: Mapping[str, str],
+    probes: Sequence[ProbeResult],
+    fix_writer: FixWriter | None = None,
 ) -> tuple[Finding, ...]:
-    """Turn facts into ordered findings (the first error is the primary cause)."""
-    view = FactsView(facts, notes)
+    """Turn facts into ordered findings (the first error is the primary cause).
+
+    ``fix_writer`` writes the reinstall commands in fixes (the planner; see
+    :class:`~envcheck.rules.facts_view.FixWriter`); without one, those fixes say
+    ``envcheck recommend``. The rules never import the planner themselves.
+    """
+    view = FactsView(facts, notes, fix_writer)
     candidates: list[Candidate] = []
     for rule in RULES:
         candidates.extend(rule(view))

@@ -115,7 +115,7 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
         cudnn_ld = [d for d in ld_path if "cudnn" in d.lower() or "cuda" in d.lower()]
         if cudnn_ld:
             detail += f" LD_LIBRARY_PATH has {', '.join(cudnn_ld)}."
-        fixes = [reinstall_fix(view.facts)]
+        fixes = [reinstall_fix(view)]
         if view.os_name != "windows":
             fixes.insert(
                 0,

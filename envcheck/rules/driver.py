@@ -416,7 +416,7 @@ def driver_too_old(view: FactsView) -> list[Candidate]:
             "GPU that does not support forward compatibility (GeForce/RTX)."
         )
     fixes = [_driver_update_fix(view, need.text if need else None)]
-    reinstall = reinstall_fix(view.facts)
+    reinstall = reinstall_fix(view)
     fixes.append(
         Fix(
             f"Or install a torch built for CUDA ≤ {driver_max}"

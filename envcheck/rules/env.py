@@ -129,7 +129,7 @@ def conda_and_pip_torch(view: FactsView) -> list[Candidate]:
                         (
                             "conda remove --force pytorch torchvision torchaudio",
                             f"{pip_cmd(view)} uninstall -y torch torchvision torchaudio",
-                            *reinstall_fix(view.facts).commands,
+                            *reinstall_fix(view).commands,
                         ),
                     ),
                 ),
@@ -188,7 +188,7 @@ def torchvision_mismatch(view: FactsView) -> list[Candidate]:
                     severity=Severity.ERROR,
                     detail=detail,
                     evidence=("packages.torchvision", "torch.version", "errors.seen"),
-                    fixes=(reinstall_fix(view.facts),),
+                    fixes=(reinstall_fix(view),),
                 ),
                 RANK_ENV_CONFLICT,
                 frozenset({"torchvision_nms", "torchvision_cuda_mismatch",
@@ -217,7 +217,7 @@ def torchaudio_mismatch(view: FactsView) -> list[Candidate]:
                         f"{view.torch_text}"
                         + (f" (it pairs with torchaudio {expected})." if expected else "."),
                         evidence=("packages.torchaudio", "torch.version"),
-                        fixes=(reinstall_fix(view.facts),),
+                        fixes=(reinstall_fix(view),),
                     ),
                     RANK_ENV_CONFLICT,
                 )
@@ -249,7 +249,7 @@ def cuda_builds_differ(view: FactsView) -> list[Candidate]:
                     severity=Severity.ERROR if major or sig is not None else Severity.WARNING,
                     detail=f"{pair}; install both from the same index.",
                     evidence=("torch.version", "packages.torchvision", "errors.seen"),
-                    fixes=(reinstall_fix(view.facts),),
+                    fixes=(reinstall_fix(view),),
                 ),
                 RANK_ENV_CONFLICT,
                 frozenset({"torchvision_cuda_mismatch", "torchvision_nms"}),
@@ -281,7 +281,7 @@ def extension_abi(view: FactsView) -> list[Candidate]:
         fixes = (
             (
                 Fix("Check what LD_LIBRARY_PATH puts first", ('echo "$LD_LIBRARY_PATH"',)),
-                reinstall_fix(view.facts),
+                reinstall_fix(view),
             )
             if in_torch
             else (

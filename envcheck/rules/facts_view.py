@@ -7,12 +7,13 @@ returns a well-typed value or None, so rules never crash on a fact.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 from packaging.version import Version
 
+from envcheck.model import Fix
 from envcheck.parsers.versions import cuda_from_label
 from envcheck.rules.tables import parse_version
 from envcheck.signatures import ErrorSignature, classify
@@ -62,6 +63,20 @@ def sm_text(cc: tuple[int, int]) -> str:
 
 
 @dataclass(frozen=True)
+class FixWriter:
+    """How the rules get a reinstall command without importing the planner.
+
+    The doctor, explain and the bench hand :func:`envcheck.rules.diagnose` one built from
+    :mod:`envcheck.recommend` (``envcheck.fix_writer.planner_fix_writer``); rules call it
+    through :func:`envcheck.rules.messages.reinstall_fix`. ``fix`` returns None when nothing
+    fits; ``torch`` names the release that fix installs.
+    """
+
+    fix: Callable[[Mapping[str, object]], Fix | None]
+    torch: Callable[[Mapping[str, object]], str | None]
+
+
+@dataclass(frozen=True)
 class Gpu:
     """One GPU as the rules see it (NVML's view, completed by torch's)."""
 
@@ -76,9 +91,16 @@ class Gpu:
 class FactsView:
     """Typed accessors over ``facts`` (and ``notes`` for why a value is unknown)."""
 
-    def __init__(self, facts: Mapping[str, object], notes: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        facts: Mapping[str, object],
+        notes: Mapping[str, str],
+        fix_writer: FixWriter | None = None,
+    ) -> None:
         self.facts = facts
         self.notes = notes
+        self.fix_writer = fix_writer
+        """Writes reinstall fixes (the planner, handed in by whoever diagnoses)."""
 
     # -- raw typed reads --------------------------------------------------------------------
     def has(self, key: str) -> bool:

@@ -87,7 +87,7 @@ def torch_replaced(view: FactsView) -> list[Candidate]:
                         "Put back the torch build you want, then install other packages "
                         "without letting them change torch",
                         (
-                            *reinstall_fix(view.facts).commands,
+                            *reinstall_fix(view).commands,
                             f"{pip_cmd(view)} install --upgrade-strategy only-if-needed <package>",
                             f"{pip_cmd(view)} install --no-deps <package>   # if it still "
                             "pulls torch",
@@ -149,7 +149,7 @@ def resolver(view: FactsView) -> list[Candidate]:
                     Fix(
                         "Install torch, torchvision and torchaudio together as one set for "
                         "one CUDA build",
-                        reinstall_fix(view.facts).commands,
+                        reinstall_fix(view).commands,
                     ),
                 ),
             ),
@@ -244,7 +244,7 @@ def conda_pip_versions(view: FactsView) -> list[Candidate]:
                         (
                             "conda remove --force pytorch torchvision torchaudio cpuonly",
                             f"{pip_cmd(view)} uninstall -y torch torchvision torchaudio",
-                            *reinstall_fix(view.facts).commands,
+                            *reinstall_fix(view).commands,
                         ),
                     ),
                 ),

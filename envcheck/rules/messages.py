@@ -8,7 +8,6 @@ numbers); what several rules say the same way lives here, so it is said once.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
 
 from envcheck.model import Fix
 from envcheck.rules.facts_view import FactsView
@@ -74,31 +73,20 @@ URL_PREVIOUS = "https://pytorch.org/get-started/previous-versions/"
 URL_MIG = "https://docs.nvidia.com/datacenter/tesla/mig-user-guide/"
 
 
-def reinstall_fix(facts: Mapping[str, object]) -> Fix:
-    """The recommend module's reinstall fix, or the generic ``envcheck recommend`` one.
-
-    The recommendation is another module's work in progress; a failure there must not cost
-    the user the diagnosis, so any error falls back to the generic command.
-    """
-    from envcheck import recommend
-
-    try:
-        fix = recommend.reinstall_fix(facts)
-    except Exception:  # noqa: BLE001 - a recommendation bug must not hide the finding
-        fix = None
+def reinstall_fix(view: FactsView) -> Fix:
+    """The fix that installs a torch that fits the machine, from the planner the caller of
+    :func:`envcheck.rules.diagnose` handed over; the generic ``envcheck recommend`` fix when
+    there is none, or when it finds nothing that fits."""
+    writer = view.fix_writer
+    fix = writer.fix(view.facts) if writer is not None else None
     return fix if fix is not None and fix.commands else RECOMMEND_FALLBACK
 
 
-def reinstall_torch(facts: Mapping[str, object]) -> str | None:
+def reinstall_torch(view: FactsView) -> str | None:
     """The torch version :func:`reinstall_fix` installs (None when it falls back), so a
     finding's text can name the same release as its fix."""
-    from envcheck import recommend
-
-    try:
-        rec = recommend.reinstall_recommendation(facts)
-    except Exception:  # noqa: BLE001 - as in reinstall_fix
-        return None
-    return rec.torch if rec is not None else None
+    writer = view.fix_writer
+    return writer.torch(view.facts) if writer is not None else None
 
 
 def quote(arg: str, os_name: str) -> str:

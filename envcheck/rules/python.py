@@ -109,7 +109,7 @@ def python_rules(view: FactsView) -> list[Candidate]:
     if wanted is not None:
         rng = python_range(wanted)
         if rng is not None and not rng[0] <= py <= rng[1]:
-            newest_text = _newest_text(py, view.facts)
+            newest_text = _newest_text(py, view)
             out.append(
                 Candidate(
                     finding(
@@ -122,7 +122,7 @@ def python_rules(view: FactsView) -> list[Candidate]:
                         fixes=(
                             Fix(
                                 f"Use a torch release that supports Python {py}",
-                                reinstall_fix(view.facts).commands,
+                                reinstall_fix(view).commands,
                             ),
                             Fix(
                                 f"Or create the environment with Python {rng[1]}",
@@ -178,7 +178,7 @@ def python_rules(view: FactsView) -> list[Candidate]:
                         detail=f"torch {torch.base_version} has wheels for Python "
                         f"{rng[0]}–{rng[1]}; this is Python {python}, and importing it fails.",
                         evidence=("python.version", "torch.version", "torch.import_error"),
-                        fixes=(reinstall_fix(view.facts),),
+                        fixes=(reinstall_fix(view),),
                     ),
                     RANK_PYTHON,
                     explains,
@@ -213,12 +213,12 @@ def python_rules(view: FactsView) -> list[Candidate]:
     return out
 
 
-def _newest_text(py: Version, facts: Mapping[str, object]) -> str:
+def _newest_text(py: Version, view: FactsView) -> str:
     """" The newest torch for Python 3.12 is …": the release the fix installs, so text and fix
     agree; when a newer line has wheels but the fix picks an older release (its builds are
     unconfirmed, or none fits this machine), both are named."""
     best = newest_torch_for_python(py)
-    chosen = reinstall_torch(facts)
+    chosen = reinstall_torch(view)
     if chosen is None:
         return f" The newest torch for Python {py} is {best}." if best else ""
     line = parse_version(chosen)
@@ -249,7 +249,7 @@ def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
         )
     else:
         # An Intel Mac cannot run an arm64 Python: the last x86_64 wheels are what it gets.
-        fix = reinstall_fix(view.facts)
+        fix = reinstall_fix(view)
     return [
         Candidate(
             finding(
@@ -310,7 +310,7 @@ def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version |
             + ". "
             + _sentence("; ".join(reasons)),
             evidence=("errors.seen", "python.version", "os.arch", "pip.index_url"),
-            fixes=(reinstall_fix(view.facts),),
+            fixes=(reinstall_fix(view),),
         ),
         RANK_PYTHON,
         frozenset(

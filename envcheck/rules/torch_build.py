@@ -68,7 +68,7 @@ def cpu_build(view: FactsView) -> list[Candidate]:
                     detail=f"{view.torch_text} is a ROCm (AMD) build; this machine has "
                     f"{_gpu_phrase(view.gpus, view.str_('nvidia.driver_version'))}.",
                     evidence=("torch.version", "torch.hip_build", "nvidia.gpus"),
-                    fixes=(reinstall_fix(view.facts),),
+                    fixes=(reinstall_fix(view),),
                 ),
                 RANK_CPU_BUILD,
                 _CPU_EXPLAINS,
@@ -116,7 +116,7 @@ def cpu_build(view: FactsView) -> list[Candidate]:
         detail += f"this machine has {_gpu_phrase(view.gpus, view.str_('nvidia.driver_version'))}."
     else:
         detail += "the code asks for CUDA."
-    fixes.append(reinstall_fix(view.facts))
+    fixes.append(reinstall_fix(view))
     return [
         Candidate(
             finding(
@@ -294,7 +294,7 @@ def arch_rules(view: FactsView) -> list[Candidate]:
                         "torch.version",
                         "torch.cuda_build",
                     ),
-                    fixes=(reinstall_fix(view.facts),),
+                    fixes=(reinstall_fix(view),),
                 ),
                 RANK_ARCH,
                 explains,
@@ -313,7 +313,7 @@ def arch_rules(view: FactsView) -> list[Candidate]:
                     f"has no binary kernels for it, only PTX ({' '.join(arch_list)}), which the "
                     "driver compiles at first use: slow start-up and possibly lower speed.",
                     evidence=("nvidia.gpus", "torch.arch_list"),
-                    fixes=(reinstall_fix(view.facts),),
+                    fixes=(reinstall_fix(view),),
                 ),
                 RANK_INFO,
             )
@@ -384,7 +384,7 @@ def _no_kernel_image(
                         'print(torch.cuda.get_device_capability(), torch.cuda.get_arch_list())"',
                     ),
                 ),
-                reinstall_fix(view.facts),
+                reinstall_fix(view),
             ),
         ),
         RANK_ARCH,

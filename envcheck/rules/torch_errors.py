@@ -43,7 +43,7 @@ def torch_missing_or_broken(view: FactsView) -> list[Candidate]:
                     detail=f"{view.str_('python.executable') or 'The target interpreter'} has no "
                     "torch package.",
                     evidence=("torch.version", "torch.import_error", "python.executable"),
-                    fixes=(reinstall_fix(view.facts),),
+                    fixes=(reinstall_fix(view),),
                 ),
                 RANK_SYMPTOM,
                 symptom="torch_missing",
@@ -62,7 +62,7 @@ def torch_missing_or_broken(view: FactsView) -> list[Candidate]:
                             "See the full error",
                             (f'{python_cmd(view)} -c "import torch"',),
                         ),
-                        reinstall_fix(view.facts),
+                        reinstall_fix(view),
                     ),
                 ),
                 RANK_SYMPTOM,
@@ -98,7 +98,7 @@ def dll_load_failed(view: FactsView) -> list[Candidate]:
                             "Then reinstall torch",
                             (
                                 f"{pip_cmd(view)} uninstall -y torch",
-                                *reinstall_fix(view.facts).commands,
+                                *reinstall_fix(view).commands,
                             ),
                         ),
                     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from envcheck.fix_writer import planner_fix_writer
 from envcheck.model import Finding, ProbeResult
 from envcheck.rules import diagnose
 
@@ -196,7 +197,7 @@ def run(
     probes: Sequence[ProbeResult] = (),
 ) -> tuple[Finding, ...]:
     """diagnose() with no notes by default."""
-    return diagnose(facts, notes or {}, probes)
+    return diagnose(facts, notes or {}, probes, planner_fix_writer())
 
 
 def by_id(findings: Sequence[Finding], finding_id: str) -> Finding:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from envcheck.fix_writer import planner_fix_writer
 from envcheck.rules import diagnose
 
 
@@ -19,7 +20,7 @@ def _ids(instances: list[dict[str, object]]) -> list[str]:
             }
         ],
     }
-    return [f.id for f in diagnose(facts, {}, ())]
+    return [f.id for f in diagnose(facts, {}, (), planner_fix_writer())]
 
 
 def test_instances_without_uuid_are_not_missing() -> None:
