@@ -531,7 +531,8 @@ _SPECS += (
         "what the reporter says in their own words, recognised by the lenient reader: objects "
         "{claim, line, text}; claims: cpu_torch, torch_replaced, two_torch, nouveau, ext_build, "
         "jupyter, created_env, no_nvidia, no_gpu, gpu_unused, cuda_check (the reporter ran "
-        "torch.cuda.is_available() and shows False)",
+        "torch.cuda.is_available() and shows False), cuda_differs (True in one place, False in "
+        "another)",
         show=False,
         pasted_only=True,
     ),

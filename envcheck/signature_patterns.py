@@ -423,7 +423,9 @@ PATTERNS: tuple[Pattern, ...] = (
     _p(
         "cuda_unavailable_msg",
         "cuda is not available",
-        r"\bCUDA (?:is )?not available\b|\bCUDA unavailable\b",
+        # not a condition the program handles ("falls back to the CPU when CUDA is not available")
+        r"(?<!when )(?<!if )(?<!unless )(?<!whether )(?<!in case )"
+        r"(?:\bCUDA (?:is )?not available\b|\bCUDA unavailable\b)",
     ),
     _p(
         "module_missing",

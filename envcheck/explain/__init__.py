@@ -221,19 +221,30 @@ class _Merger:
 _SHOWN_BY = frozenset({"python", "prose"})
 
 
-def _mark_cuda_check(merger: _Merger) -> None:
-    """Record, as the claim ``cuda_check``, that the reporter ran the CUDA check themselves.
+def _add_claim(merger: _Merger, name: str, line: int, text: str) -> None:
+    claim = {"claim": name, "line": line + 1, "text": text}
+    claims = merger.facts.get("explain.claims")
+    merger.facts["explain.claims"] = [*claims, claim] if isinstance(claims, list) else [claim]
 
-    ``Is CUDA available: False`` inside collect_env or ``transformers env`` is the state of a
-    machine that may have no GPU at all; ``torch.cuda.is_available()`` typed at a prompt or
-    quoted in a sentence is shown because its answer is the problem.
+
+def _mark_cuda_check(merger: _Merger, found: Sequence[Found]) -> None:
+    """Record what the paste's ``is_available()`` answers say, as claims.
+
+    ``cuda_check``: the reporter ran the check and shows False. ``Is CUDA available: False``
+    inside collect_env or ``transformers env`` is the state of a machine that may have no GPU
+    at all; ``torch.cuda.is_available()`` typed at a prompt or quoted in a sentence is shown
+    because its answer is the problem. ``cuda_differs``: the paste shows True in one place and
+    False in another (a terminal and a notebook, a shell and a script), which only one fact
+    could not say.
     """
+    answers = [f for f in found if f.key == "torch.cuda_available" and isinstance(f.value, bool)]
+    if {f.value for f in answers} == {True, False}:
+        first_false = next(f for f in answers if f.value is False)
+        _add_claim(merger, "cuda_differs", first_false.line, "is_available() True and False")
     origin = merger.origin.get("torch.cuda_available")
     if origin is None or origin.source not in _SHOWN_BY or origin.value is not False:
         return
-    claim = {"claim": "cuda_check", "line": origin.line + 1, "text": "torch.cuda.is_available()"}
-    claims = merger.facts.get("explain.claims")
-    merger.facts["explain.claims"] = [*claims, claim] if isinstance(claims, list) else [claim]
+    _add_claim(merger, "cuda_check", origin.line, "torch.cuda.is_available()")
 
 
 def _unparsed(rows: Sequence[Line], consumed: frozenset[int]) -> tuple[str, ...]:
@@ -338,7 +349,7 @@ def explain_text(text: str) -> ExplainResult:
     for *_, fmt in sorted(firsts):
         if fmt not in formats:
             formats.append(fmt)
-    _mark_cuda_check(merger)
+    _mark_cuda_check(merger, [*found, *lenient.found])
     facts, notes = merger.result()
     _fill_capabilities(facts, notes)
     if not formats and any(merger.origin.get(f.key) is f for f in lenient.found):

@@ -36,6 +36,10 @@ MAX_SCAN_LINES = 20_000
 """Lines read (the first ones): evidence in a huge paste is near its top."""
 
 
+# Claims that describe the setting, not a fault: a "solved now" on the line does not cancel them.
+_CONTEXT_CLAIMS = frozenset({"jupyter", "created_env", "cvd_mentioned", "no_gpu"})
+
+
 def _note(line: int) -> str:
     return NOTE.format(line=line + 1)
 
@@ -124,12 +128,19 @@ class _Reader:
             self._installs(text, i)
         if "cuda_visible_devices" in low:
             self._visible(text, i)
+        resolved = pat.RESOLVED_RE.search(text) is not None
         for name, pattern in pat.CLAIMS:
             if not pat.CLAIM_GATES[name].search(low):
                 continue
             match = pattern.search(text)
-            if match is not None and not any(c["claim"] == name for c in self.claims):
-                self.claims.append({"claim": name, "line": i + 1, "text": text.strip()[:200]})
+            if match is None or any(c["claim"] == name for c in self.claims):
+                continue
+            # "(not the CPU version)", "no longer ...", "... solved now": not a complaint.
+            if pat.NEGATION_RE.search(text[max(0, match.start() - 40) : match.start()]):
+                continue
+            if resolved and name not in _CONTEXT_CLAIMS:
+                continue
+            self.claims.append({"claim": name, "line": i + 1, "text": text.strip()[:200]})
         if "pip.mirror" not in self.done:
             for name, pattern in pat.MIRRORS:
                 if pattern.search(text):
@@ -180,6 +191,8 @@ class _Reader:
 
     def _gpus(self, text: str, i: int) -> None:
         for match in pat.GEFORCE_RE.finditer(text):
+            if text[max(0, match.start() - 7) : match.start()].lower().startswith("quadro"):
+                continue  # "Quadro RTX 3000" is a Quadro, read below
             self._gpu(_geforce_name(match["series"], match["num"], match["suffix"]), i)
         for match in pat.DATACENTER_RE.finditer(text):
             self._gpu(" ".join(match["name"].split()), i)
@@ -269,14 +282,25 @@ class _Reader:
             )
 
     def _symptoms(self, text: str, i: int) -> None:
-        available = pat.AVAILABLE_RE.search(text)
+        code = pat.CODE_LINE_RE.match(text) is not None
+        # The last answer on the line counts: "expected True but it's False".
+        answers = [] if code else list(pat.AVAILABLE_RE.finditer(text))
+        available = answers[-1] if answers else None
         if available is not None:
             value = available["value"].lower() == "true"
+            # "expected it to be True but it's False": the correction is the answer.
+            but = pat.BUT_VALUE_RE.search(text, available.end())
+            if but is not None:
+                value = but["value"].lower() == "true"
             self.once("torch.cuda_available", value, i)
-        elif pat.GPU_UNUSED_RE.search(text) and not any(
-            c["claim"] == "gpu_unused" for c in self.claims
-        ):
-            self.claims.append({"claim": "gpu_unused", "line": i + 1, "text": text.strip()[:200]})
+        elif not any(c["claim"] == "gpu_unused" for c in self.claims):
+            unused = pat.GPU_UNUSED_RE.search(text)
+            before = text[max(0, unused.start() - 12) : unused.start()].lower() if unused else ""
+            conditional = any(word in before for word in ("when ", "if ", "unless ", "whether "))
+            if unused and not conditional and not pat.RESOLVED_RE.search(text):
+                self.claims.append(
+                    {"claim": "gpu_unused", "line": i + 1, "text": text.strip()[:200]}
+                )
         executable = (
             pat.SYS_EXECUTABLE_RE.search(text)
             or pat.QUOTED_PYTHON_RE.match(text)
@@ -313,7 +337,7 @@ class _Reader:
         if new is not None:
             self.replaced_new = new["v"].rstrip(":.*")
             self.copies.append({"installer": "pip", "version": self.replaced_new})
-        for match in pat.RESOLVER_RE.finditer(text):
+        for match in pat.RESOLVER_RE.finditer(text) if "which is incompatible" in text else ():
             if len(self.conflicts) < 16:
                 self.conflicts.append(
                     {

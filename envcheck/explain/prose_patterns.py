@@ -38,12 +38,17 @@ GEFORCE_RE = re.compile(
 DATACENTER_RE = re.compile(
     r"(?<![\w-])(?:NVIDIA[ \t]+|Tesla[ \t]+)?(?P<name>[AHB]100|A800|H800|H200|B200|GB200|GH200|"
     r"V100|P100|P40|K80|K40|T4|L4|L40S?|A10G?|A30|A40|A16|A2|RTX[ \t]?A\d{4}|A\d000|"
-    r"Quadro[ \t]+[A-Z]{0,3}\d{2,4}|TITAN[ \t]+(?:RTX|V|Xp|X))(?![\w-])",
+    r"Quadro[ \t]+(?:RTX[ \t]+)?[A-Z]{0,3}\d{2,4}|TITAN[ \t]+(?:RTX|V|Xp|X))(?![\w-])",
     re.ASCII,
 )
 LABELLED_NUMBER_RE = re.compile(
-    r"(?:video card|graphics card|gpu|显卡|卡|card|have an?|got an?|using an?|my|on an?)"
-    r"[ \t]*(?:is|:|=|：)?[ \t]*(?P<num>[1-9]\d{3})[ \t]?(?P<suffix>ti|super)?\b",
+    r"(?:video card|graphics card|\bgpu|显卡|卡|\bcard|\bhave an?|\bgot an?|\busing an?|\bmy|"
+    r"\bon an?)"
+    r"[ \t]*(?:is|:|=|：)?[ \t]*"
+    # GeForce model numbers only (1050 ... 5090), never a count ("my 3000 images")
+    r"(?P<num>10[5-8]0|16[56]0|20[5-8]0|30[5-9]0|40[5-9]0|50[5-9]0)[ \t]?(?P<suffix>ti|super)?\b"
+    r"(?![ \t]*(?:images|samples|steps|epochs|files|rows|iterations|items|examples|tokens|"
+    r"words|pictures|photos|lines|records|x\d))",
     re.IGNORECASE | re.ASCII,
 )
 JETSON_RE = re.compile(
@@ -131,9 +136,26 @@ DOCKER_WORD_RE = re.compile(
 
 # --- symptoms and claims in the reporter's words ------------------------------------------
 AVAILABLE_RE = re.compile(
-    r"is_available(?:\(\))?[`'\"]?[^\n]{0,30}?(?:returns?|returned|is|shows?|showed|gives?|gave|"
-    r"prints?|printed|outputs?|=|:|->|→|显示|返回|为|是)?[ \t:=]*[`'\"]?(?P<value>true|false)\b",
+    r"is_available(?:\(\))?[`'\"]?(?:[^\n]{0,30}?(?:returns?|returned|is|shows?|showed|gives?|"
+    r"gave|prints?|printed|outputs?|be|=|:|->|→|显示|返回|为|是|一直是)|[ \t]{0,3})[ \t:=]*[`'\"]?"
+    r"(?P<value>true|false)\b",
     re.IGNORECASE | re.ASCII,
+)
+BUT_VALUE_RE = re.compile(r"\bbut\b[^\n]{0,24}?\b(?P<value>true|false)\b", re.IGNORECASE | re.ASCII)
+# Source code quoted in a report ("if torch.cuda.is_available() is False:") states no result.
+CODE_LINE_RE = re.compile(r"^\s*(?:if|elif|while|assert|def|return|for|with)\b", re.ASCII)
+# A statement the reporter negates or says is behind them: "(not the CPU version)", "I don't
+# want to replace my torch", "之前遇到版本冲突，现在解决了".
+NEGATION_RE = re.compile(
+    r"(?:\bnot|n't|\bno|\bnever|\bwithout|\binstead of|没有|不是|并非|不想)\W{0,3}"
+    r"(?:\w+\W{1,3}){0,3}$",
+    re.IGNORECASE,
+)
+RESOLVED_RE = re.compile(
+    r"\b(?:fixed it|solved|resolved|works now|working now|all good|works fine|runs fine|"
+    r"everything works|(?:compiled|built|installed)[\w ]{0,30}\bfine)\b|解决了|已解决|现在好了|"
+    r"正常了",
+    re.IGNORECASE,
 )
 GPU_UNUSED_RE = re.compile(
     r"(?:can(?:no|')?t|unable to|could ?n[o']t|doesn'?t|does not|not able to|fails? to)[ \t]+"
@@ -161,7 +183,7 @@ CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "torch_replaced",
         re.compile(
-            r"(?:replac|overwr[io]t|uninstall|downgrad|upgrad|clobber|swapp?)\w*[ \t]+"
+            r"(?:replac|overwr[io]t|uninstall|downgrad|clobber|swapp?)\w*[ \t]+"
             r"(?:my[ \t]+|the[ \t]+|our[ \t]+)?(?:existing[ \t]+|installed[ \t]+|working[ \t]+)?"
             r"(?:cuda[ \t]+)?(?:py)?torch\b|"
             r"\bforc\w*[ \t]+(?:a[ \t]+|the[ \t]+)?[\w -]{0,30}(?:py)?torch[\w -]{0,30}install|"
@@ -175,7 +197,7 @@ CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\btwo[ \t]+(?:different[ \t]+)?(?:versions|copies|installs|installations)[ \t]+of"
             r"[ \t]+(?:py)?torch|(?:两个|多个|2个)(?:版本的|不同版本的)?[ \t]?(?:py)?torch|"
-            r"(?:py)?torch[^\n]{0,20}版本冲突|版本冲突",
+            r"(?:py)?torch[^\n]{0,20}版本冲突",
             re.IGNORECASE | re.ASCII,
         ),
     ),

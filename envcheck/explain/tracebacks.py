@@ -38,8 +38,9 @@ _IMPORT_FAILURES = ("ImportError", "ModuleNotFoundError", "OSError")
 # Lines that say something failed, in the shapes programs print: "RuntimeError: ...",
 # "ERROR: ...", "error: ...", "fatal error: ...", "CUDA error: ...", "报错/错误".
 _ERROR_LINE_RE = re.compile(
-    r"^\s{0,8}(?:(?:[A-Za-z_][\w.]{0,80})?(?:Error|Exception)\b|ERROR\b|error\b|E\d{4}\b|"
-    r"FATAL\b|fatal error\b|Segmentation fault|Killed\b)[^\n]{0,400}$|报错|错误|失败"
+    r"^\s{0,8}(?:(?:[A-Za-z_][\w.]{0,80})?(?:Error|Exception)\s?:|ERROR\b|error\s?:|E\d{4}\b|"
+    r"FATAL\b|fatal error\s?:|Segmentation fault|Killed\b)[^\n]{0,400}$|"
+    r"(?<!没有)(?<!无)(?:报错|错误|失败)[:：]"
 )
 MAX_UNRECOGNISED = 5
 """Error lines no signature matched that are kept in ``errors.unrecognised``."""

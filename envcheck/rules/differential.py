@@ -192,6 +192,10 @@ def _w_env(view: FactsView) -> list[tuple[float, str]]:
 
 def _w_nvcc(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
+    build = view.version("cuda_toolkit.nvcc_version")
+    cuda = view.torch_cuda
+    if build is not None and cuda is not None and build.release[:2] == cuda.release[:2]:
+        out.append((-3.0, f"nvcc {build} matches torch's CUDA {cuda}"))
     if "ext_build" in view.claims:
         out.append(
             (2.0, f'the report is about compiling CUDA code ("{view.claim_text("ext_build")}")')
@@ -349,6 +353,8 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
     symptoms = _symptom_lines(view)
     if not symptoms and not view.claims & _PROBLEM_CLAIMS:
         return []
+    if not symptoms and view.bool_("torch.cuda_available") is True:
+        return []  # CUDA works and nothing failed: the words alone are not a fault
     scored: list[tuple[float, Hypothesis, list[str]]] = []
     for hypothesis, weigh in _HYPOTHESES:
         evidence = weigh(view)
@@ -361,7 +367,11 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
     scored.sort(key=lambda item: -item[0])
     if not scored:
         generic = any(c.finding.severity >= Severity.WARNING for c in candidates)
-        return [_unrecognised(view, symptoms)] if symptoms and not generic else []
+        errors = view.strs("errors.unrecognised") or [
+            s.text for s in view.signatures if s.kind in view.user_signature_kinds
+        ]
+        # Only an error line quoted from the paste: the reporter's words alone are no error.
+        return [_unrecognised(view, errors)] if errors and not generic else []
     score, best, reasons = scored[0]
     shown = symptoms[0] if symptoms else "the reporter's description"
     detail = (

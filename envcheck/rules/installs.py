@@ -255,6 +255,12 @@ def conda_pip_versions(view: FactsView) -> list[Candidate]:
     ]
 
 
+def _builds_differ(view: FactsView) -> bool:
+    """The report prints torch more than once, with different versions or builds."""
+    note = view.note("torch.version")
+    return " says " in note and "kept" in note
+
+
 def _prefix(path: str) -> str:
     """The environment a python executable or site-packages path belongs to."""
     text = path.replace("\\", "/").rstrip("/")
@@ -278,7 +284,7 @@ def interpreters(view: FactsView) -> list[Candidate]:
         if prefix not in prefixes:
             prefixes.append(prefix)
     missing = view.signature_kinds & {"module_missing", "torch_missing"}
-    context = bool(missing) or "jupyter" in view.claims or gpu_trouble(view)
+    context = bool(missing) or gpu_trouble(view) or _builds_differ(view)
     if len(prefixes) >= 2 and context:
         shown = " and ".join(view.strs("python.executables_seen")[:3])
         detail = (

@@ -58,14 +58,11 @@ def gpu_trouble(view: FactsView) -> bool:
             and not ("no_gpu" in view.claims and not view.nvidia_evidence)  # nor a CPU server
             # An env dump of a machine without a GPU is not a complaint; a check the reporter
             # ran, an NVIDIA GPU or a CUDA build of torch makes it one.
-            and (
-                "cuda_check" in view.claims
-                or view.nvidia_evidence
-                or view.torch_cuda is not None
-            )
+            and ("cuda_check" in view.claims or view.nvidia_evidence or view.torch_cuda is not None)
         )
         or bool(view.user_signature_kinds & _GPU_FAILURE_KINDS)
         or "gpu_unused" in view.claims
+        or "cuda_differs" in view.claims
     )
 
 
@@ -113,6 +110,8 @@ def nouveau(view: FactsView) -> list[Candidate]:
     """The reporter says nouveau drives the GPU."""
     if "nouveau" not in view.claims:
         return []
+    if (view.driver is not None and view.gpus) or view.bool_("torch.cuda_available") is True:
+        return []  # the NVIDIA driver answers: nouveau is out of the way
     broken = bool(view.signature_kinds & {"no_driver", "smi_not_found"}) or gpu_trouble(view)
     return [
         Candidate(
@@ -121,7 +120,12 @@ def nouveau(view: FactsView) -> list[Candidate]:
                 severity=Severity.ERROR if broken else Severity.WARNING,
                 detail="The report mentions nouveau: when it is loaded it claims the NVIDIA GPU "
                 "at boot, the nvidia kernel module cannot bind to it, and CUDA finds no "
-                f"driver. ({view.claim_text('nouveau') or ''})".replace(" ()", ""),
+                "driver."
+                + (
+                    f' The report says: "{view.claim_text("nouveau")}"'
+                    if view.claim_text("nouveau")
+                    else ""
+                ),
                 evidence=("explain.claims",),
                 fixes=(
                     Fix(

@@ -79,7 +79,18 @@ def reinstall_fix(view: FactsView) -> Fix:
     there is none, or when it finds nothing that fits."""
     writer = view.fix_writer
     fix = writer.fix(view.facts) if writer is not None else None
-    return fix if fix is not None and fix.commands else RECOMMEND_FALLBACK
+    if fix is None or not fix.commands:
+        return RECOMMEND_FALLBACK
+    if view.nvidia_evidence and any("/whl/cpu" in command for command in fix.commands):
+        # Never the CPU build for a machine with an NVIDIA GPU (the planner could not tell
+        # which CUDA build fits: an unknown GPU model, say).
+        gpu = next((g.name for g in view.gpus), None)
+        return Fix(
+            "Install a CUDA build of torch that has kernels for this GPU; envcheck recommend "
+            "prints the command once it knows the GPU and driver",
+            (f'envcheck recommend --gpu "{gpu}"' if gpu else "envcheck recommend",),
+        )
+    return fix
 
 
 def reinstall_torch(view: FactsView) -> str | None:

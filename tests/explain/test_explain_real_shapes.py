@@ -332,6 +332,35 @@ HEALTHY: list[tuple[str, str]] = [
 ]
 
 
+# Healthy pastes that use the words of a fault: negated, past, conditional, quoted code,
+# counts that look like model numbers. Neither a warning nor an error may come of them.
+QUIET: list[tuple[str, str]] = [
+    ("negated-cpu", "Installed from the cu121 index (not the CPU version); torch 2.2.0 runs on "
+     "my RTX 4070.\n"),
+    ("conflict-solved-zh", "之前遇到版本冲突，现在解决了，谢谢。\n"),
+    ("two-pythons-working", "/home/a/venv/bin/python\n/usr/bin/python3\nBoth are there; the "
+     "notebook uses the venv kernel and everything works.\n"),
+    ("upgrade-fixed-it", "Upgrading torch to 2.3.1 fixed it, thanks!\n"),
+    ("no-errors-any-more-zh", "更新驱动以后没有报错了，训练正常。\n"),
+    ("error-rate", "Exceptions are handled now.\nError rate on the val set is 2%.\n"),
+    ("nouveau-behind-us", "nouveau was blacklisted long ago; driver 550.54.14 works and "
+     "nvidia-smi shows the A100.\n"),
+    ("fallback-when-no-cuda", "The script falls back to the CPU when CUDA is not available, as "
+     "expected on the login node; on the GPU node torch 2.1.0+cu121 runs fine.\n"),
+    ("image-count", "Training on my 3000 images with torch 2.1.0+cpu on my laptop, slow but "
+     "fine.\n"),
+    ("extension-built", "torch.cuda.is_available() returns True. I built the extension with "
+     "setup.py install and it works.\n"),
+    ("quoted-code", "if torch.cuda.is_available() is False:\n    device = 'cpu'\n"),
+]
+
+
+@pytest.mark.parametrize("text", [t for _, t in QUIET], ids=[n for n, _ in QUIET])
+def test_fault_words_in_a_healthy_paste_raise_nothing(text: str) -> None:
+    report = explain_report(text)
+    assert not [f.id for f in report.findings if f.severity >= Severity.WARNING]
+
+
 def _primary(findings: tuple[Finding, ...]) -> Finding | None:
     errors = [f for f in findings if f.severity is Severity.ERROR]
     warnings = [f for f in findings if f.severity is Severity.WARNING]
