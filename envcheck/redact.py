@@ -22,7 +22,9 @@ from dataclasses import dataclass, field, replace
 from envcheck.model import FactValue, Finding, Fix, ProbeResult, Report, Target
 
 SECRET_NAME = re.compile(
-    r"TOKEN|SECRET|PASSW|PASSPHRASE|CREDENTIAL|PRIVATE|(?:^|_)(?:API_?)?KEY(?:_ID)?$|(?:^|_)AUTH",
+    # whole name parts: HF_TOKEN and GITHUB_TOKEN_RO are secrets, "tokenizer" and "AUTHOR" not
+    r"(?:^|_)(?:ACCESS_|AUTH_|API_|REFRESH_)?TOKEN(?:_|$)|SECRET|PASSW|PASSPHRASE|CREDENTIAL|"
+    r"PRIVATE|(?:^|_)(?:API_?)?KEY(?:_ID)?$|(?:^|_)AUTH(?:_|$)",
     re.IGNORECASE,
 )
 """Environment variable names whose value is a secret whatever it looks like."""
@@ -64,9 +66,12 @@ _PATH_WORDS = frozenset({
 _NOT_HOSTS = frozenset({"localhost", "localhost.localdomain"})
 
 
+_PLAIN_VALUES = frozenset({"none", "null", "true", "false", "yes", "no", "off", "on", "auto"})
+
+
 def is_secret_name(name: str, value: str) -> bool:
     """Whether the environment variable ``name=value`` holds a secret to hide."""
-    if len(value) < 4:
+    if len(value) < 4 or value.lower() in _PLAIN_VALUES:
         return False
     if SECRET_NAME.search(name):
         return True
@@ -208,6 +213,8 @@ class Redactor:
         name, value = match.group("name"), match.group("value")
         if value.startswith("<") or not is_secret_name(name, value):
             return match.group()
+        if ":" in match.group("sep") and value.replace(".", "").replace(",", "").isdigit():
+            return match.group()  # "tokens: 123456" is a count in prose, not a key
         return name + match.group("sep") + self._ledger.note("secret", value, "<secret>")
 
     def _uuid(self, match: re.Match[str]) -> str:

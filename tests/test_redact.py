@@ -209,3 +209,23 @@ def test_canary_leaks_nothing(canary_outputs: dict[str, str]) -> None:
 def test_redacting_never_raises_and_is_stable(text: str) -> None:
     once = Redactor(ALICE).text(text)
     assert Redactor(ALICE).text(once) == once
+
+
+def test_secret_names_are_whole_name_parts() -> None:
+    from envcheck.redact import is_secret_name
+
+    opaque = "abcdefghijklmnop1234"
+    for name in ("HF_TOKEN", "GITHUB_TOKEN_RO", "ACCESS_TOKEN", "WANDB_API_KEY", "MY_SECRET"):
+        assert is_secret_name(name, opaque), name
+    for name in ("tokenizer", "AUTHOR", "TOKENIZERS_PARALLELISM"):
+        assert not is_secret_name(name, opaque), name
+    assert not is_secret_name("AUTH_MODE", "none")
+
+
+def test_counts_in_prose_are_not_secrets() -> None:
+    from envcheck.redact import Identity, Redactor
+
+    redactor = Redactor(Identity(host=None))
+    text = redactor.text("Total tokens: 123456, HF_TOKEN=hf_abcdefghijklmnopqrstu")
+    assert "123456" in text
+    assert "hf_abcdefghijklmnopqrstu" not in text
