@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from envcheck.explain.common import Line, Parsed, ParsedBuilder, as_lines
-from envcheck.probes.env_vars import parse_cuda_visible_devices
+from envcheck.parsers.cuda_visible_devices import parse_cuda_visible_devices
 
 SOURCE = "environment"
 

@@ -28,7 +28,7 @@ from envcheck.explain.common import (
     as_lines,
     torch_version_facts,
 )
-from envcheck.probes.env_vars import parse_cuda_visible_devices
+from envcheck.parsers.cuda_visible_devices import parse_cuda_visible_devices
 
 SOURCE = "prose"
 NOTE = "read leniently from the text (line {line})"

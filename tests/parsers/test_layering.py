@@ -42,3 +42,12 @@ def test_scripts_run_in_other_interpreters_stay_self_contained() -> None:
     for script in ("target_script.py", "torch_script.py"):
         imported = _imported(SCRIPTS / script)
         assert not [name for name in imported if name.startswith(("envcheck", "."))], script
+
+
+def test_explain_reads_formats_through_the_parsers_not_the_probes() -> None:
+    """explain shares the probes' parsers through envcheck.parsers, never by importing a
+    probe module (which would pull system access into a pure reader)."""
+    explain = PARSERS.parent / "explain"
+    for path in sorted(explain.glob("*.py")):
+        probes = [n for n in _imported(path) if n.startswith("envcheck.probes")]
+        assert probes == [], f"{path.name} imports {probes}"
