@@ -80,6 +80,7 @@ class _Reader:
         self.replaced_line = 0
         self.mac_context = False
         self.done: set[str] = set()
+        self.torch_mentions: list[tuple[str, int]] = []
 
     def once(self, key: str, value: object, line: int) -> None:
         if key in self.done:
@@ -177,17 +178,12 @@ class _Reader:
             if "aarch64" in plat or "arm64" in plat:
                 self.once("os.arch", "aarch64" if "linux" in plat else "arm64", i)
             return
-        if "torch.version" in self.done or "torch" not in text.lower():
+        if "torch.version" in self.done or len(self.torch_mentions) >= 16:
             return
-        match = pat.TORCH_RE.search(text)
-        if match is None:
-            return
-        version = match.group("version")
-        before = text[: match.start()].rstrip()
-        if before.endswith((">=", "<=", ">", "<", "~=", "!=")):
-            return
-        self.done.add("torch.version")
-        torch_version_facts(self.b, version, i)
+        for match in pat.TORCH_RE.finditer(text):
+            before = text[: match.start()].rstrip()
+            if not before.endswith((">=", "<=", ">", "<", "~=", "!=")):
+                self.torch_mentions.append((match.group("version"), i))
 
     def _gpus(self, text: str, i: int) -> None:
         for match in pat.GEFORCE_RE.finditer(text):
@@ -360,6 +356,13 @@ class _Reader:
 
     def finish(self) -> None:
         b = self.b
+        if self.torch_mentions and "torch.version" not in self.done:
+            # "I tried 1.7 before, now torch 2.1.0+cu121": a version with its build label says
+            # more than a bare one; among equals, the first mention.
+            version, line = next(
+                (m for m in self.torch_mentions if "+" in m[0]), self.torch_mentions[0]
+            )
+            torch_version_facts(b, version, line)
         if self.gpu_names:
             first = self.gpu_names[0][1]
             gpus = [{"index": n, "name": name} for n, (name, _) in enumerate(self.gpu_names)]

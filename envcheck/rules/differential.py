@@ -239,8 +239,9 @@ _NO_DRIVER = Hypothesis(
     name="no NVIDIA driver",
     cause="the NVIDIA driver is not installed or not loaded (or there is no NVIDIA GPU)",
     fix=Fix(
-        "Install the NVIDIA driver for the GPU and reboot; check that it is loaded",
-        ("nvidia-smi", "lsmod | grep nvidia"),
+        "Install the NVIDIA driver for the GPU and reboot; then nvidia-smi must list the GPU "
+        "(on Linux, `lsmod | grep nvidia` shows whether the module is loaded)",
+        ("nvidia-smi",),
         "https://www.nvidia.com/Download/index.aspx",
     ),
     settle=("nvidia-smi",),
@@ -262,7 +263,15 @@ _DRIVER = Hypothesis(
     id="driver_too_old.likely_driver_too_old",
     name="a driver too old for the torch build",
     cause="the driver may be older than this torch's CUDA build needs",
-    fix=Fix("Compare the driver's CUDA version with torch's", ("nvidia-smi",)),
+    fix=Fix(
+        "If nvidia-smi's 'CUDA Version' is below torch.version.cuda, update the driver, or "
+        "install a torch built for the CUDA the driver has",
+        (
+            "nvidia-smi",
+            "envcheck recommend --cuda <the CUDA Version nvidia-smi shows>",
+        ),
+        "https://www.nvidia.com/Download/index.aspx",
+    ),
     settle=("nvidia-smi", 'python -c "import torch; print(torch.version.cuda)"'),
     prior=0.1,
 )
