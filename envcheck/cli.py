@@ -292,6 +292,9 @@ def explain(
     chosen = _pick_format(fmt, as_json, markdown)
     output_option(output)
     data = read_source_bytes(source)
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        where = "standard input" if source == "-" else source
+        raise typer.BadParameter(f"{where}: the paste is empty")
     from envcheck.explain_report import explain_report
 
     report = explain_report(data)

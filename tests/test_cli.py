@@ -131,9 +131,14 @@ def test_explain_a_file_and_stdin_agree() -> None:
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("no-such-report.txt", "no such file"), (".", "is a directory")],
+    [
+        ("no-such-report.txt", "no such file"),
+        (".", "is a directory"),
+        ("empty.txt", "the paste is empty"),
+    ],
 )
 def test_explain_bad_source_is_one_line_exit_2(target: str, message: str, tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"\xef\xbb\xbf \r\n")
     proc = _envcheck("explain", target, cwd=tmp_path)
     lines = [line for line in proc.stderr.splitlines() if not line.startswith("IMPORTED=")]
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
