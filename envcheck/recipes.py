@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from envcheck.parsers.versions import cuda_from_label
+
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 
@@ -497,9 +499,11 @@ def platform_key(os_name: str, machine: str | None = None) -> str | None:
 
 
 def variant_cuda(variant: str) -> Version | None:
-    """``cu121`` → ``Version("12.1")``; None for cpu/rocm."""
-    m = re.fullmatch(r"cu(\d+)(\d)", variant)
-    return Version(f"{m.group(1)}.{m.group(2)}") if m else None
+    """``cu121`` → ``Version("12.1")``; None for cpu/rocm (read by the shared label parser)."""
+    if not re.fullmatch(r"cu\d{2,3}", variant):
+        return None
+    cuda = cuda_from_label(variant)
+    return Version(cuda) if cuda is not None else None
 
 
 def cuda_runs_on(build: Version, have: Version) -> bool:

@@ -302,7 +302,11 @@ class _Reader:
             or pat.QUOTED_PYTHON_RE.match(text)
             or pat.BARE_PYTHON_RE.match(text)
         )
-        torch_path = pat.TORCH_PATH_RE.search(text)
+        torch_path = (
+            pat.TORCH_PATH_RE.search(text)
+            if "__init__.py" in text and "site-packages" in text
+            else None
+        )
         if torch_path is not None:
             self.once("torch.location", torch_path["path"].replace("\\\\", "\\"), i)
         if executable is not None:
