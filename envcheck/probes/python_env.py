@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from envcheck.context import Context
 from envcheck.model import ProbeOutcome
+from envcheck.parsers.paths import norm_path
 from envcheck.probes.base import Facts, Probe
 from envcheck.probes.target import (
     Distribution,
@@ -46,14 +47,10 @@ class EnvironmentKind:
     conda_base: str | None
 
 
-def _norm(path: str) -> str:
-    text = path.replace("\\", "/").rstrip("/")
-    # Windows paths (C:/...) compare case-insensitively.
-    return text.lower() if len(text) > 1 and text[1] == ":" else text
 
 
 def _same_path(a: object, b: object) -> bool:
-    return isinstance(a, str) and isinstance(b, str) and bool(a) and _norm(a) == _norm(b)
+    return isinstance(a, str) and isinstance(b, str) and bool(a) and norm_path(a) == norm_path(b)
 
 
 def _basename(path: str) -> str:

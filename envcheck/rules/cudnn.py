@@ -9,6 +9,7 @@ import posixpath
 
 from envcheck.catalogue import finding
 from envcheck.model import Fix, Severity
+from envcheck.parsers.paths import norm_path
 from envcheck.rules.engine import RANK_CUDNN, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import (
@@ -18,10 +19,6 @@ from envcheck.rules.registry import rule
 from envcheck.rules.tables import (
     parse_version,
 )
-
-
-def _norm(path: str) -> str:
-    return path.replace("\\", "/").rstrip("/")
 
 
 def _torch_major(version: str | None) -> int | None:
@@ -38,12 +35,12 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
     expected_major = _torch_major(torch_cudnn) or (
         _torch_major(wheel_versions[0]) if wheel_versions else None
     )
-    ld_path = [_norm(p) for p in view.strs("env.ld_library_path") if p]
+    ld_path = [norm_path(p) for p in view.strs("env.ld_library_path") if p]
     loaded = view.str_("cudnn.loaded_path")
     load_sigs = view.signatures_of("cudnn_load")
     shadows: list[tuple[str, str]] = []
     for copy in view.dicts("cudnn.system"):
-        path = _norm(str(copy.get("path") or ""))
+        path = norm_path(str(copy.get("path") or ""))
         version = str(copy.get("version") or "")
         major = _torch_major(version)
         on_path = any(path == d or path.startswith(d + "/") for d in ld_path)
@@ -62,7 +59,7 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
             {posixpath.dirname(p) if "." in posixpath.basename(p) else p for p, _ in shadows}
         )
         used = bool(load_sigs) or (
-            loaded is not None and any(_norm(loaded).startswith(d) for d in dirs)
+            loaded is not None and any(norm_path(loaded).startswith(d) for d in dirs)
         )
         # torch already loaded another (its own) cuDNN: the shadow is not in effect.
         harmless = loaded is not None and not used

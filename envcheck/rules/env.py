@@ -10,6 +10,7 @@ from packaging.version import Version
 
 from envcheck.catalogue import finding
 from envcheck.model import Fix, Severity
+from envcheck.parsers.paths import norm_path
 from envcheck.parsers.versions import build_label, cuda_from_label
 from envcheck.rules.engine import RANK_ENV_CONFLICT, Candidate
 from envcheck.rules.facts_view import FactsView
@@ -30,8 +31,6 @@ from envcheck.rules.tables import (
 _TORCH_FAMILY = frozenset({"torch", "torchvision", "torchaudio", "pytorch"})
 
 
-def _norm(path: str) -> str:
-    return path.replace("\\", "/").rstrip("/")
 
 
 @rule("env_conflict.two_torch_copies", "env_conflict.user_site_packages")
@@ -39,8 +38,8 @@ def torch_copies(view: FactsView) -> list[Candidate]:
     """torch twice on sys.path; or, with one copy, torch-family packages leaking in from the
     user site."""
     copies = view.dicts("torch.copies")
-    paths = {_norm(str(c.get("path"))) for c in copies if c.get("path")}
-    user_site = _norm(view.str_("python.user_site") or "") or None
+    paths = {norm_path(str(c.get("path"))) for c in copies if c.get("path")}
+    user_site = norm_path(view.str_("python.user_site") or "") or None
     if len(paths) >= 2:
         listed = "; ".join(
             f"{c.get('path')} ({c.get('version') or '?'}, {c.get('installer') or '?'})"
@@ -270,7 +269,7 @@ def extension_abi(view: FactsView) -> list[Candidate]:
     if sig is not None:
         lib = sig.data.get("lib") or "a compiled extension"
         symbol = sig.data.get("symbol", "?")
-        in_torch = "/torch/lib/" in _norm(lib)
+        in_torch = "/torch/lib/" in norm_path(lib)
         detail = f"{lib} needs the symbol {symbol}, which the loaded libraries lack: " + (
             "torch's own library was linked against different CUDA/NCCL/cuDNN libraries "
             "than the ones loaded (a copy on LD_LIBRARY_PATH, or mismatched nvidia-* "
