@@ -8,9 +8,9 @@ names ...) wherever they appear, well-known token shapes, and credentials in URL
 Each value gets a stable placeholder (``<user>``, ``<home>``, ``<host>``, ``<gpu-uuid-1>``), the
 same one everywhere in a report, so the report still reads and facts that were equal stay
 equal: redaction runs after the rules, and a redacted report read back by ``explain`` reaches
-the same findings. Pure: :func:`redact_report` returns a new Report and the list of what it
-replaced (for ``--show-redactions``); nothing here reads the machine, the CLI passes the
-:class:`Identity` it took from the Context.
+the same findings. Pure: :func:`redact_with_ledger` returns a new Report and the list of what
+it replaced (for ``--show-redactions``), :func:`redact_report` just the Report; nothing here
+reads the machine, the CLI passes the :class:`Identity` it took from the Context.
 """
 
 from __future__ import annotations

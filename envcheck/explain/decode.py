@@ -2,8 +2,8 @@
 
 Reports reach ``envcheck explain`` as files saved from many places: UTF-8 from a Linux
 terminal or a browser, UTF-16 from a PowerShell ``>`` redirect (Windows PowerShell 5 writes
-UTF-16 LE with a BOM), GBK/GB18030 from a Chinese Windows console (code page 936), and
-occasionally legacy single-byte text. The candidates are few and known, so they are tried in a
+UTF-16 LE with a BOM), and GBK/GB18030 from a Chinese Windows console (code page 936). The
+candidates are few and known, so they are tried in a
 fixed order with strict decoding, which is itself the test: UTF-8 almost never decodes text in
 another encoding without error, and a GB18030 reading is only accepted when it yields CJK
 text rather than mojibake. What cannot be decoded strictly is read as UTF-8 with replacement

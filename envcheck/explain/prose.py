@@ -16,7 +16,6 @@ against a strict fact.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from envcheck.explain import prose_patterns as pat
@@ -354,7 +353,7 @@ class _Reader:
             pinned = pat.CONDA_TORCH_RE.search(args)
             if pinned is not None:
                 self.copies.append({"installer": "conda", "version": pinned["v"]})
-            channels = re.findall(r"(?:-c|--channel)[ \t]+(\S+)", args)
+            channels = pat.CONDA_CHANNEL_RE.findall(args)
             if channels:
                 self.once("packages.conda_channels", channels, i)
 

@@ -91,7 +91,7 @@ WSL_RE = re.compile(r"\bWSL[ \t]?(?P<n>[12])?\b", re.IGNORECASE | re.ASCII)
 # An installer's menu of choices ("B) AMD (Linux only)", "2. Intel Arc") lists options, it
 # does not describe this machine.
 # (Numbered steps, "1. pip install torch", are statements and stay.)
-MENU_LINE_RE = re.compile(r"^\s{0,8}\(?[A-Za-z]\)\s")
+MENU_LINE_RE = re.compile(r"^\s{0,8}\(?[A-Z]\)\s[^\n]{0,70}$")
 
 # Names in prose are weak evidence (and a line naming several systems is a list, not a
 # statement); paths and hardware say where the program actually runs.
@@ -131,7 +131,7 @@ DOCKER_GPU_FLAGS = re.compile(
     r"--gpus\b|--runtime[= ]nvidia|--device[= ]\S*nvidia|nvidia-docker", re.ASCII
 )
 DOCKER_WORD_RE = re.compile(
-    r"\b(?:docker|container|podman|kubernetes|k8s|pod)\b|容器", re.IGNORECASE
+    r"\b(?:docker|container|podman|kubernetes|k8s|pod)\b|容器", re.IGNORECASE | re.ASCII
 )
 
 # --- symptoms and claims in the reporter's words ------------------------------------------
@@ -256,8 +256,9 @@ CVD_RE = re.compile(
     re.ASCII,
 )
 CONDA_INSTALL_RE = re.compile(
-    r"\b(?:conda|mamba|micromamba)[ \t]+(?:install|create)\b(?P<args>[^\n]{0,600})"
+    r"\b(?:conda|mamba|micromamba)[ \t]+(?:install|create)\b(?P<args>[^\n]{0,600})", re.ASCII
 )
+CONDA_CHANNEL_RE = re.compile(r"(?<!\S)(?:-c|--channel)[ \t]+(\S+)", re.ASCII)
 CONDA_TORCH_RE = re.compile(
     r"(?<![\w-])pytorch[ \t]*==?[ \t]*(?P<v>\d{1,2}\.\d{1,2}(?:\.\d{1,3})?)", re.ASCII
 )
