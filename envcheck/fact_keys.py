@@ -532,7 +532,7 @@ _SPECS += (
         "{claim, line, text}; claims: cpu_torch, torch_replaced, two_torch, nouveau, ext_build, "
         "jupyter, created_env, no_nvidia, no_gpu, gpu_unused, cuda_check (the reporter ran "
         "torch.cuda.is_available() and shows False), cuda_differs (True in one place, False in "
-        "another)",
+        "another), builds_differ (two torch build labels)",
         show=False,
         pasted_only=True,
     ),

@@ -205,6 +205,19 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     _p(
         "cudnn_load",
+        "undefined symbol",
+        r"(?P<lib>libcudnn[A-Za-z0-9_]{0,40}\.so[0-9.]{0,20}): undefined symbol",
+        _lib,
+    ),
+    _p(
+        "cudnn_load",
+        "zlibwapi",
+        # cuDNN 8.x on Windows loads zlibwapi.dll; guides that copy cuDNN DLLs forget it
+        r"Could not (?:locate|load) (?:library )?(?P<lib>zlibwapi\.dll)",
+        _lib,
+    ),
+    _p(
+        "cudnn_load",
         "could not locate",
         r"Could not (?:locate|find) (?P<lib>(?:lib)?cudnn[A-Za-z0-9_.]{0,60})",
         _lib,
@@ -244,6 +257,13 @@ PATTERNS: tuple[Pattern, ...] = (
         _named("detected", "torch"),
     ),
     _p("cuda_home_not_set", "cuda_home", r"CUDA_HOME environment variable is not set"),
+    _p(
+        "cuda_home_not_set",
+        "cuda_home",
+        # setup.py files that read CUDA_HOME and fail on None: get_cuda_bare_metal_version
+        r"get_cuda_bare_metal_version\(\s{0,2}CUDA_HOME\s{0,2}\)|"
+        r"No CUDA runtime is found, using CUDA_HOME",
+    ),
     _p(
         "nvcc_unsupported_arch",
         "unsupported gpu architecture",
@@ -305,6 +325,13 @@ PATTERNS: tuple[Pattern, ...] = (
         r"\[WinError (?P<winerror>\d{1,5})\][^\n]{0,300}?Error loading \"?"
         r"(?P<dll>[^\"\n]{1,300}?\.dll)",
         _named("winerror", "dll"),
+    ),
+    _p(
+        "extension_torch_mismatch",
+        "built for",
+        r"(?P<ext>xFormers|[A-Za-z][\w-]{1,40}) (?:was|were|is) built for:?\s{0,8}PyTorch "
+        r"(?P<built>\d[\w.+]{0,30})[^\n]{0,80}?\(you have (?P<have>\d[\w.+]{0,30})\)",
+        _named("ext", "built", "have"),
     ),
     _p("torch_missing", "no module named", r"No module named '?torch'?(?![._A-Za-z0-9])"),
     _p(

@@ -78,6 +78,9 @@ Kinds (public and stable; they appear in the ``errors.seen`` fact as ``{kind, te
 ``dll_load``
     Windows "[WinError 126] ... Error loading "...\\torch\\lib\\c10.dll"". data: ``winerror``,
     ``dll``.
+``extension_torch_mismatch``
+    a compiled extension that says which torch it was built for: "xFormers was built for:
+    PyTorch 2.2.0+cu121 ... (you have 2.1.2+cu121)". data: ``ext``, ``built``, ``have``.
 ``torch_missing``
     "No module named 'torch'".
 ``undefined_symbol``
@@ -161,6 +164,7 @@ KINDS: tuple[str, ...] = (
     "docker_no_gpu",
     "wsl_no_gpu",
     "dll_load",
+    "extension_torch_mismatch",
     "torch_missing",
     "undefined_symbol",
     "nccl_error",

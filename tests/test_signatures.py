@@ -375,6 +375,27 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
         "RuntimeError: cuDNN error: CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH",
         {"status": "SUBLIBRARY_VERSION_MISMATCH"},
     ),
+    (
+        "extension_torch_mismatch",
+        "WARNING[XFORMERS]: xFormers can't load C++/CUDA extensions. xFormers was built for:\n"
+        "    PyTorch 2.3.0+cu121 with CUDA 1201 (you have 2.2.1+cu121)",
+        {"ext": "xFormers", "built": "2.3.0+cu121", "have": "2.2.1+cu121"},
+    ),
+    (
+        "cuda_home_not_set",
+        "    _, bare_metal_version = get_cuda_bare_metal_version(CUDA_HOME)",
+        {},
+    ),
+    (
+        "cudnn_load",
+        "OSError: /opt/cuda/lib64/libcudnn_ops_infer.so.8: undefined symbol: _ZN5cudnn3fooE",
+        {"lib": "libcudnn_ops_infer.so.8"},
+    ),
+    (
+        "cudnn_load",
+        "Could not locate zlibwapi.dll. Please make sure it is in your library path!",
+        {"lib": "zlibwapi.dll"},
+    ),
 ]
 
 

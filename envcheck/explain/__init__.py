@@ -29,7 +29,8 @@ from envcheck.explain.system_info import parse_system_info
 from envcheck.explain.tracebacks import parse_tracebacks
 from envcheck.fact_keys import CATALOGUE
 from envcheck.model import FactValue
-from envcheck.recipes import RecipeError, load_tables
+from envcheck.parsers.versions import cuda_from_label
+from envcheck.recipes import RecipeError, load_tables, platform_key
 
 MAX_UNPARSED = 20
 """Unparsed lines listed in the result; the rest are counted in one last entry."""
@@ -306,6 +307,45 @@ def _fill_capabilities(facts: dict[str, FactValue], notes: dict[str, str]) -> No
         )
 
 
+def _fill_default_build(facts: dict[str, FactValue], notes: dict[str, str]) -> None:
+    """The CUDA build of a torch named without its label, when pip installed it on Linux.
+
+    ``pip install torch==2.3.1`` on Linux x86_64 gets PyPI's default wheel, a CUDA build whose
+    version the tables know (cu121 for 2.3.1, cu102 for 1.7.1); the version string has no
+    ``+cu121`` label. Not assumed for conda installs, other platforms or unknown releases.
+    """
+    version = facts.get("torch.version")
+    if not isinstance(version, str) or "+" in version or facts.get("torch.cuda_build"):
+        return
+    if facts.get("os.name") != "linux" or facts.get("os.arch") not in (None, "x86_64"):
+        return
+    seen = facts.get("errors.seen")
+    if isinstance(seen, list) and any(
+        isinstance(e, dict) and e.get("kind") == "not_compiled_with_cuda" for e in seen
+    ):
+        return  # torch itself says it is a CPU build
+    conda = facts.get("packages.conda")
+    if facts.get("torch.installer") == "conda" or (
+        isinstance(conda, list)
+        and any(isinstance(p, dict) and p.get("name") == "pytorch" for p in conda)
+    ):
+        return
+    try:
+        tables = load_tables()
+        plat = platform_key("linux", "x86_64")
+        variant = tables.pypi_default_variant(version, plat) if plat else None
+    except (RecipeError, OSError, ValueError):
+        return
+    cuda = cuda_from_label(variant or "")
+    if cuda is None:
+        return
+    facts["torch.cuda_build"] = cuda
+    notes["torch.cuda_build"] = (
+        f"assumed: PyPI's default Linux wheel of torch {version} is built for CUDA {cuda} "
+        f"({variant}); a conda or other-index install would differ"
+    )
+
+
 def explain_text(text: str) -> ExplainResult:
     """Parse a pasted report into doctor facts. Pure; never raises; linear in the input.
 
@@ -352,6 +392,7 @@ def explain_text(text: str) -> ExplainResult:
     _mark_cuda_check(merger, [*found, *lenient.found])
     facts, notes = merger.result()
     _fill_capabilities(facts, notes)
+    _fill_default_build(facts, notes)
     if not formats and any(merger.origin.get(f.key) is f for f in lenient.found):
         formats.append("prose")  # nothing but free text (each fact's note says so too)
     facts["explain.formats"] = list(formats)

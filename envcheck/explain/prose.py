@@ -16,6 +16,7 @@ against a strict fact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from envcheck.explain import prose_patterns as pat
@@ -281,6 +282,10 @@ class _Reader:
         # The last answer on the line counts: "expected True but it's False".
         answers = [] if code else list(pat.AVAILABLE_RE.finditer(text))
         available = answers[-1] if answers else None
+        low = text.lower()
+        if available is not None and re.search(r"\btrue\b", low) and re.search(r"\bfalse\b", low):
+            # "is_available() is True in the terminal and False in Jupyter"
+            self._claim("cuda_differs", text, i)
         if available is not None:
             value = available["value"].lower() == "true"
             # "expected it to be True but it's False": the correction is the answer.
@@ -357,8 +362,17 @@ class _Reader:
             if channels:
                 self.once("packages.conda_channels", channels, i)
 
+    def _claim(self, name: str, text: str, i: int) -> None:
+        if not any(c["claim"] == name for c in self.claims):
+            self.claims.append({"claim": name, "line": i + 1, "text": text.strip()[:200]})
+
     def finish(self) -> None:
         b = self.b
+        labels = {v.partition("+")[2] for v, _ in self.torch_mentions if "+" in v}
+        if len(labels) > 1:
+            # "2.2.0+cu121 True" in one place, "2.2.0+cpu False" in another: two torches
+            version, line = next(m for m in self.torch_mentions if "+" in m[0])
+            self._claim("builds_differ", f"torch builds {', '.join(sorted(labels))}", line)
         if self.torch_mentions and "torch.version" not in self.done:
             # "I tried 1.7 before, now torch 2.1.0+cu121": a version with its build label says
             # more than a bare one; among equals, the first mention.

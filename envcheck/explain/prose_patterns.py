@@ -273,7 +273,8 @@ QUOTED_PYTHON_RE = re.compile(
 )
 # The output of print(sys.executable): a line that starts with an interpreter's path.
 BARE_PYTHON_RE = re.compile(
-    r"^\s*['\"]?(?P<path>(?:[A-Za-z]:\\\\?|/)[^'\"\s]{1,300}?[\\/]python[\d.]{0,6}(?:\.exe)?)"
+    r"^\s*(?:[A-Za-z][\w ]{0,20}:\s{1,4})?['\"]?"
+    r"(?P<path>(?:[A-Za-z]:\\\\?|/)[^'\"\s]{1,300}?[\\/]python[\d.]{0,6}(?:\.exe)?)"
     r"['\"]?(?:\s|$)",
     re.IGNORECASE | re.ASCII,
 )

@@ -145,7 +145,7 @@ def _w_cpu_build(view: FactsView) -> list[tuple[float, str]]:
             out.append((0.5, "the report does not show which torch build is installed"))
         if view.os_name == "windows":
             out.append((1.0, "on Windows, pip's default torch is the CPU build"))
-    if view.torch_cuda is not None:
+    if view.torch_cuda is not None and not view.assumed("torch.cuda_build"):
         out.append((-3.0, f"{view.torch_text} is a CUDA build"))
     if view.bool_("torch.cuda_available") is True:
         out.append((-3.0, "CUDA works in at least one place"))

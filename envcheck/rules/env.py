@@ -304,7 +304,36 @@ def extension_abi(view: FactsView) -> list[Candidate]:
                     fixes=fixes,
                 ),
                 RANK_ENV_CONFLICT,
-                frozenset({"undefined_symbol", "import_failed"}),
+                frozenset({"undefined_symbol", "import_failed", "extension_torch_mismatch"}),
+            )
+        )
+    built = view.signature("extension_torch_mismatch")
+    if built is not None and not out:
+        ext = built.data.get("ext") or "A compiled extension"
+        out.append(
+            Candidate(
+                finding(
+                    id="env_conflict.extension_abi",
+                    severity=Severity.ERROR,
+                    detail=f"{ext} was built for torch {built.data.get('built', '?')}, but this "
+                    f"environment has torch {built.data.get('have', '?')}: its compiled "
+                    "kernels do not load, so everything that needs them fails. Install the "
+                    f"{ext} build made for this torch (or the torch it was built for).",
+                    evidence=("errors.seen", "torch.version"),
+                    fixes=(
+                        Fix(
+                            f"Install the {ext} release built for this torch, without letting "
+                            "pip change torch",
+                            (
+                                f"{pip_cmd(view)} install --force-reinstall --no-deps "
+                                f"<{ext.lower()} version made for torch "
+                                f"{built.data.get('have', 'this torch')}>",
+                            ),
+                        ),
+                    ),
+                ),
+                RANK_ENV_CONFLICT,
+                frozenset({"extension_torch_mismatch", "import_failed"}),
             )
         )
     return out

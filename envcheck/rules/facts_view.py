@@ -157,6 +157,10 @@ class FactsView:
         """Why a fact is unknown ('' when no note)."""
         return self.notes.get(key, "")
 
+    def assumed(self, key: str) -> bool:
+        """Whether a fact is an assumption explain made (PyPI's default build, say)."""
+        return self.note(key).startswith("assumed")
+
     def lenient(self, key: str) -> bool:
         """Whether a fact was read leniently from prose (weaker than a parsed format)."""
         return self.note(key).startswith(LENIENT_NOTE_PREFIX)
@@ -248,7 +252,8 @@ class FactsView:
                 return True
             if "cuda" in build:
                 return False
-        if self.has("torch.cuda_build") or self.has("torch.hip_build"):
+        assumed = self.assumed("torch.cuda_build")
+        if (self.has("torch.cuda_build") and not assumed) or self.has("torch.hip_build"):
             return False
         if "not_compiled_with_cuda" in self.signature_kinds:
             return True

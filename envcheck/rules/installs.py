@@ -258,7 +258,7 @@ def conda_pip_versions(view: FactsView) -> list[Candidate]:
 def _builds_differ(view: FactsView) -> bool:
     """The report prints torch more than once, with different versions or builds."""
     note = view.note("torch.version")
-    return " says " in note and "kept" in note
+    return (" says " in note and "kept" in note) or "builds_differ" in view.claims
 
 
 def _prefix(path: str) -> str:

@@ -53,6 +53,7 @@ SYMPTOMS: dict[str, str] = {
     "torchvision_cuda_backend": "torchvision has no CUDA kernels for its ops",
     "cuda_unavailable_msg": "the program reports that CUDA is not available",
     "module_missing": "a module is missing in the Python that runs the code",
+    "extension_torch_mismatch": "a compiled extension was built for another torch",
 }
 """What each symptom looks like to the user; attached to the finding that explains it."""
 

@@ -313,6 +313,42 @@ CASES += [
     ),
 ]
 
+# Shapes a fourth, independently written set showed.
+CASES += [
+    (
+        "nvcc_mismatch",
+        "setup-reads-cuda-home-none",
+        "pip install some-cuda-op --no-build-isolation\n"
+        '    _, bare_metal_version = get_cuda_bare_metal_version(CUDA_HOME)\n'
+        "TypeError: unsupported operand type(s) for +: 'NoneType' and 'str'\n",
+    ),
+    (
+        "env_conflict",
+        "extension-built-for-other-torch",
+        "WARNING[XFORMERS]: xFormers can't load C++/CUDA extensions. xFormers was built for:\n"
+        "    PyTorch 2.4.0+cu121 with CUDA 1201 (you have 2.3.1+cu121)\n",
+    ),
+    (
+        "driver_too_old",
+        "pypi-default-build-old-driver",
+        "Ubuntu 20.04 box, pip install torch==2.3.1, torch.cuda.is_available() returns False\n"
+        "| NVIDIA-SMI 470.199.02   Driver Version: 470.199.02   CUDA Version: 11.4     |\n",
+    ),
+    (
+        "env_conflict",
+        "terminal-and-notebook-builds",
+        "is_available() is True in the terminal and False in the notebook.\n"
+        "terminal: /opt/conda/envs/x/bin/python  torch 2.3.0+cu121\n"
+        "notebook: /usr/bin/python3  torch 2.3.0+cpu\n",
+    ),
+    (
+        "cudnn",
+        "cudnn-symbol-from-system-copy",
+        "OSError: /usr/local/cuda/lib64/libcudnn_cnn_infer.so.8: undefined symbol: "
+        "_ZN11cudnnTensor4initEv, version libcudnn_ops_infer.so.8\n",
+    ),
+]
+
 HEALTHY: list[tuple[str, str]] = [
     (
         "works-question",

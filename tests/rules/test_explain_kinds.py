@@ -50,6 +50,7 @@ EXPECTED: dict[str, str] = {
     "torchvision_cuda_backend": "env_conflict.torchvision_mismatch",
     "cuda_unavailable_msg": "cpu_build.likely_cpu_build",
     "module_missing": "env_conflict.likely_wrong_environment",
+    "extension_torch_mismatch": "env_conflict.extension_abi",
 }
 
 
