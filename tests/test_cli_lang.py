@@ -167,3 +167,9 @@ def test_wrap_cells_keeps_every_character_and_the_width(
     for part in lines:
         assert cell_len(part) <= width or len(part.split()) == 1
     assert all(part.startswith("    ") for part in lines[1:])
+
+
+def test_usage_errors_from_deeper_down_are_translated_too() -> None:
+    no_python = _envcheck("doctor", "--python", "/no/such/python", "--lang", "zh", lang_env="C")
+    assert no_python.stderr.strip() == (
+        "envcheck：错误：无效的值：--python /no/such/python 不存在")
