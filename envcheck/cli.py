@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 from envcheck import __version__
-from envcheck.cli_contract import ExitCode, output_option, pick_format, target_option
+from envcheck.cli_contract import (
+    ExitCode,
+    LangOpt,
+    lang_option,
+    output_option,
+    pick_format,
+    target_option,
+)
 from envcheck.render import Appendix, OutputFormat
 
 if TYPE_CHECKING:
@@ -89,7 +96,7 @@ def _pick_format(fmt: OutputFormat | None, as_json: bool, markdown: bool,
 
 def _publish(report: Report, *, fmt: OutputFormat, verbose: bool, redact: bool,
              show_redactions: bool, identity: Identity | None, output: Path | None,
-             fail_on: FailOn, appendix: tuple[Appendix, ...] = ()) -> NoReturn:
+             fail_on: FailOn, appendix: tuple[Appendix, ...] = (), lang: str = "en") -> NoReturn:
     """Redact, render the report in the chosen format, write it, and exit by its worst finding.
 
     The exit code comes from the report as diagnosed: redaction changes text, never findings.
@@ -114,7 +121,7 @@ def _publish(report: Report, *, fmt: OutputFormat, verbose: bool, redact: bool,
                 typer.echo("envcheck: nothing needed redacting", err=True)
     elif show_redactions:
         typer.echo("envcheck: nothing redacted (--no-redact)", err=True)
-    _emit(_render(shown, fmt=fmt, verbose=verbose, appendix=appendix), output)
+    _emit(_render(shown, fmt=fmt, verbose=verbose, appendix=appendix, lang=lang), output)
     raise typer.Exit(_exit_for(report.worst, fail_on))
 
 
@@ -142,12 +149,12 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _render(report: Report, *, fmt: OutputFormat, verbose: bool,
-            appendix: tuple[Appendix, ...] = ()) -> str:
+            appendix: tuple[Appendix, ...] = (), lang: str = "en") -> str:
     from envcheck.render import RenderOptions, render_report
 
     color = fmt is OutputFormat.TEXT and sys.stdout.isatty() and not _no_color()
     return render_report(report, fmt, RenderOptions(verbose=verbose, color=color,
-                                                    appendix=appendix))
+                                                    appendix=appendix, lang=lang))
 
 
 def _no_color() -> bool:
@@ -245,6 +252,7 @@ def doctor(
     redact: RedactOpt = True,
     show_redactions: ShowRedactionsOpt = False,
     output: OutputOpt = None,
+    lang: LangOpt = None,
     all_envs: Annotated[
         bool,
         typer.Option("--all-envs", help="Inspect every Python environment found (venvs, conda, "
@@ -270,7 +278,8 @@ def doctor(
     output_option(output)
     report, identity = run_doctor_here(target_option(python), timeout, torch_timeout, budget)
     _publish(report, fmt=chosen, verbose=verbose, redact=redact,
-             show_redactions=show_redactions, identity=identity, output=output, fail_on=fail_on)
+             show_redactions=show_redactions, identity=identity, output=output, fail_on=fail_on,
+             lang=lang_option(lang))
 
 
 @app.command()
@@ -286,6 +295,7 @@ def explain(
     redact: RedactOpt = True,
     show_redactions: ShowRedactionsOpt = False,
     output: OutputOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Diagnose a report someone pasted (collect_env, nvidia-smi, pip/conda list, tracebacks,
     or envcheck's own JSON, markdown or HTML report, which is read back exactly)."""
@@ -299,7 +309,8 @@ def explain(
 
     report = explain_report(data)
     _publish(report, fmt=chosen, verbose=verbose, redact=redact,
-             show_redactions=show_redactions, identity=None, output=output, fail_on=fail_on)
+             show_redactions=show_redactions, identity=None, output=output, fail_on=fail_on,
+             lang=lang_option(lang))
 
 
 def read_source_bytes(source: str) -> bytes:
@@ -400,6 +411,32 @@ def _note_interrupts() -> Callable[[], None]:
     return restore
 
 
+def _usage_language(argv: list[str] | None) -> str:
+    """The language of envcheck's own error lines: ``--lang`` as written on the command line
+    (read before parsing, for errors the parser itself finds), else the locale's."""
+    import os
+
+    from envcheck.i18n import LANGUAGES, pick_language
+
+    args = sys.argv[1:] if argv is None else argv
+    chosen: str | None = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else (
+            arg.partition("=")[2] if arg.startswith("--lang=") else None)
+        if value in LANGUAGES:
+            chosen = value
+    return pick_language(chosen, os.environ)
+
+
+def _say(argv: list[str] | None, line: str) -> None:
+    """Print one of envcheck's own lines on stderr, in the user's language."""
+    from envcheck.i18n import messages
+
+    typer.echo(messages(_usage_language(argv)).translate(line), err=True)
+
+
 def _main(argv: list[str] | None) -> None:
     try:
         result = app(args=argv, prog_name="envcheck", standalone_mode=False)
@@ -410,10 +447,10 @@ def _main(argv: list[str] | None) -> None:
         if type(exc).__name__ == "NoArgsIsHelpError" and help_ctx is not None:
             typer.echo(help_ctx.get_help())
             sys.exit(ExitCode.OK)
-        typer.echo(f"envcheck: error: {exc.format_message()}", err=True)
+        _say(argv, f"envcheck: error: {exc.format_message()}")
         sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        typer.echo("envcheck: interrupted", err=True)
+        _say(argv, "envcheck: interrupted")
         sys.exit(ExitCode.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - never show users a traceback
         typer.echo(
@@ -423,6 +460,6 @@ def _main(argv: list[str] | None) -> None:
         )
         sys.exit(ExitCode.INTERNAL)
     if _INTERRUPTED:  # typer turns Ctrl-C into a silent 130; it may also have been swallowed
-        typer.echo("envcheck: interrupted", err=True)
+        _say(argv, "envcheck: interrupted")
         sys.exit(ExitCode.INTERRUPTED)
     sys.exit(result if isinstance(result, int) else ExitCode.OK)

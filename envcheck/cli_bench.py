@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from envcheck.cli_contract import ExitCode, exit_with, pick_format, target_option
+from envcheck.cli_contract import ExitCode, LangOpt, exit_with, pick_format, target_option
 from envcheck.render import OutputFormat
 from envcheck.system.nvml import Nvml
 
@@ -362,6 +362,7 @@ def register(app: typer.Typer) -> None:
         python: PythonOpt = None,
         fmt: FormatOpt = None,
         as_json: JsonOpt = False,
+        lang: LangOpt = None,
         nnodes: NnodesOpt = 1,
         rdzv_endpoint: RdzvEndpointOpt = None,
         rdzv_id: RdzvIdOpt = "envcheck-bench",
@@ -387,6 +388,7 @@ def register(app: typer.Typer) -> None:
         python: PythonOpt = None,
         fmt: FormatOpt = None,
         as_json: JsonOpt = False,
+        lang: LangOpt = None,
         nnodes: NnodesOpt = 1,
         rdzv_endpoint: RdzvEndpointOpt = None,
         rdzv_id: RdzvIdOpt = "envcheck-bench",
@@ -405,6 +407,7 @@ def register(app: typer.Typer) -> None:
         python: PythonOpt = None,
         fmt: FormatOpt = None,
         as_json: JsonOpt = False,
+        lang: LangOpt = None,
     ) -> None:
         """Dense matrix-multiply TFLOP/s per dtype against the GPU's peak."""
         from envcheck.bench.launch import BenchOptions
@@ -425,6 +428,7 @@ def register(app: typer.Typer) -> None:
         python: PythonOpt = None,
         fmt: FormatOpt = None,
         as_json: JsonOpt = False,
+        lang: LangOpt = None,
     ) -> None:
         """Host<->device copy GB/s, pinned and pageable, against the PCIe link's rate."""
         from envcheck.bench.launch import BenchOptions

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -79,6 +80,33 @@ def pick_format(
             f"--format {picked.value} is not offered here; choose "
             + ", ".join(f.value for f in offered))
     return picked
+
+
+class Language(str, enum.Enum):
+    """``--lang``: the language of the words around the data (ids and commands never change)."""
+
+    EN = "en"
+    ZH = "zh"
+
+
+LangOpt = Annotated[
+    Language | None,
+    typer.Option("--lang", help="Language of the report: en or zh (default: from LC_ALL, "
+                 "LC_MESSAGES or LANG; ids, keys and commands are the same in both)."),
+]
+"""``--lang``, shared by doctor, report, explain, recommend and bench. ``recommend`` and
+``bench`` take it so one command line works everywhere; in this version it sets only the
+language of their usage errors (``cli._usage_language`` reads it before parsing)."""
+
+
+def lang_option(lang: Language | None) -> str:
+    """``--lang`` when given, else what ``LC_ALL``/``LC_MESSAGES``/``LANG`` ask for (the CLI is
+    the edge that may read the process environment)."""
+    import os
+
+    from envcheck.i18n import pick_language
+
+    return pick_language(lang.value if lang is not None else None, os.environ)
 
 
 def exit_with(code: ExitCode) -> typer.Exit:

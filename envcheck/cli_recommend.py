@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from envcheck.cli_contract import ExitCode, exit_with, pick_format
+from envcheck.cli_contract import ExitCode, LangOpt, exit_with, pick_format
 from envcheck.render import OutputFormat
 
 MachineReader = Callable[[bool], Mapping[str, object]]
@@ -129,6 +129,7 @@ def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
             "--format", "-f", help="Output format: text or json.")] = None,
         json_flag: Annotated[bool, typer.Option("--json", help="Same as --format json.")
                              ] = False,
+        lang: LangOpt = None,
     ) -> None:
         """Print the command that installs a matching torch / torchvision / torchaudio, and why."""
         as_json = pick_format(fmt, aliases=((OutputFormat.JSON, json_flag),),

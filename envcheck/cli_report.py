@@ -16,6 +16,7 @@ from envcheck.cli import (
     BudgetOpt,
     FailOn,
     FormatOpt,
+    LangOpt,
     OutputOpt,
     PythonOpt,
     RedactOpt,
@@ -28,7 +29,14 @@ from envcheck.cli import (
     read_source,
     run_doctor_here,
 )
-from envcheck.cli_contract import ExitCode, exit_with, output_option, pick_format, target_option
+from envcheck.cli_contract import (
+    ExitCode,
+    exit_with,
+    lang_option,
+    output_option,
+    pick_format,
+    target_option,
+)
 from envcheck.render import Appendix, OutputFormat
 
 if TYPE_CHECKING:
@@ -87,6 +95,7 @@ def register(app: typer.Typer) -> None:
         output: OutputOpt = None,
         bench: Annotated[bool, typer.Option(
             "--bench", help="Append a quick training bench (MNIST CNN, a few seconds).")] = False,
+        lang: LangOpt = None,
     ) -> None:
         """Write a report to paste into a bug report (markdown unless --format says otherwise)."""
         chosen = pick_format(fmt, default=OutputFormat.MARKDOWN)
@@ -96,7 +105,7 @@ def register(app: typer.Typer) -> None:
         appendix = (quick_bench(target),) if bench else ()
         _publish(found, fmt=chosen, verbose=verbose, redact=redact,
                  show_redactions=show_redactions, identity=identity, output=output,
-                 fail_on=fail_on, appendix=appendix)
+                 fail_on=fail_on, appendix=appendix, lang=lang_option(lang))
 
     @app.command()
     def diff(

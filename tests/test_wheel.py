@@ -46,6 +46,13 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     )
     assert ".toml" in listing.stdout, listing.stderr[-2000:]
     assert listing.stdout.split()[-1] == "True", "the JSON Schema is not in the wheel"
+    zh = subprocess.run(
+        [str(python), "-c", "from envcheck.i18n import messages; "
+         "print(messages('zh').gettext('System'))"],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert zh.stdout.strip() == "系统", "the Chinese messages are not in the wheel: " + zh.stderr
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
     doctor = subprocess.run(
         [str(env_dir / "bin" / "envcheck"), "doctor", "--json", "--fail-on", "never",

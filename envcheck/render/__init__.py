@@ -47,6 +47,9 @@ class RenderOptions:
     color: bool = False
     width: int = 100
     appendix: tuple[Appendix, ...] = ()
+    lang: str = "en"
+    """The language of the words around the data (:mod:`envcheck.i18n`); the text and
+    markdown reports speak it, JSON and HTML stay English in this version."""
 
 
 Renderer = Callable[["Report", RenderOptions], str]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from envcheck.i18n import Messages, messages
 from envcheck.model import ProbeStatus, Report, Severity
 from envcheck.render import Appendix, RenderOptions
 from envcheck.render.values import fact_lines, ordered_sections
@@ -30,41 +31,47 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _plural(m: Messages, count: int, word: str) -> str:
+    forms = {"error": ("{n} error", "{n} errors"), "warning": ("{n} warning", "{n} warnings"),
+             "note": ("{n} note", "{n} notes")}[word]
+    return m.ngettext(*forms, count).format(n=count)
 
 
-def _head(report: Report) -> list[str]:
+def _head(report: Report, m: Messages) -> list[str]:
+    _ = m.gettext
     what = "explain" if report.source == "explain" else "doctor"
     counts = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
     out = [
-        f"### envcheck {what} report (envcheck {report.tool_version})",
+        _("### envcheck {what} report (envcheck {version})").format(
+            what=what, version=report.tool_version),
         "",
-        f"**Verdict: {report.verdict}** — {_plural(counts[Severity.ERROR], 'error')}, "
-        f"{_plural(counts[Severity.WARNING], 'warning')}, "
-        f"{_plural(counts[Severity.INFO], 'note')}.",
+        _("**Verdict: {verdict}** — {errors}, {warnings}, {notes}.").format(
+            verdict=report.verdict, errors=_plural(m, counts[Severity.ERROR], "error"),
+            warnings=_plural(m, counts[Severity.WARNING], "warning"),
+            notes=_plural(m, counts[Severity.INFO], "note")),
     ]
     if report.target.python and report.source == "doctor":
-        out.append(
-            f"Inspected interpreter: `{report.target.python}` "
-            f"({report.target.env_type or 'unknown env'}, chosen by {report.target.chosen_by})"
-        )
+        out.append(_("Inspected interpreter: `{python}` ({env}, chosen by {chosen_by})").format(
+            python=report.target.python, env=report.target.env_type or _("unknown env"),
+            chosen_by=report.target.chosen_by))
     out.append("")
     return out
 
 
-def _findings(report: Report) -> list[str]:
+def _findings(report: Report, m: Messages) -> list[str]:
+    _ = m.gettext
     out: list[str] = []
     for finding in report.findings:
-        out.append(f"#### {_ICON[finding.severity]} {finding.title}")
+        out.append(f"#### {_ICON[finding.severity]} {_(finding.title)}")
         out.append(f"`{finding.id}` · {finding.severity.label} · {finding.category.value}")
         if finding.detail:
             out += ["", finding.detail]
         if finding.consequences:
             out.append("")
-            out += [f"- also explains: {c}" for c in finding.consequences]
+            out += [_("- also explains: {consequence}").format(consequence=_(c))
+                    for c in finding.consequences]
         for fix in finding.fixes:
-            out += ["", f"**Fix:** {fix.summary}"]
+            out += ["", _("**Fix:** {summary}").format(summary=_(fix.summary))]
             if fix.commands:
                 out += ["```", *fix.commands, "```"]
             if fix.url:
@@ -73,31 +80,32 @@ def _findings(report: Report) -> list[str]:
     return out
 
 
-def _facts(report: Report, verbose: bool) -> list[str]:
+def _facts(report: Report, verbose: bool, m: Messages) -> list[str]:
+    _ = m.gettext
     out: list[str] = []
     for section in ordered_sections(report):
         lines = fact_lines(report, section, verbose)
         if not lines:
             continue
-        out += [f"<details><summary>{section}</summary>", "", "| | |", "|---|---|"]
+        out += [f"<details><summary>{_(section)}</summary>", "", "| | |", "|---|---|"]
         for label, value, note in lines:
-            shown = f"unknown: {note}" if note else value
-            out.append(f"| {_cell(label)} | {_cell(shown)} |")
+            shown = _("unknown: {note}").format(note=note) if note else value
+            out.append(f"| {_cell(_(label))} | {_cell(shown)} |")
         out += ["", "</details>"]
     troubled = [p for p in report.probes if p.status is not ProbeStatus.OK]
     if troubled:
-        out += ["<details><summary>Probes not run to the end</summary>", ""]
+        out += [f"<details><summary>{_('Probes not run to the end')}</summary>", ""]
         out += [f"- `{p.id}`: {p.status.value}" + (f" — {_cell(p.note)}" if p.note else "")
                 for p in troubled]
         out += ["", "</details>"]
     return out
 
 
-def _unparsed(report: Report) -> list[str]:
+def _unparsed(report: Report, m: Messages) -> list[str]:
     if not report.unparsed:
         return []
-    return ["<details><summary>Not understood</summary>", "", "```", *report.unparsed, "```",
-            "", "</details>"]
+    return [f"<details><summary>{m.gettext('Not understood')}</summary>", "", "```",
+            *report.unparsed, "```", "", "</details>"]
 
 
 def _shorten(value: Any) -> Any:
@@ -127,14 +135,17 @@ def _appendix(appendix: Sequence[Appendix]) -> list[str]:
 
 
 def render_markdown(report: Report, *, verbose: bool = False, limit: int = MAX_CHARS,
-                    appendix: Sequence[Appendix] = ()) -> str:
-    """Render the report as GitHub-flavoured markdown of at most ``limit`` characters."""
+                    appendix: Sequence[Appendix] = (), lang: str = "en") -> str:
+    """Render the report as GitHub-flavoured markdown of at most ``limit`` characters, in
+    ``lang``; the data block that ``explain`` reads back is the same in every language."""
+    m = messages(lang)
+    _ = m.gettext
     steps: list[tuple[str, Callable[[], tuple[list[str], list[str], bool]]]] = [
-        ("", lambda: (_facts(report, verbose), _unparsed(report), False)),
+        ("", lambda: (_facts(report, verbose, m), _unparsed(report, m), False)),
         *([("the facts shown with -v",
-             lambda: (_facts(report, False), _unparsed(report), False))] if verbose else []),
+             lambda: (_facts(report, False, m), _unparsed(report, m), False))] if verbose else []),
         ("the text no parser understood",
-         lambda: (_facts(report, False), [], False)),
+         lambda: (_facts(report, False, m), [], False)),
         ("the fact tables (the data block below still holds every fact)",
          lambda: ([], [], False)),
         ("long values in the data block", lambda: ([], [], True)),
@@ -143,18 +154,21 @@ def render_markdown(report: Report, *, verbose: bool = False, limit: int = MAX_C
     text = ""
     for what, build in steps:
         if what:
-            trimmed.append(what)
+            trimmed.append(_(what))
         facts, unparsed, short = build()
-        note = [f"_Trimmed to fit an issue body: {'; '.join(trimmed)}._", ""] if trimmed else []
-        body = [*_head(report), *note, *_findings(report), *facts, *_appendix(appendix),
+        note = ([_("_Trimmed to fit an issue body: {what}._").format(what=_("; ").join(trimmed)),
+                 ""] if trimmed else [])
+        body = [*_head(report, m), *note, *_findings(report, m), *facts, *_appendix(appendix),
                 *unparsed, *_data_block(report, short)]
         text = "\n".join(body) + "\n"
         if len(text) <= limit:
             return text
-    cut = "\n\n_Trimmed to fit an issue body: the rest of the report._\n"
+    cut = "\n\n" + _("_Trimmed to fit an issue body: {what}._").format(
+        what=_("the rest of the report")) + "\n"
     return text[: limit - len(cut)] + cut
 
 
 def render(report: Report, options: RenderOptions) -> str:
     """The registry's entry point (see :mod:`envcheck.render`)."""
-    return render_markdown(report, verbose=options.verbose, appendix=options.appendix)
+    return render_markdown(report, verbose=options.verbose, appendix=options.appendix,
+                           lang=options.lang)

@@ -7,14 +7,17 @@ Fact text is never interpreted as rich markup (paths may contain brackets).
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from envcheck.i18n import Messages, messages
 from envcheck.model import Finding, ProbeStatus, Report, Severity
 from envcheck.render import Appendix, RenderOptions
 from envcheck.render.sections import SectionView, section_view
@@ -30,22 +33,24 @@ OK_MARK = ("✓", "bold green")
 
 def render_text(
     report: Report, *, verbose: bool = False, color: bool = False, width: int = 100,
-    appendix: Sequence[Appendix] = (),
+    appendix: Sequence[Appendix] = (), lang: str = "en",
 ) -> str:
-    """Render the whole report for a terminal.
+    """Render the whole report for a terminal, in ``lang`` (:mod:`envcheck.i18n`).
 
     By default each section is one line (its mark and headline facts), then the findings in
     full; ``verbose`` lists every fact of every section and every probe.
     """
+    m = messages(lang)
+    _ = m.gettext
     buffer = io.StringIO()
     console = _console(buffer, color, width)
     title = "envcheck explain" if report.source == "explain" else "envcheck doctor"
     head = f"{title} {report.tool_version}"
     line = head
     if report.target.python and report.source == "doctor":
-        line += f" — inspecting {report.target.python}"
+        line += _(" — inspecting {python}").format(python=report.target.python)
         if report.target.chosen_by != "current":
-            line += f" (from {report.target.chosen_by})"
+            line += _(" (from {chosen_by})").format(chosen_by=report.target.chosen_by)
     _print_wrapped(console, line, width, 4, style="dim", head=Text(head, style="bold"))
     console.print()
 
@@ -55,20 +60,20 @@ def render_text(
     for section in ordered_sections(report):
         view = section_view(report, section, by_section.get(section, []), verbose)
         if verbose:
-            _print_section_verbose(console, view, width)
+            _print_section_verbose(console, view, width, m)
         else:
-            _print_section_line(console, view, width)
+            _print_section_line(console, view, width, m)
 
     if report.findings:
         if not verbose:
             console.print()
         for finding in report.findings:
-            _print_finding(console, finding)
+            _print_finding(console, finding, m)
 
     troubled = [p for p in report.probes if p.status in (ProbeStatus.FAILED, ProbeStatus.TIMED_OUT)]
     if troubled or verbose:
         console.print()
-        console.print(Text("Probes", style="bold"))
+        console.print(Text(_("Probes"), style="bold"))
         for probe in report.probes:
             if probe.status is ProbeStatus.OK and not verbose:
                 continue
@@ -82,11 +87,11 @@ def render_text(
             console.print(Text(f"  {line}"), soft_wrap=True)
     if report.unparsed:
         console.print()
-        console.print(Text("Not understood in the pasted text", style="bold"))
+        console.print(Text(_("Not understood in the pasted text"), style="bold"))
         for piece in report.unparsed:
             _print_wrapped(console, f"    {piece}", width, 8, style="dim")
     console.print()
-    verdict = verdict_line(report)
+    verdict = verdict_line(report, m)
     grid = Table.grid(padding=0)
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
@@ -107,10 +112,14 @@ _BARE = {"Distribution", "Architecture", "GPU list", ""}
 """Headline labels whose value speaks for itself."""
 
 
-def _pairs(view: SectionView) -> list[str]:
+def _pairs(view: SectionView, m: Messages) -> list[str]:
+    _ = m.gettext
     parts = [value if label in _BARE else f"{label} {value}" if label == "torch"
-             else f"{label}: {value}" for label, value in view.known]
-    parts += [f"{labels[0]}: {why}" if len(labels) == 1 else f"{', '.join(labels)} unknown: {why}"
+             else _("{label}: {value}").format(label=_(label), value=value)
+             for label, value in view.known]
+    parts += [_("{label}: {value}").format(label=_(labels[0]), value=why) if len(labels) == 1
+              else _("{labels} unknown: {why}").format(
+                  labels=_(", ").join(_(label) for label in labels), why=why)
               for why, labels in view.unknown]
     return parts
 
@@ -118,8 +127,12 @@ def _pairs(view: SectionView) -> list[str]:
 def _print_wrapped(console: Console, line: str, width: int, indent: int,
                    style: str = "", head: Text | None = None) -> None:
     """Print ``line`` wrapped at ``width``; continuation lines start at column ``indent``."""
-    lines = textwrap.wrap(line, width=max(width, indent + 20), subsequent_indent=" " * indent,
-                          break_long_words=False, break_on_hyphens=False) or [""]
+    if cell_len(line) != len(line):  # wide (CJK) characters: wrap by terminal cells
+        lines = wrap_cells(line, max(width, indent + 20), indent)
+    else:
+        lines = textwrap.wrap(line, width=max(width, indent + 20),
+                              subsequent_indent=" " * indent, break_long_words=False,
+                              break_on_hyphens=False) or [""]
     first = Text(lines[0], style=style)
     if head is not None:
         first = Text.assemble(head, Text(lines[0][len(head.plain):], style=style))
@@ -128,34 +141,38 @@ def _print_wrapped(console: Console, line: str, width: int, indent: int,
         console.print(Text(rest, style=style), soft_wrap=True)
 
 
-def _print_section_line(console: Console, view: SectionView, width: int) -> None:
+def _print_section_line(console: Console, view: SectionView, width: int, m: Messages) -> None:
     mark, style = _STATE_MARK[view.state]
     empty = ("see below" if view.findings else
              "nothing set" if view.name == "Environment variables" else "nothing to report")
-    parts = _pairs(view) or [empty]
-    prefix = f"[{mark}] {view.name}"
-    head = Text.assemble((f"[{mark}] ", style), (view.name, "bold"))
+    parts = _pairs(view, m) or [m.gettext(empty)]
+    name = m.gettext(view.name)
+    prefix = f"[{mark}] {name}"
+    head = Text.assemble((f"[{mark}] ", style), (name, "bold"))
     _print_wrapped(console, f"{prefix}  {' · '.join(parts)}", width, 4, head=head)
 
 
-def _print_section_verbose(console: Console, view: SectionView, width: int) -> None:
+def _print_section_verbose(console: Console, view: SectionView, width: int,
+                           m: Messages) -> None:
+    _ = m.gettext
     mark, style = _STATE_MARK[view.state]
-    console.print(Text.assemble((f"[{mark}] ", style), (view.name, "bold")))
+    console.print(Text.assemble((f"[{mark}] ", style), (_(view.name), "bold")))
     for label, value in view.known:
-        _print_wrapped(console, f"    {label}: {value}" if label else f"    {value}", width, 8)
+        _print_wrapped(console, "    " + _("{label}: {value}").format(label=_(label), value=value)
+                       if label else f"    {value}", width, 8)
     for why, labels in view.unknown:
-        _print_wrapped(console, f"    {', '.join(labels)}: unknown because {why}", width, 8,
-                       style="dim")
+        _print_wrapped(console, "    " + _("{labels}: unknown because {why}").format(
+            labels=_(", ").join(_(label) for label in labels), why=why), width, 8, style="dim")
     console.print()
 
 
 def render_findings(findings: Sequence[Finding], *, color: bool = False,
-                    width: int = 100) -> str:
+                    width: int = 100, lang: str = "en") -> str:
     """Findings alone, as the report shows them (the bench prints the doctor's diagnosis)."""
     buffer = io.StringIO()
     console = _console(buffer, color, width)
     for finding in findings:
-        _print_finding(console, finding)
+        _print_finding(console, finding, messages(lang))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
@@ -172,23 +189,30 @@ def _console(buffer: io.StringIO, color: bool, width: int) -> Console:
     )
 
 
-def _print_finding(console: Console, finding: Finding) -> None:
-    """A finding with every continuation line indented under it, at any width."""
+def _print_finding(console: Console, finding: Finding, m: Messages) -> None:
+    """A finding with every continuation line indented under it, at any width.
+
+    The title and fix summary are translated where they are the catalogue's own words; a
+    detail, and a title a rule wrote with its numbers, stay as the rule wrote them.
+    """
+    _ = m.gettext
     mark, style = MARKS[finding.severity]
     grid = Table.grid(padding=0)
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     grid.add_row(Text(f"  {mark} ", style=style),
-                 Text.assemble((finding.title, style), (f"  [{finding.id}]", "dim")))
+                 Text.assemble((_(finding.title), style), (f"  [{finding.id}]", "dim")))
     console.print(grid)
     if finding.detail:
         for paragraph in finding.detail.splitlines():
             console.print(Padding(Text(paragraph), (0, 0, 0, 6)))
     for consequence in finding.consequences:
-        console.print(Padding(Text(f"↳ also explains: {consequence}", style="dim"),
+        console.print(Padding(Text(_("↳ also explains: {consequence}").format(
+            consequence=_(consequence)), style="dim"),
                               (0, 0, 0, 6)))
     for fix in finding.fixes:
-        console.print(Padding(Text.assemble(("Fix: ", "bold"), (fix.summary, "")), (0, 0, 0, 6)))
+        console.print(Padding(Text.assemble((_("Fix: "), "bold"), (_(fix.summary), "")),
+                              (0, 0, 0, 6)))
         for command in fix.commands:
             # Never wrapped: a command must survive copy and paste whole.
             console.print(Text(f"        $ {command}", style="bold cyan"), soft_wrap=True)
@@ -196,35 +220,70 @@ def _print_finding(console: Console, finding: Finding) -> None:
             console.print(Padding(Text(fix.url, style="dim"), (0, 0, 0, 8)))
 
 
-def verdict_line(report: Report) -> Text:
-    """The one-line verdict that ends the report."""
+def verdict_line(report: Report, m: Messages | None = None) -> Text:
+    """The one-line verdict that ends the report (in ``m``'s language; English by default)."""
+    m = m or messages("en")
+    _ = m.gettext
     errors = [f for f in report.findings if f.severity is Severity.ERROR]
     warnings = [f for f in report.findings if f.severity is Severity.WARNING]
     if errors:
-        counts = _plural(len(errors), "error") + (
-            f", {_plural(len(warnings), 'warning')}" if warnings else ""
+        counts = _plural(m, len(errors), "error") + (
+            _(", {more}").format(more=_plural(m, len(warnings), "warning")) if warnings else ""
         )
-        return Text.assemble(
-            ("✗ ", "bold red"), (f"{counts}. Start with: {errors[0].title}", "bold")
-        )
+        return Text.assemble(("✗ ", "bold red"), (_("{counts}. Start with: {title}").format(
+            counts=counts, title=_(errors[0].title)), "bold"))
     if warnings:
-        return Text.assemble(
-            ("! ", "bold yellow"),
-            (f"{_plural(len(warnings), 'warning')}, no errors. First: {warnings[0].title}", "bold"),
-        )
+        first = _("{counts}, no errors. First: {title}").format(
+            counts=_plural(m, len(warnings), "warning"), title=_(warnings[0].title))
+        return Text.assemble(("! ", "bold yellow"), (first, "bold"))
     what = (
-        "the pasted report shows no problem"
+        "The pasted report shows no problem."
         if report.source == "explain"
-        else ("no problems found")
+        else "No problems found."
     )
-    return Text.assemble(("✓ ", "bold green"), (what.capitalize() + ".", "bold"))
+    return Text.assemble(("✓ ", "bold green"), (_(what), "bold"))
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _plural(m: Messages, count: int, word: str) -> str:
+    """``1 error``, ``2 errors``: ``word`` is ``error``, ``warning`` or ``note``."""
+    forms = {"error": ("{n} error", "{n} errors"), "warning": ("{n} warning", "{n} warnings"),
+             "note": ("{n} note", "{n} notes")}[word]
+    return m.ngettext(*forms, count).format(n=count)
+
+
+_WIDE = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_WRAP_TOKENS = re.compile(rf"\s+|[{_WIDE}]|[^\s{_WIDE}]+")
+"""Spaces, one wide character, or a run of anything else (a word, a path, a version)."""
+_NO_BREAK_BEFORE = frozenset("，。：；、）」』！？")
+"""Closing punctuation, which never starts a line."""
+
+
+def wrap_cells(line: str, width: int, indent: int) -> list[str]:
+    """``line`` wrapped to ``width`` terminal cells, continuation lines indented by ``indent``.
+
+    For text with wide (CJK) characters, which :mod:`textwrap` counts as one column each: a
+    line breaks at a space, or between two wide characters, never inside a word.
+    """
+    tokens: list[str] = []
+    for token in _WRAP_TOKENS.findall(line):
+        if tokens and token[0] in _NO_BREAK_BEFORE and not tokens[-1].isspace():
+            tokens[-1] += token  # closing punctuation stays with what it closes
+        else:
+            tokens.append(token)
+    lines: list[str] = []
+    current = ""
+    for token in tokens:
+        if current.strip() and cell_len(current + token.rstrip()) > width:
+            lines.append(current.rstrip())
+            current = " " * indent
+            if token.isspace():
+                continue
+        current += token
+    lines.append(current.rstrip())
+    return lines
 
 
 def render(report: Report, options: RenderOptions) -> str:
     """The registry's entry point (see :mod:`envcheck.render`)."""
     return render_text(report, verbose=options.verbose, color=options.color, width=options.width,
-                       appendix=options.appendix)
+                       appendix=options.appendix, lang=options.lang)

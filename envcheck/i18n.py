@@ -1,0 +1,251 @@
+"""The message layer: which language to speak, and the text of each message in it.
+
+Messages are looked up gettext-style: the English text is the message id, and a catalogue
+``envcheck/locale/<lang>/LC_MESSAGES/envcheck.po`` gives its translation. English needs no
+catalogue (every lookup returns its id), so English output is exactly what the code writes.
+
+The ``.po`` files are read directly by :func:`parse_po`, a small reader of the subset of the
+format envcheck's catalogues use (``msgid``, ``msgid_plural``, ``msgstr``, ``msgstr[N]``,
+continued strings, C escapes, ``#, fuzzy``): :mod:`gettext` reads only compiled ``.mo``
+files, which would need a build step, and a dependency for one small format is not worth it.
+
+Translation happens where text is shown (renderers, the CLI's error line), never in the data:
+ids, fact keys, JSON keys, enum values, commands, paths and URLs are the same in every
+language, so a Chinese report and an English one diff cleanly and ``explain`` reads both.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from types import MappingProxyType
+
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+"""The languages envcheck speaks; ``en`` is the source language (no catalogue)."""
+DEFAULT = "en"
+DOMAIN = "envcheck"
+_LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def language_from_env(env: Mapping[str, str]) -> str:
+    """The language the locale variables ask for: ``zh`` for any Chinese locale
+    (``zh_CN.UTF-8``, ``zh_TW``, ``zh``), else English.
+
+    As POSIX says, the first of ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` that is set and not
+    empty decides; ``C`` and ``POSIX`` are English.
+    """
+    for name in _LOCALE_VARS:
+        value = env.get(name, "").strip()
+        if value:
+            code = re.split(r"[_.@-]", value, maxsplit=1)[0].lower()
+            return code if code in LANGUAGES else DEFAULT
+    return DEFAULT
+
+
+def pick_language(option: str | None, env: Mapping[str, str]) -> str:
+    """``--lang`` when given, else the locale's language."""
+    if option is not None:
+        return option
+    return language_from_env(env)
+
+
+class PoError(ValueError):
+    """A ``.po`` file envcheck cannot read; the message names the line."""
+
+
+@dataclass(frozen=True)
+class PoEntry:
+    """One message: its id, its plural id (or ``None``) and its translations by plural form."""
+
+    msgid: str
+    plural: str | None
+    msgstr: tuple[str, ...]
+    fuzzy: bool = False
+
+
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
+
+
+def _unquote(text: str, where: str) -> str:
+    text = text.strip(" \t\r")
+    if len(text) < 2 or not text.startswith('"') or not text.endswith('"'):
+        raise PoError(f"{where}: expected a quoted string, got {text!r}")
+    body, out, i = text[1:-1], [], 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\":
+            if i + 1 >= len(body) or body[i + 1] not in _ESCAPES:
+                raise PoError(f"{where}: unknown escape in {text!r}")
+            out.append(_ESCAPES[body[i + 1]])
+            i += 2
+            continue
+        if char == '"':
+            raise PoError(f"{where}: unescaped quote in {text!r}")
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+_KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(\".*)$")
+
+
+def parse_po(text: str, name: str = "<po>") -> tuple[PoEntry, ...]:
+    """The entries of a ``.po`` file (the header entry, whose id is empty, included)."""
+    entries: list[PoEntry] = []
+    fields: dict[str, str] = {}
+    fuzzy = next_fuzzy = False
+    current: str | None = None
+
+    def flush() -> None:
+        nonlocal fields, current, fuzzy
+        if not fields:
+            return
+        if "msgid" not in fields:
+            raise PoError(f"{name}: an entry without msgid ({sorted(fields)})")
+        forms = sorted((int(k[7:-1]), v) for k, v in fields.items() if k.startswith("msgstr["))
+        strs = (fields["msgstr"],) if "msgstr" in fields else tuple(v for _, v in forms)
+        if not strs:
+            raise PoError(f"{name}: msgid {fields['msgid']!r} has no msgstr")
+        entries.append(PoEntry(fields["msgid"], fields.get("msgid_plural"), strs, fuzzy))
+        fields, current, fuzzy = {}, None, False
+
+    # Lines end at "\n" only: a form feed or U+2028 inside a string is text, not a line end.
+    for number, line in enumerate(text.split("\n"), 1):
+        where = f"{name}:{number}"
+        stripped = line.strip(" \t\r")
+        if not stripped:
+            flush()
+            continue
+        if stripped.startswith("#"):
+            if stripped.startswith("#,") and "fuzzy" in stripped[2:].replace(",", " ").split():
+                next_fuzzy = True
+            continue
+        if stripped.startswith('"'):
+            if current is None:
+                raise PoError(f"{where}: a continued string outside an entry")
+            fields[current] += _unquote(stripped, where)
+            continue
+        match = _KEYWORD.match(stripped)
+        if match is None:
+            raise PoError(f"{where}: cannot read {stripped!r}")
+        keyword = match.group(1)
+        if keyword in ("msgid", "msgctxt") and any(k.startswith("msgstr") for k in fields):
+            flush()
+        if keyword == "msgctxt":
+            raise PoError(f"{where}: msgctxt is not used by envcheck's catalogues")
+        if not fields:
+            fuzzy, next_fuzzy = next_fuzzy, False
+        if keyword in fields:
+            raise PoError(f"{where}: {keyword} given twice")
+        fields[keyword] = _unquote(match.group(3), where)
+        current = keyword
+    flush()
+    return tuple(entries)
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The ``{name}`` fields of a format string (``{{`` and ``}}`` are not fields)."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+
+
+def _template(msgid: str) -> re.Pattern[str] | None:
+    """A pattern that matches ``msgid`` formatted with any values, or ``None`` without fields."""
+    if not placeholders(msgid):
+        return None
+    parts: list[str] = []
+    seen: set[str] = set()
+    for literal, name, _, _ in string.Formatter().parse(msgid):
+        parts.append(re.escape(literal))
+        if name is not None:
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+            seen.add(name)
+    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Messages:
+    """The messages of one language: ``gettext``, ``ngettext`` and ``translate``."""
+
+    lang: str
+    table: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    plurals: Mapping[str, str] = field(default_factory=dict)
+    """msgid → its plural id."""
+
+    def gettext(self, message: str) -> str:
+        """The translation of ``message``, or ``message`` itself when there is none."""
+        found = self.table.get(message)
+        return found[0] if found and found[0] else message
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The form for ``count``; Chinese has one form, English two."""
+        found = self.table.get(singular)
+        if found and found[0]:
+            return found[0]
+        return singular if count == 1 else plural
+
+    def translate(self, text: str) -> str:
+        """``text`` translated, where it is a message or a message formatted with values.
+
+        For text built before the language was known (a usage error raised deep in the CLI):
+        the values found in the English text are put into the translation's fields.
+        """
+        if not self.table:
+            return text
+        if text in self.table:
+            return self.gettext(text)
+        for msgid, pattern in self._templates():
+            match = pattern.match(text)
+            if match:
+                values = {k: self.translate(v) for k, v in match.groupdict().items()}
+                return self.gettext(msgid).format(**values)
+        return text
+
+    def _templates(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return _templates_of(self.lang)
+
+
+_MIN_FIXED = 6
+
+
+def _fixed_text(msgid: str) -> str:
+    """A template's words, without its fields, spaces and punctuation."""
+    return re.sub(r"\{[^}]*\}|[\W_]", "", msgid)
+
+
+@functools.cache
+def _templates_of(lang: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    out = []
+    for msgid in messages(lang).table:
+        pattern = _template(msgid)
+        # A template of little fixed text ("{label}: {value}") would match anything.
+        if pattern is not None and len(_fixed_text(msgid)) >= _MIN_FIXED:
+            out.append((msgid, pattern))
+    # The most specific template first: the one with the most fixed text.
+    out.sort(key=lambda item: -len(_fixed_text(item[0])))
+    return tuple(out)
+
+
+def catalogue_text(lang: str) -> str:
+    """The ``.po`` source shipped for ``lang``."""
+    path = resources.files("envcheck") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def messages(lang: str) -> Messages:
+    """The messages of ``lang`` (read once); English, or an unknown language, is identity."""
+    if lang == DEFAULT or lang not in LANGUAGES:
+        return Messages(DEFAULT)
+    table: dict[str, tuple[str, ...]] = {}
+    plurals: dict[str, str] = {}
+    for entry in parse_po(catalogue_text(lang), f"{lang}/{DOMAIN}.po"):
+        if not entry.msgid or entry.fuzzy:
+            continue
+        table[entry.msgid] = entry.msgstr
+        if entry.plural is not None:
+            plurals[entry.msgid] = entry.plural
+    return Messages(lang, MappingProxyType(table), MappingProxyType(plurals))
