@@ -228,6 +228,10 @@ _ENTRIES: tuple[Entry, ...] = (
        "pip's resolver says torch requires another nvidia-cudnn wheel than the one installed",
        "Reinstall the cuDNN wheel torch pins; keep other frameworks in their own env",
        section=PACKAGES),
+    _e("cuda_visible_devices.set_after_init", (E, W),
+       "CUDA_VISIBLE_DEVICES is set after CUDA was already initialised",
+       "The code sets os.environ['CUDA_VISIBLE_DEVICES'] after a call that starts CUDA",
+       "Set it before the first CUDA call (best: before import torch, or in the shell)"),
     _e("cuda_visible_devices.device_order", (W,),
        "CUDA_VISIBLE_DEVICES may select another GPU than nvidia-smi's number",
        "GPU indices in CUDA_VISIBLE_DEVICES on a machine with different GPU models, without "

@@ -532,7 +532,8 @@ _SPECS += (
         "{claim, line, text}; claims: cpu_torch, torch_replaced, two_torch, nouveau, ext_build, "
         "jupyter, created_env, no_nvidia, no_gpu, gpu_unused, cuda_check (the reporter ran "
         "torch.cuda.is_available() and shows False), cuda_differs (True in one place, False in "
-        "another), builds_differ (two torch build labels)",
+        "another), builds_differ (two torch build labels), cvd_after_init (CUDA_VISIBLE_DEVICES "
+        "set in code after a call that starts CUDA)",
         show=False,
         pasted_only=True,
     ),

@@ -81,6 +81,7 @@ class _Reader:
         self.mac_context = False
         self.done: set[str] = set()
         self.torch_mentions: list[tuple[str, int]] = []
+        self.cuda_init_line: int | None = None
 
     def once(self, key: str, value: object, line: int) -> None:
         if key in self.done:
@@ -127,6 +128,8 @@ class _Reader:
             self._symptoms(text, i)
         if pat.INSTALL_GATE.search(low):
             self._installs(text, i)
+        if "cuda" in low:
+            self._cuda_order(text, i)
         if "cuda_visible_devices" in low:
             self._visible(text, i)
         resolved = pat.RESOLVED_RE.search(text) is not None
@@ -322,6 +325,13 @@ class _Reader:
             where = pip_from["path"]
             if where not in self.executables:
                 self.executables.append(where)
+
+    def _cuda_order(self, text: str, i: int) -> None:
+        """Note a CUDA-starting call; claim ``cvd_after_init`` when code then sets the variable."""
+        if self.cuda_init_line is None and pat.CUDA_INIT_RE.search(text):
+            self.cuda_init_line = i
+        elif self.cuda_init_line is not None and pat.CVD_IN_CODE_RE.search(text):
+            self._claim("cvd_after_init", text, i)
 
     def _visible(self, text: str, i: int) -> None:
         if "env.cuda_visible_devices" in self.done or "CUDA_VISIBLE_DEVICES" not in text:

@@ -255,6 +255,18 @@ CVD_RE = re.compile(
     r"(?:GPU|MIG)-[0-9a-fA-F/-]{4,80})(?P=q)",
     re.ASCII,
 )
+# Calls that start CUDA (or fix the device count) in code: CUDA_VISIBLE_DEVICES set after one
+# of them no longer changes what the process sees.
+CUDA_INIT_RE = re.compile(
+    r"torch\.cuda\.(?:device_count|is_available|set_device|current_device|get_device_name|"
+    r"init|mem_get_info)\s?\(|\.cuda\(|\.to\(\s?['\"]cuda|torch\.device\(\s?['\"]cuda",
+    re.ASCII,
+)
+CVD_IN_CODE_RE = re.compile(
+    r"os\.environ(?:\[['\"]CUDA_VISIBLE_DEVICES['\"]\]\s?=|\.setdefault\(\s?['\"]"
+    r"CUDA_VISIBLE_DEVICES)",
+    re.ASCII,
+)
 CONDA_INSTALL_RE = re.compile(
     r"\b(?:conda|mamba|micromamba)[ \t]+(?:install|create)\b(?P<args>[^\n]{0,600})", re.ASCII
 )

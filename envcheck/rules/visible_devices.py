@@ -210,3 +210,37 @@ def device_order(view: FactsView) -> list[Candidate]:
             frozenset({"oom"}),
         )
     ]
+
+
+@rule("cuda_visible_devices.set_after_init")
+def set_after_init(view: FactsView) -> list[Candidate]:
+    """The code sets CUDA_VISIBLE_DEVICES after a call that already started CUDA: the value
+    is read once, when CUDA initialises, so the process keeps seeing every GPU."""
+    said = view.claim_text("cvd_after_init")
+    if said is None:
+        return []
+    failing = bool(
+        view.user_signature_kinds & {"oom", "invalid_device_ordinal", "no_cuda_gpus", "device_busy"}
+    )
+    return [
+        Candidate(
+            finding(
+                id="cuda_visible_devices.set_after_init",
+                severity=Severity.ERROR if failing else Severity.WARNING,
+                detail=f'The code sets the variable ("{said}") after a call that starts CUDA '
+                "or counts the devices. CUDA reads CUDA_VISIBLE_DEVICES once, when it "
+                "initialises, so the setting has no effect: the process still sees every GPU "
+                "and uses GPU 0 (often a busy one: out-of-memory errors).",
+                evidence=("explain.claims", "env.cuda_visible_devices", "errors.seen"),
+                fixes=(
+                    Fix(
+                        "Set it before anything touches CUDA: at the very top of the script, "
+                        "before import torch, or in the shell that starts it",
+                        ("CUDA_VISIBLE_DEVICES=4,5 python train.py",),
+                    ),
+                ),
+            ),
+            RANK_VISIBLE,
+            frozenset({"oom", "invalid_device_ordinal", "no_cuda_gpus", "device_busy"}),
+        )
+    ]

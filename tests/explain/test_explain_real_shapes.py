@@ -342,6 +342,14 @@ CASES += [
         "notebook: /usr/bin/python3  torch 2.3.0+cpu\n",
     ),
     (
+        "cuda_visible_devices",
+        "set-after-cuda-started",
+        "```python\nimport torch, os\nprint(torch.cuda.device_count())\n"
+        'os.environ["CUDA_VISIBLE_DEVICES"] = "2,3"\nmodel = Net().cuda()\n```\n'
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a "
+        "total capacity of 79.15 GiB of which 10.50 MiB is free.\n",
+    ),
+    (
         "cudnn",
         "cudnn-symbol-from-system-copy",
         "OSError: /usr/local/cuda/lib64/libcudnn_cnn_infer.so.8: undefined symbol: "

@@ -100,6 +100,13 @@ CATALOGUE_CASES = [
         "env_conflict.requirement_conflict", E, ("torchvision 0.18.0 requires torch==2.3.0",),
     ),
     Case(
+        "cvd-set-after-cuda-init",
+        pasted(explain__claims=[claim("cvd_after_init",
+                                      'os.environ["CUDA_VISIBLE_DEVICES"] = "3"')],
+               errors__seen=seen(("oom", "CUDA out of memory. Tried to allocate 2.00 GiB", {}))),
+        "cuda_visible_devices.set_after_init", E, ("has no effect",),
+    ),
+    Case(
         "resolver-cudnn-wheel",
         pasted(packages__requirement_conflicts=[
             {"package": "torch", "version": "2.3.1", "requires": "nvidia-cudnn-cu12==8.9.2.26",
