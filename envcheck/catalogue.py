@@ -392,6 +392,9 @@ _ENTRIES: tuple[Entry, ...] = (
        "The chosen interpreter cannot run or cannot be inspected",
        "Leave or recreate the broken environment; point --python at a working interpreter"),
     # probe
+    _e("probe.paste_unreadable", (I,), "Nothing in the paste says what the machine is",
+       "A pasted report in which no format and no evidence was recognised",
+       "Paste the output of nvidia-smi and of python -m torch.utils.collect_env"),
     _e("probe.<probe>_failed", (W,), "Could not check: <the probe's title>",
        "A probe raised an error, so what it inspects went unchecked",
        "Read the note; run envcheck doctor -v"),

@@ -236,6 +236,10 @@ def verdict_line(report: Report, m: Messages | None = None) -> Text:
         first = _("{counts}, no errors. First: {title}").format(
             counts=_plural(m, len(warnings), "warning"), title=_(warnings[0].title))
         return Text.assemble(("! ", "bold yellow"), (first, "bold"))
+    if any(f.id == "probe.paste_unreadable" for f in report.findings):
+        # Nothing was read: no verdict either way.
+        return Text.assemble(("? ", "bold yellow"),
+                             (_("Nothing in the paste could be read."), "bold"))
     what = (
         "The pasted report shows no problem."
         if report.source == "explain"

@@ -350,12 +350,15 @@ def _symptom_lines(view: FactsView) -> list[str]:
     "env_conflict.likely_wrong_environment",
     "nvcc_mismatch.likely_toolkit_mismatch",
     "torch.unrecognised_error",
+    "probe.paste_unreadable",
     stage="differential",
 )
 def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candidate]:
     """The likeliest cause of a pasted report's symptom, when no rule named one."""
     if not view.pasted:
         return []
+    if not candidates and not view.strs("explain.formats") and _read_nothing(view):
+        return [_unreadable()]
     # A rule already named a cause (generic symptom findings, ranked last, do not count).
     if any(c.rank < RANK_SYMPTOM and c.finding.severity >= Severity.WARNING for c in candidates):
         return []
@@ -406,6 +409,30 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
         ),
     )
     return [Candidate(found, RANK_SYMPTOM - 1, frozenset(SYMPTOMS))]
+
+
+def _read_nothing(view: FactsView) -> bool:
+    """No fact but explain's own bookkeeping: nothing in the paste was understood."""
+    return all(key.startswith("explain.") for key in view.facts)
+
+
+def _unreadable() -> Candidate:
+    found = finding(
+        id="probe.paste_unreadable",
+        severity=Severity.INFO,
+        detail="No known output format and no evidence about the GPU, driver, CUDA or torch "
+        "was recognised in the pasted text, so there is nothing to diagnose (this is not a "
+        "clean bill of health).",
+        evidence=("explain.formats",),
+        fixes=(
+            Fix(
+                "Paste what these print on the machine with the problem (or run envcheck "
+                "doctor there)",
+                ("nvidia-smi", "python -m torch.utils.collect_env"),
+            ),
+        ),
+    )
+    return Candidate(found, RANK_SYMPTOM)
 
 
 def _unrecognised(view: FactsView, symptoms: list[str]) -> Candidate:

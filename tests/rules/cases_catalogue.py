@@ -100,6 +100,11 @@ CATALOGUE_CASES = [
         "env_conflict.requirement_conflict", E, ("torchvision 0.18.0 requires torch==2.3.0",),
     ),
     Case(
+        "paste-with-nothing-readable",
+        {"explain.formats": []},
+        "probe.paste_unreadable", INFO, ("nothing to diagnose",),
+    ),
+    Case(
         "cvd-set-after-cuda-init",
         pasted(explain__claims=[claim("cvd_after_init",
                                       'os.environ["CUDA_VISIBLE_DEVICES"] = "3"')],
