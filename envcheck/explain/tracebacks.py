@@ -128,6 +128,20 @@ def _warning(
     return i
 
 
+# A sentence that quotes an error as something of the past ("I used to get X, reinstalling
+# solved it"): the message is history, not a symptom. Only prose carries these words.
+_BEHIND_RE = re.compile(
+    r"\b(?:solved|resolved|fixed (?:it|now)|works now|working now|no longer|not any ?more|"
+    r"went away|is gone)\b|解决了|已解决|不再出现|没有再",
+    re.IGNORECASE,
+)
+
+
+def _behind(text: str) -> bool:
+    """Whether the signature's text says the error is behind the reporter."""
+    return bool(_BEHIND_RE.search(text)) and not _EXCEPTION_RE.match(text.strip())
+
+
 def parse_tracebacks(
     lines: Sequence[Line] | Sequence[str] | str, skip: frozenset[int] = frozenset()
 ) -> Parsed:
@@ -185,7 +199,7 @@ def parse_tracebacks(
         pieces.append(line.text)
         owners.append(index)
         size += len(line.text) + 1
-    signatures = classify("\n".join(pieces)) if pieces else []
+    signatures = [s for s in (classify("\n".join(pieces)) if pieces else []) if not _behind(s.text)]
     if signatures:
         b.recognise("error messages")
         seen = [signature.as_fact() for signature in signatures]

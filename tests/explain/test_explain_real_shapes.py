@@ -396,6 +396,8 @@ QUIET: list[tuple[str, str]] = [
     ("extension-built", "torch.cuda.is_available() returns True. I built the extension with "
      "setup.py install and it works.\n"),
     ("quoted-code", "if torch.cuda.is_available() is False:\n    device = 'cpu'\n"),
+    ("error-now-solved", 'I used to get "Torch not compiled with CUDA enabled", but reinstalling '
+     "from the cu121 index solved it.\n"),
 ]
 
 
