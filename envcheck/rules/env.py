@@ -103,42 +103,6 @@ def torch_copies(view: FactsView) -> list[Candidate]:
     return []
 
 
-@rule("env_conflict.conda_and_pip_torch")
-def conda_and_pip_torch(view: FactsView) -> list[Candidate]:
-    """conda lists pytorch while pip (or uv) last wrote torch's files."""
-    pytorch = view.conda_packages.get("pytorch")
-    installer = (view.str_("torch.installer") or "").lower()
-    if pytorch is None or installer not in ("pip", "uv"):
-        return []
-    failed = view.str_("torch.import_error") is not None
-    return [
-        Candidate(
-            finding(
-                id="env_conflict.conda_and_pip_torch",
-                severity=Severity.ERROR if failed else Severity.WARNING,
-                detail=f"conda lists pytorch {pytorch.get('version') or '?'} "
-                f"({pytorch.get('channel') or '?'}), but the torch files were last written by "
-                f"{installer} ({view.torch_text}). The two overwrite each other's files and "
-                "conda's CUDA libraries may not match pip's torch.",
-                evidence=("packages.conda", "torch.installer", "torch.version"),
-                fixes=(
-                    Fix(
-                        "Keep one: remove conda's copy without touching its dependencies, then "
-                        "reinstall with pip",
-                        (
-                            "conda remove --force pytorch torchvision torchaudio",
-                            f"{pip_cmd(view)} uninstall -y torch torchvision torchaudio",
-                            *reinstall_fix(view).commands,
-                        ),
-                    ),
-                ),
-            ),
-            RANK_ENV_CONFLICT,
-            frozenset({"import_failed"}),
-        )
-    ]
-
-
 def _cuda_label(version: str | None) -> str | None:
     """``'2.1.0+cu121'`` → ``'cu121'`` (``cu117.with.pypi.cudnn`` → ``cu117``); else None."""
     cuda = cuda_from_label(build_label(version or "").lower())

@@ -201,16 +201,19 @@ def cudnn_wheel(view: FactsView) -> list[Candidate]:
 
 @rule("env_conflict.conda_and_pip_torch")
 def conda_pip_versions(view: FactsView) -> list[Candidate]:
-    """conda's pytorch and the torch pip sees are different versions, or the report says so."""
+    """conda's pytorch and a pip torch in one environment: pip (or uv) last wrote torch's
+    files, the torch that runs is another version than conda lists, or the report says so."""
     pytorch = view.conda_packages.get("pytorch")
-    pip_torch = view.str_("torch.version")
+    pip_torch = view.str_("torch.runtime_version") or view.str_("torch.version")
+    installer = (view.str_("torch.installer") or "").lower()
+    written_by_pip = pytorch is not None and installer in ("pip", "uv")
     two = view.claim_text("two_torch")
     differ = False
     if pytorch is not None and pip_torch:
         conda_version = _base(str(pytorch.get("version") or ""))
         pip_version = _base(pip_torch)
         differ = None not in (conda_version, pip_version) and conda_version != pip_version
-    if not differ and two is None:
+    if not (differ or written_by_pip) and two is None:
         return []
     serious = (
         two is not None
@@ -218,7 +221,14 @@ def conda_pip_versions(view: FactsView) -> list[Candidate]:
         or view.torch_is_cpu_build is True
         or view.str_("torch.import_error") is not None
     )
-    if differ and pytorch is not None:
+    if written_by_pip and not differ and pytorch is not None:
+        detail = (
+            f"conda lists pytorch {pytorch.get('version') or '?'} "
+            f"({pytorch.get('channel') or '?'}), but the torch files were last written by "
+            f"{installer} ({view.torch_text}). The two overwrite each other's files and "
+            "conda's CUDA libraries may not match pip's torch."
+        )
+    elif differ and pytorch is not None:
         detail = (
             f"conda lists pytorch {pytorch.get('version')} (build {pytorch.get('build') or '?'}) "
             f"while pip sees torch {pip_torch} in the same environment: two installs of torch "
@@ -236,7 +246,7 @@ def conda_pip_versions(view: FactsView) -> list[Candidate]:
                 id="env_conflict.conda_and_pip_torch",
                 severity=Severity.ERROR if serious else Severity.WARNING,
                 detail=detail,
-                evidence=("packages.conda", "torch.version", "explain.claims"),
+                evidence=("packages.conda", "torch.installer", "torch.version", "explain.claims"),
                 fixes=(
                     Fix(
                         "Keep one torch: remove both, then install the CUDA build once, with "
