@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
@@ -166,6 +166,94 @@ def _template(msgid: str) -> re.Pattern[str] | None:
     return re.compile("".join(parts) + r"\Z", re.DOTALL)
 
 
+class Msg(str):
+    """English text that remembers the message it was made from, so it can be said again in
+    another language.
+
+    ``Msg("Install NVIDIA driver {need} or newer", need="535")`` *is* the English string
+    (every ``str`` operation, JSON and comparisons see the formatted English), and keeps the
+    message id and its values for :meth:`Messages.say`. Values that are themselves ``Msg``
+    are translated too; any other value (a version, a path, a GPU name, a command) is data and
+    is shown as it is. The first argument must be a string literal: it is the message id that
+    ``python -m envcheck.i18n_extract`` finds in the source, as xgettext would.
+
+    A ``str`` method (``+``, ``strip``, f-strings) returns a plain ``str`` and forgets the
+    message: build sentences with fields, :func:`sentences` and :func:`concat` instead.
+    """
+
+    msgid: str
+    values: Mapping[str, object]
+
+    def __new__(cls, msgid: str, /, **values: object) -> Msg:
+        self = super().__new__(cls, msgid.format(**values) if values else msgid)
+        self.msgid = msgid
+        self.values = MappingProxyType(values)
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), self.msgid, dict(self.values)))
+
+
+class Joined(Msg):
+    """Several texts shown one after another (each translated on its own)."""
+
+    parts: tuple[str, ...]
+    sep: str
+
+    def __new__(cls, sep: str, parts: tuple[str, ...]) -> Joined:
+        kept = tuple(p for p in parts if p)
+        self = str.__new__(cls, sep.join(kept))
+        self.msgid, self.values, self.parts, self.sep = "", MappingProxyType({}), kept, sep
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Joined, (self.sep, self.parts))
+
+
+def _rebuild(cls: type[Msg], text: str, msgid: str, values: dict[str, object]) -> Msg:
+    self = str.__new__(cls, text)
+    self.msgid, self.values = msgid, MappingProxyType(values)
+    return self
+
+
+def sentences(*parts: str) -> Msg:
+    """Sentences one after another: a space between them in English, none after a Chinese
+    full stop. Empty parts are left out."""
+    return Joined(" ", parts)
+
+
+def concat(*parts: str) -> Msg:
+    """Texts joined with nothing between them (a sentence and its parenthesis)."""
+    return Joined("", parts)
+
+
+def map_data(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to its data (the string values inside a :class:`Msg`),
+    keeping the message, so the changed text can still be translated.
+
+    Used by redaction: when changing the values alone does not give what changing the whole
+    English text gives, the whole text, changed, is returned (a plain string): being private
+    comes before being translated.
+    """
+    whole = change(str(text))
+    if not isinstance(text, Msg):
+        return whole
+    kept = _map_msg(text, change)
+    return kept if str(kept) == whole else whole
+
+
+def _map_msg(text: Msg, change: Callable[[str], str]) -> Msg:
+    if isinstance(text, Joined):
+        return Joined(text.sep, tuple(_map_msg(p, change) if isinstance(p, Msg) else change(p)
+                                      for p in text.parts))
+    values = {k: (_map_msg(v, change) if isinstance(v, Msg) else
+                  change(v) if isinstance(v, str) else v) for k, v in text.values.items()}
+    return Msg(text.msgid, **values)
+
+
+_CJK_END = frozenset("。！？；：，、）」』")
+
+
 @dataclass(frozen=True)
 class Messages:
     """The messages of one language: ``gettext``, ``ngettext`` and ``translate``."""
@@ -186,6 +274,40 @@ class Messages:
         if found and found[0]:
             return found[0]
         return singular if count == 1 else plural
+
+    def say(self, text: str, missing: set[str] | None = None) -> str:
+        """``text`` in this language: a :class:`Msg` by its message id and values, a plain
+        string when it is a message (or one formatted with values, see :meth:`translate`).
+
+        What has no translation is shown in English and, when ``missing`` is given, its
+        message id is added to it (the tests use this to prove every message is translated).
+        """
+        if not self.table:
+            return str(text)
+        if isinstance(text, Joined):
+            out = ""
+            for part in text.parts:
+                said = self.say(part, missing)
+                if out and text.sep == " " and (out[-1] in _CJK_END or said[:1] in _CJK_END):
+                    out += said
+                elif out:
+                    out += text.sep + said
+                else:
+                    out = said
+            return out
+        if isinstance(text, Msg):
+            found = self.table.get(text.msgid)
+            if not found or not found[0]:
+                if missing is not None:
+                    missing.add(text.msgid)
+                return str(text)
+            values = {k: self.say(v, missing) if isinstance(v, Msg) else v
+                      for k, v in text.values.items()}
+            return found[0].format(**values) if values else found[0]
+        said = self.translate(text)
+        if said == text and missing is not None and _has_words(text):
+            missing.add(str(text))
+        return said
 
     def translate(self, text: str) -> str:
         """``text`` translated, where it is a message or a message formatted with values.
@@ -209,6 +331,11 @@ class Messages:
 
 
 _MIN_FIXED = 6
+
+
+def _has_words(text: str) -> bool:
+    """Whether ``text`` holds English words to translate (not only numbers or a name)."""
+    return len(re.findall(r"[A-Za-z]{3,}", text)) >= 2 and not re.search(r"[\u4e00-\u9fff]", text)
 
 
 def _fixed_text(msgid: str) -> str:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from envcheck.i18n import map_data
 from envcheck.model import FactValue, Finding, Fix, ProbeResult, Report, Target
 
 SECRET_NAME = re.compile(
@@ -285,7 +286,10 @@ def redact_with_ledger(
     placeholders afterwards.
     """
     red = redactor or redactor_for(report, identity)
-    text: Callable[[str], str] = red.text
+
+    def text(value: str) -> str:
+        # Redacts the data inside a message and keeps the message, so it is still translated.
+        return map_data(value, red.text)
 
     def finding(f: Finding) -> Finding:
         return replace(

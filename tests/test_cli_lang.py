@@ -4,6 +4,7 @@ characters keep the text report's columns."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -83,9 +84,28 @@ def test_a_chinese_locale_picks_chinese_and_lang_en_wins(fake_doctor: Report) ->
     assert _doctor("--lang", "en", env={"LANG": "zh_CN.UTF-8"}) == english
 
 
-def test_json_is_the_same_in_both_languages(fake_doctor: Report) -> None:
+def _data_only(text: str) -> dict[str, object]:
+    """A JSON report without its words: what must be identical in every language."""
+    data = json.loads(text)
+    for finding in data["findings"]:
+        for words in ("title", "detail", "consequences"):
+            finding.pop(words)
+        for fix in finding["fixes"]:
+            fix.pop("summary")
+    for probe in data["probes"]:
+        probe.pop("title")
+        probe.pop("note")
+    data.pop("notes")
+    return data
+
+
+def test_json_keeps_ids_keys_values_and_commands_in_both_languages(fake_doctor: Report) -> None:
     english = _doctor("--json", "--lang", "en")
-    assert _doctor("--json", "--lang", "zh") == english
+    chinese = _doctor("--json", "--lang", "zh")
+    assert chinese != english
+    assert _data_only(chinese) == _data_only(english)
+    titles = [f["title"] for f in json.loads(chinese)["findings"]]
+    assert titles and all(re.search(r"[\u4e00-\u9fff]", t) for t in titles)
 
 
 def test_chinese_markdown_reads_back_as_the_same_report(fake_doctor: Report) -> None:

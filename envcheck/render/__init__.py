@@ -48,8 +48,8 @@ class RenderOptions:
     width: int = 100
     appendix: tuple[Appendix, ...] = ()
     lang: str = "en"
-    """The language of the words around the data (:mod:`envcheck.i18n`); the text and
-    markdown reports speak it, JSON and HTML stay English in this version."""
+    """The language of the words (:mod:`envcheck.i18n`): every format speaks it; ids, keys,
+    values and commands are the same in every language."""
 
 
 Renderer = Callable[["Report", RenderOptions], str]
@@ -71,5 +71,8 @@ def renderer(fmt: OutputFormat) -> Renderer:
 
 
 def render_report(report: Report, fmt: OutputFormat, options: RenderOptions | None = None) -> str:
-    """Render ``report`` in ``fmt``."""
-    return renderer(fmt)(report, options or RenderOptions())
+    """Render ``report`` in ``fmt``, its words in ``options.lang`` (:mod:`.localize`)."""
+    from envcheck.render.localize import localize
+
+    options = options or RenderOptions()
+    return renderer(fmt)(localize(report, options.lang), options)
