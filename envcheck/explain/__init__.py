@@ -28,6 +28,7 @@ from envcheck.explain.python_prints import parse_python_prints
 from envcheck.explain.system_info import parse_system_info
 from envcheck.explain.tracebacks import parse_tracebacks
 from envcheck.fact_keys import CATALOGUE
+from envcheck.i18n import Msg, concat
 from envcheck.model import FactValue
 from envcheck.parsers.versions import cuda_from_label
 from envcheck.recipes import RecipeError, load_tables, platform_key
@@ -201,21 +202,32 @@ class _Merger:
             if len(messages) > 3:
                 messages.append("")  # only counted: the note shows the first three
                 return
-            messages.append(
-                f"{found.source} (line {found.line + 1}) says {new!r}; kept {old!r} from "
-                f"{first.source} (line {first.line + 1}), the first in the paste"
-            )
+            messages.append(Msg(
+                "{source} (line {line}) says {new}; kept {old} from {first_source} "
+                "(line {first_line}), the first in the paste",
+                source=found.source, line=found.line + 1, new=repr(new), old=repr(old),
+                first_source=first.source, first_line=first.line + 1,
+            ))
 
     def result(self) -> tuple[dict[str, FactValue], dict[str, str]]:
         notes = dict(self.notes)
         for key, messages in self.conflicts.items():
-            extra = "; ".join(messages[:3])
+            extra = messages[:3]
             if len(messages) > 3:
-                extra += f"; and {len(messages) - 3} more"
-            notes[key] = f"{notes[key]}; {extra}" if key in notes else extra
+                extra.append(Msg("and {n} more", n=len(messages) - 3))
+            notes[key] = semicolons(notes[key], *extra) if key in notes else semicolons(*extra)
         order = list(CATALOGUE)
         facts = {k: self.facts[k] for k in sorted(self.facts, key=order.index)}
         return facts, {k: notes[k] for k in sorted(notes, key=order.index)}
+
+
+def semicolons(*parts: str) -> str:
+    """Remarks one after another, ``; `` between them (``；`` in Chinese), each translated."""
+    out: list[str] = []
+    for part in parts:
+        if part:
+            out += [Msg("; "), part] if out else [part]
+    return concat(*out)
 
 
 # Where a shown is_available() result is the reporter's point, not a line of an env dump.
@@ -262,7 +274,8 @@ def _unparsed(rows: Sequence[Line], consumed: frozenset[int]) -> tuple[str, ...]
         else:
             hidden += 1
     if hidden:
-        shown.append(f"… and {hidden} more line{'s' if hidden != 1 else ''} not understood")
+        shown.append(Msg("… and {n} more line not understood", n=hidden) if hidden == 1
+                     else Msg("… and {n} more lines not understood", n=hidden))
     return tuple(shown)
 
 
@@ -298,12 +311,12 @@ def _fill_capabilities(facts: dict[str, FactValue], notes: dict[str, str]) -> No
         filled.append(gpu)
     if looked_up:
         facts["nvidia.gpus"] = filled
-        remark = (
-            f"compute capability of {', '.join(looked_up)} looked up from the GPU name "
-            "(recipes/gpu_archs.toml)"
+        remark = Msg(
+            "compute capability of {gpus} looked up from the GPU name (recipes/gpu_archs.toml)",
+            gpus=", ".join(looked_up),
         )
         notes["nvidia.gpus"] = (
-            f"{notes['nvidia.gpus']}; {remark}" if "nvidia.gpus" in notes else remark
+            semicolons(notes["nvidia.gpus"], remark) if "nvidia.gpus" in notes else remark
         )
 
 
@@ -340,9 +353,10 @@ def _fill_default_build(facts: dict[str, FactValue], notes: dict[str, str]) -> N
     if cuda is None:
         return
     facts["torch.cuda_build"] = cuda
-    notes["torch.cuda_build"] = (
-        f"assumed: PyPI's default Linux wheel of torch {version} is built for CUDA {cuda} "
-        f"({variant}); a conda or other-index install would differ"
+    notes["torch.cuda_build"] = Msg(
+        "assumed: PyPI's default Linux wheel of torch {version} is built for CUDA {cuda} "
+        "({variant}); a conda or other-index install would differ",
+        version=version, cuda=cuda, variant=variant or "",
     )
 
 
@@ -397,7 +411,7 @@ def explain_text(text: str) -> ExplainResult:
         formats.append("prose")  # nothing but free text (each fact's note says so too)
     facts["explain.formats"] = list(formats)
     if not formats:
-        notes["explain.formats"] = "no known report format was recognised in the text"
+        notes["explain.formats"] = Msg("no known report format was recognised in the text")
     return ExplainResult(
         facts=facts,
         notes=notes,

@@ -28,6 +28,7 @@ from envcheck.explain.common import (
     merge_parsed,
     torch_version_facts,
 )
+from envcheck.i18n import Msg
 from envcheck.parsers.versions import major_minor
 
 SOURCE = "collect_env"
@@ -75,9 +76,15 @@ _IGNORED = frozenset(
 _Handler = Callable[[ParsedBuilder, str, int], None]
 
 
+def _says(value: str) -> str:
+    """The note on a value collect_env printed without giving it (``'Could not collect'``)."""
+    return Msg("collect_env says {value}", value=repr(value))
+
+
 def _torch_version(b: ParsedBuilder, value: str, i: int) -> None:
     if is_unknown(value):
-        b.unknown("torch.version", i, "collect_env could not import torch (PyTorch version: N/A)")
+        b.unknown("torch.version", i,
+                  Msg("collect_env could not import torch (PyTorch version: N/A)"))
         return
     torch_version_facts(b, value.split()[0], i)
 
@@ -86,9 +93,10 @@ def _cuda_build(b: ParsedBuilder, value: str, i: int) -> None:
     version = first_version(value)
     if version is None:
         if value.strip().lower() == "none":
-            b.unknown("torch.cuda_build", i, "CPU-only build (CUDA used to build PyTorch: None)")
+            b.unknown("torch.cuda_build", i,
+                      Msg("CPU-only build (CUDA used to build PyTorch: None)"))
         else:
-            b.unknown("torch.cuda_build", i, f"collect_env says {value.strip() or 'nothing'!r}")
+            b.unknown("torch.cuda_build", i, _says(value.strip() or "nothing"))
         return
     b.add("torch.cuda_build", major_minor(version), i)
 
@@ -170,7 +178,7 @@ def _cuda_available(b: ParsedBuilder, value: str, i: int) -> None:
     elif word in ("false", "no"):
         b.add("torch.cuda_available", False, i)
     else:
-        b.unknown("torch.cuda_available", i, f"collect_env says {value.strip()!r}")
+        b.unknown("torch.cuda_available", i, _says(value.strip()))
 
 
 def _nvcc(b: ParsedBuilder, value: str, i: int) -> None:
@@ -179,7 +187,7 @@ def _nvcc(b: ParsedBuilder, value: str, i: int) -> None:
         b.unknown(
             "cuda_toolkit.nvcc_version",
             i,
-            "collect_env found no nvcc (its 'CUDA runtime version' is nvcc's version)",
+            Msg("collect_env found no nvcc (its 'CUDA runtime version' is nvcc's version)"),
         )
     else:
         b.add("cuda_toolkit.nvcc_version", major_minor(version), i)
@@ -188,7 +196,7 @@ def _nvcc(b: ParsedBuilder, value: str, i: int) -> None:
 def _driver(b: ParsedBuilder, value: str, i: int) -> None:
     version = first_version(value)
     if version is None:
-        b.unknown("nvidia.driver_version", i, f"collect_env says {value.strip()!r}")
+        b.unknown("nvidia.driver_version", i, _says(value.strip()))
     else:
         b.add("nvidia.driver_version", version, i)
 
@@ -275,7 +283,7 @@ def _gpu_block(b: ParsedBuilder, lines: Sequence[Line], start: int, first: str) 
         return False
 
     if first.strip() and is_unknown(first):
-        b.unknown("nvidia.gpus", start - 1, f"collect_env says {first.strip()!r}")
+        b.unknown("nvidia.gpus", start - 1, _says(first.strip()))
         return start
     if first.strip() and not take(first, start - 1) and _NVIDIA_RE.search(first):
         # Old reports: "GPU models and configuration: GeForce GTX 1080 Ti" (no index).
@@ -295,7 +303,7 @@ def _cudnn_block(b: ParsedBuilder, lines: Sequence[Line], start: int, first: str
     i = start
     value = first.strip()
     if value and is_unknown(value):
-        b.unknown("cudnn.system", start - 1, f"collect_env says {value!r}")
+        b.unknown("cudnn.system", start - 1, _says(value))
         return start
     if value and not value.lower().startswith("probably one of"):
         paths.append(value)

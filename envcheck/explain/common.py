@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from envcheck.i18n import Msg
 from envcheck.model import FactValue
 from envcheck.parsers.versions import build_label, cuda_from_label, rocm_from_label
 
@@ -210,7 +211,8 @@ def torch_version_facts(builder: ParsedBuilder, version: str, line: int) -> None
     if cuda is not None:
         builder.add("torch.cuda_build", cuda, line)
     elif label == "cpu":
-        builder.unknown("torch.cuda_build", line, f"CPU-only build ({version})")
+        builder.unknown("torch.cuda_build", line,
+                        Msg("CPU-only build ({version})", version=version))
     else:
         rocm = rocm_from_label(label)
         if rocm is not None:

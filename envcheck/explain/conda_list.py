@@ -19,6 +19,7 @@ from envcheck.explain.common import (
     as_lines,
 )
 from envcheck.explain.pip_list import PackageRows
+from envcheck.i18n import Msg
 from envcheck.parsers.versions import normalise_name
 
 SOURCE = "conda list"
@@ -85,7 +86,7 @@ def _pytorch(b: ParsedBuilder, version: str, build: str, line: int) -> None:
     if cuda is not None:
         b.add("torch.cuda_build", cuda, line)
     elif _CPU_BUILD_RE.search(build):
-        b.unknown("torch.cuda_build", line, f"CPU-only conda build ({build})")
+        b.unknown("torch.cuda_build", line, Msg("CPU-only conda build ({build})", build=build))
     cudnn = _CUDNN_RE.search(build)
     if cudnn:
         b.add("cudnn.torch_version", cudnn.group(1), line)
@@ -163,8 +164,8 @@ def parse_conda_list(
                     "torch.installer",
                     "pip",
                     i,
-                    "conda list shows conda's pytorch and a pip torch; pip installs over "
-                    "conda's files, so the torch that imports is taken to be pip's",
+                    Msg("conda list shows conda's pytorch and a pip torch; pip installs over "
+                        "conda's files, so the torch that imports is taken to be pip's"),
                 )
             if related(name):
                 records.append(
@@ -192,6 +193,6 @@ def parse_conda_list(
             "torch.copies",
             torches,
             first_record or 0,
-            "conda list shows torch installed by both conda and pip",
+            Msg("conda list shows torch installed by both conda and pip"),
         )
     return b.build()

@@ -15,6 +15,8 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
+from envcheck.i18n import Msg
+
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -88,10 +90,12 @@ def decode_paste(data: bytes) -> Decoded:
     except UnicodeDecodeError:
         text = ""
     if text and _plausible_chinese(text):
-        return Decoded(_clean(text), "gb18030", "read as GB18030 (a Chinese Windows console)")
+        return Decoded(_clean(text), "gb18030",
+                       Msg("read as GB18030 (a Chinese Windows console)"))
     text = data.decode("utf-8", errors="replace")
     return Decoded(
-        _clean(text), "utf-8", "not valid UTF-8: undecodable bytes were replaced with U+FFFD"
+        _clean(text), "utf-8",
+        Msg("not valid UTF-8: undecodable bytes were replaced with U+FFFD"),
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from envcheck.explain.untranslate import to_english
 from envcheck.model import FactValue, ProbeResult, ProbeStatus, Target
 from envcheck.report_data import extract
 
@@ -62,10 +63,10 @@ def _probe(item: object) -> ProbeResult | None:
     more_time = item.get("more_time")
     return ProbeResult(
         id=item["id"],
-        title=title if isinstance(title, str) else item["id"],
+        title=to_english(title) if isinstance(title, str) else item["id"],
         status=status,
         duration_s=float(duration) if isinstance(duration, (int, float)) else 0.0,
-        note=note if isinstance(note, str) else None,
+        note=to_english(note) if isinstance(note, str) else None,
         more_time=tuple(more_time) if isinstance(more_time, list) and all(
             isinstance(a, str) for a in more_time) else (),
     )
@@ -93,8 +94,10 @@ def read_envcheck_report(text: str) -> ReadBack | None:
         return None
     facts = {str(k): v for k, v in data["facts"].items()}
     raw_notes = data.get("notes")
+    # A report written in another language (--lang zh) has its notes in that language: the
+    # rules read notes in English, so they are put back (ids, keys and values never change).
     notes = (
-        {str(k): str(v) for k, v in raw_notes.items() if isinstance(v, str)}
+        {str(k): to_english(v) for k, v in raw_notes.items() if isinstance(v, str)}
         if isinstance(raw_notes, dict) else {}
     )
     raw_probes = data.get("probes")

@@ -10,9 +10,12 @@ findings it states; anything else is left to the lenient parsers.
 
 from __future__ import annotations
 
+import functools
 import re
+import string
 from dataclasses import dataclass
 
+from envcheck.i18n import DEFAULT, LANGUAGES, Messages, messages
 from envcheck.model import Category, Finding, Fix, Severity
 
 _HEADER = re.compile(r"^envcheck (?:doctor|explain) \d+\.\d+")
@@ -25,6 +28,70 @@ _VERDICT = re.compile(
 )
 # Terminal colours, in case the paste kept them.
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _fill(template: str, **fields: str | None) -> str:
+    """A regular expression for ``template``: its text escaped, each field replaced by the
+    pattern given for it; a field given None ends the expression there."""
+    out: list[str] = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        out.append(re.escape(literal))
+        if name is None:
+            continue
+        if fields.get(name) is None:
+            break
+        out.append(str(fields[name]))
+    return "".join(out)
+
+
+def _counted(m: Messages, singular: str, plural: str, group: str) -> str:
+    """``(?P<group>3 个错误)``: a count of errors or warnings as ``m`` writes it."""
+    forms = dict.fromkeys(m.ngettext(singular, plural, n) for n in (1, 2))
+    return f"(?P<{group}>" + "|".join(_fill(f, n=r"\d+") for f in forms) + ")"
+
+
+@functools.cache
+def _verdicts() -> tuple[re.Pattern[str], ...]:
+    """The verdict line in every language envcheck writes (English first, as it always was)."""
+    out = [_VERDICT]
+    for lang in LANGUAGES:
+        if lang == DEFAULT:
+            continue
+        m = messages(lang)
+        more = _fill(m.gettext(", {more}"),
+                     more=_counted(m, "{n} warning", "{n} warnings", "warnings_e"))
+        errors = _fill(m.gettext("{counts}. Start with: {title}"), title=None,
+                       counts=_counted(m, "{n} error", "{n} errors", "errors") + f"(?:{more})?")
+        warnings = _fill(m.gettext("{counts}, no errors. First: {title}"), title=None,
+                         counts=_counted(m, "{n} warning", "{n} warnings", "warnings"))
+        out.append(re.compile(f"^(?:✗ {errors}|! {warnings}|✓ )"))
+    return tuple(out)
+
+
+def _count(match: re.Match[str], *groups: str) -> int:
+    """The number in the first of ``groups`` that matched (0 when none did)."""
+    for group in groups:
+        text = match.group(group)
+        if text:
+            return int(re.search(r"\d+", text).group(0))  # type: ignore[union-attr]
+    return 0
+
+
+@functools.cache
+def _prefixes() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """How a consequence line and a fix line start, in every language envcheck writes."""
+    also = dict.fromkeys(messages(lang).gettext("↳ also explains: {consequence}")
+                         .split("{consequence}")[0] for lang in LANGUAGES)
+    fix = dict.fromkeys(messages(lang).gettext("Fix: ") for lang in LANGUAGES)
+    return tuple(also), tuple(fix)
+
+
+def _after(line: str, prefixes: tuple[str, ...]) -> str | None:
+    """``line`` without the first of ``prefixes`` it starts with, or None."""
+    for prefix in prefixes:
+        if line.startswith(prefix):
+            return line[len(prefix):]
+    return None
 
 
 @dataclass(frozen=True)
@@ -47,12 +114,13 @@ def _body(lines: list[str]) -> tuple[str, tuple[str, ...], tuple[Fix, ...]]:
     detail: list[str] = []
     consequences: list[str] = []
     fixes: list[Fix] = []
+    also, fix = _prefixes()
     for raw in lines:
         line = raw.strip()
-        if line.startswith("↳ also explains: "):
-            consequences.append(line.removeprefix("↳ also explains: "))
-        elif line.startswith("Fix: "):
-            fixes.append(Fix(line.removeprefix("Fix: ")))
+        if _after(line, also) is not None:
+            consequences.append(str(_after(line, also)))
+        elif _after(line, fix) is not None:
+            fixes.append(Fix(str(_after(line, fix))))
         elif line.startswith("$ ") and fixes:
             last = fixes[-1]
             fixes[-1] = Fix(last.summary, (*last.commands, line[2:]), last.url)
@@ -76,7 +144,8 @@ def read_envcheck_text(text: str) -> TextReadBack | None:
     if start is None:
         return None
     source = "explain" if lines[start].startswith("envcheck explain") else "doctor"
-    verdict = next((m for m in map(_VERDICT.match, reversed(lines)) if m), None)
+    verdict = next((m for line in reversed(lines) for pattern in _verdicts()
+                    if (m := pattern.match(line))), None)
     if verdict is None:
         return None
     findings: list[Finding] = []
@@ -109,8 +178,8 @@ def read_envcheck_text(text: str) -> TextReadBack | None:
         ))
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
-    said_errors = int(verdict.group("errors") or 0)
-    said_warnings = int(verdict.group("warnings") or verdict.group("warnings_e") or 0)
+    said_errors = _count(verdict, "errors")
+    said_warnings = _count(verdict, "warnings", "warnings_e")
     if (errors, warnings) != (said_errors, said_warnings):
         return None  # a cut or damaged paste: let the lenient parsers read what is there
     return TextReadBack(tuple(findings), source)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from envcheck.explain.common import Line, Parsed, ParsedBuilder, as_lines, is_unknown
+from envcheck.i18n import Msg
 from envcheck.parsers.nvidia_smi import (
     NO_DEVICES,
     is_no_devices_line,
@@ -74,12 +75,13 @@ def _clean_name(name: str) -> tuple[str, bool]:
 
 def _cuda_max(b: ParsedBuilder, value: str | None, i: int) -> None:
     if value is None:
-        b.unknown("nvidia.cuda_driver_max", i, "this nvidia-smi (driver < 410) does not print it")
+        b.unknown("nvidia.cuda_driver_max", i,
+                  Msg("this nvidia-smi (driver < 410) does not print it"))
     elif is_unknown(value):
         b.unknown(
             "nvidia.cuda_driver_max",
             i,
-            "nvidia-smi printed 'CUDA Version: N/A' (libcuda could not be loaded)",
+            Msg("nvidia-smi printed 'CUDA Version: N/A' (libcuda could not be loaded)"),
         )
     else:
         b.add("nvidia.cuda_driver_max", value, i)
@@ -166,11 +168,11 @@ def _table(b: ParsedBuilder, rows: Sequence[Line], start: int) -> int:
     if gpus:
         note = None
         if truncated:
-            note = f"name cut by nvidia-smi for {', '.join(truncated)}"
+            note = Msg("name cut by nvidia-smi for {gpus}", gpus=", ".join(truncated))
         b.add("nvidia.gpus", gpus, start, note)
         b.add("nvidia.gpu_count", len(gpus), start)
     elif section == "gpus" and body_seen:
-        b.add("nvidia.gpu_count", 0, start, "the nvidia-smi table lists no GPU")
+        b.add("nvidia.gpu_count", 0, start, Msg("the nvidia-smi table lists no GPU"))
     return i
 
 
@@ -386,7 +388,7 @@ def parse_nvidia_smi(lines: Sequence[Line] | Sequence[str] | str) -> Parsed:
         elif is_no_devices_line(stripped):
             b.recognise("nvidia-smi")
             b.consume(i)
-            b.add("nvidia.gpu_count", 0, i, f"nvidia-smi: {NO_DEVICES}")
+            b.add("nvidia.gpu_count", 0, i, Msg("nvidia-smi: {message}", message=NO_DEVICES))
             i += 1
         elif _CSV_HEADER_RE.match(text) and "," in text:
             i = _csv(b, rows, i)

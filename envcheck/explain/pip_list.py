@@ -19,6 +19,7 @@ from envcheck.explain.common import (
     as_lines,
     torch_version_facts,
 )
+from envcheck.i18n import Msg
 from envcheck.parsers.versions import normalise_name
 
 SOURCE = "pip"
@@ -92,11 +93,13 @@ class PackageRows:
         key = normalise_name(name)
         if key == "torch":
             if version is None:
-                self.b.unknown("torch.version", line, "installed from a URL without a version")
+                self.b.unknown("torch.version", line,
+                               Msg("installed from a URL without a version"))
             else:
                 torch_version_facts(self.b, version, line)
         elif key in _SIMPLE_KEYS:
-            self.b.add(_SIMPLE_KEYS[key], version, line, None if version else "no version given")
+            self.b.add(_SIMPLE_KEYS[key], version, line,
+                       None if version else Msg("no version given"))
         elif key.startswith("nvidia-"):
             self.nvidia.append({"name": key, "version": version})
             if self.nvidia_line is None:

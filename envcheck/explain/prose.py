@@ -28,10 +28,10 @@ from envcheck.explain.common import (
     as_lines,
     torch_version_facts,
 )
+from envcheck.i18n import Msg
 from envcheck.parsers.cuda_visible_devices import parse_cuda_visible_devices
 
 SOURCE = "prose"
-NOTE = "read leniently from the text (line {line})"
 MAX_SCAN_LINES = 20_000
 """Lines read (the first ones): evidence in a huge paste is near its top."""
 
@@ -41,7 +41,7 @@ _CONTEXT_CLAIMS = frozenset({"jupyter", "created_env", "cvd_mentioned", "no_gpu"
 
 
 def _note(line: int) -> str:
-    return NOTE.format(line=line + 1)
+    return Msg("read leniently from the text (line {line})", line=line + 1)
 
 
 def _geforce_name(series: str, num: str, suffix: str | None) -> str:
@@ -421,7 +421,7 @@ class _Reader:
                 self.replaced_line,
             )
         if self.copies:
-            b.add("torch.copies", self.copies, 0, "install commands and logs in the text")
+            b.add("torch.copies", self.copies, 0, Msg("install commands and logs in the text"))
         if self.claims:
             b.add("explain.claims", self.claims, int(str(self.claims[0]["line"])) - 1)
         if self.b.found:

@@ -25,6 +25,7 @@ from envcheck.explain.common import (
     as_lines,
     torch_version_facts,
 )
+from envcheck.i18n import Msg
 from envcheck.parsers.versions import cudnn_from_int
 
 SOURCE = "python"
@@ -155,7 +156,7 @@ def _version(s: _Session, _arg: str, value: str, line: int) -> bool:
 
 def _cuda_build(s: _Session, _arg: str, value: str, line: int) -> bool:
     if value == "None":
-        s.b.unknown("torch.cuda_build", line, "torch.version.cuda is None: a CPU-only build")
+        s.b.unknown("torch.cuda_build", line, Msg("torch.version.cuda is None: a CPU-only build"))
         return True
     if not re.fullmatch(r"\d{1,2}\.\d{1,2}", value):
         return False
@@ -194,7 +195,8 @@ def _capability(s: _Session, arg: str, value: str, line: int) -> bool:
 
 def _arch_list(s: _Session, _arg: str, value: str, line: int) -> bool:
     if value == "[]":
-        s.b.add("torch.arch_list", [], line, "empty: torch has no CUDA kernels (CPU build?)")
+        s.b.add("torch.arch_list", [], line,
+                Msg("empty: torch has no CUDA kernels (CPU build?)"))
         return True
     arches = parse_arch_list(value)
     if arches is None:
@@ -205,7 +207,7 @@ def _arch_list(s: _Session, _arg: str, value: str, line: int) -> bool:
 
 def _cudnn(s: _Session, _arg: str, value: str, line: int) -> bool:
     if value == "None":
-        s.b.unknown("cudnn.torch_version", line, "torch.backends.cudnn.version() is None")
+        s.b.unknown("cudnn.torch_version", line, Msg("torch.backends.cudnn.version() is None"))
         return True
     if not value.isdigit() or len(value) > 6:
         return False

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from envcheck.i18n import Messages, Msg, messages
 from envcheck.model import Finding, ProbeStatus, Report, Severity
 from envcheck.render import Appendix, RenderOptions
-from envcheck.render.values import fact_lines, ordered_sections
+from envcheck.render.values import fact_lines, ordered_sections, said
 from envcheck.report_data import embed
 
 _STYLE = """
@@ -30,9 +31,29 @@ padding:.2rem .6rem;vertical-align:top}td:first-child{color:#57606a;white-space:
 summary{cursor:pointer;font-weight:600;margin:.4rem 0}.unknown{color:#57606a;font-style:italic}
 """
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "•"}
+_HTML_LANG = {"en": "en", "zh": "zh-CN"}
+"""The page's ``lang`` attribute for each language envcheck speaks."""
 
 
-def _finding(finding: Finding) -> list[str]:
+def _slot(name: str) -> str:
+    """A stand-in for markup inside a message, put back after the message is escaped."""
+    return f"\x00{name}\x00"
+
+
+def _html(m: Messages, text: str, **markup: str) -> str:
+    """``text`` said in ``m``'s language and escaped, with each slot replaced by its markup."""
+    out = escape(m.say(text))
+    for name, html in markup.items():
+        out = out.replace(_slot(name), html)
+    return out
+
+
+def _gap(label: str) -> str:
+    """The space after a label such as ``Fix:`` (none after a Chinese colon)."""
+    return "" if label.endswith("：") else " "
+
+
+def _finding(finding: Finding, m: Messages) -> list[str]:
     out = [
         f'<div class="finding {finding.severity.label}">',
         f"<h3>{_MARK[finding.severity]} {escape(finding.title)}</h3>",
@@ -41,10 +62,12 @@ def _finding(finding: Finding) -> list[str]:
     out += [f"<p>{escape(p)}</p>" for p in finding.detail.splitlines() if p.strip()]
     if finding.consequences:
         out.append("<ul>")
-        out += [f"<li>also explains: {escape(c)}</li>" for c in finding.consequences]
+        out += [f"<li>{_html(m, Msg('also explains: {consequence}', consequence=c))}</li>"
+                for c in finding.consequences]
         out.append("</ul>")
     for fix in finding.fixes:
-        out.append(f"<p><strong>Fix:</strong> {escape(fix.summary)}</p>")
+        label = m.say(Msg("Fix:"))
+        out.append(f"<p><strong>{escape(label)}</strong>{_gap(label)}{escape(fix.summary)}</p>")
         if fix.commands:
             out.append("<pre>" + escape("\n".join(fix.commands)) + "</pre>")
         if fix.url:
@@ -55,50 +78,61 @@ def _finding(finding: Finding) -> list[str]:
 
 
 def render_html(report: Report, *, verbose: bool = False,
-                appendix: Sequence[Appendix] = ()) -> str:
-    """The report as one HTML page with inline styles and no external resources."""
+                appendix: Sequence[Appendix] = (), lang: str = "en") -> str:
+    """The report as one HTML page with inline styles and no external resources, its words
+    in ``lang`` (the data block that ``explain`` reads back holds the same data in any)."""
+    m = messages(lang)
     what = "explain" if report.source == "explain" else "doctor"
     errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
     warnings = sum(1 for f in report.findings if f.severity is Severity.WARNING)
     out = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>envcheck {what} report: {report.verdict}</title>",
+        f'<html lang="{_HTML_LANG.get(lang, "en")}"><head><meta charset="utf-8">',
+        "<title>" + _html(m, Msg("envcheck {what} report: {verdict}", what=what,
+                                 verdict=report.verdict)) + "</title>",
         f"<style>{_STYLE}</style></head><body>",
-        f"<h1>envcheck {what} report <small>(envcheck {escape(report.tool_version)})</small></h1>",
-        f'<p class="verdict {report.verdict}">Verdict: {report.verdict} — {errors} error(s), '
-        f"{warnings} warning(s)</p>",
+        f"<h1>{_html(m, Msg('envcheck {what} report', what=what))} "
+        f"<small>{_html(m, Msg('(envcheck {version})', version=report.tool_version))}"
+        "</small></h1>",
+        f'<p class="verdict {report.verdict}">'
+        + _html(m, Msg("Verdict: {verdict} — {errors} error(s), {warnings} warning(s)",
+                       verdict=report.verdict, errors=errors, warnings=warnings)) + "</p>",
     ]
     if report.target.python and report.source == "doctor":
-        out.append(f"<p>Inspected interpreter: <code>{escape(report.target.python)}</code> "
-                   f"({escape(report.target.env_type or 'unknown env')})</p>")
+        env = report.target.env_type or Msg("unknown env")
+        out.append("<p>" + _html(m, Msg("Inspected interpreter: {python} ({env})",
+                                        python=_slot("python"), env=env),
+                                 python=f"<code>{escape(report.target.python)}</code>")
+                   + "</p>")
     if report.findings:
-        out.append("<h2>Problems and fixes</h2>")
+        out.append(f"<h2>{_html(m, Msg('Problems and fixes'))}</h2>")
         for finding in report.findings:
-            out += _finding(finding)
+            out += _finding(finding, m)
     else:
-        out.append("<p>No problems found.</p>")
-    out.append("<h2>Facts</h2>")
+        out.append(f"<p>{_html(m, Msg('No problems found.'))}</p>")
+    out.append(f"<h2>{_html(m, Msg('Facts'))}</h2>")
     for section in ordered_sections(report):
         lines = fact_lines(report, section, verbose)
         if not lines:
             continue
-        out += [f"<details><summary>{escape(section)}</summary>", "<table>"]
+        out += [f"<details><summary>{escape(m.gettext(section))}</summary>", "<table>"]
         for label, value, note in lines:
-            cell = (f'<span class="unknown">unknown: {escape(note)}</span>' if note
-                    else escape(value))
-            out.append(f"<tr><td>{escape(label)}</td><td>{cell}</td></tr>")
+            cell = (f'<span class="unknown">{_html(m, Msg("unknown: {note}", note=note))}</span>'
+                    if note else escape(said(m, value)))
+            out.append(f"<tr><td>{escape(m.gettext(label))}</td><td>{cell}</td></tr>")
         out += ["</table>", "</details>"]
     troubled = [p for p in report.probes if p.status is not ProbeStatus.OK]
     if troubled:
-        out += ["<details><summary>Probes not run to the end</summary>", "<ul>"]
+        out += [f"<details><summary>{_html(m, Msg('Probes not run to the end'))}</summary>",
+                "<ul>"]
         out += [f"<li><code>{escape(p.id)}</code>: {p.status.value}"
                 + (f" — {escape(p.note)}" if p.note else "") + "</li>" for p in troubled]
         out += ["</ul>", "</details>"]
     for item in appendix:
-        out += [f"<h2>{escape(item.title)}</h2>", "<pre>" + escape(item.text.rstrip()) + "</pre>"]
+        out += [f"<h2>{escape(m.say(item.title))}</h2>",
+                "<pre>" + escape(item.text.rstrip()) + "</pre>"]
     if report.unparsed:
-        out += ["<details><summary>Not understood</summary>",
+        out += [f"<details><summary>{_html(m, Msg('Not understood'))}</summary>",
                 "<pre>" + escape("\n".join(report.unparsed)) + "</pre>", "</details>"]
     out += [embed(report), "</body></html>"]
     return "\n".join(out) + "\n"
@@ -106,4 +140,5 @@ def render_html(report: Report, *, verbose: bool = False,
 
 def render(report: Report, options: RenderOptions) -> str:
     """The registry's entry point (see :mod:`envcheck.render`)."""
-    return render_html(report, verbose=options.verbose, appendix=options.appendix)
+    return render_html(report, verbose=options.verbose, appendix=options.appendix,
+                       lang=options.lang)

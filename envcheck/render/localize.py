@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from envcheck.i18n import DEFAULT, Messages, messages
+from envcheck.i18n import DEFAULT, Messages, Msg, messages
 from envcheck.model import Finding, Fix, ProbeResult, Report
 
 
@@ -45,4 +45,6 @@ def localize(report: Report, lang: str, missing: set[str] | None = None) -> Repo
         findings=tuple(localize_finding(f, m, missing) for f in report.findings),
         probes=tuple(_probe(p, m, missing) for p in report.probes),
         notes={key: m.say(note, missing) for key, note in report.notes.items()},
+        # The lines are the user's own text; only envcheck's count of the rest is a message.
+        unparsed=tuple(m.say(u, missing) if isinstance(u, Msg) else u for u in report.unparsed),
     )

@@ -16,7 +16,7 @@ from typing import Any
 from envcheck.i18n import Messages, messages
 from envcheck.model import ProbeStatus, Report, Severity
 from envcheck.render import Appendix, RenderOptions
-from envcheck.render.values import fact_lines, ordered_sections
+from envcheck.render.values import fact_lines, ordered_sections, said
 from envcheck.report_data import MARKER, VERSION, dumps_compact, report_data
 
 MAX_CHARS = 65_536
@@ -89,7 +89,7 @@ def _facts(report: Report, verbose: bool, m: Messages) -> list[str]:
             continue
         out += [f"<details><summary>{_(section)}</summary>", "", "| | |", "|---|---|"]
         for label, value, note in lines:
-            shown = _("unknown: {note}").format(note=note) if note else value
+            shown = _("unknown: {note}").format(note=note) if note else said(m, value)
             out.append(f"| {_cell(_(label))} | {_cell(shown)} |")
         out += ["", "</details>"]
     troubled = [p for p in report.probes if p.status is not ProbeStatus.OK]
@@ -126,11 +126,11 @@ def _data_block(report: Report, short: bool) -> list[str]:
     return ["", f"<!-- {MARKER} v{VERSION} {dumps_compact(data)} -->"]
 
 
-def _appendix(appendix: Sequence[Appendix]) -> list[str]:
+def _appendix(appendix: Sequence[Appendix], m: Messages) -> list[str]:
     out: list[str] = []
     for item in appendix:
-        out += [f"<details><summary>{item.title}</summary>", "", "```", item.text.rstrip(), "```",
-                "", "</details>"]
+        out += [f"<details><summary>{m.say(item.title)}</summary>", "", "```",
+                item.text.rstrip(), "```", "", "</details>"]
     return out
 
 
@@ -158,7 +158,7 @@ def render_markdown(report: Report, *, verbose: bool = False, limit: int = MAX_C
         facts, unparsed, short = build()
         note = ([_("_Trimmed to fit an issue body: {what}._").format(what=_("; ").join(trimmed)),
                  ""] if trimmed else [])
-        body = [*_head(report, m), *note, *_findings(report, m), *facts, *_appendix(appendix),
+        body = [*_head(report, m), *note, *_findings(report, m), *facts, *_appendix(appendix, m),
                 *unparsed, *_data_block(report, short)]
         text = "\n".join(body) + "\n"
         if len(text) <= limit:

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from envcheck.fact_keys import CATALOGUE
+from envcheck.i18n import Msg
 from envcheck.model import Finding, Report, Severity
-from envcheck.render.values import format_gpu, format_value, is_filler
+from envcheck.render.values import Listing, format_gpu, format_value, is_filler, is_not_set
 
 HEADLINE: dict[str, tuple[str, ...]] = {
     "System": ("os.distro", "os.arch", "os.container", "os.wsl"),
@@ -58,11 +59,13 @@ def _gpus(value: object) -> str:
         return format_value("nvidia.gpus", value)
     names: dict[str, int] = {}
     for gpu in value:
-        name = str(gpu.get("name") or "unknown GPU") if isinstance(gpu, Mapping) else str(gpu)
+        name = (str(gpu.get("name")) if gpu.get("name") else Msg("unknown GPU")
+                ) if isinstance(gpu, Mapping) else str(gpu)
         names[name] = names.get(name, 0) + 1
     if not names:
-        return "none"
-    return ", ".join(f"{n} × {name}" if n > 1 else name for name, n in names.items())
+        return Msg("none")
+    return Listing(", ", [Listing(" × ", (str(n), name)) if n > 1 else name
+                          for name, n in names.items()])
 
 
 def _keys(report: Report, section: str, verbose: bool) -> list[str]:
@@ -90,8 +93,8 @@ def section_view(report: Report, section: str, findings: Sequence[Finding],
         if value is None and not verbose and key in _ONLY_WHEN_KNOWN:
             continue
         if value is None:
-            note = report.notes.get(key) or "not reported"
-            if note == "not set":
+            note = report.notes.get(key) or Msg("not reported")
+            if is_not_set(note):
                 continue
             unknown.setdefault(note, []).append(label)
             continue

@@ -21,7 +21,7 @@ from envcheck.i18n import Messages, messages
 from envcheck.model import Finding, ProbeStatus, Report, Severity
 from envcheck.render import Appendix, RenderOptions
 from envcheck.render.sections import SectionView, section_view
-from envcheck.render.values import ordered_sections, section_of_finding
+from envcheck.render.values import ordered_sections, said, section_of_finding
 
 MARKS = {
     Severity.ERROR: ("✗", "bold red"),
@@ -82,7 +82,7 @@ def render_text(
                            f"({probe.duration_s:.2f} s){note}", width, 8)
     for item in appendix:
         console.print()
-        console.print(Text(item.title, style="bold"))
+        console.print(Text(m.say(item.title), style="bold"))
         for line in item.text.rstrip().splitlines():
             console.print(Text(f"  {line}"), soft_wrap=True)
     if report.unparsed:
@@ -114,12 +114,13 @@ _BARE = {"Distribution", "Architecture", "GPU list", ""}
 
 def _pairs(view: SectionView, m: Messages) -> list[str]:
     _ = m.gettext
-    parts = [value if label in _BARE else f"{label} {value}" if label == "torch"
-             else _("{label}: {value}").format(label=_(label), value=value)
+    parts = [said(m, value) if label in _BARE else f"{label} {said(m, value)}" if label == "torch"
+             else _("{label}: {value}").format(label=_(label), value=said(m, value))
              for label, value in view.known]
-    parts += [_("{label}: {value}").format(label=_(labels[0]), value=why) if len(labels) == 1
+    parts += [_("{label}: {value}").format(label=_(labels[0]), value=said(m, why))
+              if len(labels) == 1
               else _("{labels} unknown: {why}").format(
-                  labels=_(", ").join(_(label) for label in labels), why=why)
+                  labels=_(", ").join(_(label) for label in labels), why=said(m, why))
               for why, labels in view.unknown]
     return parts
 
@@ -158,11 +159,13 @@ def _print_section_verbose(console: Console, view: SectionView, width: int,
     mark, style = _STATE_MARK[view.state]
     console.print(Text.assemble((f"[{mark}] ", style), (_(view.name), "bold")))
     for label, value in view.known:
-        _print_wrapped(console, "    " + _("{label}: {value}").format(label=_(label), value=value)
-                       if label else f"    {value}", width, 8)
+        shown = said(m, value)
+        _print_wrapped(console, "    " + _("{label}: {value}").format(label=_(label), value=shown)
+                       if label else f"    {shown}", width, 8)
     for why, labels in view.unknown:
         _print_wrapped(console, "    " + _("{labels}: unknown because {why}").format(
-            labels=_(", ").join(_(label) for label in labels), why=why), width, 8, style="dim")
+            labels=_(", ").join(_(label) for label in labels), why=said(m, why)), width, 8,
+            style="dim")
     console.print()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 from envcheck.catalogue import section_of
 from envcheck.fact_keys import CATALOGUE, SECTIONS
+from envcheck.i18n import LANGUAGES, Messages, Msg, messages
 from envcheck.model import Finding, Report
 
 GIB = 1024**3
@@ -21,6 +23,39 @@ def is_filler(key: str, value: object) -> bool:
     return value is None and key in FILLER_KEYS
 
 
+class Listing(str):
+    """Parts shown one after another with ``sep`` between them: a value such as one GPU's line,
+    whose words (``unknown GPU``, ``MIG on``) are messages and whose other parts are data."""
+
+    sep: str
+    parts: tuple[str, ...]
+
+    def __new__(cls, sep: str, parts: Sequence[str]) -> Listing:
+        self = super().__new__(cls, sep.join(parts))
+        self.sep, self.parts = sep, tuple(parts)
+        return self
+
+
+def said(m: Messages, text: str) -> str:
+    """``text`` in ``m``'s language where it holds envcheck's own words (a :class:`Msg` such as
+    ``yes``, ``unknown`` or ``3 listed``, or a :class:`Listing` of them); a plain string is data
+    and is shown as it is."""
+    if isinstance(text, Listing):
+        return text.sep.join(said(m, part) for part in text.parts)
+    return m.say(text) if isinstance(text, Msg) else text
+
+
+def is_not_set(note: str | None) -> bool:
+    """Whether a note says only that a variable is not set, in any language (the report a
+    renderer gets has its notes already translated)."""
+    return note is not None and note in _not_set()
+
+
+@functools.cache
+def _not_set() -> frozenset[str]:
+    return frozenset({"not set", *(messages(lang).gettext("not set") for lang in LANGUAGES)})
+
+
 def human_bytes(value: int) -> str:
     """``25757220864`` → ``24.0 GiB``; small values in MiB."""
     if value >= GIB:
@@ -31,8 +66,9 @@ def human_bytes(value: int) -> str:
 def format_gpu(gpu: Mapping[str, object]) -> str:
     """One line per GPU: index, name, memory, compute capability, link, temperature, power."""
     parts: list[str] = []
-    name = gpu.get("name") or "unknown GPU"
-    parts.append(f"GPU {gpu.get('index', '?')}: {name}")
+    name = gpu.get("name") or Msg("unknown GPU")
+    parts.append(Listing("", (f"GPU {gpu.get('index', '?')}: ", str(name)
+                              if not isinstance(name, Msg) else name)))
     mem = gpu.get("memory_total_bytes")
     if isinstance(mem, int) and not isinstance(mem, bool):
         parts.append(human_bytes(mem))
@@ -44,14 +80,14 @@ def format_gpu(gpu: Mapping[str, object]) -> str:
         parts.append(f"PCIe Gen{gen} x{width}")
     if gpu.get("mig_mode") is True:
         count = len(gpu.get("mig_instances") or [])  # type: ignore[arg-type]
-        parts.append(f"MIG on ({count} instances)")
+        parts.append(Msg("MIG on ({count} instances)", count=count))
     temp = gpu.get("temperature_c")
     if temp is not None:
         parts.append(f"{temp}°C")
     draw, limit = gpu.get("power_draw_w"), gpu.get("power_limit_w")
     if draw is not None and limit is not None:
         parts.append(f"{_num(draw)}/{_num(limit)} W")
-    return " · ".join(parts)
+    return Listing(" · ", parts)
 
 
 def _num(value: object) -> str:
@@ -61,18 +97,19 @@ def _num(value: object) -> str:
 def format_value(key: str, value: object) -> str:
     """A fact value as one line (lists of objects become comma-joined summaries)."""
     if value is None:
-        return "unknown"
+        return Msg("unknown")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return Msg("yes") if value else Msg("no")
     if key.endswith("_bytes") and isinstance(value, int):
         return human_bytes(value)
     if key == "nvidia.gpus" and isinstance(value, Sequence):
-        return f"{len(value)} listed"
+        return Msg("{n} listed", n=len(value))
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}={format_value('', v)}" for k, v in value.items())
+        return Listing(", ", [Listing("=", (str(k), format_value("", v)))
+                              for k, v in value.items()])
     if isinstance(value, Sequence) and not isinstance(value, str):
         if not value:
-            return "none"
+            return Msg("none")
         return ", ".join(_format_item(item) for item in value)
     return str(value)
 
@@ -125,7 +162,7 @@ def fact_lines(report: Report, section: str, verbose: bool) -> list[tuple[str, s
         if is_filler(key, value):
             continue
         note = report.notes.get(key) if value is None else None
-        if not verbose and value is None and (note is None or note == "not set"):
+        if not verbose and value is None and (note is None or is_not_set(note)):
             continue
         label = spec.label if spec else key
         if key == "nvidia.gpus" and isinstance(value, Sequence) and value:
