@@ -273,7 +273,8 @@ def doctor(
         doctor_all_envs(as_json=chosen is OutputFormat.JSON,
                         markdown=chosen is OutputFormat.MARKDOWN, timeout=timeout,
                         torch_timeout=torch_timeout, budget=budget, redact=redact,
-                        output=output, fail_on_threshold=threshold.get(fail_on))
+                        output=output, fail_on_threshold=threshold.get(fail_on),
+                        lang=lang_option(lang))
     chosen = _pick_format(fmt, as_json, markdown)
     output_option(output)
     report, identity = run_doctor_here(target_option(python), timeout, torch_timeout, budget)

@@ -39,6 +39,7 @@ def doctor_all_envs(
     redact: bool | None,
     output: Path | None,
     fail_on_threshold: int | None,
+    lang: str = "en",
 ) -> NoReturn:
     """``envcheck doctor --all-envs``: discover, inspect each environment, print one row each.
 
@@ -57,15 +58,15 @@ def doctor_all_envs(
     if as_json:
         from envcheck.render.all_envs import render_all_envs_json
 
-        text = render_all_envs_json(result)
+        text = render_all_envs_json(result, lang)
     elif markdown:
         from envcheck.render.all_envs import render_all_envs_markdown
 
-        text = render_all_envs_markdown(result)
+        text = render_all_envs_markdown(result, lang)
     else:
         from envcheck.render.all_envs import render_all_envs_text
 
-        text = render_all_envs_text(result)
+        text = render_all_envs_text(result, lang)
     _emit(text, output)
     worst = result.worst
     failed = fail_on_threshold is not None and worst is not None and worst >= fail_on_threshold

@@ -194,3 +194,27 @@ def test_all_envs_cli_never_imports_torch_and_rejects_python(tmp_path: Path) -> 
     assert both.returncode == 2
     assert both.stderr.splitlines()[0].endswith("--all-envs inspects every environment; drop "
                                                 "--python")
+
+
+def test_all_envs_speaks_chinese_with_the_data_unchanged() -> None:
+    from rich.cells import cell_len
+
+    from envcheck.render.all_envs import render_all_envs_markdown
+
+    result = run_all_envs(make_ctx(), _envs("gone", "fine"), jobs=1)
+    english = render_all_envs_text(result)
+    chinese = render_all_envs_text(result, "zh")
+    assert "本机：未找到 NVIDIA 驱动" in chinese and "最严重的问题" in chinese
+    assert "Machine:" not in chinese and "worst finding" not in chinese
+    rows = [line for line in chinese.splitlines() if line.startswith("/e/")]
+    assert [r.split()[0] for r in rows] == [line.split()[0] for line in english.splitlines()
+                                            if line.startswith("/e/")]
+    assert all("target.unusable" in r for r in rows if r.startswith("/e/gone"))
+    # Columns line up by terminal cells, Chinese headers included.
+    header = next(line for line in chinese.splitlines() if line.startswith("环境"))
+    column = cell_len(header[: header.index("类型")])
+    assert [cell_len(r[: r.index("venv")]) for r in rows] == [column] * len(rows)
+    assert "## envcheck doctor --all-envs（2 个环境）" in render_all_envs_markdown(result, "zh")
+    assert render_all_envs_text(result, "en") == english
+    data = all_envs_to_dict(result, "zh")
+    assert data["envs"][0]["report"]["findings"][0]["id"] == "target.unusable"

@@ -193,3 +193,31 @@ def test_usage_errors_from_deeper_down_are_translated_too() -> None:
     no_python = _envcheck("doctor", "--python", "/no/such/python", "--lang", "zh", lang_env="C")
     assert no_python.stderr.strip() == (
         "envcheck：错误：无效的值：--python /no/such/python 不存在")
+
+
+def test_the_html_page_speaks_chinese_and_keeps_its_data(fake_doctor: Report) -> None:
+    english = _doctor("--format", "html", "--lang", "en")
+    chinese = _doctor("--format", "html", "--lang", "zh")
+    assert '<html lang="en">' in english and '<html lang="zh-CN">' in chinese
+    for words in ("问题与修复", "环境信息", "结论：", "<summary>系统</summary>", "修复："):
+        assert words in chinese, words
+    for words in ("Problems and fixes", "<h2>Facts</h2>", "Verdict:", "<strong>Fix:</strong>",
+                  "Inspected interpreter", "<summary>System</summary>"):
+        assert words in english and words not in chinese, words
+    assert re.findall(r"<code>([^<]*)</code>", chinese) == re.findall(r"<code>([^<]*)</code>",
+                                                                       english)
+    assert re.findall(r"<pre>([^<]*)</pre>", chinese) == re.findall(r"<pre>([^<]*)</pre>",
+                                                                     english)
+    back = explain_report(chinese)
+    assert [(f.id, f.severity) for f in back.findings] == [
+        (f.id, f.severity) for f in fake_doctor.findings]
+
+
+def test_the_words_in_fact_values_are_translated_and_the_data_is_not(fake_doctor: Report) -> None:
+    chinese = _doctor("-v", "--lang", "zh")
+    english = _doctor("-v", "--lang", "en")
+    assert "CUDA available: no" in english
+    assert "CUDA 可用：否" in chinese and ": no\n" not in chinese
+    for key in ("torch.version", "python.executable", "nvidia.driver_version"):
+        value = str(fake_doctor.fact(key))
+        assert value in english and value in chinese, key

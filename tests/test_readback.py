@@ -173,3 +173,16 @@ def test_to_english_puts_envcheck_words_back_and_leaves_data_alone() -> None:
         assert to_english(said) == text
     for data in ("/home/张三/miniconda3/envs/深度学习/bin/python", "2.1.0+cu121", ""):
         assert to_english(data) == data
+
+
+def test_a_chinese_text_report_keeps_its_fixes_and_consequences() -> None:
+    from tests.render.sample import sample_report
+
+    report = sample_report()
+    text = _chinese(report, OutputFormat.TEXT, width=50)
+    explained = explain_report(text)
+    assert _summary(explained) == _summary(report)
+    for back, original in zip(explained.findings, report.findings, strict=True):
+        assert len(back.consequences) == len(original.consequences)
+        assert [f.commands for f in back.fixes] == [f.commands for f in original.fixes]
+        assert [f.url for f in back.fixes] == [f.url for f in original.fixes]

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
+
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Columns padded to their widest cell, two spaces apart; the last column unpadded."""
-    widths = [len(h) for h in headers]
+    """Columns padded to their widest cell, two spaces apart; the last column unpadded.
+
+    Widths are terminal cells: a Chinese character takes two, so columns stay aligned."""
+    widths = [cell_len(h) for h in headers]
     for row in rows:
         for index, cell in enumerate(row):
-            widths[index] = max(widths[index], len(cell))
+            widths[index] = max(widths[index], cell_len(cell))
     lines = []
     for row in (list(headers), *rows):
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        cells = [cell + " " * (widths[i] - cell_len(cell)) for i, cell in enumerate(row[:-1])]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     return lines
 
