@@ -171,11 +171,15 @@ def _print_section_verbose(console: Console, view: SectionView, width: int,
 
 def render_findings(findings: Sequence[Finding], *, color: bool = False,
                     width: int = 100, lang: str = "en") -> str:
-    """Findings alone, as the report shows them (the bench prints the doctor's diagnosis)."""
+    """Findings alone, as the report shows them (the bench prints the doctor's diagnosis),
+    their words in ``lang``."""
+    from envcheck.render.localize import localize_finding
+
+    m = messages(lang)
     buffer = io.StringIO()
     console = _console(buffer, color, width)
     for finding in findings:
-        _print_finding(console, finding, messages(lang))
+        _print_finding(console, localize_finding(finding, m) if m.table else finding, m)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 
 from envcheck.catalogue import section_of
 from envcheck.fact_keys import CATALOGUE, SECTIONS
-from envcheck.i18n import LANGUAGES, Messages, Msg, messages
+from envcheck.i18n import Messages, Msg
 from envcheck.model import Finding, Report
 
 GIB = 1024**3
@@ -43,17 +42,6 @@ def said(m: Messages, text: str) -> str:
     if isinstance(text, Listing):
         return text.sep.join(said(m, part) for part in text.parts)
     return m.say(text) if isinstance(text, Msg) else text
-
-
-def is_not_set(note: str | None) -> bool:
-    """Whether a note says only that a variable is not set, in any language (the report a
-    renderer gets has its notes already translated)."""
-    return note is not None and note in _not_set()
-
-
-@functools.cache
-def _not_set() -> frozenset[str]:
-    return frozenset({"not set", *(messages(lang).gettext("not set") for lang in LANGUAGES)})
 
 
 def human_bytes(value: int) -> str:
@@ -162,7 +150,7 @@ def fact_lines(report: Report, section: str, verbose: bool) -> list[tuple[str, s
         if is_filler(key, value):
             continue
         note = report.notes.get(key) if value is None else None
-        if not verbose and value is None and (note is None or is_not_set(note)):
+        if not verbose and value is None and (note is None or note == "not set"):
             continue
         label = spec.label if spec else key
         if key == "nvidia.gpus" and isinstance(value, Sequence) and value:
