@@ -428,6 +428,9 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
         return [_unrecognised(view, errors)] if errors and not generic else []
     score, best, reasons = scored[0]
     shown = symptoms[0] if symptoms else Msg("the reporter's description")
+    if not isinstance(shown, Msg):
+        # A line quoted from the paste (Chinese puts it in quotes; English shows it as is).
+        shown = Msg("{pasted_line}", pasted_line=shown)
     others = [
         Msg("{cause} ({reasons})", cause=h.name, reasons=semicolons(r))
         for _, h, r in scored[1 : 1 + _MAX_ALTERNATIVES]
