@@ -171,7 +171,7 @@ _KEPT = re.compile(
     r"|(?<![\w-])--?[a-z][\w-]*"  # options
     r"|(?<![\w/])/[\w*./-]*\w\*?"  # paths
     r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"  # environment variables
-    r"|\b\w+(?:\.\w+)+\b"  # dotted names and versions
+    r"|\b(?!e\.g\b|i\.e\b)\w+(?:\.\w+)+\b"  # dotted names and versions (not "e.g.")
     r"|\b\w+=\S+"  # assignments and pins
     r"|\bnvidia-[\w-]+"  # NVIDIA's tools and packages
 )

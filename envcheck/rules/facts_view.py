@@ -108,10 +108,12 @@ class FactsView:
         return self.facts.get(key) is not None
 
     def str_(self, key: str) -> str | None:
-        """A non-empty string value, else None."""
+        """A non-empty string value, else None (a message kept as it is when it needs no
+        stripping, so it can still be translated)."""
         value = self.facts.get(key)
         if isinstance(value, str) and value.strip():
-            return value.strip()
+            stripped = value.strip()
+            return value if stripped == value else stripped
         return None
 
     def raw_str(self, key: str) -> str | None:
