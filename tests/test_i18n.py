@@ -166,6 +166,8 @@ def test_placeholders_ignore_doubled_braces() -> None:
     assert placeholders("{n} of {{literal}}") == frozenset({"n"})
 
 
+_WORDS = frozenset({"e.g", "i.e"})
+"""Dotted abbreviations that are English words, not names: the translation says them its way."""
 _KEPT = re.compile(
     r'"[^"]+"'  # quoted error text: users search for it verbatim
     r"|(?<![\w-])--?[a-z][\w-]*"  # options
@@ -184,7 +186,7 @@ def test_commands_paths_variables_and_quoted_errors_are_kept_as_they_are() -> No
             continue
         for token in _KEPT.findall(entry.msgid):
             token = token.rstrip(".,;:")
-            if token in ("e.g", "i.e"):  # Latin abbreviations, not dotted names
+            if token in _WORDS:
                 continue
             if token and token not in entry.msgstr[0]:
                 lost.append((entry.msgid, token))
