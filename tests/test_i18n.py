@@ -184,6 +184,8 @@ def test_commands_paths_variables_and_quoted_errors_are_kept_as_they_are() -> No
             continue
         for token in _KEPT.findall(entry.msgid):
             token = token.rstrip(".,;:")
+            if token in ("e.g", "i.e"):  # Latin abbreviations, not dotted names
+                continue
             if token and token not in entry.msgstr[0]:
                 lost.append((entry.msgid, token))
     assert not lost
