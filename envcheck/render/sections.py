@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from envcheck.fact_keys import CATALOGUE
 from envcheck.model import Finding, Report, Severity
+from envcheck.probes.env_vars import is_not_set
 from envcheck.render.values import format_gpu, format_value, is_filler
 
 HEADLINE: dict[str, tuple[str, ...]] = {
@@ -91,7 +92,7 @@ def section_view(report: Report, section: str, findings: Sequence[Finding],
             continue
         if value is None:
             note = report.notes.get(key) or "not reported"
-            if note == "not set":
+            if is_not_set(note):
                 continue
             unknown.setdefault(note, []).append(label)
             continue
