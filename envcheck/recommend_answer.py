@@ -243,7 +243,7 @@ def _why_not_default(
     if not covers:
         problems.append(Msg("has no {sms} kernels", sms=", ".join(a.sm for a in inp.archs)))
     both = problems[0] if len(problems) == 1 else Msg(
-        "{first} and {second}", first=problems[0], second=problems[1])
+        "{problem} and {other_problem}", problem=problems[0], other_problem=problems[1])
     return Msg("is built for {build} ({problems}), which fails here", build=label(default),
                problems=both)
 
