@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from envcheck.cli_contract import ExitCode, LangOpt, exit_with, pick_format, target_option
+from envcheck.cli_contract import (
+    ExitCode,
+    HiddenLangOpt,
+    LangOpt,
+    exit_with,
+    pick_format,
+    target_option,
+)
 from envcheck.render import OutputFormat
 from envcheck.system.nvml import Nvml
 
@@ -339,6 +346,12 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
         rich_markup_mode=None,
     )
+
+    @bench.callback()
+    def _bench(lang: HiddenLangOpt = None) -> None:
+        # --lang accepted here too (envcheck bench --lang zh --help); the language is read
+        # before parsing (envcheck.cli_help)
+        return
 
     @bench.command("resnet")
     def resnet(
