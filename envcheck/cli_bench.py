@@ -25,6 +25,7 @@ import typer
 
 from envcheck.cli_contract import (
     ExitCode,
+    HiddenLangOpt,
     LangOpt,
     exit_with,
     lang_option,
@@ -387,6 +388,12 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
         rich_markup_mode=None,
     )
+
+    @bench.callback()
+    def _bench(lang: HiddenLangOpt = None) -> None:
+        # --lang accepted here too (envcheck bench --lang zh --help); the language is read
+        # before parsing (envcheck.cli_help)
+        return
 
     @bench.command("resnet")
     def resnet(
