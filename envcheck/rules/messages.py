@@ -98,6 +98,15 @@ def reinstall_fix(view: FactsView) -> Fix:
             "prints the command once it knows the GPU and driver",
             (f'envcheck recommend --gpu "{gpu}"' if gpu else "envcheck recommend",),
         )
+    if view.cuda_wanted and any("/whl/cpu" in command for command in fix.commands):
+        # The code asks for CUDA but nothing shows a GPU (a one-line log): the CPU build
+        # would reinstall the problem. Which CUDA build fits depends on the GPU and driver.
+        return Fix(
+            "On the machine with the NVIDIA GPU, install a CUDA build of torch: envcheck "
+            "recommend, run there, prints the command for its GPU and driver (with no NVIDIA "
+            "GPU, run the code on the CPU instead)",
+            ("envcheck recommend",),
+        )
     return fix
 
 
