@@ -20,12 +20,14 @@ import typer
 from envcheck import __version__
 from envcheck.cli_contract import (
     ExitCode,
+    HiddenLangOpt,
     LangOpt,
     lang_option,
     output_option,
     pick_format,
     target_option,
 )
+from envcheck.cli_help import LocalizedGroup
 from envcheck.render import Appendix, OutputFormat
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=LocalizedGroup,  # --help in the language of each invocation (envcheck.cli_help)
 )
 
 
@@ -74,6 +77,7 @@ def _root(
             help="Print the version and exit.",
         ),
     ] = False,
+    lang: HiddenLangOpt = None,
 ) -> None:
     """envcheck: diagnose the NVIDIA driver, CUDA, cuDNN, PyTorch and Python environment."""
 
@@ -351,6 +355,11 @@ def _with_spinner(message: str, work: Callable[[], T]) -> T:
 
 
 def _register_subcommands() -> None:
+    """Add the commands that live in the ``cli_*`` modules, once (typer would list a command
+    registered twice twice, and build it on every run)."""
+    if any(getattr(info.callback, "__name__", "") == "recommend"
+           for info in app.registered_commands):
+        return
     from envcheck import cli_bench, cli_fleet, cli_recommend, cli_report
 
     cli_recommend.register(app)
@@ -417,18 +426,9 @@ def _usage_language(argv: list[str] | None) -> str:
     (read before parsing, for errors the parser itself finds), else the locale's."""
     import os
 
-    from envcheck.i18n import LANGUAGES, pick_language
+    from envcheck.cli_help import language_of
 
-    args = sys.argv[1:] if argv is None else argv
-    chosen: str | None = None
-    for i, arg in enumerate(args):
-        if arg == "--":
-            break
-        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else (
-            arg.partition("=")[2] if arg.startswith("--lang=") else None)
-        if value in LANGUAGES:
-            chosen = value
-    return pick_language(chosen, os.environ)
+    return language_of(sys.argv[1:] if argv is None else argv, os.environ)
 
 
 def _say(argv: list[str] | None, line: str) -> None:

@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from envcheck.cli_contract import ExitCode, LangOpt, exit_with, pick_format, target_option
+from envcheck.cli_contract import (
+    ExitCode,
+    HiddenLangOpt,
+    LangOpt,
+    exit_with,
+    lang_option,
+    pick_format,
+    target_option,
+)
+from envcheck.i18n import DEFAULT, Msg, messages
 from envcheck.render import OutputFormat
 from envcheck.system.nvml import Nvml
 
@@ -85,6 +94,25 @@ def _target(choice: TargetChoice) -> _Target:
     return _Target(ctx.target_python or sys.executable, ctx.env, ctx.nvml)
 
 
+def _echo(lang: str, text: str) -> None:
+    """One line on stderr, in ``lang``."""
+    typer.echo(messages(lang).say(text), err=True)
+
+
+def _write(text: str) -> None:
+    """Print the report on stdout as UTF-8, whatever the terminal's encoding (Chinese words
+    must never fail to print), and flush."""
+    from envcheck.textsafe import utf8_bytes
+
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:
+        sys.stdout.write(text)
+    else:
+        sys.stdout.flush()
+        stream.write(utf8_bytes(text))
+    sys.stdout.flush()
+
+
 def _json_chosen(fmt: OutputFormat | None, as_json: bool) -> bool:
     """``--format text|json`` or ``--json``: whether the result is printed as JSON."""
     return pick_format(fmt, aliases=((OutputFormat.JSON, as_json),),
@@ -94,8 +122,9 @@ def _json_chosen(fmt: OutputFormat | None, as_json: bool) -> bool:
 class _Progress:
     """Progress on stderr: a rich bar on a terminal, a few plain lines otherwise."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, lang: str = DEFAULT) -> None:
         self._title = title
+        self._lang = lang
         self._bar: Any = None
         self._task: Any = None
         self._last_phase = ""
@@ -110,9 +139,12 @@ class _Progress:
     def __enter__(self) -> _Progress:
         if self._bar is not None:
             self._bar.start()
-            self._task = self._bar.add_task(f"{self._title}: starting", total=None)
+            self._task = self._bar.add_task(
+                messages(self._lang).say(Msg("{title}: starting", title=self._title)),
+                total=None)
         else:
-            typer.echo(f"envcheck bench: {self._title}: starting the worker", err=True)
+            _echo(self._lang, Msg("envcheck bench: {title}: starting the worker",
+                                  title=self._title))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -124,14 +156,14 @@ class _Progress:
         if message.type != "progress" or data.get("phase") == "timed_end":
             return
         phase = str(data.get("phase"))
-        text = _describe(phase, data)
+        text = messages(self._lang).say(_describe(phase, data))
         if self._bar is not None:
             total = data.get("seconds") if phase == "timed" else None
             done = data.get("elapsed_s") if phase == "timed" else None
             self._bar.update(self._task, description=f"{self._title}: {text}", total=total,
                              completed=done or 0)
         elif phase != self._last_phase:  # plain output: one line per phase
-            typer.echo(f"envcheck bench: {text}", err=True)
+            _echo(self._lang, Msg("envcheck bench: {text}", text=text))
         self._last_phase = phase
 
 
@@ -139,59 +171,75 @@ def _describe(phase: str, data: Mapping[str, Any]) -> str:
     run = data.get("run", "")
     if phase == "device":
         info = data.get("device") or {}
-        return f"running on {info.get('name') or info.get('type')}"
+        return Msg("running on {device}", device=f"{info.get('name') or info.get('type')}")
     if phase == "warmup":
-        return f"{run}: warming up"
+        return Msg("{run}: warming up", run=f"{run}")
     if phase in ("timed_start", "timed"):
-        return f"{run}: timing ({data.get('steps', 0)} steps)"
+        return Msg("{run}: timing ({steps} steps)", run=f"{run}", steps=f"{data.get('steps', 0)}")
     if phase == "oom":
         return str(data.get("message"))
     if phase == "checks":
-        return "held-out accuracy"
+        return Msg("held-out accuracy")
     if phase == "agreement":
-        return "comparing the GPU with the CPU"
+        return Msg("comparing the GPU with the CPU")
     return phase
 
 
 _NEEDS_GPU = ("cuda_unavailable", "mps_unavailable", "needs_cuda")
 
 
-def _fail(code: str | None, message: str | None, python: str, as_json: bool) -> ExitCode:
+def _fail(code: str | None, message: str | None, python: str, as_json: bool,
+          lang: str = DEFAULT) -> ExitCode:
     """Explain why nothing was measured (the doctor's findings when the GPU was unusable);
     return the exit status."""
     diagnosis: tuple[Finding, ...] = ()
     if code in _NEEDS_GPU:
         # The doctor imports torch in the target again: seconds, so say what is happening.
-        typer.echo("envcheck bench: asking envcheck doctor why…", err=True)
+        _echo(lang, Msg("envcheck bench: asking envcheck doctor why…"))
         diagnosis = _diagnose(python)
     if as_json:
-        _emit_failure_json(code, message, diagnosis)
+        _emit_failure_json(code, message, diagnosis, lang)
+    # The worker's words (and launch's) are translated where they are known messages.
+    said = messages(lang).say(message) if message else message
     if code == "no_torch":
-        typer.echo(f"envcheck bench: torch is not installed for {python} ({message}).\n"
-                   "  The bench never installs anything. To see the install command that fits "
-                   "this machine, run:\n    envcheck recommend", err=True)
+        _echo(lang, Msg("envcheck bench: torch is not installed for {python} ({message}).\n"
+                        "  The bench never installs anything. To see the install command that "
+                        "fits this machine, run:\n    envcheck recommend",
+                        python=python, message=f"{said}"))
         return ExitCode.USAGE
     if code == "python_not_found":
-        typer.echo(f"envcheck bench: {message}", err=True)
+        _echo(lang, Msg("envcheck bench: {message}", message=f"{said}"))
         return ExitCode.USAGE
     if code in _NEEDS_GPU:
         doctor = "envcheck doctor" + (f" --python {python}" if python != sys.executable else "")
-        typer.echo(f"envcheck bench: {message}.", err=True)
+        _echo(lang, Msg("envcheck bench: {message}.", message=f"{said}"))
         if diagnosis:
             from envcheck.render.text import render_findings
 
             color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
-            typer.echo(f"Why, according to `{doctor}`:", err=True)
-            typer.echo(render_findings(diagnosis, color=color).rstrip("\n"), err=True)
+            _echo(lang, Msg("Why, according to `{doctor}`:", doctor=doctor))
+            typer.echo(render_findings(_localized(diagnosis, lang), color=color,
+                                       lang=lang).rstrip("\n"), err=True)
         else:
-            typer.echo(f"  envcheck doctor found nothing to say; its full report:\n    {doctor}",
-                       err=True)
+            _echo(lang, Msg("  envcheck doctor found nothing to say; its full report:\n"
+                            "    {doctor}", doctor=doctor))
         return ExitCode.FINDINGS
     if code == "interrupted":
-        typer.echo("envcheck bench: interrupted before anything was measured", err=True)
+        _echo(lang, Msg("envcheck bench: interrupted before anything was measured"))
         return ExitCode.INTERRUPTED
-    typer.echo(f"envcheck bench: the benchmark failed ({code}): {message}", err=True)
+    _echo(lang, Msg("envcheck bench: the benchmark failed ({code}): {message}", code=f"{code}",
+                    message=f"{said}"))
     return ExitCode.FINDINGS
+
+
+def _localized(findings: tuple[Finding, ...], lang: str) -> tuple[Finding, ...]:
+    """The doctor's findings in ``lang`` (as the report shows them)."""
+    if lang == DEFAULT:
+        return findings
+    from envcheck.render.localize import localize_finding
+
+    m = messages(lang)
+    return tuple(localize_finding(f, m) for f in findings)
 
 
 def _diagnose(python: str) -> tuple[Finding, ...]:
@@ -213,22 +261,19 @@ def _diagnose(python: str) -> tuple[Finding, ...]:
 
 
 def _emit_failure_json(code: str | None, message: str | None,
-                       diagnosis: tuple[Finding, ...]) -> None:
+                       diagnosis: tuple[Finding, ...], lang: str = DEFAULT) -> None:
     from envcheck.bench.document import BenchFailure
     from envcheck.render.bench import render_bench_json
 
-    sys.stdout.write(render_bench_json(BenchFailure(_tool_version(), code, message, diagnosis)))
-    sys.stdout.flush()
+    _write(render_bench_json(BenchFailure(_tool_version(), code, message, diagnosis), lang))
 
 
-def _finish(result: BenchResult, as_json: bool, interrupted: bool) -> None:
+def _finish(result: BenchResult, as_json: bool, interrupted: bool, lang: str = DEFAULT) -> None:
     from envcheck.bench.document import worst_severity
     from envcheck.model import Severity
     from envcheck.render.bench import render_bench_json, render_bench_text
 
-    text = render_bench_json(result) if as_json else render_bench_text(result)
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    _write(render_bench_json(result, lang) if as_json else render_bench_text(result, lang))
     if interrupted:
         raise exit_with(ExitCode.INTERRUPTED)
     worst = worst_severity(result)
@@ -237,7 +282,8 @@ def _finish(result: BenchResult, as_json: bool, interrupted: bool) -> None:
 
 
 def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
-         build: Callable[[WorkerOutcome, WorkerOutcome | None], BenchResult]) -> None:
+         build: Callable[[WorkerOutcome, WorkerOutcome | None], BenchResult],
+         lang: str = DEFAULT) -> None:
     from envcheck.bench.launch import FOLLOWER, device_problem, run_ddp, run_worker
     from envcheck.context import PlatformInfo
 
@@ -245,7 +291,7 @@ def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
     if problem:
         raise typer.BadParameter(problem)
     target = _target(target_option(python))
-    with _Progress(title) as progress:
+    with _Progress(title, lang) as progress:
         kwargs: dict[str, Any] = {"nvml": target.nvml, "on_message": progress, "env": target.env}
         single: WorkerOutcome | None = None
         if options.ddp:
@@ -253,14 +299,15 @@ def _run(options: BenchOptions, python: str | None, as_json: bool, title: str,
         else:
             outcome = run_worker(target.python, options, **kwargs)
     if outcome.result is None and outcome.error_code == FOLLOWER:
-        _follower(options, outcome.error_message or "", as_json)
+        _follower(options, outcome.error_message or "", as_json, lang)
     if outcome.result is None:
         raise exit_with(_fail(outcome.error_code, outcome.error_message, target.python,
-                              as_json))
-    _finish(build(outcome, single), as_json, outcome.interrupted)
+                              as_json, lang))
+    _finish(build(outcome, single), as_json, outcome.interrupted, lang)
 
 
-def _follower(options: BenchOptions, message: str, as_json: bool) -> NoReturn:
+def _follower(options: BenchOptions, message: str, as_json: bool,
+              lang: str = DEFAULT) -> NoReturn:
     """A node of a multi-node run that is not rank 0: say so (a JSON object with
     ``role: follower`` under --json, so per-node output files stay JSON) and exit 0."""
     rdzv = options.rendezvous
@@ -268,12 +315,11 @@ def _follower(options: BenchOptions, message: str, as_json: bool) -> NoReturn:
         from envcheck.bench.document import FollowerNote
         from envcheck.render.bench import render_bench_json
 
-        sys.stdout.write(render_bench_json(FollowerNote(
+        _write(render_bench_json(FollowerNote(
             _tool_version(), options.model, message, rdzv.nnodes if rdzv else None,
-            rdzv.endpoint if rdzv else None, rdzv.run_id if rdzv else None)))
-        sys.stdout.flush()
+            rdzv.endpoint if rdzv else None, rdzv.run_id if rdzv else None), lang))
     else:
-        typer.echo(f"envcheck bench: {message}", err=True)
+        _echo(lang, Msg("envcheck bench: {message}", message=message))
     raise exit_with(ExitCode.OK)
 
 
@@ -285,12 +331,14 @@ def _rendezvous(ddp: int | None, nnodes: int, endpoint: str | None,
     if nnodes == 1 and endpoint is None:
         return None
     if not ddp:
-        raise typer.BadParameter("--nnodes and --rdzv-endpoint need --ddp N (processes per node)")
+        raise typer.BadParameter(Msg("--nnodes and --rdzv-endpoint need --ddp N (processes per "
+                                     "node)"))
     if endpoint is None:
-        raise typer.BadParameter("--nnodes needs --rdzv-endpoint HOST:PORT (the same on every "
-                                 "node)")
+        raise typer.BadParameter(Msg("--nnodes needs --rdzv-endpoint HOST:PORT (the same on "
+                                     "every node)"))
     if not _ENDPOINT.match(endpoint):
-        raise typer.BadParameter(f"--rdzv-endpoint must be HOST:PORT, not {endpoint!r}")
+        raise typer.BadParameter(Msg("--rdzv-endpoint must be HOST:PORT, not {endpoint}",
+                                     endpoint=repr(endpoint)))
     return Rendezvous(nnodes, endpoint, run_id)
 
 
@@ -303,9 +351,10 @@ def _tool_version() -> str:
 def _train(model: str, device: str, precision: str, channels_last: bool | None,
            compile_: bool, batch: int | None, seconds: float | None, quick: bool,
            ddp: int | None, python: str | None, as_json: bool,
-           rendezvous: Rendezvous | None = None) -> None:
+           rendezvous: Rendezvous | None = None, lang: str = DEFAULT) -> None:
     if precision not in PRECISIONS:
-        raise typer.BadParameter(f"--precision must be one of {', '.join(PRECISIONS)}")
+        raise typer.BadParameter(Msg("--precision must be one of {choices}",
+                                     choices=", ".join(PRECISIONS)))
     default_s = 10.0 if model == "mnist_cnn" else 30.0
     secs = seconds if seconds is not None else (3.0 if quick else default_s)
     from envcheck.bench.launch import BenchOptions
@@ -322,12 +371,12 @@ def _train(model: str, device: str, precision: str, channels_last: bool | None,
         try:
             table = load_references()
         except (RecipeError, OSError) as exc:
-            typer.echo(f"envcheck bench: references unavailable: {exc}", err=True)
+            _echo(lang, Msg("envcheck bench: references unavailable: {why}", why=f"{exc}"))
             table = None
         return build_train_result(options, outcome, table, tool_version=_tool_version(),
                                   single=single)
 
-    _run(options, python, as_json, model, build)
+    _run(options, python, as_json, model, build, lang)
 
 
 def register(app: typer.Typer) -> None:
@@ -339,6 +388,12 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
         rich_markup_mode=None,
     )
+
+    @bench.callback()
+    def _bench(lang: HiddenLangOpt = None) -> None:
+        # --lang accepted here too (envcheck bench --lang zh --help); the language is read
+        # before parsing (envcheck.cli_help)
+        return
 
     @bench.command("resnet")
     def resnet(
@@ -369,10 +424,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Train a ResNet on synthetic data and judge the throughput against reference GPUs."""
         if model not in ("resnet18", "resnet34", "resnet50"):
-            raise typer.BadParameter("--model must be resnet18, resnet34 or resnet50")
+            raise typer.BadParameter(Msg("--model must be resnet18, resnet34 or resnet50"))
         _train(model, device, precision, channels_last, compile_, batch, seconds, quick, ddp,
                python, _json_chosen(fmt, as_json),
-               _rendezvous(ddp, nnodes, rdzv_endpoint, rdzv_id))
+               _rendezvous(ddp, nnodes, rdzv_endpoint, rdzv_id), lang_option(lang))
 
     @bench.command("cnn")
     def cnn(
@@ -396,7 +451,7 @@ def register(app: typer.Typer) -> None:
         """Train the classic MNIST CNN: a quick end-to-end check (launch-bound on GPUs)."""
         _train("mnist_cnn", device, precision, False, compile_, batch, seconds, quick, ddp,
                python, _json_chosen(fmt, as_json),
-               _rendezvous(ddp, nnodes, rdzv_endpoint, rdzv_id))
+               _rendezvous(ddp, nnodes, rdzv_endpoint, rdzv_id), lang_option(lang))
 
     @bench.command("matmul")
     def matmul(
@@ -420,7 +475,7 @@ def register(app: typer.Typer) -> None:
 
             return build_matmul_result(outcome, load_references(), tool_version=_tool_version())
 
-        _run(options, python, _json_chosen(fmt, as_json), "matmul", build)
+        _run(options, python, _json_chosen(fmt, as_json), "matmul", build, lang_option(lang))
 
     @bench.command("transfer")
     def transfer(
@@ -440,6 +495,7 @@ def register(app: typer.Typer) -> None:
 
             return build_transfer_result(outcome, tool_version=_tool_version())
 
-        _run(options, python, _json_chosen(fmt, as_json), "transfer", build)
+        _run(options, python, _json_chosen(fmt, as_json), "transfer", build,
+             lang_option(lang))
 
     app.add_typer(bench)

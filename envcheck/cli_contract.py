@@ -97,16 +97,29 @@ LangOpt = Annotated[
 """``--lang``, shared by doctor, report, explain, recommend and bench. ``recommend`` and
 ``bench`` take it so one command line works everywhere; in this version it sets only the
 language of their usage errors (``cli._usage_language`` reads it before parsing)."""
+HiddenLangOpt = Annotated[
+    Language | None,
+    typer.Option("--lang", hidden=True, help="Language of the help and of the messages: en or "
+                 "zh (default: from LC_ALL, LC_MESSAGES or LANG)."),
+]
+"""``--lang`` where it is accepted but not listed (the root, ``diff``, ``fleet summarize``):
+``envcheck --lang zh doctor`` and ``envcheck diff --help --lang zh`` work, and the English help
+of those commands stays as it was. It picks the language of the help and of the usage errors,
+and, given to the root, that of the command after it."""
 
 
 def lang_option(lang: Language | None) -> str:
-    """``--lang`` when given, else what ``LC_ALL``/``LC_MESSAGES``/``LANG`` ask for (the CLI is
-    the edge that may read the process environment)."""
+    """``--lang`` when given, else the invocation's (``envcheck --lang zh doctor``), else what
+    ``LC_ALL``/``LC_MESSAGES``/``LANG`` ask for (the CLI is the edge that may read the process
+    environment)."""
     import os
 
+    from envcheck.cli_help import invocation_language
     from envcheck.i18n import pick_language
 
-    return pick_language(lang.value if lang is not None else None, os.environ)
+    if lang is not None:
+        return lang.value
+    return invocation_language() or pick_language(None, os.environ)
 
 
 def exit_with(code: ExitCode) -> typer.Exit:

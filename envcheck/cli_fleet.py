@@ -11,7 +11,13 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from envcheck.cli_contract import ExitCode, exit_with, output_option, pick_format
+from envcheck.cli_contract import (
+    ExitCode,
+    HiddenLangOpt,
+    exit_with,
+    output_option,
+    pick_format,
+)
 from envcheck.render import OutputFormat
 
 
@@ -83,6 +89,12 @@ def register(app: typer.Typer) -> None:
         rich_markup_mode=None,
     )
 
+    @fleet.callback()
+    def _fleet(lang: HiddenLangOpt = None) -> None:
+        # --lang accepted here too (envcheck fleet --lang zh --help); the language is read
+        # before parsing (envcheck.cli_help)
+        return
+
     @fleet.command("summarize")
     def summarize(
         reports: Annotated[list[str], typer.Argument(
@@ -96,6 +108,7 @@ def register(app: typer.Typer) -> None:
                             ] = False,
         output: Annotated[Path | None, typer.Option(
             "--output", "-o", help="Write the summary to this file.")] = None,
+        lang: HiddenLangOpt = None,
     ) -> None:
         """One row per node; what differs across nodes; which nodes stand out; findings by
         how many nodes have them. Exits 1 when any node has an error finding."""

@@ -19,7 +19,8 @@ from typing import Annotated
 
 import typer
 
-from envcheck.cli_contract import ExitCode, LangOpt, exit_with, pick_format
+from envcheck.cli_contract import ExitCode, LangOpt, exit_with, lang_option, pick_format
+from envcheck.i18n import Msg, messages
 from envcheck.render import OutputFormat
 
 MachineReader = Callable[[bool], Mapping[str, object]]
@@ -70,8 +71,8 @@ def _same_os(asked: str, host: object) -> bool:
     return isinstance(host, str) and os_key(asked) is not None and os_key(asked) == os_key(host)
 
 
-def _fail(message: str, code: ExitCode) -> typer.Exit:
-    typer.echo(f"envcheck recommend: {message}", err=True)
+def _fail(message: str, code: ExitCode, lang: str) -> typer.Exit:
+    typer.echo(f"envcheck recommend: {messages(lang).say(message)}", err=True)
     return exit_with(code)
 
 
@@ -149,12 +150,15 @@ def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
             render_text,
         )
 
+        language = lang_option(lang)
         gpu_side = any(v is not None for v in (cuda, variant, driver, gpu, cc))
         full = not gpu_side and os_name is None
         try:
             facts = reader(full)
         except Exception as exc:  # noqa: BLE001 - detection failing must not hide the answer
-            typer.echo(f"envcheck recommend: could not read this machine ({exc})", err=True)
+            said = messages(language).say(
+                Msg("could not read this machine ({error})", error=str(exc)))
+            typer.echo(f"envcheck recommend: {said}", err=True)
             facts = {}
         base = request_from_facts(facts)
         if gpu_side:
@@ -186,12 +190,14 @@ def register(app: typer.Typer, machine: MachineReader | None = None) -> None:
         try:
             rec = compute(request)
         except RequestError as exc:
-            raise _fail(str(exc), ExitCode.USAGE) from None
+            raise _fail(exc.message, ExitCode.USAGE, language) from None
         except ImpossibleRequest as exc:
             if as_json:
-                typer.echo(render_impossible_json(exc, request), nl=False)
-            typer.echo(render_impossible_text(exc), err=True, nl=False)
+                typer.echo(render_impossible_json(exc, request, language), nl=False)
+            typer.echo(render_impossible_text(exc, language), err=True, nl=False)
             raise exit_with(ExitCode.USAGE) from None
         except RecipeError as exc:
-            raise _fail(f"the recipe tables are broken: {exc}", ExitCode.INTERNAL) from None
-        typer.echo(render_json(rec) if as_json else render_text(rec), nl=False)
+            raise _fail(Msg("the recipe tables are broken: {error}", error=str(exc)),
+                        ExitCode.INTERNAL, language) from None
+        typer.echo(render_json(rec, language) if as_json else render_text(rec, lang=language),
+                   nl=False)

@@ -31,6 +31,7 @@ from envcheck.cli import (
 )
 from envcheck.cli_contract import (
     ExitCode,
+    HiddenLangOpt,
     exit_with,
     lang_option,
     output_option,
@@ -116,6 +117,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")]
         = False,
         output: OutputOpt = None,
+        lang: HiddenLangOpt = None,
     ) -> None:
         """What changed between two envcheck reports, the changes most likely to matter first."""
         chosen = pick_format(fmt, aliases=((OutputFormat.JSON, as_json),),

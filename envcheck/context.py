@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath, PureWindowsPath
 from typing import TypeVar
 
+from envcheck.i18n import Msg
 from envcheck.system.nvml import Nvml
 from envcheck.system.run import CommandResult, CommandRunner, run_command
 
@@ -112,11 +113,12 @@ class Context:
         try:
             return self.read_text(path), None
         except FileNotFoundError:
-            return None, f"{path} does not exist"
+            return None, Msg("{path} does not exist", path=str(path))
         except PermissionError:
-            return None, f"{path} is not readable (permission denied)"
+            return None, Msg("{path} is not readable (permission denied)", path=str(path))
         except OSError as exc:
-            return None, f"{path} could not be read: {exc.strerror or exc}"
+            return None, Msg("{path} could not be read: {error}", path=str(path),
+                             error=str(exc.strerror or exc))
 
     def exists(self, path: str | PurePath) -> bool:
         """Whether a machine path exists (never raises)."""
@@ -255,7 +257,7 @@ def resolve_target(
     """
     python, chosen_by = choose_target(env, os_name, explicit, current)
     if explicit and not _interpreter_exists(explicit, env):
-        raise NoSuchInterpreter(f"--python {explicit} does not exist")
+        raise NoSuchInterpreter(Msg("--python {python} does not exist", python=explicit))
     return TargetChoice(python, chosen_by)
 
 

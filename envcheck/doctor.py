@@ -16,8 +16,10 @@ from collections.abc import Sequence
 
 from envcheck import __version__
 from envcheck.context import Context
+from envcheck.i18n import Msg
 from envcheck.model import Finding, ProbeOutcome, ProbeResult, ProbeStatus, Report, Target
 from envcheck.probes.base import Probe
+from envcheck.system.run import tool_output
 from envcheck.textsafe import clean_result, clean_text
 
 
@@ -50,8 +52,12 @@ def _ok(probe: Probe, start: float, outcome: ProbeOutcome) -> ProbeResult:
 
 
 def _failed(probe: Probe, start: float, exc: BaseException) -> ProbeResult:
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    note = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    message: str = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    said = exc.args[0] if len(exc.args) == 1 else None
+    # envcheck's own message (TargetUnavailable) stays translatable; any other is data.
+    message = said if isinstance(said, Msg) and message == str(said) else tool_output(message)
+    note = (Msg("{kind}: {message}", kind=type(exc).__name__, message=message) if message
+            else type(exc).__name__)
     return ProbeResult(probe.id, probe.title, ProbeStatus.FAILED, time.monotonic() - start, note)
 
 
@@ -103,8 +109,10 @@ class ProbeRun:
                 for i in pending:
                     if now >= deadline(i):
                         own = starts[i] + limits[i] <= budget_end
-                        note = (f"no answer within {limits[i]:g} s" if own else
-                                f"still running when the doctor's {budget_s:g} s budget ran out")
+                        note = (Msg("no answer within {seconds} s", seconds=f"{limits[i]:g}")
+                                if own else
+                                Msg("still running when the doctor's {seconds} s budget ran out",
+                                    seconds=f"{budget_s:g}"))
                         probe = probes[i]
                         done[i] = ProbeResult(
                             probe.id, probe.title, ProbeStatus.TIMED_OUT, now - starts[i], note,

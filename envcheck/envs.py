@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 from envcheck.context import Context
+from envcheck.i18n import Msg
 
 _CONDA_BASE_NAMES = ("miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba")
 _SYSTEM_PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
@@ -154,8 +155,11 @@ class _Finder:
         python = self.interpreter(prefix)
         if python is None:
             if must_exist:
-                why = "does not exist" if not self.is_dir(prefix) else "has no Python interpreter"
-                self.notes.append(f"{found_by} names {prefix}, which {why}")
+                self.notes.append(
+                    Msg("{found_by} names {prefix}, which does not exist", found_by=found_by,
+                        prefix=prefix) if not self.is_dir(prefix)
+                    else Msg("{found_by} names {prefix}, which has no Python interpreter",
+                             found_by=found_by, prefix=prefix))
             return
         self.add(FoundEnv(prefix, python, kind, found_by, name or self.pure(prefix).name))
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
+from envcheck.i18n import Msg
 from envcheck.recipes import (
     PypiMirror,
     Release,
@@ -130,10 +131,11 @@ def _legacy(tables: Tables, rel: Release, variant: str, pins: Pins, target: Targ
     warnings: list[str] = []
     unconfirmed: list[str] = []
     if bare and target.os == "windows":
-        warnings.append(
-            f"PyPI has Windows wheels of torch {rel.torch} too (without CUDA): check "
-            '`python -c "import torch; print(torch.version.cuda)"` after installing'
-        )
+        warnings.append(Msg(
+            "PyPI has Windows wheels of torch {torch} too (without CUDA): check "
+            '`python -c "import torch; print(torch.version.cuda)"` after installing',
+            torch=str(rel.torch),
+        ))
     if rel.index_flag == "wheel-url":
         tag = wheel_tag(target.python, target.os)
         if tag is not None:
@@ -141,10 +143,11 @@ def _legacy(tables: Tables, rel: Release, variant: str, pins: Pins, target: Targ
             rest = [(n, v) for n, v in pins if n != "torch"]
             command = f"{head} {wheel}" + (f" {_args(rest)}" if rest else "")
             return Written(command, folder, tuple(pins), uses, tuple(warnings))
-        unconfirmed.append(
-            f"torch {rel.torch} wheels carry no +{variant} label, so pip may take PyPI's "
-            "build of the same version instead; give --python for the wheel's own URL"
-        )
+        unconfirmed.append(Msg(
+            "torch {torch} wheels carry no +{variant} label, so pip may take PyPI's build of "
+            "the same version instead; give --python for the wheel's own URL",
+            torch=str(rel.torch), variant=variant,
+        ))
         url = f"{folder}/torch_stable.html"
     elif mirror is not None:
         url = mirror.stable_url or folder

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
+from envcheck.i18n import Msg, concat
 from envcheck.recipes import ArchRows, Release, RowMeta, Tables, cuda_runs_on, variant_cuda
 from envcheck.recommend_request import Inputs
 
@@ -41,11 +42,18 @@ def label(variant: str) -> str:
     return "CPU"
 
 
+def table_text(text: str) -> str:
+    """Words from a recipe table (a row's ``note``, a driver's ``reason``), as a message: the
+    catalogue translates them by their exact English, as it does any message."""
+    return concat(text) if text else ""
+
+
 def unconfirmed_text(meta: RowMeta, what: str = "") -> str | None:
     """The line an unconfirmed row adds to "Rests on unconfirmed table rows"; None if confirmed."""
     if not meta.unconfirmed:
         return None
-    return f"{meta.where}: {what or meta.note or 'marked unconfirmed'}"
+    said = what or table_text(meta.note) or Msg("marked unconfirmed")
+    return Msg("{where}: {what}", where=meta.where, what=said)
 
 
 def effective_cuda(inp: Inputs, tables: Tables) -> Version | None:
@@ -92,12 +100,14 @@ def covers_gpu(
         if row is None or not row.runs_on(arch.cc):
             return False, ()
         if borrowed:
-            notes.append(
-                f"no published {inp.os} {inp.cpu} arch list for torch {rel.torch} "
-                f"{variant}: the Linux x86_64 list ({row.meta.where}) was assumed"
-            )
+            notes.append(Msg(
+                "no published {os} {cpu} arch list for torch {torch} {variant}: the Linux "
+                "x86_64 list ({where}) was assumed",
+                os=inp.os, cpu=inp.cpu, torch=str(rel.torch), variant=variant,
+                where=row.meta.where,
+            ))
         if row.meta.unconfirmed:
-            notes.append(f"{row.meta.where}: arch list unconfirmed")
+            notes.append(Msg("{where}: arch list unconfirmed", where=row.meta.where))
     return True, tuple(notes)
 
 
@@ -141,23 +151,29 @@ def choose(inp: Inputs, tables: Tables, rel: Release) -> Choice:
             else ()
         )
         if inp.variant not in (*offered(inp, rel), *extra, "cpu"):
-            return Choice(None, f"torch {rel.torch} has no {inp.variant} build")
+            return Choice(None, Msg("torch {torch} has no {variant} build",
+                                    torch=str(rel.torch), variant=inp.variant))
         if not variant_runs(inp, tables, inp.variant):
-            return Choice(None, f"{inp.variant} does not run with this driver")
+            return Choice(None, Msg("{variant} does not run with this driver",
+                                    variant=inp.variant))
         ok, notes = covers_gpu(inp, tables, rel, inp.variant)
         if not ok:
-            return Choice(None, f"torch {rel.torch} {inp.variant} has no kernels for the GPU")
+            return Choice(None, Msg("torch {torch} {variant} has no kernels for the GPU",
+                                    torch=str(rel.torch), variant=inp.variant))
         if inp.variant in extra:
-            notes += (f"torch {rel.torch} {inp.variant}: known from one third-party report only",)
+            notes += (Msg("torch {torch} {variant}: known from one third-party report only",
+                          torch=str(rel.torch), variant=inp.variant),)
         return Choice(inp.variant, notes=notes)
     if not wants_cuda(inp):
         return Choice("cpu")
     builds = [v for v in offered(inp, rel) if variant_cuda(v) is not None]
     if not builds:
-        return Choice(None, f"torch {rel.torch} has no CUDA builds for {inp.platform}")
+        return Choice(None, Msg("torch {torch} has no CUDA builds for {platform}",
+                                torch=str(rel.torch), platform=inp.platform))
     running = [v for v in builds if variant_runs(inp, tables, v)]
     if not running:
-        return Choice(None, f"every CUDA build of torch {rel.torch} needs a newer driver")
+        return Choice(None, Msg("every CUDA build of torch {torch} needs a newer driver",
+                                torch=str(rel.torch)))
     fitting: list[tuple[str, tuple[str, ...]]] = []
     for v in running:
         ok, notes = covers_gpu(inp, tables, rel, v)
@@ -166,7 +182,8 @@ def choose(inp: Inputs, tables: Tables, rel: Release) -> Choice:
     if not fitting:
         sms = ", ".join(a.sm for a in inp.archs)
         built = ", ".join(builds)
-        return Choice(None, f"no build of torch {rel.torch} ({built}) has {sms} kernels")
+        return Choice(None, Msg("no build of torch {torch} ({builds}) has {sms} kernels",
+                                torch=str(rel.torch), builds=built, sms=sms))
     cuda = effective_cuda(inp, tables)
     best, notes = max(fitting, key=lambda item: _rank(cuda, item[0]))
     return Choice(best, notes=notes)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from envcheck.i18n import Msg
 from envcheck.model import Fix
 from envcheck.recipes import Tables, load_tables, variant_cuda
 from envcheck.recommend_choice import label
@@ -175,14 +176,16 @@ def reinstall_fix(facts: Mapping[str, object], tables: Tables | None = None) -> 
     rec = reinstall_recommendation(facts, tables)
     if rec is None:
         return None
-    build = "the CPU" if rec.variant == "cpu" else f"the {label(rec.variant)}"
-    summary = f"Install torch {rec.torch} with {build} build that fits this machine"
+    build = label(rec.variant)  # "CPU", "CUDA 12.6", "ROCm 6.0"
+    summary = Msg("Install torch {torch} with the {build} build that fits this machine",
+                  torch=rec.torch, build=build)
     unknown_driver = rec.request.driver is None and rec.request.cuda is None
     if variant_cuda(rec.variant) is not None and unknown_driver:
         t = tables if tables is not None else load_tables()
         need = t.variant_min_driver(rec.variant, os_key(rec.request.os) or "linux")
-        summary = (
-            f"Install torch {rec.torch} with {build} build (needs NVIDIA driver ≥ {need}; "
-            "this machine's driver is unknown: check with nvidia-smi)"
+        summary = Msg(
+            "Install torch {torch} with the {build} build (needs NVIDIA driver ≥ {need}; this "
+            "machine's driver is unknown: check with nvidia-smi)",
+            torch=rec.torch, build=build, need=str(need),
         )
     return Fix(summary=summary, commands=(rec.command,), url=PREVIOUS_VERSIONS_URL)

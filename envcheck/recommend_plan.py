@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from packaging.version import Version
 
+from envcheck.i18n import Msg
 from envcheck.recipes import (
     PLATFORMS,
     ArchRows,
@@ -25,7 +26,14 @@ from envcheck.recipes import (
     load_tables,
     variant_cuda,
 )
-from envcheck.recommend_answer import Said, alternatives, packages_for, trap_warnings, write_command
+from envcheck.recommend_answer import (
+    Said,
+    alternatives,
+    mainland,
+    packages_for,
+    trap_warnings,
+    write_command,
+)
 from envcheck.recommend_choice import (
     Choice,
     choose,
@@ -33,6 +41,7 @@ from envcheck.recommend_choice import (
     effective_cuda,
     label,
     offered,
+    table_text,
     unconfirmed_text,
 )
 from envcheck.recommend_request import (
@@ -47,13 +56,15 @@ from envcheck.recommend_request import (
 
 def _span(releases: Sequence[Release]) -> str:
     if not releases:
-        return "none"
+        return Msg("none")
     lo, hi = releases[0].torch, releases[-1].torch
     return str(lo) if lo == hi else f"{lo}–{hi}"
 
 
 def _count(releases: Sequence[Release]) -> str:
-    return "1 release matches" if len(releases) == 1 else f"{len(releases)} releases match"
+    if len(releases) == 1:
+        return Msg("1 release matches")
+    return Msg("{count} releases match", count=len(releases))
 
 
 def _py_span(pythons: Sequence[str]) -> str:
@@ -111,57 +122,69 @@ class _Planner:
             asked = inp.cuda or (inp.variant and inp.variant != "cpu") or inp.driver or inp.archs
             if asked:
                 raise ImpossibleRequest(
-                    "there is no CUDA (or ROCm) on macOS: torch for macOS runs on the CPU and on "
-                    "Apple GPUs through MPS",
-                    ["the MPS build: envcheck recommend --os macos (plain pip install torch)"],
+                    Msg("there is no CUDA (or ROCm) on macOS: torch for macOS runs on the CPU "
+                        "and on Apple GPUs through MPS"),
+                    [Msg("the MPS build: envcheck recommend --os macos (plain pip install torch)")],
                 )
         if inp.variant and inp.variant.startswith("rocm") and inp.os != "linux":
             raise ImpossibleRequest(
-                f"ROCm builds exist for Linux only, not {inp.os}", ["--os linux", "--variant cpu"]
+                Msg("ROCm builds exist for Linux only, not {os}", os=inp.os),
+                ["--os linux", "--variant cpu"],
             )
         if inp.cuda is not None:
             if inp.variant is None:
-                self.cuda_reading = (
-                    f"--cuda {inp.cuda} read as the CUDA this machine has: the newest build that "
-                    f"runs with it (same major, at most {inp.cuda} preferred; newer "
-                    f"{inp.cuda.major}.x builds run by minor-version compatibility)"
+                self.cuda_reading = Msg(
+                    "--cuda {cuda} read as the CUDA this machine has: the newest build that "
+                    "runs with it (same major, at most {cuda} preferred; newer {major}.x builds "
+                    "run by minor-version compatibility)",
+                    cuda=str(inp.cuda), major=inp.cuda.major,
                 )
             need = self.t.variant_min_driver(cuda_variant(inp.cuda), inp.os)
             if inp.driver is not None and need is not None:
                 native = self.t.native_max_cuda(inp.driver, inp.os)
                 full = self.t.cuda_min_driver(inp.cuda, inp.os)
                 if inp.driver < need:
-                    possible = [f"upgrade the driver to ≥ {full or need} for CUDA {inp.cuda}"]
+                    possible: list[str] = [Msg(
+                        "upgrade the driver to ≥ {need} for CUDA {cuda}",
+                        need=str(full or need), cuda=str(inp.cuda),
+                    )]
                     if native is not None:
-                        possible.insert(0, f"--cuda {native} (what driver {inp.driver} supports)")
+                        possible.insert(0, Msg("--cuda {cuda} (what driver {driver} supports)",
+                                               cuda=str(native), driver=str(inp.driver)))
                     raise ImpossibleRequest(
-                        f"driver {inp.driver} supports CUDA ≤ {native or 'unknown'}; CUDA "
-                        f"{inp.cuda} needs driver ≥ {need} (≥ {full or need} natively)",
+                        Msg("driver {driver} supports CUDA ≤ {native}; CUDA {cuda} needs driver "
+                            "≥ {need} (≥ {full} natively)",
+                            driver=str(inp.driver), native=_or_unknown(native),
+                            cuda=str(inp.cuda), need=str(need), full=str(full or need)),
                         possible,
                     )
         if inp.variant is not None:
-            self.cuda_reading = f"--variant {inp.variant}: exactly that build"
+            self.cuda_reading = Msg("--variant {variant}: exactly that build", variant=inp.variant)
             vc = variant_cuda(inp.variant)
             if vc is not None and inp.cuda is not None and vc.major > inp.cuda.major:
                 raise ImpossibleRequest(
-                    f"{inp.variant} needs a CUDA {vc.major}.x driver; this machine has CUDA "
-                    f"{inp.cuda}",
-                    [f"a cu{inp.cuda.major}x build (--cuda {inp.cuda} without --variant)"],
+                    Msg("{variant} needs a CUDA {major}.x driver; this machine has CUDA {cuda}",
+                        variant=inp.variant, major=vc.major, cuda=str(inp.cuda)),
+                    [Msg("a cu{major}x build (--cuda {cuda} without --variant)",
+                         major=inp.cuda.major, cuda=str(inp.cuda))],
                 )
         if inp.driver is not None:
             native = self.t.native_max_cuda(inp.driver, inp.os)
             majors = self.t.compat_majors(inp.driver, inp.os)
             compat_text = (
-                f", {max(majors)}.x builds by minor-version compatibility" if majors else ""
+                Msg(", {major}.x builds by minor-version compatibility", major=max(majors))
+                if majors else ""
             )
             self.note(
                 "driver",
                 str(inp.driver),
-                f"driver {inp.driver} → CUDA ≤ {native or 'unknown'} natively{compat_text}",
+                Msg("driver {driver} → CUDA ≤ {native} natively{compat}", driver=str(inp.driver),
+                    native=_or_unknown(native), compat=compat_text),
             )
             for bad in self.t.bad_drivers:
                 if inp.driver in bad.versions and not bad.applies_to:
-                    self.warnings.append(f"driver {inp.driver}: {bad.reason}")
+                    self.warnings.append(Msg("driver {driver}: {reason}", driver=str(inp.driver),
+                                             reason=table_text(bad.reason)))
                     self.uses(bad.meta)
         for arch in inp.archs:
             self.check_gpu_driver(arch)
@@ -173,9 +196,10 @@ class _Planner:
         have = effective_cuda(self.inp, self.t)
         if have is not None and have < arch.first_cuda:
             raise ImpossibleRequest(
-                f"{name} needs a driver for CUDA ≥ {arch.first_cuda}; this machine's driver "
-                f"offers CUDA {have}",
-                [f"upgrade the driver to ≥ {need or 'the CUDA ' + str(arch.first_cuda) + ' one'}"],
+                Msg("{gpu} needs a driver for CUDA ≥ {first}; this machine's driver offers "
+                    "CUDA {have}", gpu=name, first=str(arch.first_cuda), have=str(have)),
+                [Msg("upgrade the driver to ≥ {need}", need=str(need) if need else Msg(
+                    "the CUDA {cuda} one", cuda=str(arch.first_cuda)))],
             )
         window = f"CUDA {arch.first_cuda}" + (
             f"–{arch.last_cuda}" if arch.last_cuda is not None else "+"
@@ -183,8 +207,9 @@ class _Planner:
         self.note(
             "gpu",
             self.inp.gpu_label or str(arch.cc),
-            f"compute capability {arch.cc} = {arch.name} ({arch.sm}; {window} can build for it): "
-            "only builds with kernels for it are considered",
+            Msg("compute capability {cc} = {arch} ({sm}; {window} can build for it): only "
+                "builds with kernels for it are considered",
+                cc=str(arch.cc), arch=arch.name, sm=arch.sm, window=window),
         )
 
     def narrow(
@@ -213,8 +238,9 @@ class _Planner:
                 "os",
                 "macOS x86_64",
                 lambda r: r.macos_x86_64,
-                lambda _: ImpossibleRequest("no torch wheels for Intel Macs"),
-                lambda _a, k: f"Intel Macs get wheels only up to torch {k[-1].torch}",
+                lambda _: ImpossibleRequest(Msg("no torch wheels for Intel Macs")),
+                lambda _a, k: Msg("Intel Macs get wheels only up to torch {torch}",
+                                  torch=str(k[-1].torch)),
             )
         on = inp.platform
         if any(not r.pythons_on(on) for r in rels):
@@ -223,8 +249,13 @@ class _Planner:
                 "platform",
                 on,
                 lambda r: bool(r.pythons_on(on)),
-                lambda _: ImpossibleRequest(f"no torch release in the tables has {on} wheels"),
-                lambda _a, k: f"torch {_span(k)} {'has' if len(k) == 1 else 'have'} {on} wheels",
+                lambda _: ImpossibleRequest(
+                    Msg("no torch release in the tables has {platform} wheels", platform=on)),
+                lambda _a, k: (
+                    Msg("torch {span} has {platform} wheels", span=_span(k), platform=on)
+                    if len(k) == 1 else
+                    Msg("torch {span} have {platform} wheels", span=_span(k), platform=on)
+                ),
             )
         if inp.spec is not None:
             spec = inp.spec
@@ -234,7 +265,7 @@ class _Planner:
                 str(self.req.torch),
                 lambda r: r.torch in spec,
                 lambda before: self.torch_impossible(before),
-                lambda _a, k: f"{_count(k)}: {_span(k)}",
+                lambda _a, k: Msg("{count}: {span}", count=_count(k), span=_span(k)),
             )
         if inp.python is not None:
             py = inp.python
@@ -246,13 +277,16 @@ class _Planner:
                 lambda r: py in r.pythons_on(on),
                 lambda before: self.python_impossible(before, py),
                 lambda _a, k: (
-                    f"torch {_span(k)} {'has' if len(k) == 1 else 'have'} {on} wheels "
-                    f"for Python {py}"
+                    Msg("torch {span} has {platform} wheels for Python {python}",
+                        span=_span(k), platform=on, python=py)
+                    if len(k) == 1 else
+                    Msg("torch {span} have {platform} wheels for Python {python}",
+                        span=_span(k), platform=on, python=py)
                 ),
             )
         else:
             self.warnings.append(
-                "no Python version given: check that yours has wheels (pass --python)"
+                Msg("no Python version given: check that yours has wheels (pass --python)")
             )
         if inp.manager == "conda":
             rels = self.narrow(
@@ -261,15 +295,17 @@ class _Planner:
                 "conda",
                 lambda r: r.conda != "none",
                 lambda _b: ImpossibleRequest(
-                    "the official pytorch conda channel stopped at torch 2.5.x; nothing newer "
-                    "is published there",
+                    Msg("the official pytorch conda channel stopped at torch 2.5.x; nothing "
+                        "newer is published there"),
                     [
-                        "torch ≤ 2.5.1 with --manager conda",
-                        "pip inside the conda env (--manager pip)",
-                        "the community conda-forge build: conda install -c conda-forge pytorch",
+                        Msg("torch ≤ 2.5.1 with --manager conda"),
+                        Msg("pip inside the conda env (--manager pip)"),
+                        Msg("the community conda-forge build: conda install -c conda-forge "
+                            "pytorch"),
                     ],
                 ),
-                lambda _a, k: f"official conda packages exist for torch {_span(k)} only",
+                lambda _a, k: Msg("official conda packages exist for torch {span} only",
+                                  span=_span(k)),
             )
         choices = {r.torch: choose(self.inp, self.t, r) for r in rels}
         fits = [r for r in rels if choices[r.torch].variant is not None]
@@ -289,19 +325,22 @@ class _Planner:
         """No release on this platform matches --torch: say so, and where it does exist."""
         inp, spec = self.inp, self.inp.spec
         assert spec is not None
-        where = "" if inp.platform == "linux-x86_64" else f" with {inp.platform} wheels"
-        possible = [f"torch {_span(before)}"] if before else []
+        possible: list[str] = [f"torch {_span(before)}"] if before else []
         seen = {r.torch for r in before}
         elsewhere = [r for r in self.t.releases if r.torch in spec and r.torch not in seen]
         if elsewhere:
             plats = [p for p in PLATFORMS if any(r.pythons_on(p) for r in elsewhere)]
             arch_hint = {"macos-x86_64": "--arch x86_64", "macos-arm64": "--arch arm64"}
             hints = [arch_hint[p] for p in plats if p in arch_hint and inp.os == "macos"]
-            possible.append(f"torch {_span(elsewhere)} on {', '.join(plats)}")
-            possible.extend(f"{h} (if this Mac has that CPU)" for h in hints)
-        return ImpossibleRequest(
-            f"no torch release in the tables matches {self.req.torch}{where}", possible
-        )
+            possible.append(Msg("torch {span} on {platforms}", span=_span(elsewhere),
+                                platforms=", ".join(plats)))
+            possible.extend(Msg("{option} (if this Mac has that CPU)", option=h) for h in hints)
+        if inp.platform == "linux-x86_64":
+            reason = Msg("no torch release in the tables matches {torch}", torch=self.req.torch)
+        else:
+            reason = Msg("no torch release in the tables matches {torch} with {platform} wheels",
+                         torch=self.req.torch, platform=inp.platform)
+        return ImpossibleRequest(reason, possible)
 
     def warn_newer_releases(self, rels: list[Release], fits: list[Release]) -> None:
         """Say why releases newer than the newest fitting one are not offered for this GPU."""
@@ -316,28 +355,33 @@ class _Planner:
                 with_kernels[r.torch] = vs
         dropped = [r for r in newer if r.torch not in with_kernels]
         if dropped:
-            self.warnings.append(
-                f"torch {_span(dropped)} has no build with {sms} kernels (newer builds dropped "
-                f"this GPU): {fits[-1].torch} is the newest that runs on it"
-            )
+            self.warnings.append(Msg(
+                "torch {span} has no build with {sms} kernels (newer builds dropped this GPU): "
+                "{newest} is the newest that runs on it",
+                span=_span(dropped), sms=sms, newest=str(fits[-1].torch),
+            ))
         blocked = [r for r in newer if r.torch in with_kernels]
         if blocked:
             first = with_kernels[blocked[-1].torch][0]
             need = self.t.variant_min_driver(first, self.inp.os)
-            self.warnings.append(
-                f"torch {_span(blocked)} has {sms} kernels only in builds this driver cannot run "
-                f"(e.g. {first}: driver ≥ {need})"
-            )
+            self.warnings.append(Msg(
+                "torch {span} has {sms} kernels only in builds this driver cannot run "
+                "(e.g. {build}: driver ≥ {need})",
+                span=_span(blocked), sms=sms, build=first, need=str(need),
+            ))
 
     def python_impossible(self, before: list[Release], py: str) -> ImpossibleRequest:
         inp = self.inp
         these = sorted({p for r in before for p in r.pythons_on(inp.platform)}, key=_py_key)
         others = [r for r in self.t.releases if py in r.pythons_on(inp.platform)]
-        possible = [f"Python {_py_span(these)} with torch {_span(before)}"] if these else []
+        possible: list[str] = [Msg("Python {pythons} with torch {span}", pythons=_py_span(these),
+                                   span=_span(before))] if these else []
         if others:
-            possible.append(f"torch {_span(others)} for Python {py}")
+            possible.append(Msg("torch {span} for Python {python}", span=_span(others), python=py))
         return ImpossibleRequest(
-            f"torch {_span(before)} has no {inp.platform} wheels for Python {py}", possible
+            Msg("torch {span} has no {platform} wheels for Python {python}", span=_span(before),
+                platform=inp.platform, python=py),
+            possible,
         )
 
     def build_impossible(
@@ -360,7 +404,9 @@ class _Planner:
         ok = sure or ok
         if ok:
             first, c = ok[0]
-            possible.append(f"torch ≥ {first.torch} with {c.variant} (newest: {ok[-1][0].torch})")
+            possible.append(Msg("torch ≥ {torch} with {variant} (newest: {newest})",
+                                torch=str(first.torch), variant=c.variant,
+                                newest=str(ok[-1][0].torch)))
         if inp.archs:
             sms = ", ".join(a.sm for a in inp.archs)
             covering = []
@@ -369,57 +415,64 @@ class _Planner:
                 if vs:
                     covering.append(f"torch {r.torch} {'/'.join(vs)}")
             if covering:
-                possible.append(f"{sms} is covered by {', '.join(covering[-2:])} (newer driver)")
+                possible.append(Msg("{sms} is covered by {builds} (newer driver)", sms=sms,
+                                    builds=", ".join(covering[-2:])))
         has_cuda = any(variant_cuda(v) for r in rels for v in offered(self.inp, r))
         if (inp.driver is not None or inp.cuda is not None) and has_cuda:
-            possible.append("upgrade the driver")
+            possible.append(Msg("upgrade the driver"))
         if inp.variant is None and not has_cuda:
-            possible.append(f"the CPU build of torch {rels[-1].torch} (--variant cpu)")
+            possible.append(Msg("the CPU build of torch {torch} (--variant cpu)",
+                                torch=str(rels[-1].torch)))
         return ImpossibleRequest(reason, possible)
 
     def explain_variant(self, rel: Release, variant: str) -> None:
         inp = self.inp
         vc = variant_cuda(variant)
         if inp.os == "macos":
-            self.note("os", "macOS", "no CUDA on macOS: the PyPI build (CPU + MPS on Apple GPUs)")
+            self.note("os", "macOS",
+                      Msg("no CUDA on macOS: the PyPI build (CPU + MPS on Apple GPUs)"))
             return
         if vc is None:
             if variant == "cpu" and inp.variant is None:
-                self.warnings.append(
+                self.warnings.append(Msg(
                     "no GPU, driver or CUDA given or detected: recommending the CPU build "
                     "(pass --cuda, --driver or --gpu for a CUDA build)"
-                )
-            self.note("variant", variant, f"{label(variant)} build of torch {rel.torch}")
+                ))
+            self.note("variant", variant, Msg("{build} build of torch {torch}",
+                                              build=label(variant), torch=str(rel.torch)))
             return
         if inp.cpu == "aarch64" and inp.manager != "conda":
             row, borrowed = self.t.build_archs(
                 rel.torch, variant, inp.os, inp.cpu, rows=ArchRows.BORROWED
             )
             if variant in rel.cuda_aarch64_unconfirmed:
-                self.unconfirmed.append(
-                    f"torch {rel.torch} {variant} for Linux aarch64: believed to exist on "
-                    f"download.pytorch.org, not confirmed ({rel.meta.where})"
-                )
+                self.unconfirmed.append(Msg(
+                    "torch {torch} {variant} for Linux aarch64: believed to exist on "
+                    "download.pytorch.org, not confirmed ({where})",
+                    torch=str(rel.torch), variant=variant, where=rel.meta.where,
+                ))
             elif row is None or borrowed:
-                self.unconfirmed.append(
-                    f"torch {rel.torch} {variant} for Linux aarch64: no aarch64 arch list in the "
-                    "tables (they list one only for torch ≥ 2.12); x86_64's is assumed"
-                )
+                self.unconfirmed.append(Msg(
+                    "torch {torch} {variant} for Linux aarch64: no aarch64 arch list in the "
+                    "tables (they list one only for torch ≥ 2.12); x86_64's is assumed",
+                    torch=str(rel.torch), variant=variant,
+                ))
         others = [v for v in offered(self.inp, rel) if v != variant and variant_cuda(v) is not None]
         cuda = effective_cuda(self.inp, self.t)
         if cuda is not None and vc.major == cuda.major and vc > cuda:
-            how = f"runs on CUDA {cuda} by minor-version compatibility"
+            how = Msg("runs on CUDA {cuda} by minor-version compatibility", cuda=str(cuda))
         elif cuda is not None and vc.major < cuda.major:
-            how = f"an older CUDA major, runs on CUDA {cuda}"
+            how = Msg("an older CUDA major, runs on CUDA {cuda}", cuda=str(cuda))
         elif cuda is not None:
-            how = f"≤ CUDA {cuda}, runs natively"
+            how = Msg("≤ CUDA {cuda}, runs natively", cuda=str(cuda))
         else:
             need = self.t.variant_min_driver(variant, inp.os)
-            how = f"needs driver ≥ {need}"
+            how = Msg("needs driver ≥ {need}", need=str(need))
         self.note(
             "variant",
             variant,
-            f"{variant} ({how}); torch {rel.torch} also has {', '.join(others) or 'no other'}",
+            Msg("{variant} ({how}); torch {torch} also has {others}", variant=variant, how=how,
+                torch=str(rel.torch), others=", ".join(others) or Msg("no other")),
         )
 
     # the answer ------------------------------------------------------------------------------
@@ -439,6 +492,7 @@ class _Planner:
         self.record(Said(written.warnings, written.unconfirmed, written.uses))
         self.record(trap_warnings(inp, self.t, rel, variant, written.url))
         others = alternatives(inp, self.t, rel, variant, pins, fits, choices)
+        china = mainland(inp, self.t, rel, variant, pins, written.command)
         return Recommendation(
             request=self.req,
             command=written.command,
@@ -452,7 +506,12 @@ class _Planner:
             warnings=tuple(dict.fromkeys(self.warnings)),
             unconfirmed=tuple(dict.fromkeys(self.unconfirmed)),
             cuda_reading=self.cuda_reading,
+            mainland=china,
         )
+
+
+def _or_unknown(version: Version | None) -> str:
+    return str(version) if version is not None else Msg("unknown")
 
 
 def _py_key(p: str) -> tuple[int, int, str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from envcheck.i18n import Msg
 from envcheck.recipes import CPU_ALIASES, OS_ALIASES, DriverVersion, GpuArch, Tables, platform_key
 
 PACKAGES = ("torch", "torchvision", "torchaudio")
@@ -22,7 +23,16 @@ PREVIOUS_VERSIONS_URL = "https://pytorch.org/get-started/previous-versions/"
 
 
 class RequestError(ValueError):
-    """The request itself is malformed (an unknown OS, a GPU name no table knows ...)."""
+    """The request itself is malformed (an unknown OS, a GPU name no table knows ...).
+
+    Its one argument is a :class:`~envcheck.i18n.Msg` (``message``), so the CLI can say it in
+    the user's language; ``str(error)`` is the English line."""
+
+    @property
+    def message(self) -> str:
+        """The message as raised (a ``Msg`` keeps its translation; ``str()`` would not)."""
+        first = self.args[0] if self.args else ""
+        return first if isinstance(first, str) else str(first)
 
 
 class ImpossibleRequest(Exception):
@@ -78,6 +88,26 @@ class Alternative:
 
     label: str
     command: str
+    mirror: str = ""
+    """The key (``mirrors.toml``) of the mirror in mainland China the command downloads torch
+    from, or empty: a user there is shown those first (see :class:`Mainland`)."""
+
+
+@dataclass(frozen=True)
+class Mainland:
+    """What a user in mainland China is told besides the answer (shown under ``--lang zh``):
+    the same build through the mirrors there, and the trap of a PyPI mirror for this build.
+
+    The answer itself (command, alternatives, warnings) is the same for everyone; a renderer
+    speaking to a user in mainland China puts :attr:`alternatives` right after the command
+    (in place of the answer's alternatives that name a mirror) and says :attr:`warnings` in
+    place of the answer's warnings listed in :attr:`replaces`.
+    """
+
+    alternatives: tuple[Alternative, ...] = ()
+    warnings: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    """Warnings of the answer that :attr:`warnings` say in full (compared as message ids)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +130,8 @@ class Recommendation:
     """Table rows (file and row) the answer rests on that the tables mark unconfirmed."""
     cuda_reading: str
     """How ``--cuda``/``--variant``/driver were read (empty when none was given)."""
+    mainland: Mainland = Mainland()
+    """The mirrors of mainland China for this build, and their traps (see :class:`Mainland`)."""
 
     @property
     def rests_on_unconfirmed(self) -> bool:
@@ -143,12 +175,14 @@ def _version(text: str, what: str) -> Version:
     try:
         return Version(text.strip())
     except InvalidVersion:
-        raise RequestError(f"{what} {text!r} is not a version") from None
+        raise RequestError(Msg("{option} {value} is not a version", option=what,
+                               value=repr(text))) from None
 
 
 def _driver(text: str) -> DriverVersion:
     if not re.fullmatch(r"\s*\d+(\.\d+)+\s*", text):
-        raise RequestError(f"--driver {text!r}: give a driver version like 535.104.05")
+        raise RequestError(Msg("--driver {value}: give a driver version like 535.104.05",
+                               value=repr(text)))
     return DriverVersion(text)
 
 
@@ -159,17 +193,19 @@ def _torch_spec(text: str) -> SpecifierSet:
         # "2.2" means any 2.2.x; "2.2.1" exactly that release.
         return SpecifierSet(f"=={raw}.*" if len(parts) < 3 else f"=={raw}")
     if "+" in raw:
-        raise RequestError(f"--torch {raw!r}: give the build with --variant, not a +label")
+        raise RequestError(Msg("--torch {value}: give the build with --variant, not a +label",
+                               value=repr(raw)))
     try:
         return SpecifierSet(raw)
     except InvalidSpecifier:
-        raise RequestError(f"--torch {raw!r} is neither a version nor a specifier") from None
+        raise RequestError(Msg("--torch {value} is neither a version nor a specifier",
+                               value=repr(raw))) from None
 
 
 def _python(text: str) -> str:
     m = re.fullmatch(r"\s*(?:cp|py)?(3|2(?=\.?7))\.?(\d+)(?:\.\d+)?(t?)\s*", text)
     if not m:
-        raise RequestError(f"--python {text!r}: give a version like 3.11")
+        raise RequestError(Msg("--python {value}: give a version like 3.11", value=repr(text)))
     return f"{m.group(1)}.{m.group(2)}{m.group(3)}"
 
 
@@ -177,27 +213,29 @@ def normalise(req: Request, tables: Tables) -> Inputs:
     """Check ``req`` and normalise it; RequestError or ImpossibleRequest when it cannot be met."""
     os_name = OS_ALIASES.get(req.os.strip().lower())
     if os_name is None:
-        raise RequestError(f"--os {req.os!r}: use linux, windows or macos")
+        raise RequestError(Msg("--os {value}: use linux, windows or macos", value=repr(req.os)))
     arch_text = req.arch if req.arch is not None else default_arch(os_name)
     cpu = CPU_ALIASES.get(arch_text.strip().lower())
     if cpu is None:
-        raise RequestError(f"--arch {req.arch!r}: use x86_64 or aarch64")
+        raise RequestError(Msg("--arch {value}: use x86_64 or aarch64", value=repr(req.arch)))
     platform = platform_key(os_name, cpu)
     assert platform is not None  # both keys were just checked
     if platform == "windows-aarch64":
         raise ImpossibleRequest(
-            "the recipe tables hold no torch wheels for Windows on ARM",
+            Msg("the recipe tables hold no torch wheels for Windows on ARM"),
             ["--os windows --arch x86_64", "--os linux --arch aarch64"],
         )
     variant = req.variant.strip().lower() if req.variant else None
     if variant and not re.fullmatch(r"cu\d{2,3}|rocm\d+(\.\d+)*|cpu", variant):
-        raise RequestError(f"--variant {req.variant!r}: use a build like cu121, rocm6.0 or cpu")
+        raise RequestError(Msg("--variant {value}: use a build like cu121, rocm6.0 or cpu",
+                               value=repr(req.variant)))
     archs: list[GpuArch] = []
     gpu_label = ""
     if req.gpu:
         found = tables.find_gpu(req.gpu)
         if found is None:
-            raise RequestError(f"--gpu {req.gpu!r}: unknown GPU name; give --cc (e.g. --cc 8.6)")
+            raise RequestError(Msg("--gpu {value}: unknown GPU name; give --cc (e.g. --cc 8.6)",
+                                   value=repr(req.gpu)))
         archs.append(found)
         gpu_label = req.gpu
     for cc_text in req.cc:
@@ -205,30 +243,34 @@ def normalise(req: Request, tables: Tables) -> Inputs:
         arch = tables.arch(cc)
         if arch is None:
             known = ", ".join(str(a.cc) for a in tables.archs)
-            raise RequestError(f"--cc {cc_text!r}: unknown compute capability (known: {known})")
+            raise RequestError(Msg("--cc {value}: unknown compute capability (known: {known})",
+                                   value=repr(cc_text), known=known))
         if req.gpu and archs and archs[0].cc != cc:
-            raise RequestError(
-                f"--gpu {req.gpu!r} is compute capability {archs[0].cc}, not {cc}: give one"
-            )
+            raise RequestError(Msg(
+                "--gpu {value} is compute capability {cc}, not {other}: give one",
+                value=repr(req.gpu), cc=str(archs[0].cc), other=str(cc),
+            ))
         if arch not in archs:
             archs.append(arch)
     manager = req.manager.strip().lower()
     if manager not in MANAGERS:
-        raise RequestError(f"--manager {req.manager!r}: use pip, uv or conda")
+        raise RequestError(Msg("--manager {value}: use pip, uv or conda", value=repr(req.manager)))
     mirror = req.mirror.strip().lower() if req.mirror else None
     if mirror in ("none", "pypi", "pytorch", ""):
         mirror = None
     if mirror and tables.pypi_mirror(mirror) is None and tables.wheel_mirror(mirror) is None:
         keys = sorted({m.key for m in tables.pypi_mirrors} | {m.key for m in tables.wheel_mirrors})
-        raise RequestError(f"--mirror {req.mirror!r}: use one of {', '.join(keys)} or none")
+        raise RequestError(Msg("--mirror {value}: use one of {keys} or none",
+                               value=repr(req.mirror), keys=", ".join(keys)))
     packages = None
     if req.packages is not None:
         names = tuple(dict.fromkeys(p.strip().lower() for p in req.packages if p.strip()))
         unknown = [p for p in names if p not in PACKAGES]
         if unknown or not names:
-            raise RequestError(
-                f"--packages: {', '.join(unknown) or 'empty'}: choose from {', '.join(PACKAGES)}"
-            )
+            raise RequestError(Msg(
+                "--packages: {unknown}: choose from {packages}",
+                unknown=", ".join(unknown) or Msg("empty"), packages=", ".join(PACKAGES),
+            ))
         packages = names
     return Inputs(
         os=os_name,

@@ -14,10 +14,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 
+from envcheck.i18n import Msg, concat, map_data
 from envcheck.model import FactValue, ProbeResult
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-NOT_UTF8_NOTE = "held bytes that are not valid UTF-8, shown as \\xNN escapes"
+NOT_UTF8_NOTE = Msg("held bytes that are not valid UTF-8, shown as \\xNN escapes")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -58,18 +59,25 @@ def clean_value(value: FactValue) -> tuple[FactValue, bool]:
 def clean_result(result: ProbeResult) -> ProbeResult:
     """A probe result whose facts, notes and note are valid text; changed facts get a note."""
     facts: dict[str, FactValue] = {}
-    notes = {key: clean_text(note)[0] for key, note in result.notes.items()}
+    notes = {key: _clean_note(note) for key, note in result.notes.items()}
     dirty = False
     for key, value in result.facts.items():
         new, changed = clean_value(value)
         facts[key] = new
         if changed:
             dirty = True
-            notes[key] = f"{notes[key]}; {NOT_UTF8_NOTE}" if notes.get(key) else NOT_UTF8_NOTE
-    note, note_changed = clean_text(result.note) if result.note else (result.note, False)
+            notes[key] = (concat(notes[key], Msg("; "), NOT_UTF8_NOTE) if notes.get(key)
+                          else NOT_UTF8_NOTE)
+    note_changed = result.note is not None and clean_text(result.note)[1]
+    note = _clean_note(result.note) if result.note is not None and note_changed else result.note
     if not dirty and not note_changed and notes == dict(result.notes):
         return result
     return replace(result, facts=facts, notes=notes, note=note)
+
+
+def _clean_note(note: str) -> str:
+    """A note made valid text, still a translatable message when it was one."""
+    return map_data(note, lambda text: clean_text(text)[0]) if clean_text(note)[1] else note
 
 
 def utf8_bytes(text: str) -> bytes:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from envcheck.bench.telemetry import TelemetrySample, TelemetrySampler, find_nvml_index
+from envcheck.i18n import Msg
 from envcheck.system.nvml import Nvml, NvmlError
 from envcheck.system.run import CommandResult, stream_command
 
@@ -101,12 +102,27 @@ def device_problem(device: str, os_name: str) -> str | None:
     starts: torch would otherwise fail on a typo with its own error, or take ``xpu`` for a
     device it may not have. ``os_name`` is ``linux``, ``windows`` or ``darwin``."""
     if not _DEVICE_RE.fullmatch(device):
-        return f"--device must be auto, cpu, cuda, cuda:N or mps, not {device!r}"
+        return Msg("--device must be auto, cpu, cuda, cuda:N or mps, not {device}",
+                   device=repr(device))
     if device == "mps" and os_name != "darwin":
         where = _OS_NAMES.get(os_name, os_name)
-        return (f"--device mps: MPS (Apple's Metal backend) exists only on Apple-silicon macOS, "
-                f"and this is {where}; use --device cuda or --device cpu")
+        return Msg("--device mps: MPS (Apple's Metal backend) exists only on Apple-silicon "
+                   "macOS, and this is {os}; use --device cuda or --device cpu", os=where)
     return None
+
+
+WORKER_MESSAGES = (
+    Msg("CUDA was asked for but {why}", why=Msg("this torch is a CPU-only build")),
+    Msg("torch.cuda.is_available() is False"),
+    Msg("MPS was asked for but is not available"),
+    Msg("the transfer benchmark measures a CUDA GPU's host link; the device here is {device}",
+        device="cpu"),
+    Msg("out of memory at batch {batch}; retrying with {smaller}", batch=256, smaller=128),
+)
+"""What the worker says in words (its error messages and progress notes). The worker runs in
+the target interpreter with torch alone and writes them in English; they are listed here, as
+messages, so that the catalogue translates them where envcheck shows them
+(:meth:`envcheck.i18n.Messages.translate` matches the worker's text against them)."""
 
 
 @dataclass(frozen=True)
@@ -203,8 +219,8 @@ def run_worker(
     if state["result"] is None and code is None:
         code, message = _launch_failure(run, interrupted)
         if options.rendezvous and options.ddp and run.returncode == 0 and not interrupted:
-            code, message = FOLLOWER, ("this node's ranks trained; the node that got rank 0 "
-                                       "prints the results")
+            code, message = FOLLOWER, Msg("this node's ranks trained; the node that got "
+                                          "rank 0 prints the results")
     result = state["result"]
     if result is not None and result.get("interrupted"):
         interrupted = True
@@ -223,16 +239,16 @@ def _telemetry_hook(message: WorkerMessage, state: dict[str, Any], nvml: Nvml | 
     if phase == "device":
         info = message.data.get("device") or {}
         if info.get("type") != "cuda":
-            state["note"] = "no telemetry: the benchmark does not run on an NVIDIA GPU"
+            state["note"] = Msg("no telemetry: the benchmark does not run on an NVIDIA GPU")
         elif nvml is None:
-            state["note"] = "no telemetry: NVML not available to envcheck"
+            state["note"] = Msg("no telemetry: NVML not available to envcheck")
         elif sampler is None:
             index, why = find_nvml_index(nvml, info.get("uuid"), info.get("name"))
             if index is None:
-                state["note"] = f"no telemetry: {why}"
+                state["note"] = Msg("no telemetry: {why}", why=why)
             else:
                 state["sampler"] = TelemetrySampler(nvml, index, interval).start()
-                state["note"] = f"NVML GPU {index} ({why})"
+                state["note"] = Msg("NVML GPU {index} ({why})", index=index, why=why)
                 with contextlib.suppress(NvmlError):
                     driver = nvml.system("driver_version")
                     state["driver"] = driver if isinstance(driver, str) else None
@@ -245,15 +261,17 @@ def _telemetry_hook(message: WorkerMessage, state: dict[str, Any], nvml: Nvml | 
 
 def _launch_failure(run: CommandResult, interrupted: bool) -> tuple[str, str]:
     if interrupted:
-        return "interrupted", "interrupted before anything was measured"
+        return "interrupted", Msg("interrupted before anything was measured")
     if run.error == "not_found":
-        return "python_not_found", f"the target interpreter {run.argv[0]} does not exist"
+        return "python_not_found", Msg("the target interpreter {python} does not exist",
+                                       python=run.argv[0])
     if run.error is not None:
         return "launch_failed", run.describe_failure()
     tail = (run.stderr.strip().splitlines() or [""])[-1][:300]
     if "No module named torch" in run.stderr or "No module named 'torch'" in run.stderr:
         return "no_torch", tail
-    return "worker_failed", run.describe_failure() or tail or "the worker printed no result"
+    return "worker_failed", (run.describe_failure() or tail
+                             or Msg("the worker printed no result"))
 
 
 def run_ddp(

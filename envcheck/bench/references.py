@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from envcheck.i18n import Msg
 from envcheck.recipes import SCHEMA, RecipeError
 from envcheck.recipes_load import TableRow, table_rows
 
@@ -206,21 +207,23 @@ def judge(measured: float | None, reference: Reference | None, *, device_type: s
           channels_last: bool = False) -> Judgement:
     """Measured/expected: >= 0.85 ok, 0.6-0.85 below expected, < 0.6 investigate."""
     if reference is None:
-        why = ("no reference for a CPU" if device_type == "cpu"
-               else "no reference for this GPU and recipe; MFU shown for context")
+        why = (Msg("no reference for a CPU") if device_type == "cpu"
+               else Msg("no reference for this GPU and recipe; MFU shown for context"))
         return Judgement("no_reference", None, None, why)
     if measured is None or measured <= 0:
-        return Judgement("no_reference", None, reference, "nothing was measured")
+        return Judgement("no_reference", None, reference, Msg("nothing was measured"))
     ratio = measured / reference.images_per_s
     verdict: Verdict = ("ok" if ratio >= OK_RATIO
                         else "below_expected" if ratio >= INVESTIGATE_RATIO else "investigate")
-    notes = []
+    notes: list[str] = []
     if reference.channels_last != channels_last:
-        notes.append("the reference used a different memory format "
-                     f"({'channels_last' if reference.channels_last else 'NCHW'})")
+        notes.append(Msg("the reference used a different memory format ({layout})",
+                         layout="channels_last" if reference.channels_last else "NCHW"))
     if reference.kind == "estimate":
-        notes.append("the reference is an estimate, not a measurement")
-    return Judgement(verdict, ratio, reference, "; ".join(notes))
+        notes.append(Msg("the reference is an estimate, not a measurement"))
+    note = (Msg("{note}; {other}", note=notes[0], other=notes[1]) if len(notes) == 2
+            else notes[0] if notes else "")
+    return Judgement(verdict, ratio, reference, note)
 
 
 def train_flops_per_image(model: str, image_size: int | None = None) -> float | None:

@@ -48,6 +48,7 @@ from envcheck.bench.telemetry import (
     summarise,
     telemetry_findings,
 )
+from envcheck.i18n import Msg
 from envcheck.model import Finding, Severity
 
 NOISY_IQR = 0.10
@@ -72,21 +73,24 @@ def correctness_findings(head: Mapping[str, Any], agreement: Mapping[str, Any] |
     if head.get("loss_finite") is False:
         found.append(bench_finding(
             "loss_not_finite", Severity.ERROR, "The training loss became NaN or infinite",
-            "on data a healthy stack learns easily: suspect the GPU's numerics or the AMP setup",
+            Msg("on data a healthy stack learns easily: suspect the GPU's numerics or the AMP "
+                "setup"),
         ))
     elif head.get("loss_falling") is False and not head.get("interrupted"):
         found.append(bench_finding(
             "loss_not_falling", Severity.WARNING, "The training loss did not fall",
-            f"{head.get('loss_first_mean', 0):.3g} -> {head.get('loss_last_mean', 0):.3g} over "
-            f"{head.get('loss_steps')} steps on learnable synthetic data",
+            Msg("{first} -> {last} over {steps} steps on learnable synthetic data",
+                first=f"{head.get('loss_first_mean', 0):.3g}",
+                last=f"{head.get('loss_last_mean', 0):.3g}", steps=f"{head.get('loss_steps')}"),
         ))
     if agreement is not None and agreement.get("ok") is False:
         found.append(bench_finding(
             "device_disagrees", Severity.ERROR,
             "The GPU and the CPU compute different results for the same network",
-            f"logits max |diff| {agreement.get('logits_max_abs_diff'):.3g}, loss relative diff "
-            f"{agreement.get('loss_rel_diff'):.3g}, gradient cosine "
-            f"{agreement.get('grad_cosine'):.6f} (FP32, TF32 off)",
+            Msg("logits max |diff| {logits}, loss relative diff {loss}, gradient cosine {cosine} "
+                "(FP32, TF32 off)", logits=f"{agreement.get('logits_max_abs_diff'):.3g}",
+                loss=f"{agreement.get('loss_rel_diff'):.3g}",
+                cosine=f"{agreement.get('grad_cosine'):.6f}"),
         ))
     return found
 
@@ -97,16 +101,16 @@ def measurement_findings(head: Mapping[str, Any]) -> list[Finding]:
     if head.get("batch_halved"):
         found.append(bench_finding(
             "batch_halved", Severity.INFO,
-            f"Batch {head.get('batch_requested')} did not fit in memory; "
-            f"measured with {head.get('batch')}",
+            Msg("Batch {requested} did not fit in memory; measured with {batch}",
+                requested=f"{head.get('batch_requested')}", batch=f"{head.get('batch')}"),
         ))
     iqr = head.get("iqr_over_median")
     if isinstance(iqr, (int, float)) and iqr > NOISY_IQR:
         found.append(bench_finding(
             "noisy", Severity.INFO,
-            f"Step times varied a lot (IQR/median {iqr:.0%})",
-            "other work on this machine, clocks changing, or too short a run; "
-            "the median is still reported",
+            Msg("Step times varied a lot (IQR/median {iqr})", iqr=f"{iqr:.0%}"),
+            Msg("other work on this machine, clocks changing, or too short a run; "
+                "the median is still reported"),
         ))
     if head.get("interrupted"):
         found.append(bench_finding("interrupted", Severity.INFO,
@@ -121,9 +125,9 @@ def _verdict_finding(verdict: str, ratio: float | None, expected: float | None
     severity = Severity.WARNING if verdict == "below_expected" else Severity.ERROR
     return bench_finding(
         verdict, severity,
-        f"Throughput is {ratio:.0%} of the reference for this GPU",
-        f"expected about {expected:,.0f} images/s; see the telemetry findings, "
-        "`envcheck doctor`, and whether other work shares the GPU",
+        Msg("Throughput is {ratio} of the reference for this GPU", ratio=f"{ratio:.0%}"),
+        Msg("expected about {expected} images/s; see the telemetry findings, `envcheck doctor`, "
+            "and whether other work shares the GPU", expected=f"{expected:,.0f}"),
     )
 
 
@@ -216,8 +220,20 @@ def build_train_result(
         versions=_versions(res, outcome),
         device_info=dict(info) or None,
         interrupted=outcome.interrupted,
-        notes=tuple(res.get("notes") or []),
+        notes=tuple(worker_note(n) for n in res.get("notes") or []),
     )
+
+
+_WORKER_NOTES = {str(m): m for m in (
+    Msg("GPU-vs-CPU agreement not checked: the benchmark ran on the CPU"),
+)}
+"""The notes the worker writes (in English: it runs in the target interpreter and cannot
+import envcheck), as messages, so they are said in the reader's language."""
+
+
+def worker_note(note: Any) -> Any:
+    """A note of the worker as a message when it is one envcheck knows (else as it is)."""
+    return _WORKER_NOTES.get(note, note) if isinstance(note, str) else note
 
 
 def _versions(res: Mapping[str, Any], outcome: WorkerOutcome) -> Versions:
@@ -270,8 +286,9 @@ def build_transfer_result(outcome: WorkerOutcome, *, tool_version: str) -> Trans
     if best is not None and link_max and best < 0.5 * link_max:
         findings.append(bench_finding(
             "transfer_slow", Severity.WARNING,
-            f"Pinned copies reach {best:.1f} GB/s, under half the link's {link_max:.1f} GB/s",
-            "a narrower or older slot than the card supports, or a shared PCIe switch",
+            Msg("Pinned copies reach {best} GB/s, under half the link's {link} GB/s",
+                best=f"{best:.1f}", link=f"{link_max:.1f}"),
+            Msg("a narrower or older slot than the card supports, or a shared PCIe switch"),
         ))
     return TransferResult(
         tool_version=tool_version, device=info.get("type"), device_name=info.get("name"),

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from envcheck.bench.findings import bench_finding
+from envcheck.bench.findings import bench_finding, listing
+from envcheck.i18n import Msg
 from envcheck.model import Finding, Severity
 from envcheck.system.nvml import DeviceQuery, Nvml, NvmlError
 
@@ -24,9 +25,9 @@ SW_THERMAL = 0x20
 HW_THERMAL = 0x40
 HW_POWER_BRAKE = 0x80
 HW_REASONS = {
-    HW_SLOWDOWN: "hardware slowdown",
-    HW_THERMAL: "hardware thermal slowdown",
-    HW_POWER_BRAKE: "hardware power brake",
+    HW_SLOWDOWN: Msg("hardware slowdown"),
+    HW_THERMAL: Msg("hardware thermal slowdown"),
+    HW_POWER_BRAKE: Msg("hardware power brake"),
 }
 
 LOW_UTILISATION_PERCENT = 70.0
@@ -136,19 +137,19 @@ def find_nvml_index(nvml: Nvml, uuid: str | None, name: str | None) -> tuple[int
         nvml.init()
         count = nvml.system("device_count")
     except NvmlError as exc:
-        return None, f"NVML unavailable: {exc.message}"
+        return None, Msg("NVML unavailable: {why}", why=exc.message)
     if not isinstance(count, int) or count < 1:
-        return None, "NVML reports no GPU"
+        return None, Msg("NVML reports no GPU")
     if uuid:
         for i in range(count):
             if _safe_device(nvml, i, "uuid") == uuid:
-                return i, "matched by UUID"
+                return i, Msg("matched by UUID")
     if count == 1:
-        return 0, "the only GPU"
+        return 0, Msg("the only GPU")
     names = [_safe_device(nvml, i, "name") for i in range(count)]
     if name and names.count(name) == 1:
-        return names.index(name), "matched by name"
-    return None, "could not tell which GPU the benchmark uses"
+        return names.index(name), Msg("matched by name")
+    return None, Msg("could not tell which GPU the benchmark uses")
 
 
 def _safe_device(nvml: Nvml, index: int, query: DeviceQuery) -> object:
@@ -220,7 +221,7 @@ def _fraction(samples: Sequence[TelemetrySample], bit: int) -> float | None:
 def summarise(samples: Sequence[TelemetrySample]) -> TelemetrySummary:
     """Summarise the samples taken inside timed windows (all samples if none were)."""
     timed = [s for s in samples if s.timed]
-    note = "" if timed else "no sample fell inside a timed window; all samples used"
+    note = "" if timed else Msg("no sample fell inside a timed window; all samples used")
     use = timed or list(samples)
     clock = _median([s.sm_clock for s in use])
     clock_max = max((s.sm_clock_max for s in use if s.sm_clock_max), default=None)
@@ -277,24 +278,27 @@ def telemetry_findings(summary: TelemetrySummary, *, launch_bound: bool = False
         names = [n for bit, n in HW_REASONS.items() if summary.throttle_reasons_seen & bit]
         found.append(bench_finding(
             "hw_throttle", Severity.ERROR,
-            f"The GPU slowed itself down in hardware ({', '.join(names)})",
-            f"in {summary.hw_slowdown_fraction:.0%} of samples; check cooling, power cables and "
-            "the power supply (`nvidia-smi -q -d PERFORMANCE` lists the reasons)",
+            Msg("The GPU slowed itself down in hardware ({reasons})", reasons=listing(names)),
+            Msg("in {share} of samples; check cooling, power cables and the power supply "
+                "(`nvidia-smi -q -d PERFORMANCE` lists the reasons)",
+                share=f"{summary.hw_slowdown_fraction:.0%}"),
         ))
     if (summary.sw_thermal_fraction or 0) >= SUSTAINED_FRACTION:
         found.append(bench_finding(
             "thermal_throttle", Severity.WARNING,
             "The GPU was held back by its temperature",
-            f"software thermal slowdown in {summary.sw_thermal_fraction:.0%} of samples; "
-            f"hottest {summary.temperature_max} °C",
+            Msg("software thermal slowdown in {share} of samples; hottest {temperature} °C",
+                share=f"{summary.sw_thermal_fraction:.0%}", temperature=summary.temperature_max),
         ))
     if (summary.power_cap_fraction or 0) >= SUSTAINED_FRACTION:
-        limit = f" (limit {summary.power_limit_w:.0f} W)" if summary.power_limit_w else ""
+        limit = Msg(" (limit {watts} W)", watts=f"{summary.power_limit_w:.0f}") if (
+            summary.power_limit_w) else ""
         found.append(bench_finding(
             "power_cap", Severity.WARNING,
-            f"The GPU ran at its power limit{limit} most of the time",
-            f"software power cap in {summary.power_cap_fraction:.0%} of samples; a lowered "
-            "limit shows in `nvidia-smi -q -d POWER` (Current vs Default Power Limit)",
+            Msg("The GPU ran at its power limit{limit} most of the time", limit=limit),
+            Msg("software power cap in {share} of samples; a lowered limit shows in "
+                "`nvidia-smi -q -d POWER` (Current vs Default Power Limit)",
+                share=f"{summary.power_cap_fraction:.0%}"),
         ))
     gen_low = summary.pcie_gen is not None and summary.pcie_gen_max is not None and (
         summary.pcie_gen < summary.pcie_gen_max)
@@ -303,21 +307,25 @@ def telemetry_findings(summary: TelemetrySummary, *, launch_bound: bool = False
     if gen_low or width_low:
         now = pcie_gb_s(summary.pcie_gen, summary.pcie_width)
         best = pcie_gb_s(summary.pcie_gen_max, summary.pcie_width_max)
-        rate = f" ({now:.1f} of {best:.1f} GB/s)" if now and best else ""
+        link = {"gen": summary.pcie_gen, "width": summary.pcie_width,
+                "gen_max": summary.pcie_gen_max, "width_max": summary.pcie_width_max}
         found.append(bench_finding(
             "pcie_downgraded", Severity.WARNING,
-            f"The PCIe link ran at Gen{summary.pcie_gen} x{summary.pcie_width} under load, "
-            f"not Gen{summary.pcie_gen_max} x{summary.pcie_width_max}{rate}",
-            "a card in a narrower slot, a riser, or a BIOS PCIe setting; "
-            "`envcheck bench transfer` measures the copy rate",
+            Msg("The PCIe link ran at Gen{gen} x{width} under load, not Gen{gen_max} "
+                "x{width_max} ({now} of {best} GB/s)", now=f"{now:.1f}", best=f"{best:.1f}",
+                **link) if now and best else
+            Msg("The PCIe link ran at Gen{gen} x{width} under load, not Gen{gen_max} "
+                "x{width_max}", **link),
+            Msg("a card in a narrower slot, a riser, or a BIOS PCIe setting; "
+                "`envcheck bench transfer` measures the copy rate"),
         ))
     util = summary.gpu_util_median
     if util is not None and util < LOW_UTILISATION_PERCENT:
         found.append(bench_finding(
             "low_utilisation", Severity.INFO if launch_bound else Severity.WARNING,
-            f"The GPU was busy only {util:.0f} % of the time",
-            "expected for a network this small: kernel launches, not the GPU, set its pace"
+            Msg("The GPU was busy only {util} % of the time", util=f"{util:.0f}"),
+            Msg("expected for a network this small: kernel launches, not the GPU, set its pace")
             if launch_bound else
-            "the step is input- or CPU-bound (a slow or contended CPU, or a small batch)",
+            Msg("the step is input- or CPU-bound (a slow or contended CPU, or a small batch)"),
         ))
     return tuple(found)

@@ -8,10 +8,13 @@ the doctor turns any exception into a failed result with its reason.
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterable
 from typing import ClassVar
 
 from envcheck.context import Context
+from envcheck.i18n import Msg, concat
 from envcheck.model import FactValue, ProbeOutcome
+from envcheck.system.run import tool_output as tool_output  # for the probes, with the rest
 
 
 class Probe(abc.ABC):
@@ -20,9 +23,11 @@ class Probe(abc.ABC):
 
     id: ClassVar[str]
     title: ClassVar[str]
+    """Its name in the report, a :class:`~envcheck.i18n.Msg` (said in the reader's language)."""
     inspects: ClassVar[str]
-    """What it looks at, in words ("the NVIDIA driver and GPUs"): when the probe fails, the
-    ``probe.*`` finding says this went unchecked."""
+    """What it looks at, in words ("the NVIDIA driver and GPUs"), a
+    :class:`~envcheck.i18n.Msg`: when the probe fails, the ``probe.*`` finding says this went
+    unchecked."""
     per_target: ClassVar[bool] = False
     limit_flag: ClassVar[str] = "--timeout"
     """The doctor option that sets this probe's time limit (named when it times out)."""
@@ -72,3 +77,45 @@ class Facts:
     def outcome(self, summary: str = "") -> ProbeOutcome:
         """Freeze into a ProbeOutcome."""
         return ProbeOutcome(self.values, self.notes, summary)
+
+
+def listing(parts: Iterable[str]) -> str:
+    """Like items one after another: ``", "`` between them in English (``、`` in Chinese).
+
+    Empty parts are left out. Each part stays what it is (data, or a message to translate).
+    """
+    return _between(parts, Msg(", "))
+
+
+def clauses(parts: Iterable[str]) -> str:
+    """Parts of a sentence, ``", "`` between them in English (``，`` in Chinese)."""
+    kept = [part for part in parts if part]
+    if not kept:
+        return ""
+    text = kept[0]
+    for part in kept[1:]:
+        text = Msg("{clause}, {more}", clause=text, more=part)
+    return text
+
+
+def reasons(parts: Iterable[str]) -> str:
+    """Reasons one after another: ``"; "`` between them in English (``；`` in Chinese)."""
+    return _between(parts, Msg("; "))
+
+
+def _between(parts: Iterable[str], sep: str) -> str:
+    out: list[str] = []
+    for part in parts:
+        if part:
+            if out:
+                out.append(sep)
+            # Each part is said on its own: a plain one is data (a path), shown as it is.
+            out.append(part if isinstance(part, Msg) else quoted(part))
+    return concat(*out) if len(out) > 1 else (out[0] if out else "")
+
+
+def quoted(text: str) -> str:
+    """Data standing alone where a message is said (a path, "Python 3.11.7"): shown as it is
+    in every language, and known not to be an untranslated sentence. What a tool or an
+    exception printed is :func:`tool_output` instead (quoted in Chinese)."""
+    return Msg("{text}", text=text) if text else text

@@ -20,14 +20,15 @@ from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 from envcheck.context import Context
+from envcheck.i18n import Msg, concat
 from envcheck.model import FactValue, ProbeOutcome
 from envcheck.parsers.nvcc import parse_nvcc_release
 from envcheck.parsers.versions import cuda_from_int, major_minor
-from envcheck.probes.base import Facts, Probe
+from envcheck.probes.base import Facts, Probe, reasons
 from envcheck.probes.env_vars import env_get
 
 WINDOWS_TOOLKITS_DIR = r"C:\Program Files\NVIDIA GPU Computing Toolkit\CUDA"
-MACOS_NO_CUDA = "macOS has had no CUDA toolkit since CUDA 10.2 (torch uses MPS)"
+MACOS_NO_CUDA = Msg("macOS has had no CUDA toolkit since CUDA 10.2 (torch uses MPS)")
 
 _LEGACY_VERSION_RE = re.compile(r"CUDA\s+Version\s+(\d+\.\d+(?:\.\d+)*)", re.IGNORECASE | re.ASCII)
 _CUDA_H_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+CUDA_VERSION[ \t]+(\d+)\b", re.M | re.ASCII)
@@ -112,8 +113,8 @@ class CudaToolkitProbe(Probe):
     """
 
     id = "cuda_toolkit"
-    title = "CUDA toolkit"
-    inspects = "the CUDA toolkit (nvcc) extension builds would use"
+    title = Msg("CUDA toolkit")
+    inspects = Msg("the CUDA toolkit (nvcc) extension builds would use")
 
     def applies(self, ctx: Context) -> str | None:
         """Skipped on macOS: NVIDIA's last macOS toolkit was CUDA 10.2 (torch uses MPS)."""
@@ -136,8 +137,8 @@ class CudaToolkitProbe(Probe):
         nvcc_resolved = _as_machine_path(ctx, _real(nvcc_real)) if nvcc_real else None
         path_run: NvccRun | None = None
         if nvcc_real is None or nvcc_path is None:
-            facts.unknown("cuda_toolkit.nvcc_path", "nvcc is not on PATH")
-            facts.unknown("cuda_toolkit.nvcc_version", "nvcc is not on PATH")
+            facts.unknown("cuda_toolkit.nvcc_path", Msg("nvcc is not on PATH"))
+            facts.unknown("cuda_toolkit.nvcc_version", Msg("nvcc is not on PATH"))
         else:
             facts.set("cuda_toolkit.nvcc_path", nvcc_path)
             path_run = _run_nvcc(ctx, nvcc_real)
@@ -146,7 +147,7 @@ class CudaToolkitProbe(Probe):
 
         cuda_home_var, cuda_home = _cuda_home_env(ctx)
         if cuda_home is None:
-            facts.unknown("cuda_toolkit.cuda_home", "neither CUDA_HOME nor CUDA_PATH is set")
+            facts.unknown("cuda_toolkit.cuda_home", Msg("neither CUDA_HOME nor CUDA_PATH is set"))
         else:
             facts.set("cuda_toolkit.cuda_home", cuda_home)
 
@@ -160,7 +161,7 @@ class CudaToolkitProbe(Probe):
         else:
             exe = str(pure(build_home) / "bin" / _nvcc_name(ctx))
             if not ctx.exists(exe):
-                why = f"{how}, but {exe} does not exist"
+                why = Msg("{how}, but {path} does not exist", how=how, path=exe)
                 facts.unknown("cuda_toolkit.build_nvcc", why)
                 facts.unknown("cuda_toolkit.build_version", why)
             else:
@@ -355,20 +356,20 @@ def _build_cuda_home(
     if var is not None and cuda_home is not None:
         return cuda_home, f"{var}={cuda_home}"
     if nvcc_path is not None:
-        return str(pure(nvcc_path).parent.parent), f"nvcc on PATH is {nvcc_path}"
+        return str(pure(nvcc_path).parent.parent), Msg("nvcc on PATH is {path}", path=nvcc_path)
     if ctx.os_name == "windows":
         versions = _list_dirs(ctx, pure, _win_dir(ctx), _WINDOWS_DIR_RE)
         if versions:
             # torch takes glob()'s first match, whose order the filesystem decides; sorted
             # order is the common NTFS answer.
-            return versions[0], f"first toolkit in {_win_dir(ctx)}"
-        return None, (
-            f"CUDA_HOME and CUDA_PATH are not set, nvcc is not on PATH and {_win_dir(ctx)} "
-            "holds no toolkit"
+            return versions[0], Msg("first toolkit in {path}", path=_win_dir(ctx))
+        return None, Msg(
+            "CUDA_HOME and CUDA_PATH are not set, nvcc is not on PATH and {path} holds no toolkit",
+            path=_win_dir(ctx),
         )
     if ctx.exists("/usr/local/cuda"):
-        return "/usr/local/cuda", "default /usr/local/cuda"
-    return None, (
+        return "/usr/local/cuda", Msg("default {path}", path="/usr/local/cuda")
+    return None, Msg(
         "CUDA_HOME and CUDA_PATH are not set, nvcc is not on PATH and /usr/local/cuda "
         "does not exist"
     )
@@ -387,33 +388,40 @@ def _missing_headers_note(ctx: Context, pure: type[PurePath], exe: str) -> str |
     resolved = pure(_as_machine_path(ctx, _real(str(ctx.path(exe)))))
     hint = ""
     if resolved.parent.parent != home:
-        hint = f"; {exe} links to {resolved}, so CUDA_HOME={resolved.parent.parent} may fix it"
-    return f"builds take {home} as CUDA home, which has no include/cuda.h{hint}"
+        hint = Msg("{exe} links to {target}, so CUDA_HOME={home} may fix it", exe=exe,
+                   target=str(resolved), home=str(resolved.parent.parent))
+    return reasons((Msg("builds take {home} as CUDA home, which has no include/cuda.h",
+                        home=str(home)), hint))
 
 
 def _run_nvcc(ctx: Context, exe: str) -> NvccRun:
     """Run ``exe --version`` and read the release; failures become a reason."""
     result = ctx.run([exe, "--version"])
     if not result.ok:
-        return NvccRun(None, None, f"{exe} --version failed: {result.describe_failure()}")
+        return NvccRun(None, None, Msg("{exe} --version failed: {failure}", exe=exe,
+                                       failure=result.describe_failure()))
     text = result.stdout + "\n" + result.stderr
     release = parse_nvcc_release(text)
     if release is None:
         first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-        shown = f": {first[:120]!r}" if first else " (no output)"
-        return NvccRun(None, None, f"{exe} --version printed no 'release X.Y'{shown}")
+        shown = Msg(": {output}", output=repr(first[:120])) if first else Msg(" (no output)")
+        return NvccRun(None, None, concat(
+            Msg("{exe} --version printed no 'release X.Y'", exe=exe), shown))
     return NvccRun(release.version, release.full_version, None)
 
 
 def _summary(values: dict[str, FactValue], install_count: int) -> str:
-    parts = []
+    parts: list[str] = []
     if values.get("cuda_toolkit.nvcc_version"):
-        parts.append(f"nvcc {values['cuda_toolkit.nvcc_version']} on PATH")
+        parts.append(Msg("nvcc {version} on PATH",
+                         version=str(values["cuda_toolkit.nvcc_version"])))
     elif values.get("cuda_toolkit.nvcc_path"):
-        parts.append("nvcc on PATH (version unknown)")
+        parts.append(Msg("nvcc on PATH (version unknown)"))
     else:
-        parts.append("no nvcc on PATH")
+        parts.append(Msg("no nvcc on PATH"))
     if values.get("cuda_toolkit.build_version"):
-        parts.append(f"builds use {values['cuda_toolkit.build_version']}")
-    parts.append(f"{install_count} toolkit{'s' if install_count != 1 else ''} found")
-    return "; ".join(parts)
+        parts.append(Msg("builds use {version}",
+                         version=str(values["cuda_toolkit.build_version"])))
+    parts.append(Msg("{count} toolkit found", count=install_count) if install_count == 1
+                 else Msg("{count} toolkits found", count=install_count))
+    return reasons(parts)

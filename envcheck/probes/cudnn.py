@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 from envcheck.context import Context
+from envcheck.i18n import Msg, concat
 from envcheck.model import FactValue, ProbeOutcome
-from envcheck.probes.base import Facts, Probe
+from envcheck.probes.base import Facts, Probe, listing
 from envcheck.probes.env_vars import env_get, split_search_path
 
 _DEFINE_RE = {
@@ -91,13 +92,13 @@ class CudnnProbe(Probe):
     """
 
     id = "cudnn"
-    title = "cuDNN"
-    inspects = "which cuDNN torch uses"
+    title = Msg("cuDNN")
+    inspects = Msg("which cuDNN torch uses")
 
     def applies(self, ctx: Context) -> str | None:
         """Skipped on macOS, which has no CUDA and so no cuDNN (torch uses MPS)."""
         if ctx.os_name == "darwin":
-            return "macOS has no cuDNN: NVIDIA's last macOS CUDA was 10.2 (torch uses MPS)"
+            return Msg("macOS has no cuDNN: NVIDIA's last macOS CUDA was 10.2 (torch uses MPS)")
         return None
 
     def run(self, ctx: Context) -> ProbeOutcome:
@@ -107,15 +108,15 @@ class CudnnProbe(Probe):
         facts = Facts()
         note = None
         if skipped:
-            note = (
-                "left out copies inside Python packages (reported with the packages): "
-                + ", ".join(skipped)
+            note = Msg(
+                "left out copies inside Python packages (reported with the packages): {paths}",
+                paths=listing(skipped),
             )
         facts.set("cudnn.system", [copy.as_fact() for copy in copies], note)
         versions = sorted({c.version for c in copies if c.version})
-        summary = f"{len(copies)} system cuDNN file{'s' if len(copies) != 1 else ''}" + (
-            f" ({', '.join(versions)})" if versions else ""
-        )
+        count = (Msg("{count} system cuDNN file", count=len(copies)) if len(copies) == 1
+                 else Msg("{count} system cuDNN files", count=len(copies)))
+        summary = concat(count, f" ({', '.join(versions)})" if versions else "")
         return facts.outcome(summary)
 
     def _toolkit_dirs(self, ctx: Context, pure: type[PurePath]) -> list[PurePath]:

@@ -10,14 +10,17 @@ what CUDA really sees.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from envcheck.context import Context
+from envcheck.i18n import LANGUAGES, Msg, messages
 from envcheck.model import ProbeOutcome
 from envcheck.parsers.cuda_visible_devices import parse_cuda_visible_devices
 from envcheck.probes.base import Facts, Probe
 
-NOT_SET = "not set"
+NOT_SET = Msg("not set")
+"""The note on a variable that is not set (renderers leave such facts out)."""
 
 _RAW_VARS: tuple[tuple[str, str], ...] = (
     ("env.nvidia_visible_devices", "NVIDIA_VISIBLE_DEVICES"),
@@ -44,6 +47,17 @@ def env_get(env: Mapping[str, str], name: str, os_name: str) -> str | None:
     return None
 
 
+def is_not_set(note: str | None) -> bool:
+    """Whether ``note`` is :data:`NOT_SET`, in any language (a report is translated before it
+    is rendered, so a renderer sees the note in the reader's language)."""
+    return note is not None and note in _not_set_texts()
+
+
+@functools.cache
+def _not_set_texts() -> frozenset[str]:
+    return frozenset(messages(lang).gettext(NOT_SET.msgid) for lang in LANGUAGES)
+
+
 def split_search_path(raw: str | None, os_name: str) -> list[str]:
     """Split a PATH-like value with the separator of ``os_name`` (``;`` on Windows, else ``:``).
 
@@ -67,8 +81,8 @@ class EnvVarsProbe(Probe):
     """
 
     id = "env_vars"
-    title = "Environment variables"
-    inspects = "environment variables such as CUDA_VISIBLE_DEVICES"
+    title = Msg("Environment variables")
+    inspects = Msg("environment variables such as CUDA_VISIBLE_DEVICES")
 
     def run(self, ctx: Context) -> ProbeOutcome:
         facts = Facts()
@@ -86,8 +100,8 @@ class EnvVarsProbe(Probe):
         if os_name == "windows":
             facts.unknown(
                 "env.ld_library_path",
-                "Windows has no LD_LIBRARY_PATH: DLLs are found through PATH (and the "
-                "directories Python adds with os.add_dll_directory)",
+                Msg("Windows has no LD_LIBRARY_PATH: DLLs are found through PATH (and the "
+                    "directories Python adds with os.add_dll_directory)"),
             )
         else:
             ld_path = env_get(ctx.env, "LD_LIBRARY_PATH", os_name)
@@ -97,10 +111,13 @@ class EnvVarsProbe(Probe):
                 entries = split_search_path(ld_path, os_name)
                 note = None
                 if "" in entries:
-                    note = "has an empty entry, which the loader reads as the current directory"
+                    note = Msg(
+                        "has an empty entry, which the loader reads as the current directory")
                 facts.set("env.ld_library_path", entries, note)
 
-        summary = f"CUDA_VISIBLE_DEVICES {parsed['kind']}"
-        if parsed["kind"] not in ("unset", "empty"):
-            summary += f" ({cvd})"
+        kind = str(parsed["kind"])
+        if kind in ("unset", "empty"):
+            summary = Msg("CUDA_VISIBLE_DEVICES {kind}", kind=kind)
+        else:
+            summary = Msg("CUDA_VISIBLE_DEVICES {kind} ({value})", kind=kind, value=cvd)
         return facts.outcome(summary)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from envcheck.context import Context
+from envcheck.i18n import Msg, concat
 from envcheck.model import FactValue, ProbeOutcome
 from envcheck.parsers.nvidia_driver import parse_proc_driver_version, parse_sys_module_version
 from envcheck.parsers.nvidia_smi import (
@@ -27,7 +28,7 @@ from envcheck.parsers.nvidia_smi import (
     parse_smi_query_csv,
 )
 from envcheck.parsers.versions import cuda_from_int
-from envcheck.probes.base import Facts, Probe
+from envcheck.probes.base import Facts, Probe, clauses, listing, quoted, reasons, tool_output
 from envcheck.system.nvml import Nvml, NvmlError, NvmlStatus
 
 # Bits of nvmlClocksEventReasons (called ClocksThrottleReasons before driver 535), see
@@ -311,9 +312,12 @@ def run_smi(ctx: Context, smi: str) -> SmiResult:
     if not result.ok:
         failure = classify_smi_failure(output)
         if failure is not None and failure.cause is None:
-            return SmiResult([], None, None, failure, "nvidia-smi: " + failure.line)
-        reason = failure.line if failure else result.describe_failure()
-        return SmiResult(None, None, None, failure, f"nvidia-smi failed: {reason}")
+            return SmiResult([], None, None, failure,
+                             Msg("{command}: {failure}", command="nvidia-smi",
+                                 failure=tool_output(failure.line)))
+        reason = tool_output(failure.line) if failure else result.describe_failure()
+        return SmiResult(None, None, None, failure, Msg("nvidia-smi failed: {reason}",
+                                                        reason=reason))
     rows = parse_smi_query_csv(result.stdout, fields)
     gpus = [gpu_from_smi_row(row) for row in rows]
     drivers = [row.get("driver_version") for row in rows if row.get("driver_version")]
@@ -328,15 +332,13 @@ def run_smi(ctx: Context, smi: str) -> SmiResult:
                 header.driver_version,
                 header.cuda_version,
                 failure,
-                "nvidia-smi: " + failure.line,
+                Msg("{command}: {failure}", command="nvidia-smi",
+                    failure=tool_output(failure.line)),
             )
-        why = "nvidia-smi printed no GPU rows it could read"
+        why = Msg("nvidia-smi printed no GPU rows it could read")
     elif header.cuda_version is None:
-        why = (
-            "the nvidia-smi banner had no 'CUDA Version' ("
-            + (banner.describe_failure() or "not in its output")
-            + ")"
-        )
+        why = Msg("the nvidia-smi banner had no 'CUDA Version' ({reason})",
+                  reason=banner.describe_failure() or Msg("not in its output"))
     return SmiResult(
         gpus if rows else None,
         drivers[0] if drivers else header.driver_version,
@@ -367,27 +369,30 @@ def find_smi(ctx: Context) -> str | None:
 def read_kernel_module_version(ctx: Context) -> tuple[str | None, str | None, str]:
     """``(version, source, why)``: sysfs first, then procfs; Linux only, never a subprocess."""
     if ctx.os_name != "linux":
-        return None, None, f"{ctx.platform.system} has no nvidia kernel module version file"
-    reasons: list[str] = []
+        return None, None, Msg("{system} has no nvidia kernel module version file",
+                               system=ctx.platform.system)
+    missing: list[str] = []
     text, why = ctx.try_read_text(SYS_MODULE_VERSION)
     if text is not None:
         version = parse_sys_module_version(text)
         if version:
             return version, "sysfs", ""
-        reasons.append(f"{SYS_MODULE_VERSION} holds no version")
+        missing.append(Msg("{path} holds no version", path=SYS_MODULE_VERSION))
     else:
-        reasons.append(why or SYS_MODULE_VERSION)
+        missing.append(why or SYS_MODULE_VERSION)
     text, why = ctx.try_read_text(PROC_DRIVER_VERSION)
     if text is not None:
         version = parse_proc_driver_version(text)
         if version:
             return version, "procfs", ""
-        reasons.append(f"{PROC_DRIVER_VERSION} holds no NVRM version line")
+        missing.append(Msg("{path} holds no NVRM version line", path=PROC_DRIVER_VERSION))
     else:
-        reasons.append(why or PROC_DRIVER_VERSION)
+        missing.append(why or PROC_DRIVER_VERSION)
     if ctx.exists("/usr/lib/wsl/lib") or ctx.exists("/dev/dxg"):
-        return None, None, "WSL has no nvidia kernel module: the Windows driver serves the GPU"
-    return None, None, "; ".join(reasons) + " (the nvidia kernel module is not loaded here)"
+        return None, None, Msg(
+            "WSL has no nvidia kernel module: the Windows driver serves the GPU")
+    return None, None, Msg("{reasons} (the nvidia kernel module is not loaded here)",
+                           reasons=reasons(missing))
 
 
 class NvidiaProbe(Probe):
@@ -400,14 +405,14 @@ class NvidiaProbe(Probe):
     """
 
     id = "nvidia"
-    title = "NVIDIA driver & GPUs"
-    inspects = "the NVIDIA driver and GPUs"
+    title = Msg("NVIDIA driver & GPUs")
+    inspects = Msg("the NVIDIA driver and GPUs")
     for_recommend = True
 
     def applies(self, ctx: Context) -> str | None:
         """Skipped on macOS, which has had no CUDA driver since 10.13."""
         if ctx.os_name == "darwin":
-            return "macOS has no NVIDIA CUDA driver (use MPS)"
+            return Msg("macOS has no NVIDIA CUDA driver (use MPS)")
         return None
 
     def timeout(self, ctx: Context) -> float:
@@ -422,12 +427,13 @@ class NvidiaProbe(Probe):
         if smi:
             facts.set("nvidia.smi_path", smi)
         else:
-            facts.unknown("nvidia.smi_path", "nvidia-smi is not on PATH nor in the usual places")
+            facts.unknown("nvidia.smi_path",
+                          Msg("nvidia-smi is not on PATH nor in the usual places"))
 
         status, message = _init(ctx.nvml)
         if status is NvmlStatus.OK:
             self._from_nvml(ctx.nvml, facts)
-            facts.unknown("nvidia.smi_driver_version", "not run: NVML answered")
+            facts.unknown("nvidia.smi_driver_version", Msg("not run: NVML answered"))
         else:
             self._fallback(ctx, facts, smi, status, message)
 
@@ -436,46 +442,51 @@ class NvidiaProbe(Probe):
             facts.set("nvidia.driver_version", kernel)
             facts.set("nvidia.driver_source", kernel_source)
         elif driver is None:
-            why = facts.notes.get("nvidia.driver_version") or "no source answered"
+            why = facts.notes.get("nvidia.driver_version") or Msg("no source answered")
             facts.unknown("nvidia.driver_version", why)
             facts.unknown("nvidia.driver_source", why)
         return facts.outcome(_summary(facts.values))
 
     def _from_nvml(self, nvml: Nvml, facts: Facts) -> None:
         facts.set("nvidia.nvml_status", NvmlStatus.OK.value)
-        facts.set("nvidia.nvml_error", None, "NVML answered without error")
+        facts.set("nvidia.nvml_error", None, Msg("NVML answered without error"))
         try:
             driver = nvml.system("driver_version")
             facts.set("nvidia.driver_version", str(driver))
             facts.set("nvidia.driver_source", "nvml")
         except NvmlError as exc:
-            facts.unknown("nvidia.driver_version", f"NVML: {exc.status.value}: {exc.message}")
+            facts.unknown("nvidia.driver_version", _nvml_said(exc))
         try:
             raw = nvml.system("cuda_driver_version")
             cuda = cuda_from_int(raw)
             if cuda:
                 facts.set("nvidia.cuda_driver_max", cuda)
             else:
-                facts.unknown("nvidia.cuda_driver_max", f"NVML gave no CUDA version ({raw!r})")
+                facts.unknown("nvidia.cuda_driver_max",
+                              Msg("NVML gave no CUDA version ({raw})", raw=repr(raw)))
         except NvmlError as exc:
-            facts.unknown("nvidia.cuda_driver_max", f"NVML: {exc.status.value}: {exc.message}")
+            facts.unknown("nvidia.cuda_driver_max", _nvml_said(exc))
         try:
             count = nvml.system("device_count")
         except NvmlError as exc:
-            why = f"NVML could not count GPUs: {exc.status.value}: {exc.message}"
+            why = Msg("NVML could not count GPUs: {status}: {message}",
+                      status=exc.status.value, message=exc.message)
             facts.unknown("nvidia.gpu_count", why)
             facts.unknown("nvidia.gpus", why)
             return
         count = _as_int(count) or 0
         gpus = [read_nvml_gpu(nvml, index) for index in range(count)]
         facts.set("nvidia.gpu_count", count)
-        problems = [
-            f"GPU {gpu.fact['index']}: "
-            + ", ".join(f"{q} ({why})" for q, why in gpu.problems.items())
+        # The queries that failed and NVML's own messages are data, shown as NVML gave them.
+        problems = reasons(
+            Msg("GPU {index}: {queries}", index=str(gpu.fact["index"]),
+                queries=", ".join(f"{q} ({why})" for q, why in gpu.problems.items()))
             for gpu in gpus
             if gpu.problems
-        ]
-        facts.set("nvidia.gpus", [gpu.fact for gpu in gpus], "; ".join(problems)[:1000] or None)
+        )
+        if len(problems) > 1000:
+            problems = str(problems)[:1000]
+        facts.set("nvidia.gpus", [gpu.fact for gpu in gpus], problems or None)
         lost = [str(gpu.fact["index"]) for gpu in gpus if gpu.lost]
         if lost:
             facts.set("nvidia.nvml_status", NvmlStatus.GPU_LOST.value)
@@ -484,13 +495,13 @@ class NvidiaProbe(Probe):
     def _fallback(
         self, ctx: Context, facts: Facts, smi: str | None, status: NvmlStatus, message: str
     ) -> None:
-        cause = f"NVML unusable ({status.value}: {message})"
+        cause = Msg("NVML unusable ({status}: {message})", status=status.value, message=message)
         facts.set("nvidia.nvml_status", status.value)
         facts.set("nvidia.nvml_error", message)
         if smi is None:
             for key in ("nvidia.cuda_driver_max", "nvidia.gpu_count", "nvidia.gpus"):
-                facts.unknown(key, cause + " and nvidia-smi was not found")
-            facts.unknown("nvidia.smi_driver_version", "nvidia-smi was not found")
+                facts.unknown(key, Msg("{cause} and nvidia-smi was not found", cause=cause))
+            facts.unknown("nvidia.smi_driver_version", Msg("nvidia-smi was not found"))
             facts.unknown("nvidia.driver_version", cause)
             return
         found = run_smi(ctx, smi)
@@ -499,17 +510,19 @@ class NvidiaProbe(Probe):
             facts.set(
                 "nvidia.nvml_status",
                 smi_status.value,
-                f"from nvidia-smi's message; NVML via Python said {status.value}: {message}",
+                Msg("from nvidia-smi's message; NVML via Python said {status}: {message}",
+                    status=status.value, message=message),
             )
             facts.set("nvidia.nvml_error", found.failure.line)
-        detail = f"{cause}; {found.why}" if found.why else cause
+        detail = reasons((cause, found.why or ""))
         if found.driver_version:
             facts.set("nvidia.driver_version", found.driver_version)
             facts.set("nvidia.driver_source", "nvidia-smi")
             facts.set("nvidia.smi_driver_version", found.driver_version)
         else:
             facts.unknown("nvidia.driver_version", detail)
-            facts.unknown("nvidia.smi_driver_version", found.why or "nvidia-smi gave no version")
+            facts.unknown("nvidia.smi_driver_version",
+                          found.why or Msg("nvidia-smi gave no version"))
         if found.cuda_version:
             facts.set("nvidia.cuda_driver_max", found.cuda_version)
         else:
@@ -519,8 +532,8 @@ class NvidiaProbe(Probe):
             facts.set(
                 "nvidia.gpus",
                 found.gpus,
-                "read from nvidia-smi: throttle_reasons, mig_instances and ecc_uncorrected "
-                "not queried",
+                Msg("read from nvidia-smi: throttle_reasons, mig_instances and ecc_uncorrected "
+                    "not queried"),
             )
         else:
             facts.unknown("nvidia.gpu_count", detail)
@@ -534,6 +547,11 @@ def _smi_status(failure: SmiFailure | None) -> NvmlStatus | None:
     return NvmlStatus(failure.cause)
 
 
+def _nvml_said(exc: NvmlError) -> str:
+    """``NVML: <status>: <NVML's message>``."""
+    return Msg("NVML: {status}: {message}", status=exc.status.value, message=exc.message)
+
+
 def _init(nvml: Nvml) -> tuple[NvmlStatus, str]:
     try:
         nvml.init()
@@ -545,18 +563,17 @@ def _init(nvml: Nvml) -> tuple[NvmlStatus, str]:
 def _summary(values: dict[str, FactValue]) -> str:
     status = values.get("nvidia.nvml_status")
     driver = values.get("nvidia.driver_version")
-    parts = []
+    parts: list[str] = []
     if driver:
-        parts.append(f"driver {driver}")
+        parts.append(Msg("driver {version}", version=str(driver)))
     if values.get("nvidia.cuda_driver_max"):
         parts.append(f"CUDA {values['nvidia.cuda_driver_max']}")
     gpus = values.get("nvidia.gpus")
     if isinstance(gpus, list):
         names = sorted({str(g.get("name")) for g in gpus if isinstance(g, dict)})
-        parts.append(
-            f"{len(gpus)} GPU{'s' if len(gpus) != 1 else ''}"
-            + (f": {', '.join(names)}" if names else "")
-        )
+        count = (Msg("{count} GPU", count=len(gpus)) if len(gpus) == 1
+                 else Msg("{count} GPUs", count=len(gpus)))
+        parts.append(concat(count, Msg(": {names}", names=listing(names)) if names else ""))
     if status != NvmlStatus.OK.value:
-        parts.insert(0, f"NVML {status}")
-    return ", ".join(parts)
+        parts.insert(0, quoted(f"NVML {status}"))
+    return clauses(parts)

@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from envcheck.context import Context
+from envcheck.i18n import Msg
 from envcheck.model import ProbeOutcome
 from envcheck.parsers.versions import build_label
-from envcheck.probes.base import Facts, Probe
+from envcheck.probes.base import Facts, Probe, tool_output
 from envcheck.probes.target import (
     Distribution,
     TargetInspection,
@@ -76,7 +77,7 @@ def package_facts(inspection: TargetInspection) -> ProbeOutcome:
     """Turn a successful target inspection into package facts (pure)."""
     facts = Facts()
     dists = inspection.distributions
-    python = inspection.python or "the target interpreter"
+    python = inspection.python or Msg("the target interpreter")
     conda_records = inspection.get("conda_packages")
     _torch_facts(facts, inspection, dists, conda_records)
 
@@ -85,23 +86,27 @@ def package_facts(inspection: TargetInspection) -> ProbeOutcome:
         if dist is not None and dist.version:
             facts.set(key, dist.version)
         else:
-            facts.unknown(key, f"not installed in {python}")
+            facts.unknown(key, Msg("not installed in {python}", python=python))
     facts.set("packages.nvidia", _name_versions(dists, lambda key: key.startswith("nvidia-")))
     facts.set("cudnn.wheels", _name_versions(dists, lambda key: key in CUDNN_WHEELS))
     if isinstance(conda_records, list):
         facts.set("packages.conda", [_conda_record(r) for r in conda_records
                                      if isinstance(r, Mapping)])
     else:
-        prefix = inspection.get("prefix") or "the prefix"
-        facts.unknown("packages.conda", f"not a conda environment (no conda-meta in {prefix})")
+        prefix = inspection.get("prefix") or Msg("the prefix")
+        facts.unknown("packages.conda",
+                      Msg("not a conda environment (no conda-meta in {prefix})", prefix=prefix))
 
     version = facts.values.get("torch.version")
     if version is None:
-        return facts.outcome(facts.notes.get("torch.version", "torch not found"))
+        return facts.outcome(facts.notes.get("torch.version", Msg("torch not found")))
     cuda = facts.values.get("torch.cuda_build")
     hip = facts.values.get("torch.hip_build")
-    build = f"CUDA {cuda}" if cuda else f"ROCm {hip}" if hip else "CPU-only"
-    return facts.outcome(f"torch {version} ({build} build)")
+    if cuda or hip:
+        build = f"CUDA {cuda}" if cuda else f"ROCm {hip}"
+        return facts.outcome(Msg("torch {version} ({build} build)", version=str(version),
+                                 build=build))
+    return facts.outcome(Msg("torch {version} (CPU-only build)", version=str(version)))
 
 
 def _conda_record(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,7 +125,7 @@ def _torch_facts(
     dists: Sequence[Distribution],
     conda_records: Any,
 ) -> None:
-    python = inspection.python or "the target interpreter"
+    python = inspection.python or Msg("the target interpreter")
     torch_dists = [d for d in dists if d.key == "torch"]
     package = inspection.torch
     ranked: list[tuple[int, dict[str, Any]]] = [
@@ -129,12 +134,13 @@ def _torch_facts(
     ]
     copies = [copy for _, copy in ranked]
     if package is None:
-        why = f"torch is not installed in {python}"
+        why = Msg("torch is not installed in {python}", python=python)
         if torch_dists:
             stale = torch_dists[0]
-            why += (
-                f" (a torch {stale.version} record is in {stale.location} but no importable "
-                f"torch package: a broken or half-removed install)"
+            why = Msg(
+                "torch is not installed in {python} (a torch {version} record is in {location} "
+                "but no importable torch package: a broken or half-removed install)",
+                python=python, version=str(stale.version), location=stale.location,
             )
         for key in ("torch.version", "torch.build_label", "torch.cuda_build", "torch.hip_build",
                     "torch.installer", "torch.location"):
@@ -152,7 +158,10 @@ def _torch_facts(
         copies = [copy for _, copy in sorted(ranked, key=lambda pair: pair[0])]
     version_py = package.get("version_py")
     vp: Mapping[str, Any] = version_py if isinstance(version_py, Mapping) else {}
-    vp_error = str(package.get("version_py_error") or "torch/version.py could not be read")
+    # What target_script.py said: its own sentence, or the exception that stopped the read.
+    said = str(package.get("version_py_error") or "")
+    vp_error = (Msg("torch/version.py does not exist") if said == "torch/version.py does not exist"
+                else tool_output(said) or Msg("torch/version.py could not be read"))
 
     file_version = vp.get("__version__")
     meta_version = owner.version if owner else None
@@ -160,14 +169,15 @@ def _torch_facts(
     if version:
         note = None
         if isinstance(file_version, str) and meta_version and file_version != meta_version:
-            note = (
-                f"torch/version.py says {file_version} but the installed distribution record "
-                f"says {meta_version} (a partially overwritten install)"
+            note = Msg(
+                "torch/version.py says {file_version} but the installed distribution record "
+                "says {meta_version} (a partially overwritten install)",
+                file_version=file_version, meta_version=meta_version,
             )
         facts.set("torch.version", version, note)
         facts.set("torch.build_label", build_label(version))
     else:
-        why = f"{vp_error}, and no torch distribution record sits beside it"
+        why = Msg("{why}, and no torch distribution record sits beside it", why=vp_error)
         facts.unknown("torch.version", why)
         facts.unknown("torch.build_label", why)
 
@@ -179,16 +189,17 @@ def _torch_facts(
         if isinstance(hip, str) and hip:
             facts.set("torch.hip_build", hip)
         else:
-            facts.unknown("torch.hip_build", "not a ROCm build")
+            facts.unknown("torch.hip_build", Msg("not a ROCm build"))
         if isinstance(cuda, str) and cuda:
             facts.set("torch.cuda_build", cuda)
         elif isinstance(hip, str) and hip:
-            facts.unknown("torch.cuda_build", f"ROCm build (HIP {hip}), not CUDA")
+            facts.unknown("torch.cuda_build", Msg("ROCm build (HIP {hip}), not CUDA", hip=hip))
         elif str(inspection.get("platform_tag") or "").startswith("macosx"):
             # Not "CPU-only": macOS builds have no CUDA but reach the GPU through MPS.
-            facts.unknown("torch.cuda_build", "no CUDA: a macOS build (the GPU is used via MPS)")
+            facts.unknown("torch.cuda_build",
+                          Msg("no CUDA: a macOS build (the GPU is used via MPS)"))
         else:
-            facts.unknown("torch.cuda_build", "CPU-only build")
+            facts.unknown("torch.cuda_build", Msg("CPU-only build"))
 
     installer = owner.installer if owner else None
     if installer:
@@ -198,9 +209,11 @@ def _torch_facts(
     ):
         facts.set("torch.installer", "conda")
     elif owner is None:
-        facts.unknown("torch.installer", f"torch in {location} has no distribution record")
+        facts.unknown("torch.installer",
+                      Msg("torch in {location} has no distribution record", location=location))
     else:
-        facts.unknown("torch.installer", "torch's distribution record has no INSTALLER file")
+        facts.unknown("torch.installer",
+                      Msg("torch's distribution record has no INSTALLER file"))
     facts.set("torch.location", str(package.get("package_dir") or location))
     facts.set("torch.copies", copies)
 
@@ -213,8 +226,8 @@ class PackagesProbe(Probe):
     """
 
     id: ClassVar[str] = "packages"
-    title: ClassVar[str] = "Packages"
-    inspects: ClassVar[str] = "the installed torch-family packages"
+    title: ClassVar[str] = Msg("Packages")
+    inspects: ClassVar[str] = Msg("the installed torch-family packages")
     needs_target: ClassVar[bool] = True
     per_target: ClassVar[bool] = True
 

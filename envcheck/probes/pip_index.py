@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 from envcheck.context import Context
+from envcheck.i18n import Msg, concat
 from envcheck.model import ProbeOutcome
-from envcheck.probes.base import Facts, Probe
+from envcheck.probes.base import Facts, Probe, reasons, tool_output
 from envcheck.probes.env_vars import env_get
 
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -260,7 +261,7 @@ def _target_prefix(ctx: Context) -> tuple[str | None, str]:
         value = env_get(ctx.env, var, ctx.os_name)
         if value:
             return value, var
-    return None, "no target interpreter, VIRTUAL_ENV or CONDA_PREFIX"
+    return None, Msg("no target interpreter, VIRTUAL_ENV or CONDA_PREFIX")
 
 
 def load_pip_config(ctx: Context) -> PipConfig:
@@ -278,11 +279,13 @@ def load_pip_config(ctx: Context) -> PipConfig:
     if config_file is not None and (
         config_file.lower() == devnull if ctx.os_name == "windows" else config_file == devnull
     ):
-        problems.append(f"PIP_CONFIG_FILE={config_file}: pip reads no config file at all")
+        problems.append(Msg("PIP_CONFIG_FILE={path}: pip reads no config file at all",
+                            path=config_file))
         locations = []
     elif config_file and ctx.exists(config_file):
         locations = [(kind, path) for kind, path in locations if kind != "user"]
-        problems.append(f"PIP_CONFIG_FILE={config_file} exists, so pip skips the user files")
+        problems.append(Msg("PIP_CONFIG_FILE={path} exists, so pip skips the user files",
+                            path=config_file))
 
     parsed: list[tuple[str, dict[tuple[str, str], str]]] = []
     loaded: list[str] = []
@@ -291,13 +294,14 @@ def load_pip_config(ctx: Context) -> PipConfig:
             continue
         text, why = ctx.try_read_text(path)
         if text is None:
-            problems.append(why or f"{path} could not be read")
+            problems.append(why or Msg("{path} could not be read", path=path))
             continue
         try:
             values = parse_pip_config(text)
         except configparser.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            problems.append(f"{path} is not valid pip configuration (pip will fail): {first}")
+            problems.append(Msg("{path} is not valid pip configuration (pip will fail): {error}",
+                                path=path, error=tool_output(first)))
             continue
         parsed.append((path, values))
         loaded.append(path)
@@ -319,8 +323,8 @@ class PipIndexProbe(Probe):
     """
 
     id = "pip_index"
-    title = "Package index"
-    inspects = "pip's index configuration"
+    title = Msg("Package index")
+    inspects = Msg("pip's index configuration")
     for_recommend = True
     per_target = True
 
@@ -329,7 +333,7 @@ class PipIndexProbe(Probe):
         settings = config.settings
         facts = Facts()
 
-        files_note = "; ".join(config.problems) or None
+        files_note = reasons(config.problems) or None
         facts.set("pip.config_files", list(config.files), files_note)
 
         extra = settings.get("extra-index-url")
@@ -344,7 +348,8 @@ class PipIndexProbe(Probe):
         index_url: str | None
         if no_index is not None and _truthy(no_index.value):
             index_url = None
-            why = f"no-index is set (by {no_index.source}): pip uses only find-links"
+            why = Msg("no-index is set (by {source}): pip uses only find-links",
+                      source=no_index.source)
             facts.unknown("pip.index_url", why)
             facts.unknown("pip.index_source", why)
         elif index is not None:
@@ -360,7 +365,8 @@ class PipIndexProbe(Probe):
         if mirror is None:
             facts.unknown(
                 "pip.mirror",
-                "no index in use" if index_url is None else f"{index_url} is not a known mirror",
+                Msg("no index in use") if index_url is None
+                else Msg("{url} is not a known mirror", url=index_url),
             )
         else:
             facts.set("pip.mirror", mirror)
@@ -369,14 +375,15 @@ class PipIndexProbe(Probe):
         variant = next((v for v in map(pytorch_index_variant, candidates) if v), None)
         if variant is None:
             facts.unknown(
-                "pip.torch_index_variant", "no PyTorch wheel index among the configured URLs"
+                "pip.torch_index_variant",
+                Msg("no PyTorch wheel index among the configured URLs"),
             )
         else:
             facts.set("pip.torch_index_variant", variant)
 
-        summary = f"index {index_url or 'none (no-index)'}"
-        if mirror:
-            summary += f" ({mirror})"
-        if extra_urls:
-            summary += f", {len(extra_urls)} extra"
+        summary = concat(
+            Msg("index {url}", url=index_url) if index_url else Msg("index none (no-index)"),
+            f" ({mirror})" if mirror else "",
+            Msg(", {count} extra", count=len(extra_urls)) if extra_urls else "",
+        )
         return facts.outcome(summary)

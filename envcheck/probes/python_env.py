@@ -19,9 +19,10 @@ from pathlib import PurePath, PureWindowsPath
 from typing import Any, ClassVar
 
 from envcheck.context import Context
+from envcheck.i18n import Msg
 from envcheck.model import ProbeOutcome
 from envcheck.parsers.paths import norm_path
-from envcheck.probes.base import Facts, Probe
+from envcheck.probes.base import Facts, Probe, clauses, quoted, tool_output
 from envcheck.probes.target import (
     Distribution,
     TargetInspection,
@@ -147,8 +148,8 @@ class PythonEnvProbe(Probe):
     """The target interpreter and its environment (venv, conda, uv, pyenv, system)."""
 
     id: ClassVar[str] = "python_env"
-    title: ClassVar[str] = "Python environment"
-    inspects: ClassVar[str] = "the target Python environment"
+    title: ClassVar[str] = Msg("Python environment")
+    inspects: ClassVar[str] = Msg("the target Python environment")
     for_recommend: ClassVar[bool] = True
     per_target: ClassVar[bool] = True
 
@@ -165,7 +166,7 @@ class PythonEnvProbe(Probe):
         if executable:
             facts.set("python.executable", executable)
         else:
-            facts.unknown("python.executable", inspection.error or "no target interpreter")
+            facts.unknown("python.executable", inspection.error or Msg("no target interpreter"))
         if not inspection.ok:
             return self._failed(inspection, facts)
         data = inspection.data or {}
@@ -182,13 +183,14 @@ class PythonEnvProbe(Probe):
         if kind.env_name:
             facts.set("python.env_name", kind.env_name)
         else:
-            facts.unknown("python.env_name", f"a {kind.env_type} interpreter has no env name")
+            facts.unknown("python.env_name", Msg("a {env_type} interpreter has no env name",
+                                                 env_type=kind.env_type))
         if kind.conda_base:
             facts.set("python.conda_base", kind.conda_base)
         elif kind.env_type == "conda":
-            facts.unknown("python.conda_base", "conda's base prefix could not be found")
+            facts.unknown("python.conda_base", Msg("conda's base prefix could not be found"))
         else:
-            facts.unknown("python.conda_base", "not a conda environment")
+            facts.unknown("python.conda_base", Msg("not a conda environment"))
 
         enabled, user_site = data.get("enable_user_site"), data.get("user_site")
         if isinstance(enabled, bool):
@@ -206,11 +208,12 @@ class PythonEnvProbe(Probe):
             facts.set("python.user_site_packages",
                       user_site_packages(inspection.distributions, site))
         name = f" {kind.env_name}" if kind.env_name else ""
-        summary = f"Python {data.get('version', '?')}, {kind.env_type}{name}"
+        summary = clauses((quoted(f"Python {data.get('version', '?')}"),
+                           quoted(f"{kind.env_type}{name}")))  # names and versions: data
         return facts.outcome(summary)
 
     def _failed(self, inspection: TargetInspection, facts: Facts) -> ProbeOutcome:
-        reason = inspection.error or "the target interpreter could not be inspected"
+        reason = inspection.error or Msg("the target interpreter could not be inspected")
         version = inspection.get("version")
         if isinstance(version, str):
             facts.set("python.version", version)
@@ -228,5 +231,6 @@ class PythonEnvProbe(Probe):
 def _section_note(errors: Mapping[str, Any], section: str) -> str:
     error = errors.get(section)
     if error:
-        return f"the inspection script could not read it ({section}: {error})"
-    return "the inspection script did not report it"
+        return Msg("the inspection script could not read it ({section}: {error})",
+                   section=section, error=tool_output(str(error)))
+    return Msg("the inspection script did not report it")

@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from envcheck.context import Context
+from envcheck.i18n import Msg
 from envcheck.model import ProbeOutcome
-from envcheck.probes.base import Facts, Probe
+from envcheck.probes.base import Facts, Probe, clauses, listing, reasons
 
 _LDD_GLIBC_RE = re.compile(r"^ldd\b.*?(\d+\.\d+(?:\.\d+)?)\s*$", re.M | re.ASCII)
 _GLIBC_RE = re.compile(r"\b(?:GNU libc|GLIBC)\b.*?(\d+\.\d+)", re.ASCII | re.IGNORECASE)
@@ -100,7 +101,7 @@ def parse_musl_version(text: str) -> str | None:
     if "musl" not in text.lower():
         return None
     match = _MUSL_VERSION_RE.search(text)
-    return match.group(1) if match else "unknown version"
+    return match.group(1) if match else Msg("unknown version")
 
 
 def parse_meminfo_total(text: str) -> int | None:
@@ -212,8 +213,8 @@ class SystemProbe(Probe):
     """
 
     id = "system"
-    title = "System"
-    inspects = "the OS, WSL and container"
+    title = Msg("System")
+    inspects = Msg("the OS, WSL and container")
     for_recommend = True
 
     def run(self, ctx: Context) -> ProbeOutcome:
@@ -222,7 +223,7 @@ class SystemProbe(Probe):
         facts.set(
             "os.arch",
             ctx.platform.machine or None,
-            None if ctx.platform.machine else ("the platform did not name its architecture"),
+            None if ctx.platform.machine else Msg("the platform did not name its architecture"),
         )
         if ctx.os_name == "linux":
             self._linux(ctx, facts)
@@ -237,18 +238,20 @@ class SystemProbe(Probe):
 
     def _linux(self, ctx: Context, facts: Facts) -> None:
         distro, why = None, ""
+        missing: list[str] = []
         for path in ("/etc/os-release", "/usr/lib/os-release"):
             text, why_not = ctx.try_read_text(path)
             if text is not None:
                 distro = distro_name(parse_os_release(text))
-                why = f"{path} names no distribution"
+                why = Msg("{path} names no distribution", path=path)
                 break
-            why = (why + "; " if why else "") + (why_not or path)
+            missing.append(why_not or path)
+            why = reasons(missing)
         facts.set("os.distro", distro, None if distro else why)
 
         release, why_not = ctx.try_read_text("/proc/sys/kernel/osrelease")
         kernel = (release or "").strip() or ctx.platform.release or None
-        facts.set("os.kernel", kernel, None if kernel else why_not or "unknown kernel")
+        facts.set("os.kernel", kernel, None if kernel else why_not or Msg("unknown kernel"))
 
         self._glibc(ctx, facts)
 
@@ -278,35 +281,40 @@ class SystemProbe(Probe):
             )
             facts.set("os.nvidia_dev_nodes", nodes)
         except OSError as exc:
-            facts.unknown("os.nvidia_dev_nodes", f"/dev could not be listed: {exc.strerror or exc}")
+            facts.unknown("os.nvidia_dev_nodes", Msg("/dev could not be listed: {error}",
+                                                     error=str(exc.strerror or exc)))
 
         text, why_not = ctx.try_read_text("/proc/cpuinfo")
         model, logical, physical = parse_cpuinfo(text) if text is not None else (None, None, None)
-        cpu_why = why_not or "/proc/cpuinfo does not say"
+        cpu_why = why_not or Msg("/proc/cpuinfo does not say")
         if physical is None and _is_real_root(ctx):
             physical = _psutil_physical_cores()
-        facts.set("os.cpu_model", model, None if model else f"{cpu_why} (no 'model name')")
+        facts.set("os.cpu_model", model,
+                  None if model else Msg("{why} (no 'model name')", why=cpu_why))
         facts.set("os.cpu_cores", logical, None if logical else cpu_why)
         facts.set(
-            "os.cpu_physical_cores", physical, None if physical else f"{cpu_why} (no core ids)"
+            "os.cpu_physical_cores", physical,
+            None if physical else Msg("{why} (no core ids)", why=cpu_why)
         )
 
         text, why_not = ctx.try_read_text("/proc/meminfo")
         ram = parse_meminfo_total(text) if text is not None else None
         if ram is None and _is_real_root(ctx):
             ram = _psutil_ram()
-        facts.set("os.ram_bytes", ram, None if ram else why_not or "/proc/meminfo has no MemTotal")
+        facts.set("os.ram_bytes", ram,
+                  None if ram else why_not or Msg("/proc/meminfo has no MemTotal"))
 
         shm = ctx.path("/dev/shm")
         statvfs = getattr(os, "statvfs", None)
         if statvfs is None:
-            facts.unknown("os.shm_bytes", "os.statvfs is not available here")
+            facts.unknown("os.shm_bytes", Msg("os.statvfs is not available here"))
         else:
             try:
                 info = statvfs(shm)
                 facts.set("os.shm_bytes", int(info.f_blocks * info.f_frsize))
             except OSError as exc:
-                facts.unknown("os.shm_bytes", f"/dev/shm: {exc.strerror or exc}")
+                facts.unknown("os.shm_bytes", Msg("{path}: {error}", path="/dev/shm",
+                                                  error=str(exc.strerror or exc)))
 
     def _glibc(self, ctx: Context, facts: Facts) -> None:
         result = ctx.run(["ldd", "--version"])
@@ -317,11 +325,13 @@ class SystemProbe(Probe):
             return
         musl = parse_musl_version(output)
         if musl:
-            facts.unknown("os.glibc", f"the C library is musl {musl}, not glibc")
+            facts.unknown("os.glibc", Msg("the C library is musl {version}, not glibc",
+                                          version=musl))
         elif result.error is not None or result.returncode != 0:
-            facts.unknown("os.glibc", f"ldd --version: {result.describe_failure()}")
+            facts.unknown("os.glibc", Msg("{command}: {failure}", command="ldd --version",
+                                          failure=result.describe_failure()))
         else:
-            facts.unknown("os.glibc", "ldd --version named no glibc version")
+            facts.unknown("os.glibc", Msg("ldd --version named no glibc version"))
 
     # -- macOS -----------------------------------------------------------------------------
 
@@ -329,18 +339,20 @@ class SystemProbe(Probe):
         facts.set(
             "os.kernel",
             ctx.platform.release or None,
-            None if ctx.platform.release else ("the platform did not give its release"),
+            None if ctx.platform.release else Msg("the platform did not give its release"),
         )
         result = ctx.run(["sw_vers", "-productVersion"])
         version = result.stdout.strip() if result.ok else ""
         if version:
             facts.set("os.distro", f"macOS {version}")
         else:
-            facts.unknown("os.distro", f"sw_vers: {result.describe_failure() or 'no output'}")
+            facts.unknown("os.distro", Msg("{command}: {failure}", command="sw_vers",
+                                           failure=result.describe_failure() or Msg("no output")))
         _not_linux(facts, "macOS")
         keys = ("machdep.cpu.brand_string", "hw.logicalcpu", "hw.physicalcpu", "hw.memsize")
         result = ctx.run(["sysctl", "-n", *keys])
-        why = f"sysctl: {result.describe_failure() or 'no value'}"
+        why = Msg("{command}: {failure}", command="sysctl",
+                  failure=result.describe_failure() or Msg("no value"))
         model, logical, physical, memsize = (
             parse_sysctl_values(result.stdout, len(keys)) if result.ok else [None] * 4
         )
@@ -357,17 +369,21 @@ class SystemProbe(Probe):
 
     def _windows(self, ctx: Context, facts: Facts) -> None:
         release = ctx.platform.release
-        facts.set("os.kernel", release or None, None if release else "no Windows release given")
+        facts.set("os.kernel", release or None,
+                  None if release else Msg("no Windows release given"))
         facts.set("os.distro", f"Windows {release}".strip() if release else "Windows")
         _not_linux(facts, "Windows")
         model = ctx.env.get("PROCESSOR_IDENTIFIER", "").strip() or None
-        facts.set("os.cpu_model", model, None if model else "PROCESSOR_IDENTIFIER is not set")
+        facts.set("os.cpu_model", model,
+                  None if model else Msg("{variable} is not set", variable="PROCESSOR_IDENTIFIER"))
         logical = _int_or_none(ctx.env.get("NUMBER_OF_PROCESSORS"))
-        facts.set("os.cpu_cores", logical, None if logical else "NUMBER_OF_PROCESSORS is not set")
+        facts.set("os.cpu_cores", logical, None if logical else
+                  Msg("{variable} is not set", variable="NUMBER_OF_PROCESSORS"))
         real = _is_real_root(ctx)
         physical = _psutil_physical_cores() if real else None
         ram = _psutil_ram() if real else None
-        why = "asked of psutil only on the real machine" if not real else "psutil did not say"
+        why = (Msg("asked of psutil only on the real machine") if not real
+               else Msg("psutil did not say"))
         facts.set("os.cpu_physical_cores", physical, None if physical else why)
         facts.set("os.ram_bytes", ram, None if ram else why)
 
@@ -376,7 +392,8 @@ class SystemProbe(Probe):
     def _disk(self, ctx: Context, facts: Facts) -> None:
         candidates = _cache_dirs(ctx)
         if not candidates:
-            facts.unknown("os.disk_free_bytes", "no home directory is set (HOME/USERPROFILE)")
+            facts.unknown("os.disk_free_bytes",
+                          Msg("no home directory is set (HOME/USERPROFILE)"))
             return
         for candidate in candidates:
             target = ctx.path(candidate)
@@ -386,14 +403,16 @@ class SystemProbe(Probe):
                 facts.set("os.disk_free_bytes", int(shutil.disk_usage(target).free))
                 return
             except OSError as exc:
-                facts.unknown("os.disk_free_bytes", f"{candidate}: {exc.strerror or exc}")
+                facts.unknown("os.disk_free_bytes", Msg("{path}: {error}", path=candidate,
+                                                        error=str(exc.strerror or exc)))
                 return
-        facts.unknown("os.disk_free_bytes", f"none of {', '.join(candidates)} exists")
+        facts.unknown("os.disk_free_bytes",
+                      Msg("none of {paths} exists", paths=listing(candidates)))
 
 
 def _not_linux(facts: Facts, system: str) -> None:
     for key in ("os.glibc", "os.shm_bytes", "os.nvidia_dev_nodes", "os.wsl_libcuda"):
-        facts.unknown(key, f"Linux only (this is {system})")
+        facts.unknown(key, Msg("Linux only (this is {system})", system=system))
     facts.set("os.wsl", "none")
     facts.set("os.container", "none")
 
@@ -438,5 +457,5 @@ def _summary(values: Mapping[str, object]) -> str:
     if values.get("os.wsl") not in (None, "none"):
         parts.append(str(values["os.wsl"]).upper())
     if values.get("os.container") not in (None, "none"):
-        parts.append(f"in {values['os.container']}")
-    return ", ".join(p for p in parts if p and p != "None")
+        parts.append(Msg("in {container}", container=str(values["os.container"])))
+    return clauses(p for p in parts if p and p != "None")

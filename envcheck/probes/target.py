@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from envcheck.context import Context
+from envcheck.i18n import Msg
 from envcheck.parsers.versions import normalise_name
-from envcheck.system.run import CommandResult
+from envcheck.system.run import CommandResult, tool_output
 
 TARGET_BEGIN = "@@envcheck-target-begin@@"
 TARGET_END = "@@envcheck-target-end@@"
@@ -34,6 +35,11 @@ _VERSION_RE = re.compile(r"^Python (\d+)\.(\d+)(?:\.(\d+))?", re.MULTILINE)
 
 class TargetOutputError(ValueError):
     """The interpreter's output holds no well-formed inspection result."""
+
+    @property
+    def reason(self) -> str:
+        """Why, as raised (a :class:`~envcheck.i18n.Msg`, which ``str(exc)`` would flatten)."""
+        return self.args[0] if self.args and isinstance(self.args[0], str) else str(self)
 
 
 @dataclass(frozen=True)
@@ -96,12 +102,12 @@ class TargetInspection:
 def describe_target(python: str | None, chosen_by: str) -> str:
     """Name the target interpreter and how it was chosen, for messages."""
     if python is None:
-        return "the target interpreter"
+        return Msg("the target interpreter")
     if chosen_by == "--python":
         return f"--python {python}"
     if chosen_by == "current":
         return python
-    return f"{python} (from {chosen_by})"
+    return Msg("{python} (from {chosen_by})", python=python, chosen_by=chosen_by)
 
 
 def load_script(name: str) -> str:
@@ -117,11 +123,11 @@ def extract_marked(stdout: str, begin: str, end: str) -> str:
     """
     start = stdout.rfind(begin)
     if start < 0:
-        raise TargetOutputError("no inspection result in the output")
+        raise TargetOutputError(Msg("no inspection result in the output"))
     start += len(begin)
     stop = stdout.find(end, start)
     if stop < 0:
-        raise TargetOutputError("the inspection result was cut off")
+        raise TargetOutputError(Msg("the inspection result was cut off"))
     return stdout[start:stop]
 
 
@@ -133,9 +139,10 @@ def parse_target_output(stdout: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise TargetOutputError(f"the inspection result is not valid JSON: {exc}") from None
+        raise TargetOutputError(Msg("the inspection result is not valid JSON: {error}",
+                                    error=str(exc))) from None
     if not isinstance(value, dict):
-        raise TargetOutputError("the inspection result is not a JSON object")
+        raise TargetOutputError(Msg("the inspection result is not a JSON object"))
     return value
 
 
@@ -176,8 +183,11 @@ def distributions_from(records: Sequence[Any]) -> tuple[Distribution, ...]:
 def too_old_message(version: str, python: str | None) -> str:
     """The reason given for interpreters older than 3.6."""
     major_minor = ".".join(version.split(".")[:2])
-    where = f" at {python}" if python else ""
-    return f"Python {major_minor}{where} is too old to inspect; envcheck inspects 3.6+"
+    if python:
+        return Msg("Python {version} at {python} is too old to inspect; envcheck inspects 3.6+",
+                   version=major_minor, python=python)
+    return Msg("Python {version} is too old to inspect; envcheck inspects 3.6+",
+               version=major_minor)
 
 
 def inspection_time_limit(ctx: Context) -> float:
@@ -195,22 +205,24 @@ def _inspect(ctx: Context) -> TargetInspection:
     python, chosen_by = ctx.target_python, ctx.target_chosen_by
     label = describe_target(python, chosen_by)
     if not python:
-        return TargetInspection(python, chosen_by, error="no target interpreter was chosen")
+        return TargetInspection(python, chosen_by,
+                                error=Msg("no target interpreter was chosen"))
 
     # `--version` first: it is harmless to whatever the path really is, and it keeps our source
     # off the stdin of a non-Python (a shell would execute it line by line).
     probe = ctx.run([python, "--version"])
-    failure = _run_failure(probe, label, "answer `--version`", ctx.timeout_s)
+    failure = _run_failure(probe, label, "--version", ctx.timeout_s)
     if failure:
         return TargetInspection(python, chosen_by, error=failure)
     version = parse_python_version(probe.stdout + "\n" + probe.stderr)
     if version is None or not probe.ok:
         said = (probe.stdout + probe.stderr).strip().splitlines()
-        printed = f"printed {said[0][:120]!r}" if said else "printed nothing"
-        printed = f"`--version` {printed}"
+        printed = (Msg("`--version` printed {output}", output=repr(said[0][:120])) if said
+                   else Msg("`--version` printed nothing"))
         why = probe.describe_failure() or printed
         return TargetInspection(
-            python, chosen_by, error=f"{label} is not a Python interpreter: {why}"
+            python, chosen_by,
+            error=Msg("{label} is not a Python interpreter: {why}", label=label, why=why),
         )
     if version[:2] < MIN_PYTHON:
         text = ".".join(str(part) for part in version)
@@ -221,14 +233,15 @@ def _inspect(ctx: Context) -> TargetInspection:
         )
 
     result = ctx.run([python, "-"], stdin_text=load_script("target_script.py"))
-    failure = _run_failure(result, label, "finish the inspection script", ctx.timeout_s)
+    failure = _run_failure(result, label, "script", ctx.timeout_s)
     if failure:
         return TargetInspection(python, chosen_by, error=failure)
     try:
         data = parse_target_output(result.stdout)
     except TargetOutputError as exc:
-        why = result.describe_failure() or _stderr_tail(result) or str(exc)
-        return TargetInspection(python, chosen_by, error=f"inspecting {label} failed: {why}")
+        why = result.describe_failure() or tool_output(_stderr_tail(result)) or exc.reason
+        return TargetInspection(python, chosen_by,
+                                error=Msg("inspecting {label} failed: {why}", label=label, why=why))
     if data.get("too_old"):
         text = str(data.get("version") or "?")
         return TargetInspection(python, chosen_by, data, too_old_message(text, python))
@@ -236,18 +249,24 @@ def _inspect(ctx: Context) -> TargetInspection:
 
 
 def _run_failure(result: CommandResult, label: str, task: str, limit_s: float) -> str | None:
-    """Why the command could not run at all, or None when it ran (whatever its exit code)."""
+    """Why the command could not run at all, or None when it ran (whatever its exit code).
+
+    ``task`` is ``--version`` (the first run) or ``script`` (the inspection script)."""
     if result.error == "not_found":
-        return f"{label} does not exist"
+        return Msg("{label} does not exist", label=label)
     if result.error == "permission":
-        return f"{label} is not executable (permission denied)"
+        return Msg("{label} is not executable (permission denied)", label=label)
+    if result.error == "timeout" and task == "--version":
+        return Msg("{label} did not answer `--version` within {seconds} s (a sitecustomize "
+                   "or .pth file that hangs at startup does this)", label=label,
+                   seconds=f"{limit_s:g}")
     if result.error == "timeout":
-        return (
-            f"{label} did not {task} within {limit_s:g} s (a sitecustomize or "
-            f".pth file that hangs at startup does this)"
-        )
+        return Msg("{label} did not finish the inspection script within {seconds} s (a "
+                   "sitecustomize or .pth file that hangs at startup does this)",
+                   label=label, seconds=f"{limit_s:g}")
     if result.error is not None:
-        return f"{label} could not be run: {result.error_message or result.error}"
+        return Msg("{label} could not be run: {reason}", label=label,
+                   reason=tool_output(result.error_message or "") or result.error)
     return None
 
 
@@ -264,5 +283,6 @@ def require_inspection(ctx: Context) -> TargetInspection:
     """The shared inspection, or TargetUnavailable carrying the reason it failed."""
     inspection = inspect_target(ctx)
     if not inspection.ok:
-        raise TargetUnavailable(inspection.error or "the target interpreter could not be inspected")
+        raise TargetUnavailable(
+            inspection.error or Msg("the target interpreter could not be inspected"))
     return inspection

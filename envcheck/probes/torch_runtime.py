@@ -21,9 +21,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from envcheck.context import Context
+from envcheck.i18n import Msg
 from envcheck.model import ProbeOutcome
 from envcheck.parsers.versions import cudnn_from_int
-from envcheck.probes.base import Facts, Probe
+from envcheck.probes.base import Facts, Probe, tool_output
 from envcheck.probes.target import (
     inspect_target,
     inspection_time_limit,
@@ -39,10 +40,24 @@ _NO_PROC_MAPS = "no /proc/self/maps on this system"
 """What torch_script.py says where it cannot list loaded libraries (Windows, macOS)."""
 
 _WINDOWS_CRASHES = {
-    0xC0000005: "crashed with an access violation (0xC0000005)",
-    0xC0000409: "crashed with a stack buffer overrun (0xC0000409)",
-    0xC000001D: "crashed with an illegal instruction (0xC000001D)",
+    0xC0000005: Msg("crashed with an access violation (0xC0000005)"),
+    0xC0000409: Msg("crashed with a stack buffer overrun (0xC0000409)"),
+    0xC000001D: Msg("crashed with an illegal instruction (0xC000001D)"),
 }
+
+_NO_RESULT = Msg("stopped without a result")
+_NOT_REPORTED = Msg("torch did not report it")
+_SCRIPT_SAYS = {
+    "not a CUDA build": Msg("not a CUDA build"),
+    "no CUDA or MPS device to run on": Msg("no CUDA or MPS device to run on"),
+}
+"""torch_script.py's own sentences (it runs inside the target and prints English), by text."""
+
+
+def _script_said(text: str) -> str:
+    """What torch_script.py reported: one of its own sentences, translated, or what torch
+    raised (data, as it printed it)."""
+    return _SCRIPT_SAYS.get(text) or tool_output(text)
 
 _RUNTIME_KEYS = (
     "torch.runtime_version", "torch.cuda_available", "torch.device_count", "torch.arch_list",
@@ -100,22 +115,25 @@ def describe_end(result: CommandResult, limit_s: float | None = None) -> str | N
     """
     if result.error == "timeout":
         limit = limit_s if limit_s is not None else round(result.duration_s)
-        return f"did not finish within {limit:g} s and was killed"
+        return Msg("did not finish within {seconds} s and was killed", seconds=f"{limit:g}")
     if result.error is not None:
-        return f"could not start: {result.error_message or result.error}"
+        return Msg("could not start: {reason}",
+                   reason=tool_output(result.error_message or "") or result.error)
     code = result.returncode
     if code is None or code == 0:
         return None
     if code < 0:
         try:
-            return f"killed by {signal.Signals(-code).name}"
+            return Msg("killed by {signal}", signal=signal.Signals(-code).name)
         except ValueError:
-            return f"killed by signal {-code}"
+            return Msg("killed by signal {number}", number=-code)
     if code in _WINDOWS_CRASHES:
         return _WINDOWS_CRASHES[code]
     lines = result.stderr.strip().splitlines()
-    tail = f": {lines[-1][:200]}" if lines else ""
-    return f"exited with code {code}{tail}"
+    if lines:
+        return Msg("exited with code {code}: {output}", code=code,
+                   output=tool_output(lines[-1][:200]))
+    return Msg("exited with code {code}", code=code)
 
 
 def runtime_facts(parsed: Mapping[str, Any], ended: str | None) -> ProbeOutcome:
@@ -133,28 +151,31 @@ def runtime_facts(parsed: Mapping[str, Any], ended: str | None) -> ProbeOutcome:
     if "import_failed" in stages or "imported" not in stages:
         where = ""
         if "import_failed" in stages:
-            error = str(parsed.get("import_error") or "import torch failed")
+            # What the import raised: data, as torch printed it.
+            error = tool_output(str(parsed.get("import_error") or "")) or Msg("import torch failed")
             where = _raised_at(parsed.get("import_traceback"))
         elif "import" in stages:
-            error = f"import torch {ended or 'stopped without a result'}"
+            error = Msg("import torch {ended}", ended=ended or _NO_RESULT)
         else:
-            error = f"the torch check {ended or 'printed nothing'}"
+            error = Msg("the torch check {ended}", ended=ended or Msg("printed nothing"))
         facts.set("torch.import_error", error)
         if "torch.import_seconds" not in facts.values:
-            facts.unknown("torch.import_seconds", "import torch did not finish")
+            facts.unknown("torch.import_seconds", Msg("import torch did not finish"))
         for key in _RUNTIME_KEYS:
-            facts.unknown(key, f"torch could not be imported ({error})")
+            facts.unknown(key, Msg("torch could not be imported ({error})", error=error))
         warnings = parsed.get("warnings")
         if isinstance(warnings, list) and warnings:
             facts.set("torch.warnings", [str(w) for w in warnings])
-        return facts.outcome(f"{error} ({where})" if where else error)
+        return facts.outcome(Msg("{error} ({where})", error=error, where=where) if where
+                             else error)
 
-    facts.set("torch.import_error", None, "torch imported without error")
+    facts.set("torch.import_error", None, Msg("torch imported without error"))
     _set_str(
-        facts, "torch.runtime_version", parsed.get("runtime_version"), "torch has no __version__"
+        facts, "torch.runtime_version", parsed.get("runtime_version"),
+        Msg("torch has no __version__"),
     )
     if "cuda_done" not in stages:
-        why = f"CUDA initialisation {ended or 'stopped without a result'}"
+        why = Msg("CUDA initialisation {ended}", ended=ended or _NO_RESULT)
         facts.set("torch.cuda_error", why)
         for key in _RUNTIME_KEYS:
             if key not in facts.values:
@@ -191,7 +212,8 @@ def _set_warnings(facts: Facts, parsed: Mapping[str, Any]) -> None:
 
 def _cuda_facts(facts: Facts, parsed: Mapping[str, Any]) -> None:
     def error(step: str) -> str:
-        return str(parsed.get(f"{step}_error") or "torch did not report it")
+        # What torch raised for that step (data), or that it said nothing.
+        return _script_said(str(parsed.get(f"{step}_error") or "")) or _NOT_REPORTED
 
     available = parsed.get("cuda_available")
     if isinstance(available, bool):
@@ -206,15 +228,15 @@ def _cuda_facts(facts: Facts, parsed: Mapping[str, Any]) -> None:
     arch = parsed.get("arch_list")
     if available is False:
         # get_arch_list() answers [] whenever CUDA is unavailable, whatever torch was built for.
-        facts.unknown("torch.arch_list", "torch lists its CUDA architectures only when CUDA "
-                                         "is available")
+        facts.unknown("torch.arch_list", Msg("torch lists its CUDA architectures only when CUDA "
+                                             "is available"))
     elif isinstance(arch, list):
         facts.set("torch.arch_list", [str(a) for a in arch])
     else:
         facts.unknown("torch.arch_list", error("arch_list"))
     devices = parsed.get("devices")
     if isinstance(devices, list):
-        note = None if devices else "torch sees no CUDA device"
+        note = None if devices else Msg("torch sees no CUDA device")
         facts.set("torch.devices", devices, note)
     else:
         facts.unknown("torch.devices", error("devices"))
@@ -232,7 +254,7 @@ def _cuda_facts(facts: Facts, parsed: Mapping[str, Any]) -> None:
     if isinstance(cuda_error, str) and cuda_error:
         facts.set("torch.cuda_error", cuda_error)
     else:
-        facts.set("torch.cuda_error", None, "CUDA initialisation raised nothing")
+        facts.set("torch.cuda_error", None, Msg("CUDA initialisation raised nothing"))
     code = parsed.get("cudnn_version")
     cudnn = cudnn_from_int(code) if isinstance(code, int) and not isinstance(code, bool) else None
     if cudnn is not None:
@@ -240,12 +262,13 @@ def _cuda_facts(facts: Facts, parsed: Mapping[str, Any]) -> None:
     elif isinstance(code, int) and not isinstance(code, bool) and code > 0:
         facts.unknown(
             "cudnn.torch_version",
-            f"torch reports cuDNN version code {code}, which is neither cuDNN 8's nor 9's encoding",
+            Msg("torch reports cuDNN version code {code}, which is neither cuDNN 8's nor 9's "
+                "encoding", code=code),
         )
     elif "cudnn_error" in parsed:
         facts.unknown("cudnn.torch_version", error("cudnn"))
     else:
-        facts.unknown("cudnn.torch_version", "torch reports no cuDNN (built without it)")
+        facts.unknown("cudnn.torch_version", Msg("torch reports no cuDNN (built without it)"))
 
 
 def _kernel_facts(
@@ -253,27 +276,31 @@ def _kernel_facts(
 ) -> None:
     skipped = parsed.get("kernel_skipped")
     if "kernel_done" not in stages:
-        device = parsed.get("kernel_device") or "the device"
-        why = f"the tiny kernel on {device} {ended or 'stopped without a result'}"
+        device = parsed.get("kernel_device")
+        why = (Msg("the tiny kernel on {device} {ended}", device=str(device),
+                   ended=ended or _NO_RESULT) if device
+               else Msg("the tiny kernel on the device {ended}", ended=ended or _NO_RESULT))
         facts.set("torch.kernel_ok", False, why)
         facts.set("torch.kernel_error", why)
     elif isinstance(skipped, str):
-        facts.unknown("torch.kernel_ok", f"not run: {skipped}")
-        facts.set("torch.kernel_error", None, f"not run: {skipped}")
+        facts.unknown("torch.kernel_ok", Msg("not run: {reason}", reason=_script_said(skipped)))
+        facts.set("torch.kernel_error", None,
+                  Msg("not run: {reason}", reason=_script_said(skipped)))
     else:
         ok = parsed.get("kernel_ok")
         error = parsed.get("kernel_error")
         if isinstance(ok, bool):
             note = None
             if not ok and not error:
-                note = f"the result differed from the CPU's by {parsed.get('kernel_max_abs_diff')}"
+                note = Msg("the result differed from the CPU's by {difference}",
+                           difference=str(parsed.get("kernel_max_abs_diff")))
             facts.set("torch.kernel_ok", ok, note)
         else:
-            facts.unknown("torch.kernel_ok", "torch did not report it")
+            facts.unknown("torch.kernel_ok", _NOT_REPORTED)
         if isinstance(error, str) and error:
             facts.set("torch.kernel_error", error)
         else:
-            facts.set("torch.kernel_error", None, "the kernel raised nothing")
+            facts.set("torch.kernel_error", None, Msg("the kernel raised nothing"))
 
 
 def _library_facts(
@@ -288,36 +315,38 @@ def _library_facts(
         if main or cudnn:
             facts.set("cudnn.loaded_path", (main or cudnn)[0])
         else:
-            facts.unknown("cudnn.loaded_path", "no libcudnn was loaded")
+            facts.unknown("cudnn.loaded_path", Msg("no libcudnn was loaded"))
         return
     if "done" not in stages:
-        why = f"the torch check {ended or 'stopped'} before listing libraries"
+        why: str = Msg("the torch check {ended} before listing libraries",
+                       ended=ended or Msg("stopped"))
     elif parsed.get("loaded_libs_error") == _NO_PROC_MAPS:
         # Windows and macOS: not a failure, the script has nothing to read the list from.
-        why = "listed on Linux only (from /proc/self/maps)"
+        why = Msg("listed on Linux only (from /proc/self/maps)")
     else:
-        why = str(parsed.get("loaded_libs_error") or "torch did not report it")
+        why = _script_said(str(parsed.get("loaded_libs_error") or "")) or _NOT_REPORTED
     facts.unknown("torch.loaded_libs", why)
     facts.unknown("cudnn.loaded_path", why)
 
 
 def _summary(facts: Facts) -> str:
-    version = facts.values.get("torch.runtime_version") or "torch"
-    kernel = "kernel ok" if facts.values.get("torch.kernel_ok") else "kernel FAILED"
+    version = str(facts.values.get("torch.runtime_version") or "torch")
+    kernel = Msg("kernel ok") if facts.values.get("torch.kernel_ok") else Msg("kernel FAILED")
     if facts.values.get("torch.cuda_available"):
         count = facts.values.get("torch.device_count")
-        return f"{version}: CUDA available, {count} device(s), {kernel}"
+        return Msg("{version}: CUDA available, {count} device(s), {kernel}", version=version,
+                   count=str(count), kernel=kernel)
     if facts.values.get("torch.mps_available"):
-        return f"{version}: MPS available, {kernel}"
-    return f"{version}: no GPU available to torch"
+        return Msg("{version}: MPS available, {kernel}", version=version, kernel=kernel)
+    return Msg("{version}: no GPU available to torch", version=version)
 
 
 class TorchRuntimeProbe(Probe):
     """Import torch in the target interpreter and exercise CUDA/MPS, in a killable subprocess."""
 
     id: ClassVar[str] = "torch_runtime"
-    title: ClassVar[str] = "PyTorch runtime"
-    inspects: ClassVar[str] = "whether torch imports, sees CUDA and runs a kernel"
+    title: ClassVar[str] = Msg("PyTorch runtime")
+    inspects: ClassVar[str] = Msg("whether torch imports, sees CUDA and runs a kernel")
     needs_target: ClassVar[bool] = True
     per_target: ClassVar[bool] = True
     limit_flag: ClassVar[str] = "--torch-timeout"
@@ -326,9 +355,10 @@ class TorchRuntimeProbe(Probe):
         """Skip (costing no torch import) when the target has no importable torch."""
         inspection = inspect_target(ctx)
         if not inspection.ok:
-            return f"the target interpreter could not be inspected: {inspection.error}"
+            return Msg("the target interpreter could not be inspected: {error}",
+                       error=inspection.error if inspection.error is not None else "None")
         if inspection.torch is None:
-            return f"torch is not installed in {inspection.python}"
+            return Msg("torch is not installed in {python}", python=str(inspection.python))
         return None
 
     def timeout(self, ctx: Context) -> float:

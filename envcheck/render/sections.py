@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from envcheck.fact_keys import CATALOGUE
 from envcheck.i18n import Msg
 from envcheck.model import Finding, Report, Severity
+from envcheck.probes.env_vars import is_not_set
 from envcheck.render.values import Listing, format_gpu, format_value, is_filler
 
 HEADLINE: dict[str, tuple[str, ...]] = {
@@ -94,7 +95,7 @@ def section_view(report: Report, section: str, findings: Sequence[Finding],
             continue
         if value is None:
             note = report.notes.get(key) or Msg("not reported")
-            if note == "not set":
+            if is_not_set(note):
                 continue
             unknown.setdefault(note, []).append(label)
             continue

@@ -8,6 +8,7 @@ from envcheck.catalogue import section_of
 from envcheck.fact_keys import CATALOGUE, SECTIONS
 from envcheck.i18n import Messages, Msg
 from envcheck.model import Finding, Report
+from envcheck.probes.env_vars import is_not_set
 
 GIB = 1024**3
 
@@ -150,7 +151,7 @@ def fact_lines(report: Report, section: str, verbose: bool) -> list[tuple[str, s
         if is_filler(key, value):
             continue
         note = report.notes.get(key) if value is None else None
-        if not verbose and value is None and (note is None or note == "not set"):
+        if not verbose and value is None and (note is None or is_not_set(note)):
             continue
         label = spec.label if spec else key
         if key == "nvidia.gpus" and isinstance(value, Sequence) and value:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import posixpath
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, Severity
 from envcheck.parsers.paths import norm_path
 from envcheck.rules.engine import RANK_CUDNN, Candidate
@@ -69,10 +70,19 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
                 finding(
                     id="cudnn.system_shadows_wheel",
                     severity=Severity.ERROR if used else Severity.WARNING,
-                    detail=f"LD_LIBRARY_PATH holds cuDNN {where}, while torch uses cuDNN "
-                    f"{torch_cudnn or (wheel_versions[0] if wheel_versions else expected_major)}. "
-                    "The loader searches LD_LIBRARY_PATH first, so torch may load the wrong "
-                    "major version." + (f" torch loaded {loaded}." if loaded else ""),
+                    detail=sentences(
+                        Msg(
+                            "LD_LIBRARY_PATH holds cuDNN {copies}, while torch uses cuDNN "
+                            "{version}. The loader searches LD_LIBRARY_PATH first, so torch may "
+                            "load the wrong major version.",
+                            copies=where,
+                            version=str(
+                                torch_cudnn
+                                or (wheel_versions[0] if wheel_versions else expected_major)
+                            ),
+                        ),
+                        Msg("torch loaded {path}.", path=loaded) if loaded else "",
+                    ),
                     evidence=(
                         "cudnn.system",
                         "env.ld_library_path",
@@ -99,19 +109,24 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
         versions = next((s for s in load_sigs if "compiled" in s.data), None)
         libs = sorted({s.data["lib"] for s in load_sigs if "lib" in s.data})
         if versions is not None:
-            detail = (
-                f"torch was built with cuDNN {versions.data['compiled']} but loaded cuDNN "
-                f"{versions.data['runtime']} at run time: another cuDNN is found first "
-                "(LD_LIBRARY_PATH, a conda cudnn package, or the system)."
+            detail = Msg(
+                "torch was built with cuDNN {compiled} but loaded cuDNN {runtime} at run time: "
+                "another cuDNN is found first (LD_LIBRARY_PATH, a conda cudnn package, or the "
+                "system).",
+                compiled=versions.data["compiled"],
+                runtime=versions.data["runtime"],
             )
         else:
-            detail = (
-                f"cuDNN could not be loaded ({', '.join(libs) or 'a cuDNN library'}): it is "
-                "missing from torch's installation or a different cuDNN is found first."
+            detail = Msg(
+                "cuDNN could not be loaded ({libs}): it is missing from torch's installation or "
+                "a different cuDNN is found first.",
+                libs=", ".join(libs) or Msg("a cuDNN library"),
             )
         cudnn_ld = [d for d in ld_path if "cudnn" in d.lower() or "cuda" in d.lower()]
         if cudnn_ld:
-            detail += f" LD_LIBRARY_PATH has {', '.join(cudnn_ld)}."
+            detail = sentences(
+                detail, Msg("LD_LIBRARY_PATH has {dirs}.", dirs=", ".join(cudnn_ld))
+            )
         fixes = [reinstall_fix(view)]
         if view.os_name != "windows":
             fixes.insert(

@@ -17,9 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_SYMPTOM, Candidate
 from envcheck.rules.facts_view import FactsView
+from envcheck.rules.lists import semicolons
 from envcheck.rules.machine import ALL_GPU_SYMPTOMS
 from envcheck.rules.messages import SYMPTOMS, URL_CONTAINER_TOOLKIT, short
 from envcheck.rules.registry import rule
@@ -65,64 +67,76 @@ def _w_visible(view: FactsView) -> list[tuple[float, str]]:
         out.append(
             (
                 3.0,
-                '"No CUDA GPUs are available" is what CUDA says when '
-                "CUDA_VISIBLE_DEVICES hides every GPU",
+                Msg(
+                    '"No CUDA GPUs are available" is what CUDA says when '
+                    "CUDA_VISIBLE_DEVICES hides every GPU"
+                ),
             )
         )
     if _has(view, "invalid_device_ordinal"):
-        out.append((3.0, '"invalid device ordinal" names a GPU index that is not visible'))
+        out.append((3.0, Msg('"invalid device ordinal" names a GPU index that is not visible')))
     if view.raw_str("env.cuda_visible_devices") is not None:
         out.append(
-            (2.0, f"CUDA_VISIBLE_DEVICES={view.raw_str('env.cuda_visible_devices')!r} is set")
+            (
+                2.0,
+                Msg(
+                    "CUDA_VISIBLE_DEVICES={value} is set",
+                    value=repr(view.raw_str("env.cuda_visible_devices")),
+                ),
+            )
         )
     if view.bool_("torch.cuda_available") is True and view.user_signature_kinds & ALL_GPU_SYMPTOMS:
         out.append(
             (
                 2.0,
-                "is_available() is True in one place but the program finds no GPU: "
-                "the program's own environment differs",
+                Msg(
+                    "is_available() is True in one place but the program finds no GPU: "
+                    "the program's own environment differs"
+                ),
             )
         )
     if _cuda_unavailable(view) and view.raw_str("env.cuda_visible_devices") is None:
-        out.append((0.3, "the report does not show CUDA_VISIBLE_DEVICES"))
+        out.append((0.3, Msg("the report does not show CUDA_VISIBLE_DEVICES")))
     if _cuda_unavailable(view) and _stack_checks_out(view):
-        out.append((1.5, "the driver lists the GPUs and torch is a CUDA build the driver runs: "
-                         "what is left is the environment the process starts with"))
+        out.append((1.5, Msg("the driver lists the GPUs and torch is a CUDA build the driver "
+                             "runs: what is left is the environment the process starts with")))
     if "cvd_mentioned" in view.claims:
-        out.append((1.0, "the report talks about CUDA_VISIBLE_DEVICES"))
+        out.append((1.0, Msg("the report talks about CUDA_VISIBLE_DEVICES")))
     if _has(view, "smi_not_found", "no_driver"):
-        out.append((-2.0, "the driver itself is missing"))
+        out.append((-2.0, Msg("the driver itself is missing")))
     return out
 
 
 def _w_container(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
     if view.bool_("explain.mentions_container") is True:
-        out.append((1.5, "the report mentions containers"))
+        out.append((1.5, Msg("the report mentions containers")))
     if _has(view, "smi_not_found"):
-        out.append((1.0, "nvidia-smi is missing where the program runs"))
+        out.append((1.0, Msg("nvidia-smi is missing where the program runs")))
     if view.bool_("torch.cuda_available") is True:
-        out.append((-1.0, "CUDA works in at least one place"))
+        out.append((-1.0, Msg("CUDA works in at least one place")))
     return out
 
 
 def _w_no_driver(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
     if _has(view, "smi_not_found"):
-        out.append((2.0, "nvidia-smi is not found"))
+        out.append((2.0, Msg("nvidia-smi is not found")))
     if view.int_("nvidia.gpu_count") == 0:
-        out.append((2.0, "nvidia-smi lists no GPU (not seated, fallen off the bus, or held by "
-                         "another driver)"))
+        out.append((2.0, Msg("nvidia-smi lists no GPU (not seated, fallen off the bus, or held "
+                             "by another driver)")))
     if _has(view, "no_cuda_gpus"):
-        out.append((0.5, "CUDA finds no GPU"))
+        out.append((0.5, Msg("CUDA finds no GPU")))
     if _cuda_unavailable(view) and view.torch_cuda is not None:
-        out.append((1.0, f"{view.torch_text} is a CUDA build, yet CUDA is unavailable"))
+        out.append(
+            (1.0, Msg("{torch} is a CUDA build, yet CUDA is unavailable", torch=view.torch_text))
+        )
     elif _cuda_unavailable(view) and view.driver is None:
-        out.append((0.5, "the report does not show the driver (no nvidia-smi output)"))
+        out.append((0.5, Msg("the report does not show the driver (no nvidia-smi output)")))
     if view.bool_("torch.cuda_available") is True:
-        out.append((-3.0, "CUDA works in at least one place"))
+        out.append((-3.0, Msg("CUDA works in at least one place")))
     if view.driver is not None and view.gpus:
-        out.append((-3.0, "the driver answers and lists the GPUs"))
+        out.append((-3.0, Msg("the driver answers and lists the GPUs")))
     return out
 
 
@@ -140,33 +154,37 @@ def _stack_checks_out(view: FactsView) -> bool:
 def _w_cpu_build(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
     if _cuda_unavailable(view):
-        out.append((1.0, "CUDA is unavailable to torch"))
+        out.append((1.0, Msg("CUDA is unavailable to torch")))
         if view.torch is None:
-            out.append((0.5, "the report does not show which torch build is installed"))
+            out.append((0.5, Msg("the report does not show which torch build is installed")))
         if view.os_name == "windows":
-            out.append((1.0, "on Windows, pip's default torch is the CPU build"))
+            out.append((1.0, Msg("on Windows, pip's default torch is the CPU build")))
     if view.torch_cuda is not None and not view.assumed("torch.cuda_build"):
-        out.append((-3.0, f"{view.torch_text} is a CUDA build"))
+        out.append((-3.0, Msg("{torch} is a CUDA build", torch=view.torch_text)))
     if view.bool_("torch.cuda_available") is True:
-        out.append((-3.0, "CUDA works in at least one place"))
+        out.append((-3.0, Msg("CUDA works in at least one place")))
     return out
 
 
 def _w_driver(view: FactsView) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
     if _stack_checks_out(view):
-        out.append((-3.0, "the driver is new enough for torch's CUDA build"))
+        out.append((-3.0, Msg("the driver is new enough for torch's CUDA build")))
     if _cuda_unavailable(view) and view.driver is None and view.torch_is_cpu_build is not True:
         if view.torch_cuda is not None:
             out.append(
                 (
                     1.0,
-                    f"{view.torch_text} needs a driver for CUDA {view.torch_cuda}; "
-                    "the report does not show the driver",
+                    Msg(
+                        "{torch} needs a driver for CUDA {cuda}; the report does not show the "
+                        "driver",
+                        torch=view.torch_text,
+                        cuda=str(view.torch_cuda),
+                    ),
                 )
             )
         else:
-            out.append((0.3, "a driver older than torch's CUDA build also gives this symptom"))
+            out.append((0.3, Msg("a driver older than torch's CUDA build also gives this symptom")))
     return out
 
 
@@ -175,18 +193,24 @@ def _w_env(view: FactsView) -> list[tuple[float, str]]:
     missing = view.signature("module_missing")
     if missing is not None:
         out.append(
-            (2.0, f"module {missing.data.get('module', '?')!r} is missing where the code runs")
+            (
+                2.0,
+                Msg(
+                    "module {module} is missing where the code runs",
+                    module=repr(missing.data.get("module", "?")),
+                ),
+            )
         )
     if _has(view, "torch_missing"):
-        out.append((1.5, "torch cannot be imported where the code runs"))
+        out.append((1.5, Msg("torch cannot be imported where the code runs")))
     if "jupyter" in view.claims:
-        out.append((1.0, "it runs in Jupyter, whose kernel may be another Python"))
+        out.append((1.0, Msg("it runs in Jupyter, whose kernel may be another Python")))
     if "created_env" in view.claims:
-        out.append((1.0, "the report talks about an environment it created"))
+        out.append((1.0, Msg("the report talks about an environment it created")))
     if view.strs("python.executables_seen"):
-        out.append((0.5, "the report shows interpreter paths"))
+        out.append((0.5, Msg("the report shows interpreter paths")))
     if "torch_replaced" in view.claims or "two_torch" in view.claims:
-        out.append((2.0, "the report says torch was replaced or installed twice"))
+        out.append((2.0, Msg("the report says torch was replaced or installed twice")))
     return out
 
 
@@ -195,23 +219,33 @@ def _w_nvcc(view: FactsView) -> list[tuple[float, str]]:
     build = view.version("cuda_toolkit.nvcc_version")
     cuda = view.torch_cuda
     if build is not None and cuda is not None and build.release[:2] == cuda.release[:2]:
-        out.append((-3.0, f"nvcc {build} matches torch's CUDA {cuda}"))
+        out.append(
+            (-3.0, Msg("nvcc {nvcc} matches torch's CUDA {cuda}", nvcc=str(build), cuda=str(cuda)))
+        )
     if "ext_build" in view.claims:
         out.append(
-            (2.0, f'the report is about compiling CUDA code ("{view.claim_text("ext_build")}")')
+            (
+                2.0,
+                Msg(
+                    'the report is about compiling CUDA code ("{said}")',
+                    said=view.claim_text("ext_build"),
+                ),
+            )
         )
         if view.has("cuda_toolkit.nvcc_version") or view.torch_cuda is not None:
-            out.append((1.0, "it shows CUDA versions"))
+            out.append((1.0, Msg("it shows CUDA versions")))
     if _has(view, "nvcc_not_found"):
-        out.append((1.0, "nvcc is not found"))
+        out.append((1.0, Msg("nvcc is not found")))
     return out
 
 
 _VISIBLE = Hypothesis(
     id="cuda_visible_devices.likely_hides_gpus",
-    name="CUDA_VISIBLE_DEVICES hiding the GPU",
-    cause="the program (or its launch script) sets CUDA_VISIBLE_DEVICES to a GPU index this "
-    "machine does not have, so CUDA sees none",
+    name=Msg("CUDA_VISIBLE_DEVICES hiding the GPU"),
+    cause=Msg(
+        "the program (or its launch script) sets CUDA_VISIBLE_DEVICES to a GPU index this "
+        "machine does not have, so CUDA sees none"
+    ),
     fix=Fix(
         "Find where CUDA_VISIBLE_DEVICES is set (script, shell, .sh launcher, os.environ in the "
         "code) and point it at an existing GPU, e.g. 0, or remove it",
@@ -225,9 +259,11 @@ _VISIBLE = Hypothesis(
 )
 _CONTAINER = Hypothesis(
     id="platform.likely_container_without_gpu",
-    name="a container without GPU access",
-    cause="the container was started without --gpus (or the NVIDIA Container Toolkit), so "
-    "it has no GPU devices or driver libraries",
+    name=Msg("a container without GPU access"),
+    cause=Msg(
+        "the container was started without --gpus (or the NVIDIA Container Toolkit), so "
+        "it has no GPU devices or driver libraries"
+    ),
     fix=Fix(
         "Start the container with the GPUs", ("docker run --gpus all ...",), URL_CONTAINER_TOOLKIT
     ),
@@ -236,8 +272,8 @@ _CONTAINER = Hypothesis(
 )
 _NO_DRIVER = Hypothesis(
     id="no_driver.likely_no_driver",
-    name="no NVIDIA driver",
-    cause="the NVIDIA driver is not installed or not loaded (or there is no NVIDIA GPU)",
+    name=Msg("no NVIDIA driver"),
+    cause=Msg("the NVIDIA driver is not installed or not loaded (or there is no NVIDIA GPU)"),
     fix=Fix(
         "Install the NVIDIA driver for the GPU and reboot; then nvidia-smi must list the GPU "
         "(on Linux, `lsmod | grep nvidia` shows whether the module is loaded)",
@@ -249,9 +285,11 @@ _NO_DRIVER = Hypothesis(
 )
 _CPU = Hypothesis(
     id="cpu_build.likely_cpu_build",
-    name="a CPU-only torch",
-    cause="the installed torch is a CPU-only build (pip's default on Windows, a CPU wheel "
-    "from a mirror, or conda's CPU variant), which cannot use the GPU",
+    name=Msg("a CPU-only torch"),
+    cause=Msg(
+        "the installed torch is a CPU-only build (pip's default on Windows, a CPU wheel "
+        "from a mirror, or conda's CPU variant), which cannot use the GPU"
+    ),
     fix=Fix(
         "Check the build; if it ends in +cpu or torch.version.cuda is None, install a CUDA build",
         ("envcheck recommend",),
@@ -261,8 +299,8 @@ _CPU = Hypothesis(
 )
 _DRIVER = Hypothesis(
     id="driver_too_old.likely_driver_too_old",
-    name="a driver too old for the torch build",
-    cause="the driver may be older than this torch's CUDA build needs",
+    name=Msg("a driver too old for the torch build"),
+    cause=Msg("the driver may be older than this torch's CUDA build needs"),
     fix=Fix(
         "If nvidia-smi's 'CUDA Version' is below torch.version.cuda, update the driver, or "
         "install a torch built for the CUDA the driver has",
@@ -277,9 +315,11 @@ _DRIVER = Hypothesis(
 )
 _ENV = Hypothesis(
     id="env_conflict.likely_wrong_environment",
-    name="the wrong Python environment",
-    cause="packages were installed into one Python and the program (or Jupyter kernel) runs "
-    "another, or installs in the same environment replaced torch",
+    name=Msg("the wrong Python environment"),
+    cause=Msg(
+        "packages were installed into one Python and the program (or Jupyter kernel) runs "
+        "another, or installs in the same environment replaced torch"
+    ),
     fix=Fix(
         "Install with the interpreter that runs the code",
         ('python -c "import sys; print(sys.executable)"', "python -m pip install <package>"),
@@ -292,9 +332,11 @@ _ENV = Hypothesis(
 )
 _NVCC = Hypothesis(
     id="nvcc_mismatch.likely_toolkit_mismatch",
-    name="a CUDA toolkit that does not match torch",
-    cause="the extension is compiled with a CUDA toolkit (nvcc, CUDA_HOME) of another version "
-    "than torch's CUDA build, or with no full toolkit at all",
+    name=Msg("a CUDA toolkit that does not match torch"),
+    cause=Msg(
+        "the extension is compiled with a CUDA toolkit (nvcc, CUDA_HOME) of another version "
+        "than torch's CUDA build, or with no full toolkit at all"
+    ),
     fix=Fix(
         "Build with the toolkit of torch's CUDA version: point CUDA_HOME and PATH at it",
         (
@@ -385,15 +427,25 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
         # Only an error line quoted from the paste: the reporter's words alone are no error.
         return [_unrecognised(view, errors)] if errors and not generic else []
     score, best, reasons = scored[0]
-    shown = symptoms[0] if symptoms else "the reporter's description"
-    detail = (
-        f"The report shows: {shown}. The evidence points most to this cause: {best.cause} "
-        f"({'; '.join(reasons)})."
+    shown = symptoms[0] if symptoms else Msg("the reporter's description")
+    if not isinstance(shown, Msg):
+        # A line quoted from the paste (Chinese puts it in quotes; English shows it as is).
+        shown = Msg("{pasted_line}", pasted_line=shown)
+    others = [
+        Msg("{cause} ({reasons})", cause=h.name, reasons=semicolons(r))
+        for _, h, r in scored[1 : 1 + _MAX_ALTERNATIVES]
+    ]
+    detail = sentences(
+        Msg(
+            "The report shows: {shown}. The evidence points most to this cause: {cause} "
+            "({reasons}).",
+            shown=shown,
+            cause=best.cause,
+            reasons=semicolons(reasons),
+        ),
+        Msg("Other possible causes: {others}.", others=semicolons(others)) if others else "",
+        Msg("The report is not conclusive: the commands below settle it."),
     )
-    others = [f"{h.name} ({'; '.join(r)})" for _, h, r in scored[1 : 1 + _MAX_ALTERNATIVES]]
-    if others:
-        detail += " Other possible causes: " + "; ".join(others) + "."
-    detail += " The report is not conclusive: the commands below settle it."
     found = finding(
         id=best.id,
         severity=Severity.WARNING,
@@ -420,9 +472,11 @@ def _unreadable() -> Candidate:
     found = finding(
         id="probe.paste_unreadable",
         severity=Severity.INFO,
-        detail="No known output format and no evidence about the GPU, driver, CUDA or torch "
-        "was recognised in the pasted text, so there is nothing to diagnose (this is not a "
-        "clean bill of health).",
+        detail=Msg(
+            "No known output format and no evidence about the GPU, driver, CUDA or torch "
+            "was recognised in the pasted text, so there is nothing to diagnose (this is not a "
+            "clean bill of health)."
+        ),
         evidence=("explain.formats",),
         fixes=(
             Fix(
@@ -439,8 +493,11 @@ def _unrecognised(view: FactsView, symptoms: list[str]) -> Candidate:
     found = finding(
         id="torch.unrecognised_error",
         severity=Severity.WARNING,
-        detail=f'The report contains "{symptoms[0]}", which matches no known cause of a '
-        "broken GPU stack; it may be a bug in the program rather than in the environment.",
+        detail=Msg(
+            'The report contains "{error}", which matches no known cause of a broken GPU '
+            "stack; it may be a bug in the program rather than in the environment.",
+            error=symptoms[0],
+        ),
         evidence=("errors.unrecognised", "errors.seen"),
         fixes=(
             Fix(

@@ -9,10 +9,11 @@ from __future__ import annotations
 from packaging.version import Version
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_DRIVER_TOO_OLD, RANK_NO_DRIVER, Candidate
 from envcheck.rules.facts_view import FactsView
-from envcheck.rules.messages import URL_DRIVER, URL_MINOR_COMPAT, reinstall_fix
+from envcheck.rules.messages import URL_DRIVER, URL_MINOR_COMPAT, and_list, reinstall_fix
 from envcheck.rules.registry import rule
 from envcheck.rules.tables import (
     cuda_runs_on,
@@ -44,11 +45,14 @@ _CUDA_WANTED = frozenset(
 
 
 def _driver_update_fix(view: FactsView, need: str | None) -> Fix:
-    target = f"NVIDIA driver {need} or newer" if need else "a current NVIDIA driver"
+    target = Msg("NVIDIA driver {need} or newer", need=need) if need else Msg(
+        "a current NVIDIA driver"
+    )
     if view.os_name == "windows" or view.wsl:
         return Fix(
-            f"Install {target} on Windows"
-            + (" (WSL uses the Windows driver)" if view.wsl else ""),
+            Msg("Install {target} on Windows (WSL uses the Windows driver)", target=target)
+            if view.wsl
+            else Msg("Install {target} on Windows", target=target),
             (),
             URL_DRIVER,
         )
@@ -57,7 +61,9 @@ def _driver_update_fix(view: FactsView, need: str | None) -> Fix:
         commands: tuple[str, ...] = ("sudo ubuntu-drivers list", "sudo ubuntu-drivers install")
     else:
         commands = ()
-    return Fix(f"Install {target}, then reboot", (*commands, "sudo reboot"), URL_DRIVER)
+    return Fix(
+        Msg("Install {target}, then reboot", target=target), (*commands, "sudo reboot"), URL_DRIVER
+    )
 
 
 
@@ -83,19 +89,25 @@ def version_mismatch(view: FactsView) -> list[Candidate]:
     module = view.str_("nvidia.kernel_module_version")
     evidence = _STATUS_EVIDENCE
     libs = view.str_("nvidia.smi_driver_version") or view.str_("nvidia.driver_version")
-    numbers = ""
     if module and libs and module != libs:
-        numbers = f" (kernel module {module}, libraries {libs})"
+        reports = Msg('NVML reports "Driver/library version mismatch" (kernel module {module}, '
+                      "libraries {libs})", module=module, libs=libs)
     elif module:
-        numbers = f" (the loaded kernel module is {module})"
+        reports = Msg('NVML reports "Driver/library version mismatch" (the loaded kernel module '
+                      "is {module})", module=module)
+    else:
+        reports = Msg('NVML reports "Driver/library version mismatch"')
     return [
         Candidate(
             finding(
                 id="no_driver.version_mismatch",
                 severity=Severity.ERROR,
-                detail='NVML reports "Driver/library version mismatch"' + numbers + ": the "
-                "driver was upgraded (often by unattended upgrades) while the old kernel "
-                "module stayed loaded. Nothing can use the GPU until they match again.",
+                detail=Msg(
+                    "{nvml}: the driver was upgraded (often by unattended upgrades) while the "
+                    "old kernel module stayed loaded. Nothing can use the GPU until they match "
+                    "again.",
+                    nvml=reports,
+                ),
                 evidence=(*evidence, "nvidia.kernel_module_version", "errors.seen"),
                 fixes=(
                     Fix("Reboot, so the new kernel module is loaded", ("sudo reboot",)),
@@ -127,9 +139,11 @@ def not_loaded(view: FactsView) -> list[Candidate]:
             finding(
                 id="no_driver.not_loaded",
                 severity=Severity.ERROR,
-                detail='NVML\'s library was found but reports "Driver Not Loaded". Usual '
-                "causes: a kernel update without the module rebuilt for it (DKMS), Secure "
-                "Boot refusing the unsigned module, or nouveau holding the GPU.",
+                detail=Msg(
+                    'NVML\'s library was found but reports "Driver Not Loaded". Usual '
+                    "causes: a kernel update without the module rebuilt for it (DKMS), Secure "
+                    "Boot refusing the unsigned module, or nouveau holding the GPU."
+                ),
                 evidence=evidence,
                 fixes=(
                     Fix(
@@ -164,8 +178,10 @@ def gpu_lost(view: FactsView) -> list[Candidate]:
             finding(
                 id="no_driver.gpu_lost",
                 severity=Severity.ERROR,
-                detail="NVML reports the GPU as lost (Xid 79 in the kernel log): a hardware, "
-                "power or PCIe problem, not a software one.",
+                detail=Msg(
+                    "NVML reports the GPU as lost (Xid 79 in the kernel log): a hardware, "
+                    "power or PCIe problem, not a software one."
+                ),
                 evidence=evidence,
                 fixes=(
                     Fix("Read the driver's Xid errors", ("sudo dmesg | grep -i xid",)),
@@ -192,8 +208,10 @@ def no_permission(view: FactsView) -> list[Candidate]:
             finding(
                 id="no_driver.no_permission",
                 severity=Severity.ERROR,
-                detail='NVML reports "Insufficient Permissions": the /dev/nvidia* device '
-                "files are not readable and writable by this user.",
+                detail=Msg(
+                    'NVML reports "Insufficient Permissions": the /dev/nvidia* device '
+                    "files are not readable and writable by this user."
+                ),
                 evidence=(*evidence, "os.nvidia_dev_nodes"),
                 fixes=(
                     Fix("Check the device files' owner and mode", ("ls -l /dev/nvidia*",)),
@@ -233,9 +251,11 @@ def fabric_manager(view: FactsView) -> list[Candidate]:
             finding(
                 id="no_driver.fabric_manager",
                 severity=Severity.ERROR,
-                detail='CUDA error 802 "system not yet initialized": on NVSwitch machines '
-                "(HGX/DGX A100, H100, H200) CUDA waits for nvidia-fabricmanager, which must "
-                "run with the same version as the driver.",
+                detail=Msg(
+                    'CUDA error 802 "system not yet initialized": on NVSwitch machines '
+                    "(HGX/DGX A100, H100, H200) CUDA waits for nvidia-fabricmanager, which must "
+                    "run with the same version as the driver."
+                ),
                 evidence=("errors.seen", "torch.cuda_error", "nvidia.driver_version"),
                 fixes=(
                     Fix(
@@ -260,23 +280,25 @@ def _not_installed(view: FactsView) -> list[Candidate]:
     cuda_torch = view.torch_cuda is not None
     evidence = ("nvidia.nvml_status", "os.nvidia_dev_nodes", "torch.cuda_build", "errors.seen")
     if view.has_gpu or module or user_wanted:
-        where = []
+        where: list[str] = []
         if view.has_gpu:
-            where.append("/dev/nvidia* device files exist")
+            where.append(Msg("/dev/nvidia* device files exist"))
         if module:
-            where.append(f"kernel module {module} is loaded")
+            where.append(Msg("kernel module {module} is loaded", module=module))
         if user_wanted:
-            where.append("torch reports no NVIDIA driver")
-        detail = (
+            where.append(Msg("torch reports no NVIDIA driver"))
+        detail = Msg(
             "The NVIDIA driver's user-space library (libnvidia-ml / libcuda) is not installed or "
-            "not on the loader path, although " + " and ".join(where) + "."
+            "not on the loader path, although {evidence}.",
+            evidence=and_list(where),
         )
         severity = Severity.ERROR
     elif cuda_torch:
-        detail = (
-            f"No NVIDIA driver was found, and {view.torch_text} is a CUDA build: it runs on the "
+        detail = Msg(
+            "No NVIDIA driver was found, and {torch} is a CUDA build: it runs on the "
             "CPU only. If this machine has an NVIDIA GPU, install its driver; if it has none, a "
-            "CPU build of torch is a much smaller download."
+            "CPU build of torch is a much smaller download.",
+            torch=view.torch_text,
         )
         severity = Severity.WARNING
     else:
@@ -285,8 +307,10 @@ def _not_installed(view: FactsView) -> list[Candidate]:
                 finding(
                     id="no_driver.no_gpu",
                     severity=Severity.INFO,
-                    detail="No NVIDIA driver is installed. That is expected on a machine "
-                    "without an NVIDIA GPU.",
+                    detail=Msg(
+                        "No NVIDIA driver is installed. That is expected on a machine "
+                        "without an NVIDIA GPU."
+                    ),
                     evidence=("nvidia.nvml_status",),
                 ),
                 RANK_NO_DRIVER,
@@ -327,9 +351,11 @@ def uvm_missing(view: FactsView) -> list[Candidate]:
             finding(
                 id="no_driver.uvm_missing",
                 severity=Severity.ERROR,
-                detail="/dev/nvidia0 exists but /dev/nvidia-uvm does not: the nvidia_uvm module "
-                "(CUDA's memory manager) is not loaded or its device file was not created "
-                "(common after suspend/resume, and in containers started without it).",
+                detail=Msg(
+                    "/dev/nvidia0 exists but /dev/nvidia-uvm does not: the nvidia_uvm module "
+                    "(CUDA's memory manager) is not loaded or its device file was not created "
+                    "(common after suspend/resume, and in containers started without it)."
+                ),
                 evidence=("os.nvidia_dev_nodes", "torch.cuda_available", "torch.cuda_error"),
                 fixes=(
                     Fix(
@@ -382,46 +408,62 @@ def driver_too_old(view: FactsView) -> list[Candidate]:
         if native is not None and driver < native.driver:
             compat_missed = need
             need = native
-    parts: list[str] = []
     shown = view.str_("nvidia.driver_version") or view.str_("nvidia.smi_driver_version")
-    driver_text = f"Driver {shown}" if shown else "The installed driver"
     if driver_max is not None:
-        parts.append(f"{driver_text} supports CUDA ≤ {driver_max}")
+        supports = (
+            Msg("Driver {driver} supports CUDA ≤ {cuda}", driver=shown, cuda=str(driver_max))
+            if shown
+            else Msg("The installed driver supports CUDA ≤ {cuda}", cuda=str(driver_max))
+        )
     else:
-        parts.append(f"{driver_text} is older than this torch needs")
+        supports = (
+            Msg("Driver {driver} is older than this torch needs", driver=shown)
+            if shown
+            else Msg("The installed driver is older than this torch needs")
+        )
     if cuda is not None:
-        need_text = f", which needs driver ≥ {need.text}" if need else ""
-        parts.append(f"{view.torch_text} is built for CUDA {cuda}{need_text}")
-    detail = "; ".join(parts) + "."
+        built = (
+            Msg("{torch} is built for CUDA {cuda}, which needs driver ≥ {need}",
+                torch=view.torch_text, cuda=str(cuda), need=need.text)
+            if need
+            else Msg("{torch} is built for CUDA {cuda}", torch=view.torch_text, cuda=str(cuda))
+        )
+        detail = Msg("{driver}; {torch}.", driver=supports, torch=built)
+    else:
+        detail = Msg("{driver}.", driver=supports)
+    compat = ""
     if compat_missed is not None and cuda is not None:
-        detail += (
-            f" (Minor-version compatibility, any CUDA {cuda.major}.x on a driver ≥ "
-            f"{compat_missed.text}, did not cover it here; a driver with native CUDA "
-            f"{major_minor(cuda)} support does.)"
+        compat = Msg(
+            "(Minor-version compatibility, any CUDA {major}.x on a driver ≥ {compat}, did not "
+            "cover it here; a driver with native CUDA {cuda} support does.)",
+            major=cuda.major, compat=compat_missed.text, cuda=str(major_minor(cuda)),
         )
     elif cuda is not None and need is not None and need.how == "minor-version compat":
-        detail += (
-            f" (Any CUDA {cuda.major}.x build runs on a driver ≥ {need.text} through "
-            "minor-version compatibility.)"
+        compat = Msg(
+            "(Any CUDA {major}.x build runs on a driver ≥ {need} through minor-version "
+            "compatibility.)",
+            major=cuda.major, need=need.text,
         )
+    said = ""
     if reason == "ptx":
-        detail += (
-            ' CUDA reports "the provided PTX was compiled with an unsupported toolchain": '
+        said = Msg(
+            'CUDA reports "the provided PTX was compiled with an unsupported toolchain": '
             "code was compiled by a newer CUDA than the driver understands."
         )
     elif reason == "forward_compat":
-        detail += (
-            ' CUDA reports "forward compatibility was attempted on non supported HW": a '
+        said = Msg(
+            'CUDA reports "forward compatibility was attempted on non supported HW": a '
             "cuda-compat package (common in container images) tried to run a newer CUDA on a "
             "GPU that does not support forward compatibility (GeForce/RTX)."
         )
+    detail = sentences(detail, compat, said)
     fixes = [_driver_update_fix(view, need.text if need else None)]
     reinstall = reinstall_fix(view)
     fixes.append(
         Fix(
-            f"Or install a torch built for CUDA ≤ {driver_max}"
+            Msg("Or install a torch built for CUDA ≤ {cuda}", cuda=str(driver_max))
             if driver_max is not None
-            else "Or install a torch built for an older CUDA",
+            else Msg("Or install a torch built for an older CUDA"),
             reinstall.commands,
             reinstall.url or URL_MINOR_COMPAT,
         )

@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from envcheck.i18n import Msg
 from envcheck.model import Finding, Severity
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.messages import SYMPTOMS, short
@@ -58,7 +59,11 @@ def observed_symptoms(view: FactsView) -> dict[str, str]:
         out["cuda_unavailable"] = SYMPTOMS["cuda_unavailable"]
     if view.bool_("torch.kernel_ok") is False:
         error = view.str_("torch.kernel_error")
-        out["kernel_failed"] = SYMPTOMS["kernel_failed"] + (f" ({short(error)})" if error else "")
+        out["kernel_failed"] = (
+            Msg("{symptom} ({error})", symptom=SYMPTOMS["kernel_failed"], error=short(error))
+            if error
+            else SYMPTOMS["kernel_failed"]
+        )
     elif (
         torch_present
         and "torch.kernel_ok" in view.facts  # doctor ran its kernel test (explain has none)
@@ -68,12 +73,17 @@ def observed_symptoms(view: FactsView) -> dict[str, str]:
         out["kernel_not_run"] = SYMPTOMS["kernel_not_run"]
     import_error = view.str_("torch.import_error")
     if import_error and "torch_missing" not in view.signature_kinds:
-        out["import_failed"] = f"{SYMPTOMS['import_failed']}: {short(import_error)}"
+        out["import_failed"] = _quoting(SYMPTOMS["import_failed"], short(import_error))
     for sig in view.signatures:
         if sig.kind in SYMPTOMS and sig.kind not in out:
             quoted = short(sig.text, 140)
-            out[sig.kind] = f"{SYMPTOMS[sig.kind]}: {quoted}" if quoted else SYMPTOMS[sig.kind]
+            out[sig.kind] = _quoting(SYMPTOMS[sig.kind], quoted) if quoted else SYMPTOMS[sig.kind]
     return out
+
+
+def _quoting(symptom: str, error: str) -> str:
+    """``<symptom>: <the error text, as the tool printed it>``."""
+    return Msg("{symptom}: {error}", symptom=symptom, error=error)
 
 
 def finalize(view: FactsView, candidates: Iterable[Candidate]) -> tuple[Finding, ...]:

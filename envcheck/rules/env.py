@@ -9,6 +9,7 @@ from __future__ import annotations
 from packaging.version import Version
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, Severity
 from envcheck.parsers.paths import norm_path
 from envcheck.parsers.versions import build_label, cuda_from_label
@@ -65,9 +66,15 @@ def torch_copies(view: FactsView) -> list[Candidate]:
                 finding(
                     id="env_conflict.two_torch_copies",
                     severity=Severity.ERROR if len(versions) > 1 else Severity.WARNING,
-                    title=f"{len(paths)} copies of torch are installed; the first one wins",
-                    detail=f"torch is installed more than once on sys.path: {listed}. Python "
-                    "imports the first; pip and the other packages may see another.",
+                    title=Msg(
+                        "{count} copies of torch are installed; the first one wins",
+                        count=len(paths),
+                    ),
+                    detail=Msg(
+                        "torch is installed more than once on sys.path: {copies}. Python "
+                        "imports the first; pip and the other packages may see another.",
+                        copies=listed,
+                    ),
                     evidence=("torch.copies", "python.user_site"),
                     fixes=tuple(fixes),
                 ),
@@ -88,8 +95,13 @@ def torch_copies(view: FactsView) -> list[Candidate]:
                 finding(
                     id="env_conflict.user_site_packages",
                     severity=Severity.WARNING,
-                    detail=f"This {env_type} environment also imports from the user site "
-                    f"({view.str_('python.user_site') or '~/.local'}), which holds {names}.",
+                    detail=Msg(
+                        "This {env_type} environment also imports from the user site "
+                        "({user_site}), which holds {names}.",
+                        env_type=env_type,
+                        user_site=view.str_("python.user_site") or "~/.local",
+                        names=names,
+                    ),
                     evidence=("python.user_site_packages", "python.user_site_enabled"),
                     fixes=(
                         Fix(
@@ -124,25 +136,45 @@ def torchvision_mismatch(view: FactsView) -> list[Candidate]:
         fits = None
     if fits is False or nms or cpu_vision:
         expected = expected_torchvision(Version(torch.base_version)) if torch else None
+        detail: str
         if vision is not None and fits is False:
-            detail = f"torchvision {vision} is built for another torch than {view.torch_text}"
-            detail += f" (it pairs with torchvision {expected})." if expected else "."
-        elif vision is not None and fits:
             detail = (
-                f"torchvision {vision} and {view.torch_text} are a matching pair, yet "
-                "torchvision's compiled operators do not load: the two came from different "
-                "indexes or builds (CPU vs CUDA), or the install is broken."
+                Msg(
+                    "torchvision {vision} is built for another torch than {torch} (it pairs "
+                    "with torchvision {expected}).",
+                    vision=str(vision),
+                    torch=view.torch_text,
+                    expected=str(expected),
+                )
+                if expected
+                else Msg(
+                    "torchvision {vision} is built for another torch than {torch}.",
+                    vision=str(vision),
+                    torch=view.torch_text,
+                )
+            )
+        elif vision is not None and fits:
+            detail = Msg(
+                "torchvision {vision} and {torch} are a matching pair, yet torchvision's "
+                "compiled operators do not load: the two came from different indexes or "
+                "builds (CPU vs CUDA), or the install is broken.",
+                vision=str(vision),
+                torch=view.torch_text,
             )
         else:
-            detail = "torchvision's compiled operators do not match the installed torch."
+            detail = Msg("torchvision's compiled operators do not match the installed torch.")
         if nms:
-            detail += ' This is what "operator torchvision::nms does not exist" means.'
+            detail = sentences(
+                detail, Msg('This is what "operator torchvision::nms does not exist" means.')
+            )
         if cpu_vision:
-            detail = (
-                f"torchvision{f' {vision}' if vision else ''} has no CUDA kernels for its "
-                f"operators, beside {view.torch_text}: it is a CPU build (PyPI's torchvision "
-                "is CPU-only on Windows), installed from another index than torch. Install "
-                "torchvision from the same CUDA index as torch."
+            detail = Msg(
+                "torchvision{version} has no CUDA kernels for its operators, beside {torch}: it "
+                "is a CPU build (PyPI's torchvision is CPU-only on Windows), installed from "
+                "another index than torch. Install torchvision from the same CUDA index as "
+                "torch.",
+                version=f" {vision}" if vision else "",
+                torch=view.torch_text,
             )
         out.append(
             Candidate(
@@ -176,9 +208,19 @@ def torchaudio_mismatch(view: FactsView) -> list[Candidate]:
                     finding(
                         id="env_conflict.torchaudio_mismatch",
                         severity=Severity.WARNING,
-                        detail=f"torchaudio {audio} is built for another torch than "
-                        f"{view.torch_text}"
-                        + (f" (it pairs with torchaudio {expected})." if expected else "."),
+                        detail=Msg(
+                            "torchaudio {audio} is built for another torch than {torch} (it "
+                            "pairs with torchaudio {expected}).",
+                            audio=str(audio),
+                            torch=view.torch_text,
+                            expected=str(expected),
+                        )
+                        if expected
+                        else Msg(
+                            "torchaudio {audio} is built for another torch than {torch}.",
+                            audio=str(audio),
+                            torch=view.torch_text,
+                        ),
                         evidence=("packages.torchaudio", "torch.version"),
                         fixes=(reinstall_fix(view),),
                     ),
@@ -198,19 +240,28 @@ def cuda_builds_differ(view: FactsView) -> list[Candidate]:
     sig = view.signature("torchvision_cuda_mismatch")
     if (torch_label and vision_label and torch_label != vision_label) or sig is not None:
         if sig is not None and sig.data.get("torch") and sig.data.get("torchvision"):
-            pair = f"torch has CUDA {sig.data['torch']}, torchvision CUDA {sig.data['torchvision']}"
+            pair = Msg(
+                "torch has CUDA {torch}, torchvision CUDA {torchvision}",
+                torch=sig.data["torch"],
+                torchvision=sig.data["torchvision"],
+            )
             major = sig.data["torch"].split(".")[0] != sig.data["torchvision"].split(".")[0]
         elif torch_label and vision_label:
-            pair = f"torch is +{torch_label}, torchvision +{vision_label}"
+            pair = Msg(
+                "torch is +{torch}, torchvision +{torchvision}",
+                torch=torch_label,
+                torchvision=vision_label,
+            )
             major = torch_label[2:-1] != vision_label[2:-1]
         else:
-            pair, major = "torch and torchvision were built for different CUDA versions", True
+            pair = Msg("torch and torchvision were built for different CUDA versions")
+            major = True
         out.append(
             Candidate(
                 finding(
                     id="env_conflict.cuda_builds_differ",
                     severity=Severity.ERROR if major or sig is not None else Severity.WARNING,
-                    detail=f"{pair}; install both from the same index.",
+                    detail=Msg("{pair}; install both from the same index.", pair=pair),
                     evidence=("torch.version", "packages.torchvision", "errors.seen"),
                     fixes=(reinstall_fix(view),),
                 ),
@@ -231,15 +282,20 @@ def extension_abi(view: FactsView) -> list[Candidate]:
     if sig is not None and "cudnn" in (sig.data.get("lib") or sig.text).lower():
         sig = None
     if sig is not None:
-        lib = sig.data.get("lib") or "a compiled extension"
+        lib = sig.data.get("lib") or Msg("a compiled extension")
         symbol = sig.data.get("symbol", "?")
         in_torch = "/torch/lib/" in norm_path(lib)
-        detail = f"{lib} needs the symbol {symbol}, which the loaded libraries lack: " + (
-            "torch's own library was linked against different CUDA/NCCL/cuDNN libraries "
-            "than the ones loaded (a copy on LD_LIBRARY_PATH, or mismatched nvidia-* "
-            "wheels)."
+        detail = Msg(
+            "{lib} needs the symbol {symbol}, which the loaded libraries lack: {why}",
+            lib=lib,
+            symbol=symbol,
+            why=Msg(
+                "torch's own library was linked against different CUDA/NCCL/cuDNN libraries "
+                "than the ones loaded (a copy on LD_LIBRARY_PATH, or mismatched nvidia-* "
+                "wheels)."
+            )
             if in_torch
-            else "it was built against a different torch (or CUDA) than the one installed."
+            else Msg("it was built against a different torch (or CUDA) than the one installed."),
         )
         fixes = (
             (
@@ -273,21 +329,29 @@ def extension_abi(view: FactsView) -> list[Candidate]:
         )
     built = view.signature("extension_torch_mismatch")
     if built is not None and not out:
-        ext = built.data.get("ext") or "A compiled extension"
+        ext = built.data.get("ext") or Msg("A compiled extension")
         out.append(
             Candidate(
                 finding(
                     id="env_conflict.extension_abi",
                     severity=Severity.ERROR,
-                    detail=f"{ext} was built for torch {built.data.get('built', '?')}, but this "
-                    f"environment has torch {built.data.get('have', '?')}: its compiled "
-                    "kernels do not load, so everything that needs them fails. Install the "
-                    f"{ext} build made for this torch (or the torch it was built for).",
+                    detail=Msg(
+                        "{ext} was built for torch {built}, but this environment has torch "
+                        "{have}: its compiled kernels do not load, so everything that needs "
+                        "them fails. Install the {ext} build made for this torch (or the torch "
+                        "it was built for).",
+                        ext=ext,
+                        built=built.data.get("built", "?"),
+                        have=built.data.get("have", "?"),
+                    ),
                     evidence=("errors.seen", "torch.version"),
                     fixes=(
                         Fix(
-                            f"Install the {ext} release built for this torch, without letting "
-                            "pip change torch",
+                            Msg(
+                                "Install the {ext} release built for this torch, without "
+                                "letting pip change torch",
+                                ext=ext,
+                            ),
                             (
                                 f"{pip_cmd(view)} install --force-reinstall --no-deps "
                                 f"<{ext.lower()} version made for torch "

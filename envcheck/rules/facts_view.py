@@ -108,10 +108,12 @@ class FactsView:
         return self.facts.get(key) is not None
 
     def str_(self, key: str) -> str | None:
-        """A non-empty string value, else None."""
+        """A non-empty string value, else None (a message kept as it is when it needs no
+        stripping, so it can still be translated)."""
         value = self.facts.get(key)
         if isinstance(value, str) and value.strip():
-            return value.strip()
+            stripped = value.strip()
+            return value if stripped == value else stripped
         return None
 
     def raw_str(self, key: str) -> str | None:
@@ -375,6 +377,17 @@ class FactsView:
             return True
         present = {"no_kernel_image", "arch_incompatible", "oom", "device_busy", "nvml_mismatch"}
         return bool(self.signature_kinds & present)
+
+    @property
+    def cuda_wanted(self) -> bool:
+        """The user wants CUDA here: an NVIDIA GPU is evident, or they hit an error only code
+        that asks for CUDA meets ("Torch not compiled with CUDA enabled", cuDNN failing to
+        load), or say they checked for CUDA or that the GPU is unused."""
+        if self.nvidia_evidence:
+            return True
+        asked = {"not_compiled_with_cuda", "cudnn_load", "no_cuda_gpus", "cuda_unavailable_msg",
+                 "driver_too_old", "no_driver", "cuda_unknown_error", "torchvision_cuda_backend"}
+        return bool(self.signature_kinds & asked or self.claims & {"cuda_check", "gpu_unused"})
 
     # -- error signatures -------------------------------------------------------------------
     @cached_property

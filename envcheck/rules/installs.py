@@ -18,9 +18,11 @@ from collections.abc import Mapping
 from packaging.version import InvalidVersion, Version
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_CPU_BUILD, RANK_CUDNN, RANK_ENV_CONFLICT, Candidate
 from envcheck.rules.facts_view import FactsView
+from envcheck.rules.lists import ands, semicolons
 from envcheck.rules.machine import gpu_trouble
 from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix
 from envcheck.rules.registry import rule
@@ -61,17 +63,20 @@ def torch_replaced(view: FactsView) -> list[Candidate]:
         return []
     if replaced is not None:
         old, new = str(replaced.get("old", "?")), str(replaced.get("new", "?"))
-        detail = (
-            f"The install log shows pip uninstalling torch {old} and installing torch {new}: "
+        detail = Msg(
+            "The install log shows pip uninstalling torch {old} and installing torch {new}: "
             "another package's requirement on torch made pip fetch a different torch (from "
-            "PyPI, usually not the CUDA build you had chosen)."
+            "PyPI, usually not the CUDA build you had chosen).",
+            old=old,
+            new=new,
         )
         severity = Severity.ERROR
     else:
-        detail = (
-            f'The report says an install replaced torch ("{said}"): installing another '
+        detail = Msg(
+            'The report says an install replaced torch ("{said}"): installing another '
             "package's requirements let pip swap the torch build (often for PyPI's default, "
-            "which is CPU-only on Windows)."
+            "which is CPU-only on Windows).",
+            said=said,
         )
         cpu = "cpu_torch" in view.claims or view.torch_is_cpu_build is True
         severity = Severity.ERROR if gpu_trouble(view) or cpu else Severity.WARNING
@@ -132,18 +137,28 @@ def resolver(view: FactsView) -> list[Candidate]:
     ]
     if not rows:
         return []
-    lines = "; ".join(
-        f"{row.get('package')} {row.get('version')} requires {row.get('requires')}, but "
-        f"{row.get('have')} is installed"
-        for row in rows[:4]
+    lines = semicolons(
+        [
+            Msg(
+                "{package} {version} requires {requires}, but {have} is installed",
+                package=str(row.get("package")),
+                version=str(row.get("version")),
+                requires=str(row.get("requires")),
+                have=str(row.get("have")),
+            )
+            for row in rows[:4]
+        ]
     )
     return [
         Candidate(
             finding(
                 id="env_conflict.requirement_conflict",
                 severity=Severity.ERROR,
-                detail=f"pip's resolver reports: {lines}. torch, torchvision and torchaudio "
-                "must be one matching set, from one index (one CUDA build).",
+                detail=Msg(
+                    "pip's resolver reports: {conflicts}. torch, torchvision and torchaudio "
+                    "must be one matching set, from one index (one CUDA build).",
+                    conflicts=lines,
+                ),
                 evidence=("packages.requirement_conflicts", "torch.version"),
                 fixes=(
                     Fix(
@@ -173,17 +188,27 @@ def cudnn_wheel(view: FactsView) -> list[Candidate]:
             finding(
                 id="cudnn.wheel_version_conflict",
                 severity=Severity.ERROR,
-                detail=f"pip's resolver reports: {row.get('package')} {row.get('version')} "
-                f"requires {row.get('requires')}, but {row.get('have')} is installed"
-                + (
-                    " (and " + ", ".join(str(r.get("have")) for r in others[:3])
-                    + " replaced the CUDA library wheels torch pins)"
-                    if others
-                    else ""
-                )
-                + ". torch loads the cuDNN of its own major version; another package "
-                "(TensorFlow, JAX, onnxruntime-gpu ...) made pip install a different one into "
-                "the same environment.",
+                detail=sentences(
+                    Msg(
+                        "pip's resolver reports: {package} {version} requires {requires}, but "
+                        "{have} is installed{also}.",
+                        package=str(row.get("package")),
+                        version=str(row.get("version")),
+                        requires=str(row.get("requires")),
+                        have=str(row.get("have")),
+                        also=Msg(
+                            " (and {others} replaced the CUDA library wheels torch pins)",
+                            others=", ".join(str(r.get("have")) for r in others[:3]),
+                        )
+                        if others
+                        else "",
+                    ),
+                    Msg(
+                        "torch loads the cuDNN of its own major version; another package "
+                        "(TensorFlow, JAX, onnxruntime-gpu ...) made pip install a different "
+                        "one into the same environment."
+                    ),
+                ),
                 evidence=("packages.requirement_conflicts", "cudnn.wheels", "errors.seen"),
                 fixes=(
                     Fix(
@@ -222,23 +247,30 @@ def conda_pip_versions(view: FactsView) -> list[Candidate]:
         or view.str_("torch.import_error") is not None
     )
     if written_by_pip and not differ and pytorch is not None:
-        detail = (
-            f"conda lists pytorch {pytorch.get('version') or '?'} "
-            f"({pytorch.get('channel') or '?'}), but the torch files were last written by "
-            f"{installer} ({view.torch_text}). The two overwrite each other's files and "
-            "conda's CUDA libraries may not match pip's torch."
+        detail = Msg(
+            "conda lists pytorch {version} ({channel}), but the torch files were last written "
+            "by {installer} ({torch}). The two overwrite each other's files and conda's CUDA "
+            "libraries may not match pip's torch.",
+            version=str(pytorch.get("version") or "?"),
+            channel=str(pytorch.get("channel") or "?"),
+            installer=installer,
+            torch=view.torch_text,
         )
     elif differ and pytorch is not None:
-        detail = (
-            f"conda lists pytorch {pytorch.get('version')} (build {pytorch.get('build') or '?'}) "
-            f"while pip sees torch {pip_torch} in the same environment: two installs of torch "
-            "overwrite each other's files, and which one runs is an accident."
+        detail = Msg(
+            "conda lists pytorch {version} (build {build}) while pip sees torch {pip_torch} in "
+            "the same environment: two installs of torch overwrite each other's files, and "
+            "which one runs is an accident.",
+            version=str(pytorch.get("version")),
+            build=str(pytorch.get("build") or "?"),
+            pip_torch=pip_torch,
         )
     else:
-        detail = (
-            f'The report says two torch versions ended up in one environment ("{two}"): a '
+        detail = Msg(
+            'The report says two torch versions ended up in one environment ("{said}"): a '
             "conda pytorch and a pip torch (pulled by a requirements file) overwrite each "
-            "other's files."
+            "other's files.",
+            said=two,
         )
     return [
         Candidate(
@@ -296,17 +328,18 @@ def interpreters(view: FactsView) -> list[Candidate]:
     missing = view.signature_kinds & {"module_missing", "torch_missing"}
     context = bool(missing) or gpu_trouble(view) or _builds_differ(view)
     if len(prefixes) >= 2 and context:
-        shown = " and ".join(view.strs("python.executables_seen")[:3])
-        detail = (
-            f"The report shows more than one Python: {shown}. Packages installed into one "
+        detail = Msg(
+            "The report shows more than one Python: {pythons}. Packages installed into one "
             "are invisible to the other; the program (or the Jupyter kernel) runs the one "
-            "where they are missing."
+            "where they are missing.",
+            pythons=ands(view.strs("python.executables_seen")[:3]),
         )
     elif len(prefixes) == 1 and _is_conda_base(prefixes[0]) and "created_env" in view.claims:
-        detail = (
-            f"pip runs from conda's base ({prefixes[0]}), not from the environment you "
-            "created: the new environment has no pip of its own, so `pip install` put the "
-            "packages into base."
+        detail = Msg(
+            "pip runs from conda's base ({prefix}), not from the environment you created: the "
+            "new environment has no pip of its own, so `pip install` put the packages into "
+            "base.",
+            prefix=prefixes[0],
         )
     else:
         return []
@@ -367,11 +400,14 @@ def user_site_torch(view: FactsView) -> list[Candidate]:
     conda = view.conda_packages.get("pytorch")
     imported = view.str_("torch.runtime_version") or view.str_("torch.version") or ""
     differs = conda is not None and not imported.startswith(str(conda.get("version")))
-    detail = (
-        f"torch is imported from {location}, the user site that `pip install --user` fills; it "
-        "comes before the environment's own packages on sys.path, so the environment's torch"
-        + (f" (conda's pytorch {conda.get('version')})" if conda is not None else "")
-        + " is never used."
+    detail = Msg(
+        "torch is imported from {location}, the user site that `pip install --user` fills; it "
+        "comes before the environment's own packages on sys.path, so the environment's "
+        "torch{conda} is never used.",
+        location=location,
+        conda=Msg(" (conda's pytorch {version})", version=str(conda.get("version")))
+        if conda is not None
+        else "",
     )
     return [
         Candidate(

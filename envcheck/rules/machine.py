@@ -12,6 +12,7 @@ Categories ``no_driver`` and ``platform``.
 from __future__ import annotations
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_NO_DRIVER, RANK_PLATFORM_HOST, Candidate
 from envcheck.rules.facts_view import FactsView
@@ -75,16 +76,26 @@ def no_nvidia_gpu(view: FactsView) -> list[Candidate]:
         return []
     if not gpu_trouble(view) and view.torch_cuda is None:
         return []
-    named = ", ".join(others) if others else "no NVIDIA GPU (as the report says)"
+    names = (
+        Msg("The report names {gpus} and nothing shows an NVIDIA GPU or driver.",
+            gpus=", ".join(others))
+        if others
+        else Msg("The report names no NVIDIA GPU (as the report says) and nothing shows an "
+                 "NVIDIA GPU or driver.")
+    )
     return [
         Candidate(
             finding(
                 id="no_driver.no_nvidia_gpu",
                 severity=Severity.ERROR,
-                detail=f"The report names {named} and nothing shows an NVIDIA GPU or driver. "
-                'CUDA runs only on NVIDIA GPUs; messages such as "driver version is '
-                'insufficient" or "Torch not compiled with CUDA enabled" follow from that, '
-                "and no reinstall of torch or of a driver changes it.",
+                detail=sentences(
+                    names,
+                    Msg(
+                        'CUDA runs only on NVIDIA GPUs; messages such as "driver version is '
+                        'insufficient" or "Torch not compiled with CUDA enabled" follow from '
+                        "that, and no reinstall of torch or of a driver changes it."
+                    ),
+                ),
                 evidence=("os.other_gpus", "explain.claims", "nvidia.gpus"),
                 fixes=(
                     Fix(
@@ -118,13 +129,15 @@ def nouveau(view: FactsView) -> list[Candidate]:
             finding(
                 id="no_driver.nouveau",
                 severity=Severity.ERROR if broken else Severity.WARNING,
-                detail="The report mentions nouveau: when it is loaded it claims the NVIDIA GPU "
-                "at boot, the nvidia kernel module cannot bind to it, and CUDA finds no "
-                "driver."
-                + (
-                    f' The report says: "{view.claim_text("nouveau")}"'
+                detail=sentences(
+                    Msg(
+                        "The report mentions nouveau: when it is loaded it claims the NVIDIA "
+                        "GPU at boot, the nvidia kernel module cannot bind to it, and CUDA "
+                        "finds no driver."
+                    ),
+                    Msg('The report says: "{text}"', text=view.claim_text("nouveau"))
                     if view.claim_text("nouveau")
-                    else ""
+                    else "",
                 ),
                 evidence=("explain.claims",),
                 fixes=(
@@ -158,11 +171,14 @@ def jetson(view: FactsView) -> list[Candidate]:
             finding(
                 id="platform.jetson_needs_jetpack_wheel",
                 severity=Severity.ERROR if gpu_trouble(view) else Severity.WARNING,
-                detail=f"This is an NVIDIA Jetson ({board}). The torch wheels on PyPI and "
-                "download.pytorch.org for aarch64 are built for servers, not for Jetson's "
-                "integrated GPU, so they see no CUDA device; NVIDIA publishes wheels per "
-                "JetPack release, each for one Python version (JetPack 5: Python 3.8; "
-                "JetPack 6: Python 3.10).",
+                detail=Msg(
+                    "This is an NVIDIA Jetson ({board}). The torch wheels on PyPI and "
+                    "download.pytorch.org for aarch64 are built for servers, not for Jetson's "
+                    "integrated GPU, so they see no CUDA device; NVIDIA publishes wheels per "
+                    "JetPack release, each for one Python version (JetPack 5: Python 3.8; "
+                    "JetPack 6: Python 3.10).",
+                    board=board,
+                ),
                 evidence=("os.jetson", "os.arch", "torch.version", "python.version"),
                 fixes=(
                     Fix(
@@ -195,11 +211,13 @@ def wsl_no_driver(view: FactsView) -> list[Candidate]:
             finding(
                 id="platform.wsl_no_gpu",
                 severity=Severity.ERROR,
-                detail="Under WSL the GPU comes from the Windows NVIDIA driver (through "
-                "/usr/lib/wsl/lib); no Linux driver is installed inside. Finding no driver "
-                "there means the distribution runs under WSL 1 (which has no GPU, whatever "
-                "the Windows version), or the Windows driver or WSL is too old for GPU "
-                "support.",
+                detail=Msg(
+                    "Under WSL the GPU comes from the Windows NVIDIA driver (through "
+                    "/usr/lib/wsl/lib); no Linux driver is installed inside. Finding no driver "
+                    "there means the distribution runs under WSL 1 (which has no GPU, whatever "
+                    "the Windows version), or the Windows driver or WSL is too old for GPU "
+                    "support."
+                ),
                 evidence=("os.wsl", "errors.seen"),
                 fixes=(
                     Fix(
@@ -233,19 +251,22 @@ def container_in_paste(view: FactsView) -> list[Candidate]:
     if not ((in_container and smi_missing) or (without and gpu_trouble(view))):
         return []
     why = (
-        f"the container is started with `{str(without[0].get('text', '')).strip()}`, "
-        "which passes no GPU in"
+        Msg("the container is started with `{command}`, which passes no GPU in",
+            command=str(without[0].get("text", "")).strip())
         if without
-        else "nvidia-smi is missing inside the container although the host has the driver"
+        else Msg("nvidia-smi is missing inside the container although the host has the driver")
     )
     return [
         Candidate(
             finding(
                 id="platform.container_without_gpu",
                 severity=Severity.ERROR,
-                detail=f"The program runs in a container and {why}: without --gpus (and the "
-                "NVIDIA Container Toolkit on the host) there are no /dev/nvidia* devices and "
-                "no driver libraries inside, so CUDA is unavailable.",
+                detail=Msg(
+                    "The program runs in a container and {why}: without --gpus (and the "
+                    "NVIDIA Container Toolkit on the host) there are no /dev/nvidia* devices "
+                    "and no driver libraries inside, so CUDA is unavailable.",
+                    why=why,
+                ),
                 evidence=("os.docker_runs", "explain.mentions_container", "errors.seen"),
                 fixes=(
                     Fix(

@@ -8,52 +8,59 @@ numbers); what several rules say the same way lives here, so it is said once.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
+from types import MappingProxyType
 
+from envcheck.i18n import Joined, Msg
 from envcheck.model import Fix
 from envcheck.rules.facts_view import FactsView
 
 SYMPTOMS: dict[str, str] = {
-    "cuda_unavailable": "CUDA is not available to torch (torch.cuda.is_available() is False)",
-    "kernel_failed": "the tiny test kernel failed on the GPU",
-    "kernel_not_run": "the tiny test kernel could not run on the GPU",
-    "import_failed": "import torch fails",
-    "torch_missing": "torch is not installed in this environment",
-    "driver_missing": "no NVIDIA driver is visible",
-    "driver_too_old": "torch reports the driver as too old",
-    "no_kernel_image": '"no kernel image is available for execution on the device"',
-    "arch_incompatible": "torch warns that the GPU's compute capability is not supported",
-    "nvml_mismatch": '"Driver/library version mismatch" from NVML or CUDA',
-    "no_driver": "torch or nvidia-smi cannot find the NVIDIA driver",
-    "system_not_ready": 'CUDA error 802 "system not yet initialized"',
-    "cuda_unknown_error": '"CUDA unknown error" when torch initialises CUDA',
-    "no_cuda_gpus": '"No CUDA GPUs are available"',
-    "not_compiled_with_cuda": '"Torch not compiled with CUDA enabled"',
-    "invalid_device_ordinal": '"invalid device ordinal"',
-    "cudnn_load": "cuDNN fails to load",
-    "cuda_version_mismatch_ext": 'extension builds stop with "The detected CUDA version '
-    'mismatches the version that was used to compile PyTorch"',
-    "cuda_home_not_set": 'extension builds stop with "CUDA_HOME environment variable is not set"',
-    "nvcc_unsupported_arch": 'nvcc stops with "Unsupported gpu architecture"',
-    "host_compiler_unsupported": "nvcc refuses the host C++ compiler",
-    "device_busy": '"CUDA-capable device(s) is/are busy or unavailable"',
-    "no_matching_distribution": 'pip says "No matching distribution found" for torch',
-    "torchvision_nms": '"operator torchvision::nms does not exist"',
-    "torchvision_cuda_mismatch": "torchvision refuses to load (compiled with another CUDA)",
-    "docker_no_gpu": "docker cannot start the container with --gpus",
-    "wsl_no_gpu": "libcuda cannot be loaded inside WSL",
-    "dll_load": "a torch DLL fails to load (WinError)",
-    "undefined_symbol": "a compiled extension fails with an undefined symbol",
-    "nccl_error": "NCCL reports an error",
-    "oom": "CUDA runs out of memory",
-    "smi_not_found": "nvidia-smi is not found",
-    "cuda_header_missing": "the extension build cannot find the CUDA headers or libraries",
-    "nvcc_not_found": "nvcc is not found",
-    "no_wheel_for_platform": "the installer finds no torch wheel for this platform",
-    "conda_python_conflict": "conda finds no torch build for this Python",
-    "torchvision_cuda_backend": "torchvision has no CUDA kernels for its ops",
-    "cuda_unavailable_msg": "the program reports that CUDA is not available",
-    "module_missing": "a module is missing in the Python that runs the code",
-    "extension_torch_mismatch": "a compiled extension was built for another torch",
+    "cuda_unavailable": Msg("CUDA is not available to torch (torch.cuda.is_available() is False)"),
+    "kernel_failed": Msg("the tiny test kernel failed on the GPU"),
+    "kernel_not_run": Msg("the tiny test kernel could not run on the GPU"),
+    "import_failed": Msg("import torch fails"),
+    "torch_missing": Msg("torch is not installed in this environment"),
+    "driver_missing": Msg("no NVIDIA driver is visible"),
+    "driver_too_old": Msg("torch reports the driver as too old"),
+    "no_kernel_image": Msg('"no kernel image is available for execution on the device"'),
+    "arch_incompatible": Msg("torch warns that the GPU's compute capability is not supported"),
+    "nvml_mismatch": Msg('"Driver/library version mismatch" from NVML or CUDA'),
+    "no_driver": Msg("torch or nvidia-smi cannot find the NVIDIA driver"),
+    "system_not_ready": Msg('CUDA error 802 "system not yet initialized"'),
+    "cuda_unknown_error": Msg('"CUDA unknown error" when torch initialises CUDA'),
+    "no_cuda_gpus": Msg('"No CUDA GPUs are available"'),
+    "not_compiled_with_cuda": Msg('"Torch not compiled with CUDA enabled"'),
+    "invalid_device_ordinal": Msg('"invalid device ordinal"'),
+    "cudnn_load": Msg("cuDNN fails to load"),
+    "cuda_version_mismatch_ext": Msg(
+        'extension builds stop with "The detected CUDA version '
+        'mismatches the version that was used to compile PyTorch"'
+    ),
+    "cuda_home_not_set": Msg(
+        'extension builds stop with "CUDA_HOME environment variable is not set"'
+    ),
+    "nvcc_unsupported_arch": Msg('nvcc stops with "Unsupported gpu architecture"'),
+    "host_compiler_unsupported": Msg("nvcc refuses the host C++ compiler"),
+    "device_busy": Msg('"CUDA-capable device(s) is/are busy or unavailable"'),
+    "no_matching_distribution": Msg('pip says "No matching distribution found" for torch'),
+    "torchvision_nms": Msg('"operator torchvision::nms does not exist"'),
+    "torchvision_cuda_mismatch": Msg("torchvision refuses to load (compiled with another CUDA)"),
+    "docker_no_gpu": Msg("docker cannot start the container with --gpus"),
+    "wsl_no_gpu": Msg("libcuda cannot be loaded inside WSL"),
+    "dll_load": Msg("a torch DLL fails to load (WinError)"),
+    "undefined_symbol": Msg("a compiled extension fails with an undefined symbol"),
+    "nccl_error": Msg("NCCL reports an error"),
+    "oom": Msg("CUDA runs out of memory"),
+    "smi_not_found": Msg("nvidia-smi is not found"),
+    "cuda_header_missing": Msg("the extension build cannot find the CUDA headers or libraries"),
+    "nvcc_not_found": Msg("nvcc is not found"),
+    "no_wheel_for_platform": Msg("the installer finds no torch wheel for this platform"),
+    "conda_python_conflict": Msg("conda finds no torch build for this Python"),
+    "torchvision_cuda_backend": Msg("torchvision has no CUDA kernels for its ops"),
+    "cuda_unavailable_msg": Msg("the program reports that CUDA is not available"),
+    "module_missing": Msg("a module is missing in the Python that runs the code"),
+    "extension_torch_mismatch": Msg("a compiled extension was built for another torch"),
 }
 """What each symptom looks like to the user; attached to the finding that explains it."""
 
@@ -91,6 +98,15 @@ def reinstall_fix(view: FactsView) -> Fix:
             "prints the command once it knows the GPU and driver",
             (f'envcheck recommend --gpu "{gpu}"' if gpu else "envcheck recommend",),
         )
+    if view.cuda_wanted and any("/whl/cpu" in command for command in fix.commands):
+        # The code asks for CUDA but nothing shows a GPU (a one-line log): the CPU build
+        # would reinstall the problem. Which CUDA build fits depends on the GPU and driver.
+        return Fix(
+            "On the machine with the NVIDIA GPU, install a CUDA build of torch: envcheck "
+            "recommend, run there, prints the command for its GPU and driver (with no NVIDIA "
+            "GPU, run the code on the CPU instead)",
+            ("envcheck recommend",),
+        )
     return fix
 
 
@@ -122,11 +138,59 @@ def pip_cmd(view: FactsView) -> str:
 
 
 def upper_first(text: str) -> str:
-    """Upper-case the first letter only (str.capitalize would lower-case "PyPI")."""
-    return text[:1].upper() + text[1:]
+    """Upper-case the first letter only (str.capitalize would lower-case "PyPI").
+
+    A message stays a message: its English starts with a capital, and it is said in another
+    language as before (where letters have no case, the translation needs no change).
+    """
+    upper = text[:1].upper() + text[1:]
+    if upper == text:
+        return text
+    if isinstance(text, Joined):
+        return Joined(text.sep, (upper_first(text.parts[0]), *text.parts[1:]))
+    if isinstance(text, Msg):
+        return _same_message(text, upper)
+    return upper
 
 
 def short(text: str, limit: int = 160) -> str:
-    """One line of ``text``, cut to ``limit`` characters."""
+    """One line of ``text``, cut to ``limit`` characters (``text`` itself, a message kept,
+    when it is one line already and short enough)."""
     line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    if len(line) > limit:
+        return line[: limit - 1] + "…"
+    return text if line == text else line
+
+
+def as_message(text: str) -> str:
+    """``text`` as a message when it is a message's English kept as a plain string (a probe's
+    title or what it inspects), so it is translated where it is a value of another message;
+    a :class:`~envcheck.i18n.Msg` as it is."""
+    if isinstance(text, Msg):
+        return text
+    return _same_message(None, text)
+
+
+def _same_message(message: Msg | None, english: str) -> Msg:
+    """A message whose English is ``english``: ``message``'s id and values, or, without one,
+    ``english`` itself as the id."""
+    out = str.__new__(Msg, english)
+    out.msgid = message.msgid if message is not None else english
+    out.values = message.values if message is not None else MappingProxyType({})
+    return out
+
+
+def and_list(parts: Sequence[str]) -> str:
+    """``a and b and c``, each part said in the reader's language."""
+    out: str = parts[0] if parts else ""
+    for part in parts[1:]:
+        out = Msg("{first} and {second}", first=out, second=part)
+    return out
+
+
+def comma_list(parts: Sequence[str]) -> str:
+    """``a, b, c``, each part said in the reader's language."""
+    out: str = parts[0] if parts else ""
+    for part in parts[1:]:
+        out = Msg("{first}, {second}", first=out, second=part)
+    return out

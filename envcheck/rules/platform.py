@@ -7,6 +7,7 @@ CUDA_VISIBLE_DEVICES: :mod:`.visible_devices`).
 from __future__ import annotations
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_INFO,
@@ -15,7 +16,7 @@ from envcheck.rules.engine import (
     Candidate,
 )
 from envcheck.rules.facts_view import FactsView
-from envcheck.rules.messages import URL_CONTAINER_TOOLKIT, URL_MIG, URL_WSL
+from envcheck.rules.messages import URL_CONTAINER_TOOLKIT, URL_MIG, URL_WSL, comma_list
 from envcheck.rules.registry import rule
 
 _NO_GPU_HERE = frozenset(
@@ -56,8 +57,10 @@ def wsl(view: FactsView) -> list[Candidate]:
                 finding(
                     id="platform.wsl1",
                     severity=Severity.ERROR if wanted else Severity.INFO,
-                    detail="This Linux runs under WSL 1, which cannot reach the GPU; CUDA works "
-                    "only under WSL 2.",
+                    detail=Msg(
+                        "This Linux runs under WSL 1, which cannot reach the GPU; CUDA works "
+                        "only under WSL 2."
+                    ),
                     evidence=("os.wsl",),
                     fixes=(
                         Fix(
@@ -80,18 +83,21 @@ def wsl(view: FactsView) -> list[Candidate]:
     linux_driver = module is not None or status in ("driver_not_loaded", "lib_rm_version_mismatch")
     if linux_driver:
         why = (
-            f"an nvidia kernel module ({module}) is loaded"
+            Msg("an nvidia kernel module ({module}) is loaded", module=module)
             if module
-            else f"NVML loads a Linux driver library that fails with {status}"
+            else Msg("NVML loads a Linux driver library that fails with {status}", status=status)
         )
         out.append(
             Candidate(
                 finding(
                     id="platform.wsl2_linux_driver",
                     severity=Severity.ERROR,
-                    detail=f"Under WSL 2 the Windows driver provides the GPU through "
-                    f"/usr/lib/wsl/lib; here {why}, so its libraries shadow the WSL ones. "
-                    "NVIDIA says not to install a Linux display driver inside WSL.",
+                    detail=Msg(
+                        "Under WSL 2 the Windows driver provides the GPU through "
+                        "/usr/lib/wsl/lib; here {why}, so its libraries shadow the WSL ones. "
+                        "NVIDIA says not to install a Linux display driver inside WSL.",
+                        why=why,
+                    ),
                     evidence=("os.wsl", "nvidia.kernel_module_version", "nvidia.nvml_status"),
                     fixes=(
                         Fix(
@@ -116,8 +122,10 @@ def wsl(view: FactsView) -> list[Candidate]:
                 finding(
                     id="platform.wsl2_no_windows_driver",
                     severity=Severity.ERROR if _cuda_wanted(view) else Severity.WARNING,
-                    detail="/usr/lib/wsl/lib/libcuda.so is missing: the Windows NVIDIA driver is "
-                    "not installed, too old for WSL, or WSL itself is out of date.",
+                    detail=Msg(
+                        "/usr/lib/wsl/lib/libcuda.so is missing: the Windows NVIDIA driver is "
+                        "not installed, too old for WSL, or WSL itself is out of date."
+                    ),
                     evidence=("os.wsl", "os.wsl_libcuda", "nvidia.nvml_status"),
                     fixes=(
                         Fix(
@@ -146,9 +154,11 @@ def _wsl_libcuda_path(view: FactsView) -> list[Candidate]:
             finding(
                 id="platform.wsl2_libcuda_path",
                 severity=Severity.ERROR,
-                detail="The Windows driver's libcuda is in /usr/lib/wsl/lib, but the process "
-                "could not open it: that folder is missing from the loader path (or its "
-                "libcuda.so symlink is broken).",
+                detail=Msg(
+                    "The Windows driver's libcuda is in /usr/lib/wsl/lib, but the process "
+                    "could not open it: that folder is missing from the loader path (or its "
+                    "libcuda.so symlink is broken)."
+                ),
                 evidence=("os.wsl", "os.wsl_libcuda", "errors.seen"),
                 fixes=(
                     Fix(
@@ -176,8 +186,10 @@ def container(view: FactsView) -> list[Candidate]:
                 finding(
                     id="platform.docker_gpu_runtime_missing",
                     severity=Severity.ERROR,
-                    detail="Docker cannot honour --gpus / --runtime=nvidia: the NVIDIA Container "
-                    "Toolkit is not installed or not configured for Docker on the host.",
+                    detail=Msg(
+                        "Docker cannot honour --gpus / --runtime=nvidia: the NVIDIA Container "
+                        "Toolkit is not installed or not configured for Docker on the host."
+                    ),
                     evidence=("errors.seen",),
                     fixes=(
                         Fix(
@@ -222,8 +234,11 @@ def container(view: FactsView) -> list[Candidate]:
                 finding(
                     id="platform.container_without_gpu",
                     severity=Severity.ERROR if wanted else Severity.INFO,
-                    detail=f"Inside a {kind} container there are no /dev/nvidia* devices and no "
-                    "NVIDIA driver library: the container runtime did not pass the GPUs in.",
+                    detail=Msg(
+                        "Inside a {kind} container there are no /dev/nvidia* devices and no "
+                        "NVIDIA driver library: the container runtime did not pass the GPUs in.",
+                        kind=kind,
+                    ),
                     evidence=("os.container", "os.nvidia_dev_nodes", "nvidia.nvml_status"),
                     fixes=(fix,),
                 ),
@@ -249,8 +264,11 @@ def mig(view: FactsView) -> list[Candidate]:
                 finding(
                     id="platform.mig_no_instances",
                     severity=Severity.WARNING,
-                    detail=f"MIG mode is on for {names} and no GPU/compute instances are "
-                    "created, so CUDA cannot use that GPU.",
+                    detail=Msg(
+                        "MIG mode is on for {gpus} and no GPU/compute instances are "
+                        "created, so CUDA cannot use that GPU.",
+                        gpus=names,
+                    ),
                     evidence=("nvidia.gpus",),
                     fixes=(
                         Fix(
@@ -279,20 +297,22 @@ def mig(view: FactsView) -> list[Candidate]:
             finding(
                 id="platform.mig_enabled",
                 severity=severity,
-                detail=f"{names} is split into {len(instances)} MIG instance(s). CUDA gives a "
-                "process only one instance; choose it with CUDA_VISIBLE_DEVICES=MIG-<uuid>"
-                + (
-                    " (it is now set to GPU indices or UUIDs)."
+                detail=sentences(
+                    Msg("{gpus} is split into {count} MIG instance(s).", gpus=names,
+                        count=len(instances)),
+                    Msg("CUDA gives a process only one instance; choose it with "
+                        "CUDA_VISIBLE_DEVICES=MIG-<uuid> (it is now set to GPU indices or UUIDs).")
                     if wrong_selector
-                    else " (listing several gives a process only the first)."
+                    else Msg("CUDA gives a process only one instance; choose it with "
+                             "CUDA_VISIBLE_DEVICES=MIG-<uuid> (listing several gives a process "
+                             "only the first).")
                     if several
-                    else "."
-                )
-                + (
-                    " Multi-process training needs one instance per process: give each rank its "
-                    "own MIG UUID (NCCL does not run across MIG instances)."
+                    else Msg("CUDA gives a process only one instance; choose it with "
+                             "CUDA_VISIBLE_DEVICES=MIG-<uuid>."),
+                    Msg("Multi-process training needs one instance per process: give each rank "
+                        "its own MIG UUID (NCCL does not run across MIG instances).")
                     if hit or several
-                    else ""
+                    else "",
                 ),
                 evidence=("nvidia.gpus", "env.cuda_visible_devices"),
                 fixes=(
@@ -328,13 +348,16 @@ def compute_mode(view: FactsView) -> list[Candidate]:
         return []
     shown = prohibited or restricted
     if shown:
-        modes = ", ".join(f"GPU {i} is in {m} compute mode" for i, m in shown)
-        cause = (f"{modes}: no process may create a CUDA context on it." if prohibited else
-                 f"{modes}: only one process may use it at a time, and another holds it.")
+        modes = comma_list([Msg("GPU {index} is in {mode} compute mode", index=str(i), mode=m)
+                            for i, m in shown])
+        cause = (Msg("{modes}: no process may create a CUDA context on it.", modes=modes)
+                 if prohibited else
+                 Msg("{modes}: only one process may use it at a time, and another holds it.",
+                     modes=modes))
     else:
-        cause = ("CUDA reports the device busy or unavailable: its compute mode is exclusive "
-                 "and another process holds it, or it is Prohibited, or a hung process still "
-                 "holds it.")
+        cause = Msg("CUDA reports the device busy or unavailable: its compute mode is exclusive "
+                    "and another process holds it, or it is Prohibited, or a hung process still "
+                    "holds it.")
     sudo = "" if view.os_name == "windows" else "sudo "
     index = f" -i {shown[0][0]}" if shown and isinstance(shown[0][0], int) else ""
     return [
@@ -368,9 +391,13 @@ def small_shm(view: FactsView) -> list[Candidate]:
                 finding(
                     id="platform.small_shm",
                     severity=Severity.WARNING,
-                    detail=f"/dev/shm is {shm / 1024**2:.0f} MiB in this {view.container} "
-                    "container (Docker's default is 64 MiB); DataLoader workers pass batches "
-                    'through it and die with "bus error" when it fills.',
+                    detail=Msg(
+                        "/dev/shm is {size} MiB in this {kind} "
+                        "container (Docker's default is 64 MiB); DataLoader workers pass batches "
+                        'through it and die with "bus error" when it fills.',
+                        size=f"{shm / 1024**2:.0f}",
+                        kind=view.container,
+                    ),
                     evidence=("os.shm_bytes", "os.container"),
                     fixes=(
                         Fix(

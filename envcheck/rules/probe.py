@@ -10,9 +10,11 @@ import shlex
 from collections.abc import Sequence
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, ProbeResult, ProbeStatus, Severity
 from envcheck.probes import probe_info
 from envcheck.rules.engine import RANK_PROBE, Candidate
+from envcheck.rules.messages import as_message
 from envcheck.rules.registry import rule
 
 _EARLIER_IDS = {"torch": "torch_runtime", "nvml": "nvidia"}
@@ -28,24 +30,26 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
             continue
         timed_out = probe.status is ProbeStatus.TIMED_OUT
         info = probe_info().get(_EARLIER_IDS.get(probe.id, probe.id))
-        what = info.inspects if info is not None else (probe.title.lower() or probe.id)
-        detail = f"{probe.title} {'did not answer in time' if timed_out else 'failed'}"
-        detail += f" ({probe.note})" if probe.note else ""
-        detail += f", so envcheck could not check {what}."
+        what = as_message(info.inspects) if info is not None else (probe.title.lower() or probe.id)
+        title = as_message(probe.title)
+        detail = _unchecked(title, probe.note, what, timed_out)
         fixes: tuple[Fix, ...] = ()
         if timed_out:
             fixes = (Fix("Give it more time", (more_time_command(probe),)),)
             if probe.id.startswith("torch"):
-                detail += (
-                    " A hang in import torch or CUDA initialisation is itself a symptom "
-                    "(a stuck driver, or a network file system)."
+                detail = sentences(
+                    detail,
+                    Msg(
+                        "A hang in import torch or CUDA initialisation is itself a symptom "
+                        "(a stuck driver, or a network file system)."
+                    ),
                 )
         out.append(
             Candidate(
                 finding(
                     id=f"probe.{probe.id}_{'timed_out' if timed_out else 'failed'}",
                     severity=Severity.WARNING,
-                    title=f"Could not check: {probe.title}",
+                    title=Msg("Could not check: {probe}", probe=title),
                     detail=detail,
                     fixes=fixes,
                 ),
@@ -54,6 +58,20 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
             )
         )
     return out
+
+
+def _unchecked(title: str, note: str | None, what: str, timed_out: bool) -> str:
+    """``<probe> failed (<note>), so envcheck could not check <what>.``"""
+    if timed_out and note:
+        return Msg("{probe} did not answer in time ({note}), so envcheck could not check "
+                   "{what}.", probe=title, note=note, what=what)
+    if timed_out:
+        return Msg("{probe} did not answer in time, so envcheck could not check {what}.",
+                   probe=title, what=what)
+    if note:
+        return Msg("{probe} failed ({note}), so envcheck could not check {what}.",
+                   probe=title, note=note, what=what)
+    return Msg("{probe} failed, so envcheck could not check {what}.", probe=title, what=what)
 
 
 def more_time_command(probe: ProbeResult) -> str:

@@ -11,13 +11,14 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
+from envcheck.rules.lists import semicolons
 from envcheck.rules.messages import (
     reinstall_fix,
     reinstall_torch,
-    upper_first,
 )
 from envcheck.rules.registry import rule
 from envcheck.rules.tables import (
@@ -75,9 +76,7 @@ def python_rules(view: FactsView) -> list[Candidate]:
                 finding(
                     id="python_unsupported.32_bit",
                     severity=Severity.ERROR,
-                    detail=f"{view.str_('python.executable') or 'The interpreter'} is a 32-bit "
-                    f"Python {python or ''}; PyTorch publishes no 32-bit builds, so pip finds no "
-                    "torch for it.",
+                    detail=_bits_detail(view.str_("python.executable"), str(python or "")),
                     evidence=("python.bits", "python.platform_tag"),
                     fixes=(
                         Fix(
@@ -115,17 +114,33 @@ def python_rules(view: FactsView) -> list[Candidate]:
                     finding(
                         id="python_unsupported.no_wheel_for_python",
                         severity=Severity.ERROR,
-                        title=f"torch {wanted} has no wheels for Python {py}",
-                        detail=f"torch {wanted} was published for Python {rng[0]}–{rng[1]}; "
-                        f"this is Python {python}.{newest_text}",
+                        title=Msg(
+                            "torch {torch} has no wheels for Python {py}",
+                            torch=str(wanted),
+                            py=str(py),
+                        ),
+                        detail=sentences(
+                            Msg(
+                                "torch {torch} was published for Python {low}–{high}; this is "
+                                "Python {python}.",
+                                torch=str(wanted),
+                                low=str(rng[0]),
+                                high=str(rng[1]),
+                                python=str(python),
+                            ),
+                            newest_text,
+                        ),
                         evidence=("python.version", "errors.seen"),
                         fixes=(
                             Fix(
-                                f"Use a torch release that supports Python {py}",
+                                Msg("Use a torch release that supports Python {py}", py=str(py)),
                                 reinstall_fix(view).commands,
                             ),
                             Fix(
-                                f"Or create the environment with Python {rng[1]}",
+                                Msg(
+                                    "Or create the environment with Python {py}",
+                                    py=str(rng[1]),
+                                ),
                                 (
                                     f"uv venv --python {rng[1]}",
                                     f"conda create -n torch python={rng[1]}",
@@ -145,13 +160,22 @@ def python_rules(view: FactsView) -> list[Candidate]:
                 finding(
                     id="python_unsupported.too_new" if too_new else "python_unsupported.too_old",
                     severity=Severity.ERROR,
-                    title=f"No torch release has wheels for Python {py}",
+                    title=Msg("No torch release has wheels for Python {py}", py=str(py)),
                     detail=(
-                        f"Python {python} is newer than any torch release known to envcheck "
-                        f"(torch {newest_torch()} supports Python up to {newest})."
+                        Msg(
+                            "Python {python} is newer than any torch release known to envcheck "
+                            "(torch {torch} supports Python up to {newest}).",
+                            python=str(python),
+                            torch=str(newest_torch()),
+                            newest=str(newest),
+                        )
                         if too_new
-                        else f"Python {python} is older than any torch release known to "
-                        f"envcheck (the oldest have wheels for Python ≥ {oldest})."
+                        else Msg(
+                            "Python {python} is older than any torch release known to envcheck "
+                            "(the oldest have wheels for Python ≥ {oldest}).",
+                            python=str(python),
+                            oldest=str(oldest),
+                        )
                     ),
                     evidence=("python.version", "torch.version", "errors.seen"),
                     fixes=(
@@ -174,9 +198,19 @@ def python_rules(view: FactsView) -> list[Candidate]:
                     finding(
                         id="python_unsupported.torch_not_built_for_python",
                         severity=Severity.ERROR,
-                        title=f"{view.torch_text} was not built for Python {py}",
-                        detail=f"torch {torch.base_version} has wheels for Python "
-                        f"{rng[0]}–{rng[1]}; this is Python {python}, and importing it fails.",
+                        title=Msg(
+                            "{torch} was not built for Python {py}",
+                            torch=view.torch_text,
+                            py=str(py),
+                        ),
+                        detail=Msg(
+                            "torch {torch} has wheels for Python {low}–{high}; this is Python "
+                            "{python}, and importing it fails.",
+                            torch=torch.base_version,
+                            low=str(rng[0]),
+                            high=str(rng[1]),
+                            python=str(python),
+                        ),
                         evidence=("python.version", "torch.version", "torch.import_error"),
                         fixes=(reinstall_fix(view),),
                     ),
@@ -193,9 +227,17 @@ def python_rules(view: FactsView) -> list[Candidate]:
                     finding(
                         id="python_unsupported.too_old",
                         severity=Severity.WARNING,
-                        title=f"Python {py} can only get torch {best} or older",
-                        detail=f"torch 2.x needs Python ≥ 3.8; with Python {python} the newest "
-                        f"torch is {best}.",
+                        title=Msg(
+                            "Python {py} can only get torch {torch} or older",
+                            py=str(py),
+                            torch=str(best),
+                        ),
+                        detail=Msg(
+                            "torch 2.x needs Python ≥ 3.8; with Python {python} the newest "
+                            "torch is {torch}.",
+                            python=str(python),
+                            torch=str(best),
+                        ),
                         evidence=("python.version", "torch.version"),
                         fixes=(
                             Fix(
@@ -214,19 +256,26 @@ def python_rules(view: FactsView) -> list[Candidate]:
 
 
 def _newest_text(py: Version, view: FactsView) -> str:
-    """" The newest torch for Python 3.12 is …": the release the fix installs, so text and fix
+    """"The newest torch for Python 3.12 is …": the release the fix installs, so text and fix
     agree; when a newer line has wheels but the fix picks an older release (its builds are
     unconfirmed, or none fits this machine), both are named."""
     best = newest_torch_for_python(py)
     chosen = reinstall_torch(view)
     if chosen is None:
-        return f" The newest torch for Python {py} is {best}." if best else ""
+        return (
+            Msg("The newest torch for Python {py} is {torch}.", py=str(py), torch=str(best))
+            if best
+            else ""
+        )
     line = parse_version(chosen)
     if best is None or line is None or major_minor(line) == best:
-        return f" The newest torch for Python {py} is {chosen}."
-    return (
-        f" torch {best} has wheels for Python {py}, but the fix below installs {chosen}: the "
-        "newest release whose builds for this machine the tables confirm."
+        return Msg("The newest torch for Python {py} is {torch}.", py=str(py), torch=chosen)
+    return Msg(
+        "torch {best} has wheels for Python {py}, but the fix below installs {chosen}: the "
+        "newest release whose builds for this machine the tables confirm.",
+        best=str(best),
+        py=str(py),
+        chosen=chosen,
     )
 
 
@@ -241,7 +290,6 @@ def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
     rosetta = machine in ("arm64", "aarch64")
     if not rosetta and not torch_wanted:
         return []
-    where = " running under Rosetta on Apple silicon" if rosetta else ""
     if rosetta:
         fix = Fix(
             "Create the environment with a native arm64 Python",
@@ -255,9 +303,7 @@ def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
             finding(
                 id="python_unsupported.macos_x86_64",
                 severity=Severity.ERROR if torch_wanted else Severity.WARNING,
-                detail=f"{view.str_('python.executable') or 'The interpreter'} is an x86_64 "
-                f"Python{where} ({tag}); PyTorch published macOS x86_64 wheels only up to 2.2.2"
-                + (", and the MPS GPU backend needs a native arm64 Python." if rosetta else "."),
+                detail=_intel_detail(view.str_("python.executable"), tag, rosetta),
                 evidence=("python.platform_tag", "os.arch", "os.name"),
                 fixes=(fix,),
             ),
@@ -270,28 +316,81 @@ def _macos_intel(view: FactsView, torch_wanted: bool) -> list[Candidate]:
     ]
 
 
-def _sentence(text: str) -> str:
-    """``text`` as a sentence: first letter upper-cased, a full stop added ('' stays '')."""
-    return upper_first(text) + "." if text else ""
+def _bits_detail(python: str | None, version: str) -> str:
+    if python:
+        return Msg(
+            "{python} is a 32-bit Python {version}; PyTorch publishes no 32-bit builds, so pip "
+            "finds no torch for it.",
+            python=python,
+            version=version,
+        )
+    return Msg(
+        "The interpreter is a 32-bit Python {version}; PyTorch publishes no 32-bit builds, so "
+        "pip finds no torch for it.",
+        version=version,
+    )
+
+
+def _intel_detail(python: str | None, tag: str, rosetta: bool) -> str:
+    if python and rosetta:
+        return Msg(
+            "{python} is an x86_64 Python running under Rosetta on Apple silicon ({tag}); "
+            "PyTorch published macOS x86_64 wheels only up to 2.2.2, and the MPS GPU backend "
+            "needs a native arm64 Python.",
+            python=python,
+            tag=tag,
+        )
+    if python:
+        return Msg(
+            "{python} is an x86_64 Python ({tag}); PyTorch published macOS x86_64 wheels only "
+            "up to 2.2.2.",
+            python=python,
+            tag=tag,
+        )
+    if rosetta:
+        return Msg(
+            "The interpreter is an x86_64 Python running under Rosetta on Apple silicon "
+            "({tag}); PyTorch published macOS x86_64 wheels only up to 2.2.2, and the MPS GPU "
+            "backend needs a native arm64 Python.",
+            tag=tag,
+        )
+    return Msg(
+        "The interpreter is an x86_64 Python ({tag}); PyTorch published macOS x86_64 wheels "
+        "only up to 2.2.2.",
+        tag=tag,
+    )
 
 
 def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version | None) -> Candidate:
     package = data.get("package", "torch")
     spec = data.get("spec", "")
+    # Each reason as a sentence's start (the first) or as its continuation.
     reasons: list[str] = []
     mirror = view.str_("pip.mirror")
     if "+cu" in spec or "+cpu" in spec:
         reasons.append(
-            "local versions like +cu121 exist only on download.pytorch.org, not on PyPI"
-            + (f" or the {mirror} mirror" if mirror and mirror != "pytorch" else "")
+            Msg(
+                "Local versions like +cu121 exist only on download.pytorch.org, not on "
+                "PyPI{mirror}",
+                mirror=Msg(" or the {mirror} mirror", mirror=mirror)
+                if mirror and mirror != "pytorch"
+                else "",
+            )
         )
     machine = (view.str_("os.arch") or "").lower()
     if view.os_name == "darwin" and machine in ("x86_64", "amd64"):
-        reasons.append("macOS x86_64 wheels stop at torch 2.2.2")
+        reasons.append(
+            Msg("macOS x86_64 wheels stop at torch 2.2.2")
+            if reasons
+            # The sentence's first letter, upper-cased as it always was.
+            else Msg("MacOS x86_64 wheels stop at torch 2.2.2")
+        )
     if not reasons:
         reasons.append(
-            "no wheel matches this Python, OS and CPU architecture, or the index in use "
-            "does not carry it"
+            Msg(
+                "No wheel matches this Python, OS and CPU architecture, or the index in use "
+                "does not carry it"
+            )
         )
     where = []
     if python is not None:
@@ -304,11 +403,24 @@ def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version |
         finding(
             id="python_unsupported.no_matching_distribution",
             severity=Severity.ERROR,
-            title=f"pip finds no {package}{spec} for this platform",
-            detail=f'pip: "No matching distribution found for {package}{spec}"'
-            + (f" ({', '.join(where)})" if where else "")
-            + ". "
-            + _sentence("; ".join(reasons)),
+            title=Msg(
+                "pip finds no {package}{spec} for this platform", package=package, spec=spec
+            ),
+            detail=sentences(
+                Msg(
+                    'pip: "No matching distribution found for {package}{spec}" ({where}).',
+                    package=package,
+                    spec=spec,
+                    where=", ".join(where),
+                )
+                if where
+                else Msg(
+                    'pip: "No matching distribution found for {package}{spec}".',
+                    package=package,
+                    spec=spec,
+                ),
+                Msg("{reasons}.", reasons=semicolons(reasons)),
+            ),
             evidence=("errors.seen", "python.version", "os.arch", "pip.index_url"),
             fixes=(reinstall_fix(view),),
         ),

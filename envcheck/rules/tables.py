@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from envcheck.i18n import Msg
 from envcheck.recipes import (
     ArchRows,
     DriverNeed,
@@ -267,7 +268,7 @@ def expected_torchvision(torch: Version) -> str | None:
     fitting_line = [v for v in fitting if _line_of(v) == newest]
     if fitting_line == same_line:
         return f"{newest[0]}.{newest[1]}.x"
-    return f"{fitting_line[0]} or later"
+    return Msg("{version} or later", version=str(fitting_line[0]))
 
 
 def _audio_line(torch: Version) -> tuple[int, int] | None:

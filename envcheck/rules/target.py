@@ -8,6 +8,7 @@ the probes that failed for want of it (their symptom ``target_unusable``).
 from __future__ import annotations
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Finding, Fix, Severity
 from envcheck.rules.engine import RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
@@ -26,7 +27,7 @@ def target_rules(view: FactsView) -> list[Candidate]:
     if chosen_by is None or view.str_("python.env_type") is not None:
         return []
     exe = view.str_("python.executable")
-    reason = view.note("python.env_type") or "the target interpreter could not be inspected"
+    reason = view.note("python.env_type") or Msg("the target interpreter could not be inspected")
     version = view.version("python.version")
     explains = frozenset({TARGET_UNUSABLE})
     if version is not None:
@@ -38,13 +39,20 @@ def target_rules(view: FactsView) -> list[Candidate]:
 
 def _too_old(view: FactsView, exe: str | None, version: object, oldest: object,
              newest: object) -> Finding:
-    where = f"{exe} is" if exe else "The target interpreter is"
+    detail = (
+        Msg("{python} is Python {version}; PyTorch has wheels for Python {oldest} to {newest}, "
+            "and envcheck inspects Python 3.6 and newer.",
+            python=exe, version=str(version), oldest=str(oldest), newest=str(newest))
+        if exe
+        else Msg("The target interpreter is Python {version}; PyTorch has wheels for Python "
+                 "{oldest} to {newest}, and envcheck inspects Python 3.6 and newer.",
+                 version=str(version), oldest=str(oldest), newest=str(newest))
+    )
     return finding(
         id="python_unsupported.too_old",
         severity=Severity.ERROR,
-        title=f"Python {version} is too old for PyTorch",
-        detail=f"{where} Python {version}; PyTorch has wheels for Python {oldest} to {newest}, "
-        "and envcheck inspects Python 3.6 and newer.",
+        title=Msg("Python {version} is too old for PyTorch", version=str(version)),
+        detail=detail,
         evidence=("python.executable", "python.version"),
         fixes=(_new_env_fix(view, str(suggested_python())),),
     )
@@ -69,8 +77,11 @@ def _unusable(view: FactsView, exe: str | None, chosen_by: str, reason: str) -> 
     return finding(
         id="target.unusable",
         severity=Severity.ERROR,
-        detail=f"{upper_first(reason)}, so envcheck could not see its packages or whether torch "
-        "works there." + (f" (Chosen by {chosen_by}.)" if chosen_by != "--python" else ""),
+        detail=sentences(
+            Msg("{reason}, so envcheck could not see its packages or whether torch works there.",
+                reason=upper_first(reason)),
+            Msg("(Chosen by {option}.)", option=chosen_by) if chosen_by != "--python" else "",
+        ),
         evidence=("python.executable", "python.chosen_by"),
         fixes=tuple(fixes),
     )
@@ -80,6 +91,6 @@ def _new_env_fix(view: FactsView, python: str) -> Fix:
     venv = (rf"py -{python} -m venv .venv" if view.os_name == "windows"
             else f"python{python} -m venv .venv")
     return Fix(
-        f"Create an environment with Python {python} and install torch there",
+        Msg("Create an environment with Python {python} and install torch there", python=python),
         (venv, f"conda create -n torch python={python}"),
     )

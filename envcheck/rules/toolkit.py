@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from packaging.version import Version
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_NVCC, Candidate
 from envcheck.rules.facts_view import FactsView, cc_text, parse_cc
@@ -19,6 +20,13 @@ from envcheck.rules.messages import URL_TOOLKIT_ARCHIVE, quote
 from envcheck.rules.registry import rule
 from envcheck.rules.tables import arch_for, arch_list_from_env, major_minor, parse_version
 from envcheck.rules.torch_build import coverage
+
+
+def _builds_use(build: Version, nvcc: str | None) -> str:
+    """``Builds use nvcc 11.8 (/usr/local/cuda-11.8/bin/nvcc)``."""
+    if nvcc:
+        return Msg("Builds use nvcc {version} ({path})", version=str(build), path=nvcc)
+    return Msg("Builds use nvcc {version}", version=str(build))
 
 
 def _installs(view: FactsView) -> list[tuple[str, Version]]:
@@ -37,21 +45,23 @@ def _use_toolkit_fix(view: FactsView, wanted: Version) -> Fix:
         if version.major == wanted.major:
             if view.os_name == "windows":
                 return Fix(
-                    f"Use the installed CUDA {version} toolkit for builds",
+                    Msg("Use the installed CUDA {version} toolkit for builds",
+                        version=str(version)),
                     (
                         f"set CUDA_HOME={quote(path, 'windows')}",
                         f"set PATH={quote(path, 'windows')}\\bin;%PATH%",
                     ),
                 )
             return Fix(
-                f"Use the installed CUDA {version} toolkit for builds",
+                Msg("Use the installed CUDA {version} toolkit for builds", version=str(version)),
                 (f"export CUDA_HOME={quote(path, 'linux')}", 'export PATH="$CUDA_HOME/bin:$PATH"'),
             )
     commands: tuple[str, ...] = ()
     if view.str_("python.env_type") == "conda":
         commands = (f"conda install -c nvidia cuda-toolkit={major_minor(wanted)}",)
     return Fix(
-        f"Install the CUDA {major_minor(wanted)} toolkit and point CUDA_HOME at it",
+        Msg("Install the CUDA {version} toolkit and point CUDA_HOME at it",
+            version=str(major_minor(wanted))),
         commands,
         URL_TOOLKIT_ARCHIVE,
     )
@@ -68,17 +78,18 @@ def _missing_toolkit(view: FactsView) -> tuple[str, Severity] | None:
     """
     if "cuda_home_not_set" in view.signature_kinds:
         return (
-            '"CUDA_HOME environment variable is not set": no nvcc on PATH and no CUDA_HOME',
+            Msg('"CUDA_HOME environment variable is not set": no nvcc on PATH and no CUDA_HOME'),
             Severity.ERROR,
         )
     header = view.signature("cuda_header_missing")
     if header is not None:
-        name = header.data.get("header") or "a CUDA header"
-        return f"{name} not found: the compiler sees no CUDA toolkit", Severity.ERROR
+        name = header.data.get("header") or Msg("a CUDA header")
+        return (Msg("{header} not found: the compiler sees no CUDA toolkit", header=name),
+                Severity.ERROR)
     if "nvcc_not_found" in view.signature_kinds:
         building = "ext_build" in view.claims
         return (
-            '"nvcc: not found": no CUDA compiler on PATH or under CUDA_HOME',
+            Msg('"nvcc: not found": no CUDA compiler on PATH or under CUDA_HOME'),
             Severity.ERROR if building else Severity.WARNING,
         )
     return None
@@ -125,7 +136,6 @@ def major_differs(view: FactsView) -> list[Candidate]:
     build, torch_cuda = _versions(view)
     sig = view.signature("cuda_version_mismatch_ext")
     nvcc = view.str_("cuda_toolkit.build_nvcc") or view.str_("cuda_toolkit.nvcc_path")
-    where = f" ({nvcc})" if nvcc else ""
     severity = _severity(view)
     if build is not None and torch_cuda is not None and build.major != torch_cuda.major:
         out.append(
@@ -133,10 +143,14 @@ def major_differs(view: FactsView) -> list[Candidate]:
                 finding(
                     id="nvcc_mismatch.major_differs",
                     severity=severity,
-                    detail=f"Builds use nvcc {build}{where}; {view.torch_text} is built for "
-                    f"CUDA {torch_cuda}. torch.utils.cpp_extension refuses a different major "
-                    '("The detected CUDA version mismatches the version that was used to '
-                    'compile PyTorch").',
+                    detail=Msg(
+                        "{builds}; {torch} is built for CUDA {cuda}. torch.utils.cpp_extension "
+                        'refuses a different major ("The detected CUDA version mismatches the '
+                        'version that was used to compile PyTorch").',
+                        builds=_builds_use(build, nvcc),
+                        torch=view.torch_text,
+                        cuda=str(torch_cuda),
+                    ),
                     evidence=(
                         "cuda_toolkit.build_version",
                         "cuda_toolkit.build_nvcc",
@@ -155,10 +169,13 @@ def major_differs(view: FactsView) -> list[Candidate]:
                 finding(
                     id="nvcc_mismatch.major_differs",
                     severity=Severity.ERROR,
-                    title="An extension build found a CUDA toolkit that does not match torch",
-                    detail='The build stopped with "The detected CUDA version mismatches the '
-                    'version that was used to compile PyTorch": the nvcc it found (CUDA_HOME, '
-                    "else PATH) has another major version than torch's CUDA.",
+                    title=Msg("An extension build found a CUDA toolkit that does not match "
+                              "torch"),
+                    detail=Msg(
+                        'The build stopped with "The detected CUDA version mismatches the '
+                        'version that was used to compile PyTorch": the nvcc it found '
+                        "(CUDA_HOME, else PATH) has another major version than torch's CUDA."
+                    ),
                     evidence=("errors.seen", "cuda_toolkit.build_version", "torch.cuda_build"),
                     fixes=(
                         Fix(
@@ -191,10 +208,18 @@ def no_toolkit_for_build(view: FactsView) -> list[Candidate]:
                 finding(
                     id="nvcc_mismatch.no_toolkit_for_build",
                     severity=missing[1],
-                    detail=f"The build stopped with {missing[0]}. torch's wheels and conda's "
-                    "pytorch-cuda ship the CUDA runtime libraries but not the compiler or the "
-                    "development headers; a full toolkit of torch's CUDA version is needed."
-                    + (f" torch is built for CUDA {torch_cuda}." if torch_cuda else ""),
+                    detail=sentences(
+                        Msg(
+                            "The build stopped with {what}. torch's wheels and conda's "
+                            "pytorch-cuda ship the CUDA runtime libraries but not the compiler "
+                            "or the development headers; a full toolkit of torch's CUDA "
+                            "version is needed.",
+                            what=missing[0],
+                        ),
+                        Msg("torch is built for CUDA {cuda}.", cuda=str(torch_cuda))
+                        if torch_cuda
+                        else "",
+                    ),
                     evidence=("cuda_toolkit.cuda_home", "cuda_toolkit.nvcc_version", "errors.seen"),
                     fixes=(_use_toolkit_fix(view, wanted),),
                 ),
@@ -241,9 +266,9 @@ def toolkit_vs_gpu(view: FactsView) -> list[Candidate]:
         if arch is None:
             continue
         if major_minor(build) < arch.first_cuda:
-            problem = f"needs CUDA ≥ {arch.first_cuda}"
+            problem = Msg("needs CUDA ≥ {cuda}", cuda=str(arch.first_cuda))
         elif arch.last_cuda is not None and major_minor(build) > arch.last_cuda:
-            problem = f"is not supported by CUDA after {arch.last_cuda}"
+            problem = Msg("is not supported by CUDA after {cuda}", cuda=str(arch.last_cuda))
         else:
             continue
         out.append(
@@ -251,8 +276,16 @@ def toolkit_vs_gpu(view: FactsView) -> list[Candidate]:
                 finding(
                     id="nvcc_mismatch.toolkit_vs_gpu",
                     severity=severity,
-                    detail=f"Builds use nvcc {build}; GPU {gpu.index} {gpu.name} is compute "
-                    f"capability {cc_text(gpu.cc)} ({arch.name}), which {problem}.",
+                    detail=Msg(
+                        "{builds}; GPU {index} {name} is compute capability {cc} ({arch}), "
+                        "which {problem}.",
+                        builds=_builds_use(build, None),
+                        index=str(gpu.index),
+                        name=gpu.name,
+                        cc=cc_text(gpu.cc),
+                        arch=arch.name,
+                        problem=problem,
+                    ),
                     evidence=("cuda_toolkit.build_version", "nvidia.gpus"),
                     fixes=(_use_toolkit_fix(view, torch_cuda or arch.first_cuda),),
                 ),
@@ -278,9 +311,14 @@ def arch_list_excludes_gpu(view: FactsView) -> list[Candidate]:
                     finding(
                         id="nvcc_mismatch.arch_list_excludes_gpu",
                         severity=Severity.WARNING,
-                        detail=f"TORCH_CUDA_ARCH_LIST={env_list!r} builds extensions for "
-                        f"{' '.join(archs)}, but this machine's GPU is {ccs}: extensions built "
-                        'now fail with "no kernel image is available".',
+                        detail=Msg(
+                            "TORCH_CUDA_ARCH_LIST={value} builds extensions for {archs}, but "
+                            "this machine's GPU is {ccs}: extensions built now fail with "
+                            '"no kernel image is available".',
+                            value=repr(env_list),
+                            archs=" ".join(archs),
+                            ccs=ccs,
+                        ),
                         evidence=("env.torch_cuda_arch_list", "nvidia.gpus"),
                         fixes=(
                             Fix(
@@ -302,15 +340,24 @@ def _unsupported_arch(
     """nvcc_mismatch.unsupported_gpu_arch: the build toolkit predates an architecture asked for."""
     cc = parse_cc(f"compute_{code}")
     arch = arch_for(cc) if cc else None
-    nvcc = f"nvcc {build}" if build else "The nvcc that ran"
-    what = f"compute capability {cc_text(cc)}" if cc else f"compute_{code}"
-    detail = f"{nvcc} cannot compile for {what}"
-    if arch is not None:
-        detail += f" ({arch.name}), which needs CUDA ≥ {arch.first_cuda}"
-    detail += "."
+    nvcc = f"nvcc {build}" if build else Msg("The nvcc that ran")
+    if cc is not None and arch is not None:
+        cannot = Msg("{nvcc} cannot compile for compute capability {cc} ({arch}), which needs "
+                     "CUDA ≥ {cuda}.", nvcc=nvcc, cc=cc_text(cc), arch=arch.name,
+                     cuda=str(arch.first_cuda))
+    elif cc is not None:
+        cannot = Msg("{nvcc} cannot compile for compute capability {cc}.", nvcc=nvcc,
+                     cc=cc_text(cc))
+    else:
+        cannot = Msg("{nvcc} cannot compile for {target}.", nvcc=nvcc, target=f"compute_{code}")
     env_list = view.str_("env.torch_cuda_arch_list")
-    if env_list:
-        detail += f" TORCH_CUDA_ARCH_LIST={env_list!r} chooses the architectures built."
+    detail = sentences(
+        cannot,
+        Msg("TORCH_CUDA_ARCH_LIST={value} chooses the architectures built.",
+            value=repr(env_list))
+        if env_list
+        else "",
+    )
     wanted = arch.first_cuda if arch is not None else (torch_cuda or Version("12.8"))
     if torch_cuda is not None and torch_cuda >= wanted:
         wanted = torch_cuda
@@ -341,17 +388,22 @@ def _host_compiler(view: FactsView, data: Mapping[str, str], build: Version | No
     nvcc = f"nvcc {build}" if build else "nvcc"
     fixes: tuple[Fix, ...]
     if compiler == "msvc":
-        detail = (f"{nvcc} does not support this Microsoft Visual Studio version; each CUDA "
-                  "release supports a range of MSVC toolsets.")
+        detail = Msg("{nvcc} does not support this Microsoft Visual Studio version; each CUDA "
+                     "release supports a range of MSVC toolsets.", nvcc=nvcc)
         fixes = (
             Fix("Install the Visual Studio Build Tools version this CUDA supports, or a newer "
                 "CUDA toolkit", (), URL_TOOLKIT_ARCHIVE),
         )
     else:
         name = "gcc" if compiler == "gcc" else "clang"
-        limit = f" newer than {newest}" if newest else ""
-        detail = (f"{nvcc} refuses {name}{limit}; torch.utils.cpp_extension passes $CC to nvcc "
-                  "as its host compiler (-ccbin).")
+        detail = (
+            Msg("{nvcc} refuses {compiler} newer than {newest}; torch.utils.cpp_extension passes "
+                "$CC to nvcc as its host compiler (-ccbin).", nvcc=nvcc, compiler=name,
+                newest=newest)
+            if newest
+            else Msg("{nvcc} refuses {compiler}; torch.utils.cpp_extension passes $CC to nvcc "
+                     "as its host compiler (-ccbin).", nvcc=nvcc, compiler=name)
+        )
         cxx = "g++" if name == "gcc" else "clang++"
         commands: tuple[str, ...] = ()
         if newest:
@@ -359,7 +411,7 @@ def _host_compiler(view: FactsView, data: Mapping[str, str], build: Version | No
             if name == "gcc" and view.os_name != "darwin":
                 commands = (f"sudo apt install gcc-{newest} g++-{newest}", *commands)
         fixes = (
-            Fix(f"Build with a {name} this nvcc accepts", commands),
+            Fix(Msg("Build with a {compiler} this nvcc accepts", compiler=name), commands),
             Fix("Or use a newer CUDA toolkit, which accepts newer compilers", (),
                 URL_TOOLKIT_ARCHIVE),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from packaging.version import Version
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg, sentences
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_ARCH,
@@ -19,6 +20,7 @@ from envcheck.rules.engine import (
     Candidate,
 )
 from envcheck.rules.facts_view import FactsView, Gpu, cc_text, parse_cc, sm_text
+from envcheck.rules.lists import semicolons
 from envcheck.rules.machine import gpu_trouble
 from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix
 from envcheck.rules.registry import rule
@@ -36,9 +38,15 @@ _CPU_EXPLAINS = frozenset(
 
 
 def _gpu_phrase(gpus: tuple[Gpu, ...], driver: object) -> str:
-    names = ", ".join(sorted({gpu.name for gpu in gpus})) or "an NVIDIA GPU"
-    count = f"{len(gpus)} NVIDIA GPU{'s' if len(gpus) != 1 else ''} ({names})" if gpus else names
-    return f"{count}" + (f" with driver {driver}" if driver else "")
+    names = ", ".join(sorted({gpu.name for gpu in gpus})) or Msg("an NVIDIA GPU")
+    count: str
+    if not gpus:
+        count = names
+    elif len(gpus) == 1:
+        count = Msg("{count} NVIDIA GPU ({names})", count=len(gpus), names=names)
+    else:
+        count = Msg("{count} NVIDIA GPUs ({names})", count=len(gpus), names=names)
+    return Msg("{gpus} with driver {driver}", gpus=count, driver=driver) if driver else count
 
 
 @rule("platform.macos_has_no_cuda")
@@ -65,8 +73,11 @@ def cpu_build(view: FactsView) -> list[Candidate]:
                 finding(
                     id="cpu_build.rocm_torch_on_nvidia",
                     severity=Severity.ERROR,
-                    detail=f"{view.torch_text} is a ROCm (AMD) build; this machine has "
-                    f"{_gpu_phrase(view.gpus, view.str_('nvidia.driver_version'))}.",
+                    detail=Msg(
+                        "{torch} is a ROCm (AMD) build; this machine has {gpus}.",
+                        torch=view.torch_text,
+                        gpus=_gpu_phrase(view.gpus, view.str_("nvidia.driver_version")),
+                    ),
                     evidence=("torch.version", "torch.hip_build", "nvidia.gpus"),
                     fixes=(reinstall_fix(view),),
                 ),
@@ -87,16 +98,16 @@ def cpu_build(view: FactsView) -> list[Candidate]:
     why: list[str] = []
     fixes: list[Fix] = []
     if label == "cpu":
-        why.append("its version label is +cpu")
+        why.append(Msg("its version label is +cpu"))
     conda = view.conda_packages
     if "cpuonly" in conda:
-        why.append("conda's cpuonly package pins CPU builds")
+        why.append(Msg("conda's cpuonly package pins CPU builds"))
         fixes.append(Fix("Remove conda's CPU pin first", ("conda remove cpuonly",)))
     index = view.str_("pip.index_url") or ""
     extra = " ".join(view.strs("pip.extra_index_urls"))
     if "/whl/cpu" in index or "/whl/cpu" in extra:
-        source = view.str_("pip.index_source") or "pip configuration"
-        why.append(f"pip's index is PyTorch's CPU index (set by {source})")
+        source = view.str_("pip.index_source") or Msg("pip configuration")
+        why.append(Msg("pip's index is PyTorch's CPU index (set by {source})", source=source))
         fixes.append(
             Fix(
                 "Stop pip from using the CPU wheel index (see where it is set)",
@@ -104,18 +115,27 @@ def cpu_build(view: FactsView) -> list[Candidate]:
             )
         )
     if view.os_name == "windows" and label == "" and view.torch is not None:
-        why.append("the PyPI torch wheel for Windows is CPU-only")
+        why.append(Msg("the PyPI torch wheel for Windows is CPU-only"))
     only_the_message = not why
     if not why and "cpu_torch" in view.claims:
-        why.append(f'the report says so: "{view.claim_text("cpu_torch")}"')
+        why.append(Msg('the report says so: "{said}"', said=view.claim_text("cpu_torch")))
         only_the_message = False
     if not why and "not_compiled_with_cuda" in view.signature_kinds:
-        why.append('torch says "Torch not compiled with CUDA enabled"')
-    detail = f"{view.torch_text} is a CPU-only build ({'; '.join(why) or 'no CUDA version'}); "
+        why.append(Msg('torch says "Torch not compiled with CUDA enabled"'))
+    reasons = semicolons(why) or Msg("no CUDA version")
     if usable_gpu:
-        detail += f"this machine has {_gpu_phrase(view.gpus, view.str_('nvidia.driver_version'))}."
+        detail = Msg(
+            "{torch} is a CPU-only build ({why}); this machine has {gpus}.",
+            torch=view.torch_text,
+            why=reasons,
+            gpus=_gpu_phrase(view.gpus, view.str_("nvidia.driver_version")),
+        )
     else:
-        detail += "the code asks for CUDA."
+        detail = Msg(
+            "{torch} is a CPU-only build ({why}); the code asks for CUDA.",
+            torch=view.torch_text,
+            why=reasons,
+        )
     fixes.append(reinstall_fix(view))
     return [
         Candidate(
@@ -151,8 +171,15 @@ def _macos_cuda(view: FactsView) -> list[Candidate]:
             finding(
                 id="platform.macos_has_no_cuda",
                 severity=Severity.ERROR,
-                detail="The code asks for CUDA, which does not exist on macOS; Apple GPUs are "
-                "used through torch's MPS backend" + (" (available here)." if mps else "."),
+                detail=Msg(
+                    "The code asks for CUDA, which does not exist on macOS; Apple GPUs are "
+                    "used through torch's MPS backend (available here)."
+                )
+                if mps
+                else Msg(
+                    "The code asks for CUDA, which does not exist on macOS; Apple GPUs are "
+                    "used through torch's MPS backend."
+                ),
                 evidence=("os.name", "torch.mps_available", "errors.seen"),
                 fixes=(
                     Fix(
@@ -218,19 +245,19 @@ def arch_rules(view: FactsView) -> list[Candidate]:
     cuda = view.torch_cuda
     torch = view.torch
     arch_list = [a for a in view.strs("torch.arch_list") if a]
-    source = "torch.cuda.get_arch_list()"
+    source: str = "torch.cuda.get_arch_list()"
     if not arch_list and torch is not None and cuda is not None:
         arch_list = list(published_arch_list(torch, cuda, view.str_("os.arch")))
-        source = f"the published arch list of {cuda_variant(cuda)} wheels"
+        source = Msg("the published arch list of {variant} wheels", variant=cuda_variant(cuda))
     sig = view.signature("arch_incompatible")
     if not arch_list and sig is not None and sig.data.get("supported"):
         arch_list = sig.data["supported"].split()
-        source = "torch's warning"
+        source = Msg("torch's warning")
     gpus = [gpu for gpu in view.gpus if gpu.cc is not None]
     if not gpus and sig is not None:
         cc = parse_cc(sig.data.get("sm"))
         if cc is not None:
-            gpus = [Gpu(0, sig.data.get("gpu") or "the GPU", cc)]
+            gpus = [Gpu(0, sig.data.get("gpu") or Msg("the GPU"), cc)]
     out: list[Candidate] = []
     explains = frozenset(
         {"no_kernel_image", "arch_incompatible", "kernel_failed", "kernel_not_run"}
@@ -255,33 +282,53 @@ def arch_rules(view: FactsView) -> list[Candidate]:
             ):
                 uncovered.append(gpu)
                 source = (
-                    f"CUDA {cuda_mm}, which cannot build for {arch.name} "
-                    f"(CUDA {arch.first_cuda}"
-                    + (f"–{arch.last_cuda}" if arch.last_cuda else " or newer")
-                    + ")"
+                    Msg(
+                        "CUDA {cuda}, which cannot build for {arch} (CUDA {first}–{last})",
+                        cuda=str(cuda_mm),
+                        arch=arch.name,
+                        first=str(arch.first_cuda),
+                        last=str(arch.last_cuda),
+                    )
+                    if arch.last_cuda
+                    else Msg(
+                        "CUDA {cuda}, which cannot build for {arch} (CUDA {first} or newer)",
+                        cuda=str(cuda_mm),
+                        arch=arch.name,
+                        first=str(arch.first_cuda),
+                    )
                 )
     if uncovered:
         groups: dict[tuple[str, tuple[int, int]], list[int]] = {}
         for gpu in uncovered:
             assert gpu.cc is not None
             groups.setdefault((gpu.name, gpu.cc), []).append(gpu.index)
-        lines = []
+        lines: list[str] = []
         for (name, cc), indices in groups.items():
             arch = arch_for(cc)
-            family = f" ({arch.name})" if arch else ""
-            which = (
-                f"GPU {indices[0]}"
-                if len(indices) == 1
-                else ("GPUs " + ", ".join(str(i) for i in indices))
-            )
-            verb = "is" if len(indices) == 1 else "are"
-            lines.append(f"{which} {name} {verb} {sm_text(cc)}{family}")
-        have = " ".join(a for a in arch_list if a) or "other architectures"
-        detail = (
-            f"{'; '.join(lines)}; {view.torch_text} has kernels for {have} (from {source}), "
-            "so CUDA kernels cannot run on it."
+            family = Msg(" ({arch})", arch=arch.name) if arch else ""
+            if len(indices) == 1:
+                lines.append(
+                    Msg("GPU {index} {name} is {sm}{family}",
+                        index=indices[0], name=name, sm=sm_text(cc), family=family)
+                )
+            else:
+                lines.append(
+                    Msg("GPUs {indices} {name} are {sm}{family}",
+                        indices=", ".join(str(i) for i in indices), name=name, sm=sm_text(cc),
+                        family=family)
+                )
+        have = " ".join(a for a in arch_list if a) or Msg("other architectures")
+        detail = sentences(
+            Msg(
+                "{gpus}; {torch} has kernels for {have} (from {source}), so CUDA kernels "
+                "cannot run on it.",
+                gpus=semicolons(lines),
+                torch=view.torch_text,
+                have=have,
+                source=source,
+            ),
+            _arch_hint(uncovered),
         )
-        detail += _arch_hint(uncovered)
         out.append(
             Candidate(
                 finding(
@@ -309,9 +356,16 @@ def arch_rules(view: FactsView) -> list[Candidate]:
                 finding(
                     id="arch_unsupported.ptx_only",
                     severity=Severity.INFO,
-                    detail=f"GPU {gpu.index} {gpu.name} is {sm_text(gpu.cc)}; {view.torch_text} "
-                    f"has no binary kernels for it, only PTX ({' '.join(arch_list)}), which the "
-                    "driver compiles at first use: slow start-up and possibly lower speed.",
+                    detail=Msg(
+                        "GPU {index} {name} is {sm}; {torch} has no binary kernels for it, only "
+                        "PTX ({archs}), which the driver compiles at first use: slow start-up "
+                        "and possibly lower speed.",
+                        index=gpu.index,
+                        name=gpu.name,
+                        sm=sm_text(gpu.cc),
+                        torch=view.torch_text,
+                        archs=" ".join(arch_list),
+                    ),
                     evidence=("nvidia.gpus", "torch.arch_list"),
                     fixes=(reinstall_fix(view),),
                 ),
@@ -326,12 +380,12 @@ def _arch_hint(gpus: list[Gpu]) -> str:
     if newest is None:
         return ""
     if newest >= (10, 0):
-        return " Blackwell GPUs need a CUDA 12.8 or newer build (cu128+) of torch 2.7 or later."
+        return Msg("Blackwell GPUs need a CUDA 12.8 or newer build (cu128+) of torch 2.7 or later.")
     if newest < (5, 0):
-        return " Kepler GPUs are only in the CUDA 11.8 (cu118) and older builds."
+        return Msg("Kepler GPUs are only in the CUDA 11.8 (cu118) and older builds.")
     if newest < (7, 5):
-        return (
-            " Maxwell, Pascal and Volta GPUs were dropped from the CUDA 12.8+ and CUDA 13 builds;"
+        return Msg(
+            "Maxwell, Pascal and Volta GPUs were dropped from the CUDA 12.8+ and CUDA 13 builds;"
             " the cu126 (and older) builds still include them."
         )
     return ""
@@ -351,10 +405,14 @@ def _no_kernel_image(
             finding(
                 id="arch_unsupported.extension_arch",
                 severity=Severity.ERROR,
-                detail=f'"no kernel image is available", yet {view.torch_text} itself has '
-                f"kernels for this GPU ({source}: {' '.join(arch_list)}): the failing kernel "
-                "comes from an extension (xformers, flash-attn, a custom op) built for other "
-                "architectures.",
+                detail=Msg(
+                    '"no kernel image is available", yet {torch} itself has kernels for this '
+                    "GPU ({source}: {archs}): the failing kernel comes from an extension "
+                    "(xformers, flash-attn, a custom op) built for other architectures.",
+                    torch=view.torch_text,
+                    source=source,
+                    archs=" ".join(arch_list),
+                ),
                 evidence=("errors.seen", "torch.arch_list", "nvidia.gpus"),
                 fixes=(
                     Fix(
@@ -373,8 +431,10 @@ def _no_kernel_image(
         finding(
             id="arch_unsupported.no_kernel_image",
             severity=Severity.ERROR,
-            detail='CUDA reports "no kernel image is available for execution on the device": '
-            "the torch build (or an extension) was compiled without this GPU's architecture.",
+            detail=Msg(
+                'CUDA reports "no kernel image is available for execution on the device": '
+                "the torch build (or an extension) was compiled without this GPU's architecture."
+            ),
             evidence=("errors.seen", "torch.kernel_error"),
             fixes=(
                 Fix(

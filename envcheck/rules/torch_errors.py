@@ -8,6 +8,7 @@ when a root cause (a CPU build, a driver too old ...) explains them.
 from __future__ import annotations
 
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_INFO,
@@ -40,8 +41,7 @@ def torch_missing_or_broken(view: FactsView) -> list[Candidate]:
                 finding(
                     id="torch.not_installed",
                     severity=Severity.ERROR if "torch_missing" in user else Severity.WARNING,
-                    detail=f"{view.str_('python.executable') or 'The target interpreter'} has no "
-                    "torch package.",
+                    detail=_no_torch(view.str_("python.executable")),
                     evidence=("torch.version", "torch.import_error", "python.executable"),
                     fixes=(reinstall_fix(view),),
                 ),
@@ -55,7 +55,7 @@ def torch_missing_or_broken(view: FactsView) -> list[Candidate]:
                 finding(
                     id="torch.import_failed",
                     severity=Severity.ERROR,
-                    detail=f"Importing torch raised: {short(import_error, 300)}",
+                    detail=Msg("Importing torch raised: {error}", error=short(import_error, 300)),
                     evidence=("torch.import_error", "torch.version"),
                     fixes=(
                         Fix(
@@ -78,15 +78,19 @@ def dll_load_failed(view: FactsView) -> list[Candidate]:
     out: list[Candidate] = []
     dll = view.signature("dll_load")
     if dll is not None:
-        name = dll.data.get("dll", "a torch DLL")
+        name = dll.data.get("dll", Msg("a torch DLL"))
         out.append(
             Candidate(
                 finding(
                     id="torch.dll_load_failed",
                     severity=Severity.ERROR,
-                    detail=f"[WinError {dll.data.get('winerror', '?')}] loading {name}: a DLL it "
-                    "depends on is missing (most often the Microsoft Visual C++ "
-                    "Redistributable) or the install is damaged.",
+                    detail=Msg(
+                        "[WinError {code}] loading {dll}: a DLL it depends on is missing (most "
+                        "often the Microsoft Visual C++ Redistributable) or the install is "
+                        "damaged.",
+                        code=dll.data.get("winerror", "?"),
+                        dll=name,
+                    ),
                     evidence=("torch.import_error", "errors.seen"),
                     fixes=(
                         Fix(
@@ -121,9 +125,11 @@ def cuda_unknown_error(view: FactsView) -> list[Candidate]:
                 finding(
                     id="torch.cuda_unknown_error",
                     severity=Severity.ERROR,
-                    detail='CUDA initialisation returned "CUDA unknown error". The usual '
-                    "causes: the nvidia_uvm module broke after suspend/resume, or "
-                    "CUDA_VISIBLE_DEVICES was changed after CUDA started in the process.",
+                    detail=Msg(
+                        'CUDA initialisation returned "CUDA unknown error". The usual causes: '
+                        "the nvidia_uvm module broke after suspend/resume, or "
+                        "CUDA_VISIBLE_DEVICES was changed after CUDA started in the process."
+                    ),
                     evidence=("torch.cuda_error", "errors.seen"),
                     fixes=(
                         Fix(
@@ -161,9 +167,12 @@ def cuda_unavailable(view: FactsView) -> list[Candidate]:
                     id="torch.cuda_unavailable",
                     severity=Severity.ERROR,
                     detail=(
-                        f"torch.cuda.is_available() is False; CUDA said: {short(error, 300)}"
+                        Msg(
+                            "torch.cuda.is_available() is False; CUDA said: {error}",
+                            error=short(error, 300),
+                        )
                         if error
-                        else "torch.cuda.is_available() is False with no error."
+                        else Msg("torch.cuda.is_available() is False with no error.")
                     ),
                     evidence=("torch.cuda_available", "torch.cuda_error", "nvidia.gpus"),
                     fixes=(
@@ -192,9 +201,11 @@ def no_cuda_gpus(view: FactsView) -> list[Candidate]:
                 finding(
                     id="torch.no_cuda_gpus",
                     severity=Severity.ERROR,
-                    detail='CUDA reports "No CUDA GPUs are available" and no cause was found '
-                    "in the facts: check CUDA_VISIBLE_DEVICES, the driver, and (in a container) "
-                    "that it was started with GPUs.",
+                    detail=Msg(
+                        'CUDA reports "No CUDA GPUs are available" and no cause was found in '
+                        "the facts: check CUDA_VISIBLE_DEVICES, the driver, and (in a "
+                        "container) that it was started with GPUs."
+                    ),
                     evidence=("errors.seen", "env.cuda_visible_devices"),
                     fixes=(
                         Fix(
@@ -221,9 +232,7 @@ def invalid_device_ordinal(view: FactsView) -> list[Candidate]:
                 finding(
                     id="torch.invalid_device_ordinal",
                     severity=Severity.ERROR,
-                    detail='CUDA reports "invalid device ordinal": a device such as cuda:1 was '
-                    f"requested but only {view.int_('torch.device_count') or 'fewer'} device(s) "
-                    "are visible to the process.",
+                    detail=_ordinal_detail(view.int_("torch.device_count")),
                     evidence=("errors.seen", "torch.device_count", "env.cuda_visible_devices"),
                     fixes=(
                         Fix(
@@ -254,11 +263,15 @@ def kernel_failed(view: FactsView) -> list[Candidate]:
                 finding(
                     id="torch.kernel_failed",
                     severity=Severity.ERROR,
-                    detail="A small matrix multiply on device 0 "
-                    + (
-                        f"raised: {short(kernel_error, 300)}"
+                    detail=(
+                        Msg(
+                            "A small matrix multiply on device 0 raised: {error}",
+                            error=short(kernel_error, 300),
+                        )
                         if kernel_error
-                        else "did not match the CPU result."
+                        else Msg(
+                            "A small matrix multiply on device 0 did not match the CPU result."
+                        )
                     ),
                     evidence=("torch.kernel_ok", "torch.kernel_error"),
                     fixes=(
@@ -284,18 +297,28 @@ def out_of_memory(view: FactsView) -> list[Candidate]:
     oom_kernel = "out of memory" in kernel_error.lower()
     if oom_kernel or "oom" in kinds:
         sig = view.signature("oom")
-        tried = f" (tried to allocate {sig.data['tried']})" if sig and "tried" in sig.data else ""
+        tried = sig.data["tried"] if sig and "tried" in sig.data else None
         out.append(
             Candidate(
                 finding(
                     id="torch.out_of_memory",
                     severity=Severity.WARNING if oom_kernel else Severity.INFO,
                     detail=(
-                        "Even a tiny kernel could not allocate memory: other processes hold the "
-                        "GPU's memory."
+                        Msg(
+                            "Even a tiny kernel could not allocate memory: other processes hold "
+                            "the GPU's memory."
+                        )
                         if oom_kernel
-                        else f"CUDA out of memory{tried}: the workload does not fit; the GPU stack "
-                        "itself works."
+                        else Msg(
+                            "CUDA out of memory (tried to allocate {tried}): the workload does "
+                            "not fit; the GPU stack itself works.",
+                            tried=tried,
+                        )
+                        if tried is not None
+                        else Msg(
+                            "CUDA out of memory: the workload does not fit; the GPU stack itself "
+                            "works."
+                        )
                     ),
                     evidence=("torch.kernel_error", "errors.seen"),
                     fixes=(
@@ -325,7 +348,10 @@ def nccl_error(view: FactsView) -> list[Candidate]:
                 finding(
                     id="torch.nccl_error",
                     severity=Severity.WARNING,
-                    detail=f"{short(sig.text if sig else 'NCCL error', 300)}",
+                    # The error line as NCCL printed it (Chinese names it as an NCCL error).
+                    detail=Msg("{nccl_error}", nccl_error=short(sig.text, 300))
+                    if sig
+                    else Msg("NCCL error"),
                     evidence=("errors.seen",),
                     fixes=(
                         Fix(
@@ -339,3 +365,22 @@ def nccl_error(view: FactsView) -> list[Candidate]:
             )
         )
     return out
+
+
+def _no_torch(python: str | None) -> str:
+    if python:
+        return Msg("{python} has no torch package.", python=python)
+    return Msg("The target interpreter has no torch package.")
+
+
+def _ordinal_detail(count: int | None) -> str:
+    if count:
+        return Msg(
+            'CUDA reports "invalid device ordinal": a device such as cuda:1 was requested but '
+            "only {count} device(s) are visible to the process.",
+            count=count,
+        )
+    return Msg(
+        'CUDA reports "invalid device ordinal": a device such as cuda:1 was requested but '
+        "only fewer device(s) are visible to the process."
+    )

@@ -5,11 +5,65 @@ Category ``cuda_visible_devices``.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from envcheck.catalogue import finding
+from envcheck.i18n import Msg
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_INFO, RANK_VISIBLE, Candidate
 from envcheck.rules.facts_view import FactsView
 from envcheck.rules.registry import rule
+
+
+def _uses(gpus: list[str]) -> str:
+    """What CUDA ends up using: ``only 0, 1.`` or ``no GPU at all.``"""
+    if gpus:
+        return Msg("only {gpus}.", gpus=", ".join(gpus))
+    return Msg("no GPU at all.")
+
+
+_Say = Callable[[dict[str, str]], Msg]
+_PROBLEMS: tuple[tuple[re.Pattern[str], _Say], ...] = (
+    (
+        re.compile(
+            r"entry (?P<position>\d+) \((?P<entry>.*)\) is not a (?P<prefix>.*)… identifier"
+        ),
+        lambda v: Msg("entry {position} ({entry}) is not a {prefix}… identifier", **v),
+    ),
+    (
+        re.compile(r"entry (?P<position>\d+) \((?P<entry>.*)\) is not a device index"),
+        lambda v: Msg("entry {position} ({entry}) is not a device index", **v),
+    ),
+    (
+        re.compile(r"entry (?P<position>\d+) \((?P<entry>.*)\) is negative"),
+        lambda v: Msg("entry {position} ({entry}) is negative", **v),
+    ),
+    (
+        re.compile(r"device (?P<value>.*) is listed twice, so CUDA sees no device at all"),
+        lambda v: Msg("device {value} is listed twice, so CUDA sees no device at all", **v),
+    ),
+    (
+        re.compile(r"entry (?P<entry>.*) is not a clean index or identifier \(CUDA reads what "
+                   r"it can\)"),
+        lambda v: Msg("entry {entry} is not a clean index or identifier (CUDA reads what it can)",
+                      **v),
+    ),
+)
+"""The parser's reasons (:mod:`envcheck.parsers.cuda_visible_devices`, which stays free of
+envcheck imports, writes them in English into the facts), as messages."""
+
+
+def _problem(text: str) -> str:
+    """The parser's reason for dropping entries, as a message when it is one of its own."""
+    if isinstance(text, Msg):
+        return text
+    for pattern, say in _PROBLEMS:
+        match = pattern.fullmatch(text)
+        if match:
+            said = say(match.groupdict())
+            return said if said == text else text
+    return text
 
 
 @rule(
@@ -70,8 +124,10 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
                     else Severity.WARNING
                     if view.pasted
                     else Severity.INFO,
-                    detail=f"{shown} hides every GPU from CUDA"
-                    + (f" ({count} present)." if count else "."),
+                    detail=Msg("{shown} hides every GPU from CUDA ({count} present).",
+                               shown=shown, count=count)
+                    if count
+                    else Msg("{shown} hides every GPU from CUDA.", shown=shown),
                     evidence=evidence,
                     fixes=(unset_fix,),
                 ),
@@ -88,9 +144,13 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
                 finding(
                     id="cuda_visible_devices.no_such_device",
                     severity=Severity.ERROR,
-                    detail=f"{shown} is set, and CUDA then finds no usable GPU: the machine has "
-                    f"no GPU with index {', '.join(valid)} (a single-GPU machine has only 0). "
-                    "Scripts often hard-code the GPU of their author's machine.",
+                    detail=Msg(
+                        "{shown} is set, and CUDA then finds no usable GPU: the machine has no "
+                        "GPU with index {indices} (a single-GPU machine has only 0). Scripts "
+                        "often hard-code the GPU of their author's machine.",
+                        shown=shown,
+                        indices=", ".join(valid),
+                    ),
                     evidence=evidence,
                     fixes=(
                         Fix(
@@ -128,9 +188,15 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
                 finding(
                     id="cuda_visible_devices.no_such_device",
                     severity=Severity.ERROR if not usable else Severity.WARNING,
-                    detail=f"{shown}: this machine has {count} GPU(s) "
-                    f"(indices 0–{(count or 1) - 1}); CUDA stops at {missing[0]!r}, so it uses "
-                    + (f"only {', '.join(usable)}." if usable else "no GPU at all."),
+                    detail=Msg(
+                        "{shown}: this machine has {count} GPU(s) (indices 0–{last}); CUDA "
+                        "stops at {stop}, so it uses {uses}",
+                        shown=shown,
+                        count=count,
+                        last=(count or 1) - 1,
+                        stop=repr(missing[0]),
+                        uses=_uses(usable),
+                    ),
                     evidence=evidence,
                     fixes=(unset_fix,),
                 ),
@@ -144,8 +210,13 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
                 finding(
                     id="cuda_visible_devices.invalid_entry",
                     severity=Severity.ERROR if not valid else Severity.WARNING,
-                    detail=f"{shown}: {problem}. CUDA reads the list up to the first bad entry, "
-                    "so it uses " + (f"only {', '.join(valid)}." if valid else "no GPU at all."),
+                    detail=Msg(
+                        "{shown}: {problem}. CUDA reads the list up to the first bad entry, so "
+                        "it uses {uses}",
+                        shown=shown,
+                        problem=_problem(str(problem)),
+                        uses=_uses(valid),
+                    ),
                     evidence=evidence,
                     fixes=(unset_fix,),
                 ),
@@ -159,7 +230,9 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
                 finding(
                     id="cuda_visible_devices.set_without_gpu",
                     severity=Severity.INFO,
-                    detail=f"{shown} is set, but NVML sees no NVIDIA GPU on this machine.",
+                    detail=Msg(
+                        "{shown} is set, but NVML sees no NVIDIA GPU on this machine.", shown=shown
+                    ),
                     evidence=evidence,
                 ),
                 RANK_INFO,
@@ -190,11 +263,15 @@ def device_order(view: FactsView) -> list[Candidate]:
             finding(
                 id="cuda_visible_devices.device_order",
                 severity=Severity.WARNING,
-                detail=f"CUDA_VISIBLE_DEVICES={raw!r} counts GPUs in CUDA's order, which puts "
-                "the fastest GPU first; nvidia-smi numbers them by PCI bus. This machine mixes "
-                f"{', '.join(sorted(models))}, so the two numberings can differ and the process "
-                "may run on the other GPU (smaller memory, out-of-memory errors) unless "
-                "CUDA_DEVICE_ORDER=PCI_BUS_ID.",
+                detail=Msg(
+                    "CUDA_VISIBLE_DEVICES={value} counts GPUs in CUDA's order, which puts the "
+                    "fastest GPU first; nvidia-smi numbers them by PCI bus. This machine mixes "
+                    "{models}, so the two numberings can differ and the process may run on the "
+                    "other GPU (smaller memory, out-of-memory errors) unless "
+                    "CUDA_DEVICE_ORDER=PCI_BUS_ID.",
+                    value=repr(raw),
+                    models=", ".join(sorted(models)),
+                ),
                 evidence=("env.cuda_visible_devices", "env.cuda_device_order", "nvidia.gpus"),
                 fixes=(
                     Fix(
@@ -227,10 +304,13 @@ def set_after_init(view: FactsView) -> list[Candidate]:
             finding(
                 id="cuda_visible_devices.set_after_init",
                 severity=Severity.ERROR if failing else Severity.WARNING,
-                detail=f'The code sets the variable ("{said}") after a call that starts CUDA '
-                "or counts the devices. CUDA reads CUDA_VISIBLE_DEVICES once, when it "
-                "initialises, so the setting has no effect: the process still sees every GPU "
-                "and uses GPU 0 (often a busy one: out-of-memory errors).",
+                detail=Msg(
+                    'The code sets the variable ("{said}") after a call that starts CUDA or '
+                    "counts the devices. CUDA reads CUDA_VISIBLE_DEVICES once, when it "
+                    "initialises, so the setting has no effect: the process still sees every "
+                    "GPU and uses GPU 0 (often a busy one: out-of-memory errors).",
+                    said=said,
+                ),
                 evidence=("explain.claims", "env.cuda_visible_devices", "errors.seen"),
                 fixes=(
                     Fix(

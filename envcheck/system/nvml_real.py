@@ -15,6 +15,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from envcheck.i18n import Msg
 from envcheck.system.nvml import DeviceQuery, NvmlError, NvmlStatus, SystemQuery
 
 # pynvml exception class name -> envcheck status. Classes missing from an old nvidia-ml-py
@@ -81,7 +82,7 @@ def _message(exc: BaseException) -> str:
         text = ""
     if not text:
         code = getattr(exc, "value", None)
-        text = f"NVML error code {code}" if code is not None else type(exc).__name__
+        text = Msg("NVML error code {code}", code=code) if code is not None else type(exc).__name__
     return text
 
 
@@ -116,7 +117,8 @@ class RealNvml:
             except ImportError as exc:
                 raise NvmlError(
                     NvmlStatus.BINDINGS_MISSING,
-                    f"the nvidia-ml-py bindings (pynvml) are not installed: {exc}",
+                    Msg("the nvidia-ml-py bindings (pynvml) are not installed: {error}",
+                        error=str(exc)),
                 ) from None
             self._module = pynvml
         return self._module
@@ -172,7 +174,7 @@ class RealNvml:
                 return fn
         raise NvmlError(
             NvmlStatus.FUNCTION_NOT_FOUND,
-            f"the installed nvidia-ml-py has none of {', '.join(names)}",
+            Msg("the installed nvidia-ml-py has none of {names}", names=", ".join(names)),
         )
 
     def _first(self, module: ModuleType, names: tuple[str, ...], *args: object) -> Any:
@@ -185,7 +187,8 @@ class RealNvml:
         for name in names:
             fn = getattr(module, name, None)
             if not callable(fn):
-                last = NvmlError(NvmlStatus.FUNCTION_NOT_FOUND, f"pynvml has no {name}")
+                last = NvmlError(NvmlStatus.FUNCTION_NOT_FOUND, Msg("pynvml has no {name}",
+                                                                    name=name))
                 continue
             try:
                 return self._call(module, fn, *args)
@@ -219,7 +222,8 @@ class RealNvml:
         if query == "cuda_driver_version":
             names = ("nvmlSystemGetCudaDriverVersion_v2", "nvmlSystemGetCudaDriverVersion")
             return int(self._first(module, names))
-        raise NvmlError(NvmlStatus.UNKNOWN_ERROR, f"unknown NVML system query {query!r}")
+        raise NvmlError(NvmlStatus.UNKNOWN_ERROR,
+                        Msg("unknown NVML system query {query}", query=repr(query)))
 
     def device(self, index: int, query: DeviceQuery) -> object:
         """Answer a per-GPU query (see :data:`~envcheck.system.nvml.DeviceQuery`)."""
@@ -227,7 +231,8 @@ class RealNvml:
         handle = self._handle(module, index)
         answer = self._device_query(module, handle, query)
         if answer is _UNKNOWN_QUERY:
-            raise NvmlError(NvmlStatus.UNKNOWN_ERROR, f"unknown NVML device query {query!r}")
+            raise NvmlError(NvmlStatus.UNKNOWN_ERROR,
+                            Msg("unknown NVML device query {query}", query=repr(query)))
         return answer
 
     def _device_query(self, m: ModuleType, h: object, query: str) -> object:

@@ -20,7 +20,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from envcheck.i18n import Msg, concat
+
 CommandError = Literal["not_found", "timeout", "permission", "os_error"]
+
+def tool_output(text: str) -> str:
+    """What a tool or an exception printed, inside a message: shown as it is, in double quotes
+    in Chinese (the English text around it is unchanged). Empty text stays empty."""
+    return Msg("{output}", output=text) if text else text
+
 
 _LIVE: dict[int, tuple[subprocess.Popen[bytes], bool]] = {}
 """Children started and not yet reaped, by pid (each leads its own process group on POSIX),
@@ -48,24 +56,29 @@ class CommandResult:
         return self.error is None and self.returncode == 0
 
     def describe_failure(self) -> str:
-        """One line saying why the command did not succeed (empty when it did)."""
-        name = self.argv[0] if self.argv else "command"
+        """One line saying why the command did not succeed (empty when it did), a
+        :class:`~envcheck.i18n.Msg` (what the command printed is data inside it)."""
+        name = self.argv[0] if self.argv else Msg("command")
         if self.error == "not_found":
-            return f"{name} not found"
+            return Msg("{name} not found", name=name)
         if self.error == "timeout":
-            return f"{name} timed out after {self.duration_s:.1f} s"
+            return Msg("{name} timed out after {seconds} s", name=name,
+                       seconds=f"{self.duration_s:.1f}")
         if self.error is not None:
-            return f"{name} could not run: {self.error_message or self.error}"
+            return Msg("{name} could not run: {reason}", name=name,
+                       reason=tool_output(self.error_message or "") or self.error)
         if self.returncode != 0:
             tail = (self.stderr or self.stdout).strip().splitlines()
             last = tail[-1][:200] if tail else ""
             signal_note = ""
             if self.returncode is not None and self.returncode < 0:
                 try:
-                    signal_note = f" (killed by {signal.Signals(-self.returncode).name})"
+                    signal_note = Msg(" (killed by {signal})",
+                                      signal=signal.Signals(-self.returncode).name)
                 except ValueError:
-                    signal_note = f" (killed by signal {-self.returncode})"
-            return f"{name} exited {self.returncode}{signal_note}" + (f": {last}" if last else "")
+                    signal_note = Msg(" (killed by signal {number})", number=-self.returncode)
+            return concat(Msg("{name} exited {code}", name=name, code=self.returncode),
+                          signal_note, Msg(": {output}", output=tool_output(last)) if last else "")
         return ""
 
 
@@ -113,7 +126,7 @@ def run_command(
             _decode(err),
             time.monotonic() - start,
             "timeout",
-            f"no answer within {timeout:g} s",
+            Msg("no answer within {seconds} s", seconds=f"{timeout:g}"),
         )
     except BaseException:  # Ctrl-C while waiting: the child goes with us
         _kill(proc, posix)
@@ -307,7 +320,8 @@ def stream_command(
         _decode(b"".join(err_chunks)),
         time.monotonic() - start,
         "timeout" if timed_out else None,
-        f"no answer within {timeout:g} s" if timed_out and timeout is not None else None,
+        Msg("no answer within {seconds} s", seconds=f"{timeout:g}")
+        if timed_out and timeout is not None else None,
     )
     if interrupted:
         raise KeyboardInterrupt(result)

@@ -497,3 +497,16 @@ def test_unknown_driver_gets_the_build_with_the_lowest_driver_requirement() -> N
     chosen = needs[rec.variant]
     assert chosen is not None
     assert all(n is None or chosen <= n for n in needs.values())
+
+
+@pytest.mark.parametrize("text", [
+    "2025-01-01 12:00:00 | ERROR | loader:load | Failed to load model: Torch not compiled "
+    "with CUDA enabled\n",
+    "Could not load library libcudnn_ops_infer.so.8. Error: libcudnn_ops_infer.so.8: cannot "
+    "open shared object file: No such file or directory\n",
+])
+def test_code_that_asks_for_cuda_is_never_told_to_install_the_cpu_build(text: str) -> None:
+    report = explain_report(text)
+    commands = [c for f in report.findings for fix in f.fixes for c in fix.commands]
+    assert commands, [f.id for f in report.findings]
+    assert not [c for c in commands if "/whl/cpu" in c]

@@ -266,7 +266,7 @@ def test_finding_and_fix_name_the_same_torch() -> None:
         ("1.7.1", "linux", "x86_64", "cu102"),
         ("1.7.1+cu110", "linux", "x86_64", "cu102"),  # the label names the build, not PyPI's
         ("1.0.0", "linux", "x86_64", "cu90"),
-        ("1.1.0", "linux", None, "cu100"),
+        ("1.1.0", "linux", None, "cu90"),  # PyPI's 1.1.0 wheel: torch.version.cuda 9.0.176
         ("1.4.0", "linux", "x86_64", "cu101"),
         ("1.11.0", "linux", "x86_64", "cu102"),
         ("2.5.1", "linux", "x86_64", "cu124"),
