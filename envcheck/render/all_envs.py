@@ -24,7 +24,7 @@ _HEADERS = (Msg("environment"), Msg("type"), "python", "torch", Msg("build"), "c
 
 
 def _headers(m: Messages) -> tuple[str, ...]:
-    return tuple(m.say(h) for h in _HEADERS)
+    return tuple(m.say(h) if isinstance(h, Msg) else h for h in _HEADERS)
 
 
 def _localized(result: AllEnvsReport, lang: str) -> AllEnvsReport:
