@@ -329,32 +329,40 @@ def extension_abi(view: FactsView) -> list[Candidate]:
         )
     built = view.signature("extension_torch_mismatch")
     if built is not None and not out:
-        ext = built.data.get("ext") or Msg("A compiled extension")
+        ext = built.data.get("ext")
+        have = built.data.get("have", "?")
+        values = {"built": built.data.get("built", "?"), "have": have}
+        if ext:
+            detail = Msg(
+                "{ext} was built for torch {built}, but this environment has torch "
+                "{have}: its compiled kernels do not load, so everything that needs "
+                "them fails. Install the {ext} build made for this torch (or the torch "
+                "it was built for).", ext=ext, **values)
+            summary = Msg("Install the {ext} release built for this torch, without "
+                          "letting pip change torch", ext=ext)
+            package = ext.lower()
+        else:
+            detail = Msg(
+                "A compiled extension was built for torch {built}, but this environment has "
+                "torch {have}: its compiled kernels do not load, so everything that needs "
+                "them fails. Install the extension's build made for this torch (or the torch "
+                "it was built for).", **values)
+            summary = Msg("Install the extension's release built for this torch, without "
+                          "letting pip change torch")
+            package = "extension"
         out.append(
             Candidate(
                 finding(
                     id="env_conflict.extension_abi",
                     severity=Severity.ERROR,
-                    detail=Msg(
-                        "{ext} was built for torch {built}, but this environment has torch "
-                        "{have}: its compiled kernels do not load, so everything that needs "
-                        "them fails. Install the {ext} build made for this torch (or the torch "
-                        "it was built for).",
-                        ext=ext,
-                        built=built.data.get("built", "?"),
-                        have=built.data.get("have", "?"),
-                    ),
+                    detail=detail,
                     evidence=("errors.seen", "torch.version"),
                     fixes=(
                         Fix(
-                            Msg(
-                                "Install the {ext} release built for this torch, without "
-                                "letting pip change torch",
-                                ext=ext,
-                            ),
+                            summary,
                             (
                                 f"{pip_cmd(view)} install --force-reinstall --no-deps "
-                                f"<{ext.lower()} version made for torch "
+                                f"<{package} version made for torch "
                                 f"{built.data.get('have', 'this torch')}>",
                             ),
                         ),

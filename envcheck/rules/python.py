@@ -379,12 +379,7 @@ def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version |
         )
     machine = (view.str_("os.arch") or "").lower()
     if view.os_name == "darwin" and machine in ("x86_64", "amd64"):
-        reasons.append(
-            Msg("macOS x86_64 wheels stop at torch 2.2.2")
-            if reasons
-            # The sentence's first letter, upper-cased as it always was.
-            else Msg("MacOS x86_64 wheels stop at torch 2.2.2")
-        )
+        reasons.append(Msg("macOS x86_64 wheels stop at torch 2.2.2"))
     if not reasons:
         reasons.append(
             Msg(

@@ -381,6 +381,6 @@ def _ordinal_detail(count: int | None) -> str:
             count=count,
         )
     return Msg(
-        'CUDA reports "invalid device ordinal": a device such as cuda:1 was requested but '
-        "only fewer device(s) are visible to the process."
+        'CUDA reports "invalid device ordinal": the device requested (such as cuda:1) is not '
+        "among the devices visible to the process."
     )
