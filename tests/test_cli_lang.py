@@ -221,3 +221,51 @@ def test_the_words_in_fact_values_are_translated_and_the_data_is_not(fake_doctor
     for key in ("torch.version", "python.executable", "nvidia.driver_version"):
         value = str(fake_doctor.fact(key))
         assert value in english and value in chinese, key
+
+
+_PASTE = (
+    "I installed torch with pip install torch==2.3.1 on Windows 11, RTX 3060, driver 551.86.\n"
+    ">>> torch.cuda.is_available()\nFalse\n"
+    "AssertionError: Torch not compiled with CUDA enabled\n"
+)
+
+
+def _invoke(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    base = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+    result = CliRunner().invoke(cli.app, args, env={**base, **env}, input=stdin)
+    assert result.exit_code in (0, 1), result.output
+    return result.stdout
+
+
+def _words_left(text: str) -> list[str]:
+    """English runs on the lines that are envcheck's words (not commands, URLs or the paste)."""
+    from tests.test_i18n_complete import english_left
+
+    words = [line for line in text.splitlines()
+             if not line.strip().startswith(("$ ", "http", "pip ", "uv ", "conda "))]
+    return [run for line in words for run in english_left(line)]
+
+
+@pytest.mark.parametrize("command", [
+    ["doctor", "--no-redact"],
+    ["report", "--no-redact", "--format", "markdown"],
+    ["report", "--no-redact", "--format", "text"],
+    ["explain", "-"],
+    ["recommend", "--os", "windows", "--gpu", "RTX 3060", "--driver", "551.86"],
+])
+def test_every_command_speaks_chinese_under_a_chinese_locale(fake_doctor: Report,
+                                                             command: list[str]) -> None:
+    stdin = _PASTE if command[0] == "explain" else None
+    chinese = _invoke(command, {"LANG": "zh_CN.UTF-8"}, stdin)
+    english = _invoke([*command, "--lang", "en"], {"LANG": "zh_CN.UTF-8"}, stdin)
+    assert CJK.search(chinese) and not CJK.search(english)
+    if command[0] != "explain":  # the paste's own lines are shown as they were
+        assert _words_left(chinese) == []
+    assert ID_LINE.findall(chinese) == ID_LINE.findall(english)
+    shown = ("$ ", "pip ", "uv ", "conda ")
+    commands = [[line.strip() for line in text.splitlines() if line.strip().startswith(shown)]
+                for text in (chinese, english)]
+    assert commands[1] and commands[0][0] == commands[1][0]
+    # Under zh, recommend puts the mainland mirrors right after the main command (and adds
+    # them, with Tsinghua's PyPI mirror for the other packages); no English command is lost.
+    assert all(any(zh.startswith(en) for zh in commands[0]) for en in commands[1])
