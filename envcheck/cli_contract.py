@@ -91,12 +91,11 @@ class Language(str, enum.Enum):
 
 LangOpt = Annotated[
     Language | None,
-    typer.Option("--lang", help="Language of the report: en or zh (default: from LC_ALL, "
+    typer.Option("--lang", help="Language of the output: en or zh (default: from LC_ALL, "
                  "LC_MESSAGES or LANG; ids, keys and commands are the same in both)."),
 ]
-"""``--lang``, shared by doctor, report, explain, recommend and bench. ``recommend`` and
-``bench`` take it so one command line works everywhere; in this version it sets only the
-language of their usage errors (``cli._usage_language`` reads it before parsing)."""
+"""``--lang``, shared by doctor, report, explain, recommend and bench: the language of
+everything they print (reports, recommendations, bench results, usage errors and help)."""
 HiddenLangOpt = Annotated[
     Language | None,
     typer.Option("--lang", hidden=True, help="Language of the help and of the messages: en or "

@@ -38,13 +38,14 @@ from envcheck.cli_contract import (
     pick_format,
     target_option,
 )
+from envcheck.i18n import Msg, messages
 from envcheck.render import Appendix, OutputFormat
 
 if TYPE_CHECKING:
     from envcheck.context import TargetChoice
 
 
-def quick_bench(target_choice: TargetChoice) -> Appendix:
+def quick_bench(target_choice: TargetChoice, lang: str = "en") -> Appendix:
     """A short MNIST CNN training run in the target interpreter, to show with the report.
 
     Same worker as ``envcheck bench cnn --quick``; when nothing can be measured the appendix
@@ -61,19 +62,22 @@ def quick_bench(target_choice: TargetChoice) -> Appendix:
     ctx = Context.from_system(target=target_choice)
     target = ctx.target_python or sys.executable
     options = BenchOptions(kind="train", model="mnist_cnn", seconds=3.0, quick=True)
-    typer.echo("envcheck report: running a quick bench (MNIST CNN, a few seconds)…", err=True)
+    say = messages(lang).say
+    typer.echo(say(Msg("envcheck report: running a quick bench (MNIST CNN, a few seconds)…")),
+               err=True)
     outcome = run_worker(target, options, nvml=ctx.nvml, env=ctx.env)
-    title = "Quick bench: MNIST CNN training"
+    title = say(Msg("Quick bench: MNIST CNN training"))
     if outcome.result is None:
         error = {"code": outcome.error_code, "message": outcome.error_message}
-        return Appendix("bench", title, f"Nothing measured ({outcome.error_code}): "
-                        f"{outcome.error_message}", {"error": error})
+        return Appendix("bench", title, say(Msg(
+            "Nothing measured ({code}): {message}", code=outcome.error_code or "?",
+            message=outcome.error_message or "")), {"error": error})
     try:
         table = load_references()
     except (RecipeError, OSError):
         table = None
     result = build_train_result(options, outcome, table, tool_version=__version__)
-    return Appendix("bench", title, render_bench_text(result), result.to_dict())
+    return Appendix("bench", title, render_bench_text(result, lang), result.to_dict())
 
 
 def register(app: typer.Typer) -> None:
@@ -103,10 +107,11 @@ def register(app: typer.Typer) -> None:
         output_option(output)
         target = target_option(python)
         found, identity = run_doctor_here(target, timeout, torch_timeout, budget)
-        appendix = (quick_bench(target),) if bench else ()
+        language = lang_option(lang)
+        appendix = (quick_bench(target, language),) if bench else ()
         _publish(found, fmt=chosen, verbose=verbose, redact=redact,
                  show_redactions=show_redactions, identity=identity, output=output,
-                 fail_on=fail_on, appendix=appendix, lang=lang_option(lang))
+                 fail_on=fail_on, appendix=appendix, lang=language)
 
     @app.command()
     def diff(

@@ -119,3 +119,14 @@ def test_report_bench_appends_a_measured_run_and_still_reads_back() -> None:
     assert data["bench"]["images_per_s"] > 0
     explained = _run("explain", "--json", "-", stdin=proc.stdout)
     assert _findings(explained.stdout) == _findings(proc.stdout)
+
+
+@pytest.mark.torch
+@needs_torch
+def test_report_bench_speaks_the_reports_language() -> None:
+    proc = _run("report", "--bench", "--format", "markdown", "--lang", "zh",
+                "--python", str(TORCH_PYTHON))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode("utf-8")
+    assert "快速基准测试：MNIST CNN 训练" in out
+    assert "Quick bench" not in out
