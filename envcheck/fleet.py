@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from envcheck.catalogue import entry
+
 UNKNOWN = "unknown"
 BENCH_SLOW_RATIO = 0.75
 """A bench figure under this fraction of the median of its peers' is an outlier."""
@@ -206,12 +208,23 @@ def node_values(facts: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
+def _title(finding_id: str, title: str) -> str:
+    """The title to show in the (English) summary: a report written with ``--lang zh`` has a
+    Chinese one, so the catalogue's English title of its id stands in for it."""
+    if not re.search(r"[\u3000-\u9fff\uff00-\uffef]", title):
+        return title
+    try:
+        return entry(finding_id).title
+    except KeyError:
+        return title
+
+
 def _findings(items: Any) -> list[NodeFinding]:
     found: list[NodeFinding] = []
     for item in items if isinstance(items, list) else ():
         if isinstance(item, Mapping) and isinstance(item.get("id"), str):
             found.append(NodeFinding(item["id"], str(item.get("severity") or "info"),
-                                     str(item.get("title") or "")))
+                                     _title(item["id"], str(item.get("title") or ""))))
     return found
 
 

@@ -261,3 +261,14 @@ def test_a_thousand_nodes_with_one_planted_driver_drift() -> None:
     assert [d.key for d in summary.drift] == ["nvidia.driver_version"]
     text = render_fleet_text(summary)
     assert "535.104.05  (2: node0042, node0777)" in text
+
+
+def test_a_report_written_in_chinese_is_summarised_with_the_english_title() -> None:
+    chinese = doctor_report("b", findings=(("torch.not_installed", "warning"),))
+    findings = chinese["findings"]
+    assert isinstance(findings, list)
+    findings[0]["title"] = "这个环境里没有安装 torch"
+    summary = summarize(_docs(("b", chinese)))
+    text = render_fleet_text(summary)
+    assert "这个" not in text
+    assert "torch is not installed in this environment" in text
