@@ -35,6 +35,8 @@ import typer
 from typer.core import TyperGroup
 
 from envcheck.i18n import DEFAULT, LANGUAGES, Messages, Msg, messages, pick_language
+from envcheck.render.cells import cells as _cells
+from envcheck.render.cells import wrap_cells
 
 _LANGUAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar("envcheck_lang",
                                                                         default=None)
@@ -132,51 +134,6 @@ def localize_commands(command: Any, lang: str) -> None:
             cmd.__dict__.pop("context_class", None)
         else:
             cmd.context_class = _context_class(lang)
-
-
-_UNITS = re.compile(r"\s+|\[[^\[\]\s]+\]|[^\s\[]+|\[")
-"""Spaces, click's ``[默认：10.0；x>=0.1]`` (kept whole), or a run of anything else."""
-_NO_BREAK_BEFORE = frozenset("，。：；、）」』！？")
-_NO_BREAK_AFTER = frozenset("（「『")
-
-
-def _cells(text: str) -> int:
-    """Terminal columns ``text`` takes (rich is imported only when help is shown in CJK)."""
-    from rich.cells import cell_len
-
-    return cell_len(text)
-
-
-def _pieces(unit: str) -> list[str]:
-    """Where a unit may break: between two wide characters, or a wide and a narrow one."""
-    if unit.isspace() or unit.startswith("["):
-        return [unit]
-    out: list[str] = []
-    for char in unit:
-        if out and (char in _NO_BREAK_BEFORE or out[-1][-1] in _NO_BREAK_AFTER
-                    or (_cells(char) == 1 and _cells(out[-1][-1]) == 1)):
-            out[-1] += char
-        else:
-            out.append(char)
-    return out
-
-
-def wrap_cells(line: str, width: int, indent: int) -> list[str]:
-    """``line`` wrapped to ``width`` terminal cells, later lines indented by ``indent``: a line
-    breaks at a space or beside a wide (CJK) character, never inside an English word or a
-    command, never before closing punctuation nor after opening punctuation."""
-    lines: list[str] = []
-    current = ""
-    for unit in _UNITS.findall(line):
-        for piece in _pieces(unit):
-            if current.strip() and _cells(current + piece.rstrip()) > width:
-                lines.append(current.rstrip())
-                current = " " * indent
-                if piece.isspace():
-                    continue
-            current += piece
-    lines.append(current.rstrip())
-    return lines
 
 
 _HEADINGS = {"Options": Msg("Options"), "Commands": Msg("Commands"),

@@ -7,7 +7,6 @@ Fact text is never interpreted as rich markup (paths may contain brackets).
 from __future__ import annotations
 
 import io
-import re
 import textwrap
 from collections.abc import Sequence
 
@@ -20,6 +19,7 @@ from rich.text import Text
 from envcheck.i18n import Messages, messages
 from envcheck.model import Finding, ProbeStatus, Report, Severity
 from envcheck.render import Appendix, RenderOptions
+from envcheck.render.cells import wrap_cells
 from envcheck.render.sections import SectionView, section_view
 from envcheck.render.values import ordered_sections, said, section_of_finding
 
@@ -260,38 +260,6 @@ def _plural(m: Messages, count: int, word: str) -> str:
     forms = {"error": ("{n} error", "{n} errors"), "warning": ("{n} warning", "{n} warnings"),
              "note": ("{n} note", "{n} notes")}[word]
     return m.ngettext(*forms, count).format(n=count)
-
-
-_WIDE = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
-_WRAP_TOKENS = re.compile(rf"\s+|[{_WIDE}]|[^\s{_WIDE}]+")
-"""Spaces, one wide character, or a run of anything else (a word, a path, a version)."""
-_NO_BREAK_BEFORE = frozenset("，。：；、）」』！？")
-"""Closing punctuation, which never starts a line."""
-
-
-def wrap_cells(line: str, width: int, indent: int) -> list[str]:
-    """``line`` wrapped to ``width`` terminal cells, continuation lines indented by ``indent``.
-
-    For text with wide (CJK) characters, which :mod:`textwrap` counts as one column each: a
-    line breaks at a space, or between two wide characters, never inside a word.
-    """
-    tokens: list[str] = []
-    for token in _WRAP_TOKENS.findall(line):
-        if tokens and token[0] in _NO_BREAK_BEFORE and not tokens[-1].isspace():
-            tokens[-1] += token  # closing punctuation stays with what it closes
-        else:
-            tokens.append(token)
-    lines: list[str] = []
-    current = ""
-    for token in tokens:
-        if current.strip() and cell_len(current + token.rstrip()) > width:
-            lines.append(current.rstrip())
-            current = " " * indent
-            if token.isspace():
-                continue
-        current += token
-    lines.append(current.rstrip())
-    return lines
 
 
 def render(report: Report, options: RenderOptions) -> str:
