@@ -210,6 +210,29 @@ class Joined(Msg):
         return (Joined, (self.sep, self.parts))
 
 
+class Written(Msg):
+    """English envcheck wrote elsewhere and kept as a plain string (a note read back from a
+    report, a probe's title): said by finding the message it was made from, exactly or with
+    its values (:meth:`Messages.translate`). Use :func:`written`."""
+
+    def __new__(cls, text: str, shown: str | None = None) -> Written:
+        """``shown`` is the English to show when it differs from ``text`` (a first letter
+        upper-cased): ``text`` is what is looked up."""
+        self = str.__new__(cls, text if shown is None else shown)
+        self.msgid, self.values = str(text), MappingProxyType({})
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Written, (self.msgid, str(self)))
+
+
+def written(text: str) -> str:
+    """``text`` as a :class:`Written` message, unless it already is a :class:`Msg`: for words
+    envcheck wrote that reach a message as a plain string, so they are said in the reader's
+    language too (a plain value is data and is shown as it is)."""
+    return text if isinstance(text, Msg) else Written(text)
+
+
 def _rebuild(cls: type[Msg], text: str, msgid: str, values: dict[str, object]) -> Msg:
     self = str.__new__(cls, text)
     self.msgid, self.values = msgid, MappingProxyType(values)
@@ -295,6 +318,13 @@ class Messages:
                 else:
                     out = said
             return out
+        if isinstance(text, Written):
+            said = self.translate(text.msgid)
+            if said == text.msgid:
+                if missing is not None and _has_words(text):
+                    missing.add(text.msgid)
+                return str(text)
+            return said
         if isinstance(text, Msg):
             found = self.table.get(text.msgid)
             if not found or not found[0]:
@@ -337,7 +367,9 @@ class Messages:
         return text
 
     def _templates(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
-        return _templates_of(self.lang)
+        if self.lang in LANGUAGES and messages(self.lang) is self:
+            return _templates_of(self.lang)  # the shipped catalogue's, built once
+        return _build_templates(self.table)
 
 
 _MIN_FIXED = 6
@@ -355,8 +387,12 @@ def _fixed_text(msgid: str) -> str:
 
 @functools.cache
 def _templates_of(lang: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return _build_templates(messages(lang).table)
+
+
+def _build_templates(table: Mapping[str, object]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     out = []
-    for msgid in messages(lang).table:
+    for msgid in table:
         pattern = _template(msgid)
         # A template of little fixed text ("{label}: {value}") would match anything.
         if pattern is not None and len(_fixed_text(msgid)) >= _MIN_FIXED:

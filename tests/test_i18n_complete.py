@@ -167,3 +167,29 @@ def test_a_translation_whose_fields_do_not_fit_falls_back_to_english() -> None:
     assert zh.say(Msg("{n} of {total}", n=1, total=2), lost) == "1 of 2"
     assert lost == {"{n} of {total}"}
     assert zh.translate("took 1.5 s") == "took 1.5 s"
+
+
+def test_words_envcheck_wrote_elsewhere_are_said_by_the_message_they_came_from() -> None:
+    from envcheck.i18n import Written, written
+    from envcheck.rules.messages import upper_first
+
+    zh = Messages("zh", {"{python} is too old": ("{python} 太旧了",)})
+    note = "/usr/bin/python2 is too old"
+    assert zh.say(Msg("{reason}.", reason=note)) == "/usr/bin/python2 is too old."  # data
+    assert zh.say(written(note)) == "/usr/bin/python2 太旧了"
+    shown = upper_first(written("the driver is gone"))
+    assert isinstance(shown, Written) and shown == "The driver is gone"
+    lost: set[str] = set()
+    assert zh.say(shown, lost) == "The driver is gone" and lost == {"the driver is gone"}
+    assert written(Msg("x")) == "x"
+
+
+def test_findings_of_mixed_machines_are_said_in_chinese_too() -> None:
+    """Two rule cases' facts laid over each other reach branches no single case does (a
+    Python 2.7 target behind a mirror, say): every finding still says all its words."""
+    import random
+
+    rng = random.Random(15)
+    for _ in range(1000):
+        first, second = rng.sample(RULE_CASES, 2)
+        _assert_said(run({**first.facts, **second.facts}, {**first.notes, **second.notes}))

@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Sequence
 from types import MappingProxyType
 
-from envcheck.i18n import Joined, Msg
+from envcheck.i18n import Joined, Msg, Written, written
 from envcheck.model import Fix
 from envcheck.rules.facts_view import FactsView
 
@@ -148,6 +148,8 @@ def upper_first(text: str) -> str:
         return text
     if isinstance(text, Joined):
         return Joined(text.sep, (upper_first(text.parts[0]), *text.parts[1:]))
+    if isinstance(text, Written):
+        return Written(text.msgid, upper)
     if isinstance(text, Msg):
         return _same_message(text, upper)
     return upper
@@ -164,11 +166,9 @@ def short(text: str, limit: int = 160) -> str:
 
 def as_message(text: str) -> str:
     """``text`` as a message when it is a message's English kept as a plain string (a probe's
-    title or what it inspects), so it is translated where it is a value of another message;
-    a :class:`~envcheck.i18n.Msg` as it is."""
-    if isinstance(text, Msg):
-        return text
-    return _same_message(None, text)
+    title or what it inspects, a note read back from a report), so it is translated where it
+    is a value of another message; a :class:`~envcheck.i18n.Msg` as it is."""
+    return written(text)
 
 
 def _same_message(message: Msg | None, english: str) -> Msg:

@@ -8,7 +8,7 @@ the probes that failed for want of it (their symptom ``target_unusable``).
 from __future__ import annotations
 
 from envcheck.catalogue import finding
-from envcheck.i18n import Msg, sentences
+from envcheck.i18n import Msg, sentences, written
 from envcheck.model import Finding, Fix, Severity
 from envcheck.rules.engine import RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
@@ -27,7 +27,8 @@ def target_rules(view: FactsView) -> list[Candidate]:
     if chosen_by is None or view.str_("python.env_type") is not None:
         return []
     exe = view.str_("python.executable")
-    reason = view.note("python.env_type") or Msg("the target interpreter could not be inspected")
+    note = view.note("python.env_type")
+    reason = written(note) if note else Msg("the target interpreter could not be inspected")
     version = view.version("python.version")
     explains = frozenset({TARGET_UNUSABLE})
     if version is not None:
