@@ -71,7 +71,7 @@ def render_text(
             _print_finding(console, finding, m)
 
     troubled = [p for p in report.probes if p.status in (ProbeStatus.FAILED, ProbeStatus.TIMED_OUT)]
-    if troubled or verbose:
+    if troubled or (verbose and report.probes):  # explain runs no probes: no empty heading
         console.print()
         console.print(Text(_("Probes"), style="bold"))
         for probe in report.probes:

@@ -95,3 +95,9 @@ def test_continuation_lines_stay_indented_at_any_width(width: int) -> None:
         if line.startswith("Probes"):
             break
         assert not line or line.startswith("  "), (width, line)
+
+
+def test_a_report_with_no_probes_has_no_empty_probes_heading() -> None:
+    explained = replace(sample_report(), probes=(), source="explain")
+    assert "Probes" not in render_text(explained, verbose=True)
+    assert "Probes" in render_text(sample_report(), verbose=True)
