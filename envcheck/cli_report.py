@@ -16,7 +16,9 @@ from envcheck.cli import (
     BudgetOpt,
     FailOn,
     FormatOpt,
+    JsonOpt,
     LangOpt,
+    MarkdownOpt,
     OutputOpt,
     PythonOpt,
     RedactOpt,
@@ -86,6 +88,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def report(
         fmt: FormatOpt = None,
+        as_json: JsonOpt = False,
+        markdown: MarkdownOpt = False,
         python: PythonOpt = None,
         timeout: TimeoutOpt = 10.0,
         torch_timeout: TorchTimeoutOpt = None,
@@ -103,7 +107,9 @@ def register(app: typer.Typer) -> None:
         lang: LangOpt = None,
     ) -> None:
         """Write a report to paste into a bug report (markdown unless --format says otherwise)."""
-        chosen = pick_format(fmt, default=OutputFormat.MARKDOWN)
+        chosen = pick_format(fmt, aliases=((OutputFormat.JSON, as_json),
+                                           (OutputFormat.MARKDOWN, markdown)),
+                             default=OutputFormat.MARKDOWN)
         output_option(output)
         target = target_option(python)
         found, identity = run_doctor_here(target, timeout, torch_timeout, budget)
@@ -133,6 +139,8 @@ def register(app: typer.Typer) -> None:
         from envcheck.explain_report import explain_report
         from envcheck.render.diff import render_diff_json, render_diff_text
 
+        if before == after == "-":
+            raise typer.BadParameter("only one of the two reports can come from standard input")
         reports = []
         for source in (before, after):
             text = read_source(source)

@@ -35,7 +35,8 @@ def doctor_json() -> bytes:
 @pytest.mark.parametrize(
     "args",
     [("doctor", "--json"), ("doctor", "--markdown"), ("doctor", "--format", "html"),
-     ("report",), ("report", "--format", "json"), ("report", "--no-redact"), ("doctor",),
+     ("report",), ("report", "--format", "json"), ("report", "--json"),
+     ("report", "--markdown"), ("report", "--no-redact"), ("doctor",),
      ("doctor", "-v"), ("report", "--format", "text")],
     ids=" ".join,
 )

@@ -91,3 +91,11 @@ def test_cli_diff_refuses_what_is_not_an_envcheck_report(tmp_path: Path) -> None
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0
     assert "not an envcheck report" in proc.stderr
+
+
+def test_cli_diff_takes_at_most_one_report_from_standard_input() -> None:
+    proc = subprocess.run([sys.executable, "-m", "envcheck", "diff", "-", "-"], input="{}",
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "standard input" in proc.stderr
