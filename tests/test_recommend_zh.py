@@ -198,7 +198,7 @@ def test_every_mirror_url_comes_from_the_tables() -> None:
 def test_the_windows_trap_is_spelled_out_for_a_windows_cuda_build_only() -> None:
     windows = render_text(recommend(WINDOWS_CUDA), lang="zh")
     trap = next(line for line in windows.splitlines() if f"pip install torch -i {TUNA}" in line)
-    assert "纯 CPU 版" in trap and "只有 CPU 版" in trap
+    assert "装到的是 CPU 版" in trap and "只有 CPU 版" in trap
     assert "https://mirrors.aliyun.com/pytorch-wheels/cu132（要用 -f）" in trap
     assert "https://download.pytorch.org/whl/cu132" in trap
     assert "mirror.sjtu.edu.cn" in trap and "mirror.nju.edu.cn" in trap
