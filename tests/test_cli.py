@@ -82,8 +82,8 @@ def test_doctor_process_never_imports_torch_or_pydantic() -> None:
     ("args", "message"),
     [
         (("doctor", "--json", "--markdown"), "choose one of --format, --json and --markdown"),
-            (("doctor", "--format", "pdf"), "--format"),
-            (("report", "-f", "json", "--json"), "--json"),
+        (("doctor", "--format", "pdf"), "--format"),
+        (("report", "-f", "json", "--markdown"), "choose one of --format, --json and --markdown"),
         (("doctor", "--timeout", "0"), "--timeout"),
         (("doctor", "--fail-on", "sometimes"), "--fail-on"),
         (("doctor", "--no-such-flag"), "--no-such-flag"),
