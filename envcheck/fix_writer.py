@@ -8,9 +8,13 @@ a pure function of facts, tables and what they are given.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from envcheck.model import Fix
 from envcheck.rules.facts_view import FixWriter
+
+if TYPE_CHECKING:
+    from envcheck.recommend import Recommendation
 
 
 def planner_fix_writer() -> FixWriter:
@@ -30,16 +34,23 @@ def planner_fix_writer() -> FixWriter:
         except Exception:  # noqa: BLE001 - see the docstring
             return None
 
-    def torch(facts: Mapping[str, object]) -> str | None:
+    def recommendation(facts: Mapping[str, object]) -> Recommendation | None:
         from envcheck import recommend
 
         try:
-            rec = recommend.reinstall_recommendation(facts)
+            return recommend.reinstall_recommendation(facts)
         except Exception:  # noqa: BLE001 - as in fix()
             return None
+
+    def torch(facts: Mapping[str, object]) -> str | None:
+        rec = recommendation(facts)
         return rec.torch if rec is not None else None
 
-    return FixWriter(fix=fix, torch=torch)
+    def variant(facts: Mapping[str, object]) -> str | None:
+        rec = recommendation(facts)
+        return rec.variant if rec is not None else None
+
+    return FixWriter(fix=fix, torch=torch, variant=variant)
 
 
 __all__ = ["planner_fix_writer"]

@@ -69,11 +69,13 @@ class FixWriter:
     The doctor, explain and the bench hand :func:`envcheck.rules.diagnose` one built from
     :mod:`envcheck.recommend` (``envcheck.fix_writer.planner_fix_writer``); rules call it
     through :func:`envcheck.rules.messages.reinstall_fix`. ``fix`` returns None when nothing
-    fits; ``torch`` names the release that fix installs.
+    fits; ``torch`` names the release that fix installs and ``variant`` its build (``cpu``,
+    ``cu126``, ``rocm6.2``; None when unknown).
     """
 
     fix: Callable[[Mapping[str, object]], Fix | None]
     torch: Callable[[Mapping[str, object]], str | None]
+    variant: Callable[[Mapping[str, object]], str | None] = lambda _facts: None
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,9 @@ def reinstall_fix(view: FactsView) -> Fix:
     fix = writer.fix(view.facts) if writer is not None else None
     if fix is None or not fix.commands:
         return RECOMMEND_FALLBACK
-    if view.nvidia_evidence and any("/whl/cpu" in command for command in fix.commands):
+    cpu = writer is not None and (writer.variant(view.facts) == "cpu" or any(
+        "/whl/cpu" in command for command in fix.commands))
+    if view.nvidia_evidence and cpu:
         # Never the CPU build for a machine with an NVIDIA GPU (the planner could not tell
         # which CUDA build fits: an unknown GPU model, say).
         gpu = next((g.name for g in view.gpus), None)
@@ -98,7 +100,7 @@ def reinstall_fix(view: FactsView) -> Fix:
             "prints the command once it knows the GPU and driver",
             (f'envcheck recommend --gpu "{gpu}"' if gpu else "envcheck recommend",),
         )
-    if view.cuda_wanted and any("/whl/cpu" in command for command in fix.commands):
+    if view.cuda_wanted and cpu:
         # The code asks for CUDA but nothing shows a GPU (a one-line log): the CPU build
         # would reinstall the problem. Which CUDA build fits depends on the GPU and driver.
         return Fix(

@@ -504,9 +504,15 @@ def test_unknown_driver_gets_the_build_with_the_lowest_driver_requirement() -> N
     "with CUDA enabled\n",
     "Could not load library libcudnn_ops_infer.so.8. Error: libcudnn_ops_infer.so.8: cannot "
     "open shared object file: No such file or directory\n",
+    # Windows: PyPI's torch is the CPU build there, so a bare pin is a CPU command too.
+    "PyTorch version: 2.3.1+cpu\nOS: Microsoft Windows 11 Pro\nIs CUDA available: False\n"
+    "Nvidia driver version: No CUDA\n"
+    "AssertionError: Torch not compiled with CUDA enabled\n",
 ])
 def test_code_that_asks_for_cuda_is_never_told_to_install_the_cpu_build(text: str) -> None:
     report = explain_report(text)
-    commands = [c for f in report.findings for fix in f.fixes for c in fix.commands]
+    fixes = [fix for f in report.findings for fix in f.fixes]
+    commands = [c for fix in fixes for c in fix.commands]
     assert commands, [f.id for f in report.findings]
     assert not [c for c in commands if "/whl/cpu" in c]
+    assert not [fix for fix in fixes if "CPU build" in fix.summary]
