@@ -74,7 +74,10 @@ def _unquote(text: str, where: str) -> str:
     text = text.strip(" \t\r")
     if len(text) < 2 or not text.startswith('"') or not text.endswith('"'):
         raise PoError(f"{where}: expected a quoted string, got {text!r}")
-    body, out, i = text[1:-1], [], 0
+    body = text[1:-1]
+    if "\\" not in body and '"' not in body:
+        return body  # most strings: nothing to unescape (halves reading the catalogue)
+    out, i = [], 0
     while i < len(body):
         char = body[i]
         if char == "\\":
@@ -262,16 +265,39 @@ def map_data(text: str, change: Callable[[str], str]) -> str:
     if not isinstance(text, Msg):
         return whole
     kept = _map_msg(text, change)
-    return kept if str(kept) == whole else whole
+    return kept if kept is not None and str(kept) == whole else whole
 
 
-def _map_msg(text: Msg, change: Callable[[str], str]) -> Msg:
+def _map_msg(text: Msg, change: Callable[[str], str]) -> Msg | None:
+    """``text`` rebuilt from its changed values (the same kind of message, its English the
+    changed English), or None when its parts cannot be changed one by one."""
     if isinstance(text, Joined):
-        return Joined(text.sep, tuple(_map_msg(p, change) if isinstance(p, Msg) else change(p)
-                                      for p in text.parts))
-    values = {k: (_map_msg(v, change) if isinstance(v, Msg) else
-                  change(v) if isinstance(v, str) else v) for k, v in text.values.items()}
-    return Msg(text.msgid, **values)
+        parts: list[str] = []
+        for part in text.parts:
+            mapped = _map_msg(part, change) if isinstance(part, Msg) else change(part)
+            if mapped is None:
+                return None
+            parts.append(mapped)
+        return Joined(text.sep, tuple(parts))
+    if isinstance(text, Written):
+        return Written(change(text.msgid), change(str(text)))
+    values: dict[str, object] = {}
+    for key, value in text.values.items():
+        mapped_value = (_map_msg(value, change) if isinstance(value, Msg) else
+                        change(value) if isinstance(value, str) else value)
+        if mapped_value is None:
+            return None
+        values[key] = mapped_value
+    rebuilt = Msg(text.msgid, **values)
+    shown = change(str(text))
+    if str(rebuilt) == shown:
+        return rebuilt
+    if str(rebuilt)[:1].upper() + str(rebuilt)[1:] == shown:
+        # A message whose English was upper-cased at the start of a sentence.
+        out = str.__new__(Msg, shown)
+        out.msgid, out.values = text.msgid, MappingProxyType(values)
+        return out
+    return None
 
 
 _CJK_END = frozenset("。！？；：，、）」』")
@@ -346,24 +372,33 @@ class Messages:
             missing.add(str(text))
         return said
 
-    def translate(self, text: str) -> str:
+    def translate(self, text: str, _depth: int = 0) -> str:
         """``text`` translated, where it is a message or a message formatted with values.
 
-        For text built before the language was known (a usage error raised deep in the CLI):
-        the values found in the English text are put into the translation's fields.
+        For text built before the language was known (a usage error raised deep in the CLI,
+        a note read back from an English report): the values found in the English text are put
+        into the translation's fields, themselves translated where they are messages. A value
+        never spans ``"; "`` (remarks joined one after another are translated one by one), and
+        text longer than a note is left as it is: matching is for sentences, not logs.
         """
         if not self.table:
             return text
         if text in self.table:
             return self.gettext(text)
+        if len(text) > _MAX_TRANSLATED or _depth > _MAX_DEPTH:
+            return text
         for msgid, pattern in self._templates():
             match = pattern.match(text)
-            if match:
-                values = {k: self.translate(v) for k, v in match.groupdict().items()}
-                try:
-                    return self.gettext(msgid).format(**values)
-                except (ValueError, KeyError, IndexError, AttributeError):
-                    continue  # a field with a format spec ({n:.1f}) cannot take text
+            if match is None or any("; " in v for v in match.groupdict().values()):
+                continue
+            values = {k: self.translate(v, _depth + 1) for k, v in match.groupdict().items()}
+            try:
+                return self.gettext(msgid).format(**values)
+            except (ValueError, KeyError, IndexError, AttributeError):
+                continue  # a field with a format spec ({n:.1f}) cannot take text
+        if "; " in text:
+            parts = [self.translate(part, _depth + 1) for part in text.split("; ")]
+            return self.gettext("; ").join(parts)
         return text
 
     def _templates(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
@@ -373,6 +408,10 @@ class Messages:
 
 
 _MIN_FIXED = 6
+_MAX_TRANSLATED = 2000
+"""Plain text longer than this is not matched against the templates (notes are far shorter;
+the lazy fields make matching a long text slow)."""
+_MAX_DEPTH = 3
 
 
 def _has_words(text: str) -> bool:

@@ -193,3 +193,34 @@ def test_findings_of_mixed_machines_are_said_in_chinese_too() -> None:
     for _ in range(1000):
         first, second = rng.sample(RULE_CASES, 2)
         _assert_said(run({**first.facts, **second.facts}, {**first.notes, **second.notes}))
+
+
+def test_redaction_keeps_every_kind_of_message_translatable() -> None:
+    from envcheck.i18n import concat, map_data, written
+    from envcheck.rules.messages import upper_first
+
+    zh = Messages("zh", {"nvcc is not on PATH": ("PATH 中没有 nvcc",),
+                         "{path} does not exist": ("{path} 不存在",),
+                         "{what}, so it stops.": ("{what}，所以停了。",)})
+    kinds = [
+        upper_first(Msg("nvcc is not on PATH")),
+        upper_first(written("/home/ana/env does not exist")),
+        sentences(upper_first(Msg("nvcc is not on PATH")), Msg("nvcc is not on PATH")),
+        concat(Msg("{what}, so it stops.", what=written("/home/ana/env does not exist"))),
+    ]
+    for text in kinds:
+        same = map_data(text, lambda s: s)
+        assert isinstance(same, Msg) and same == text and type(same) is type(text)
+        assert "is not on PATH" not in zh.say(same) and "does not exist" not in zh.say(same)
+        hidden = map_data(text, lambda s: s.replace("/home/ana", "~"))
+        assert "/home/ana" not in hidden and "/home/ana" not in zh.say(hidden)
+    assert isinstance(map_data(upper_first(written("/x does not exist")), str.upper), str)
+
+
+def test_remarks_read_back_are_translated_one_by_one_and_values_never_span_them() -> None:
+    zh = Messages("zh", {"GPU {index} is in {mode} mode": ("显卡 {index} 处于 {mode} 模式",),
+                         "; ": ("；",)})
+    text = "GPU 0 is in Exclusive_Process mode; GPU 1 is in Prohibited mode"
+    assert zh.translate(text) == "显卡 0 处于 Exclusive_Process 模式；显卡 1 处于 Prohibited 模式"
+    long = "; ".join(["GPU 0 is in Exclusive_Process mode"] * 400)
+    assert zh.translate(long) == long  # past the length a note has: left as it is

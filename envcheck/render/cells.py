@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-_UNITS = re.compile(r"\s+|\[[^\[\]\s]+\]|[^\s\[]+|\[")
-"""Spaces, click's ``[默认：10.0；x>=0.1]`` (kept whole), or a run of anything else."""
+_UNITS = re.compile(r"\s+|(?<!\S)\[[^\[\]]+\](?!\S)|\S+")
+"""Spaces, a bracketed group standing alone (click's ``[默认：10.0；x>=0.1]``, kept whole), or
+a run of anything else (``xformers[torch2]==0.0.22`` stays one word)."""
 _NO_BREAK_BEFORE = frozenset("，。：；、）」』！？")
 _NO_BREAK_AFTER = frozenset("（「『")
 
@@ -24,7 +25,7 @@ def cells(text: str) -> int:
 
 def _pieces(unit: str) -> list[str]:
     """Where a unit may break: between two wide characters, or a wide and a narrow one."""
-    if unit.isspace() or unit.startswith("["):
+    if unit.isspace() or (unit.startswith("[") and unit.endswith("]")):
         return [unit]
     out: list[str] = []
     for char in unit:

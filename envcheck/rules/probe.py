@@ -32,7 +32,8 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
         info = probe_info().get(_EARLIER_IDS.get(probe.id, probe.id))
         what = as_message(info.inspects) if info is not None else (probe.title.lower() or probe.id)
         title = as_message(probe.title)
-        detail = _unchecked(title, probe.note, what, timed_out)
+        note = as_message(probe.note) if probe.note else None  # read back: plain English
+        detail = _unchecked(title, note, what, timed_out)
         fixes: tuple[Fix, ...] = ()
         if timed_out:
             fixes = (Fix("Give it more time", (more_time_command(probe),)),)
