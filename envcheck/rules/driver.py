@@ -459,12 +459,17 @@ def driver_too_old(view: FactsView) -> list[Candidate]:
     detail = sentences(detail, compat, said)
     fixes = [_driver_update_fix(view, need.text if need else None)]
     reinstall = reinstall_fix(view)
+    commands = reinstall.commands
+    if driver_max is not None and commands and all(
+            c.startswith("envcheck recommend") and "--cuda" not in c for c in commands):
+        # The planner had too little to go on; the driver's CUDA is what recommend needs.
+        commands = tuple(f"{c} --cuda {driver_max}" for c in commands)
     fixes.append(
         Fix(
             Msg("Or install a torch built for CUDA ≤ {cuda}", cuda=str(driver_max))
             if driver_max is not None
             else Msg("Or install a torch built for an older CUDA"),
-            reinstall.commands,
+            commands,
             reinstall.url or URL_MINOR_COMPAT,
         )
     )
