@@ -59,9 +59,11 @@ JETSON_RE = re.compile(
 
 # --- other vendors' GPUs: evidence that there may be no NVIDIA GPU at all ---------------------
 OTHER_GPU_RE = re.compile(
-    r"(?P<amd>\bRadeon\b[^\n,.;)]{0,30}|\bRX[ \t]?\d{3,4}[ \t]?(?:XTX|XT)?\b|"
+    r"(?P<amd>\bRadeon(?:\(TM\))?(?:[ \t](?:RX|Pro|Vega|VII|XTX|XT|GRE|[Gg]raphics|"
+    r"\w*\d\w*)\b)*|\bRX[ \t]?\d{3,4}[ \t]?(?:XTX|XT)?\b|"
     r"\bAMD[ \t]+(?:GPU|graphics|card|显卡|\d{3,4}[ \t]?(?:XTX|XT)?\b)|\bAMD显卡|\bA卡)|"
-    r"(?P<intel>\bIntel(?:\(R\))?[ \t]+(?:Iris|UHD|HD[ \t]+Graphics|Arc)\b[^\n,.;)]{0,20}|"
+    r"(?P<intel>\bIntel(?:\(R\))?[ \t]+(?:Iris(?:\(R\))?|UHD|HD[ \t]+Graphics|Arc)(?![a-z])"
+    r"(?:[ \t](?:Xe|Pro|Plus|[Gg]raphics|\w*\d\w*)\b)*|"
     r"\biris[ \t]+xe\b|\bintegrated[ \t]+(?:intel[ \t]+)?(?:gpu|graphics)\b|核显|集成显卡|集显)|"
     r"(?P<apple>\bApple[ \t]+M[1-4]\b(?:[ \t]+(?:Pro|Max|Ultra))?|\bM[1-4][ \t]?(?:Pro|Max|Ultra)?"
     r"(?=[ \t]*(?:mac|chip|芯片))|(?:MacBook|Mac)[ \t]*(?:Pro|Air)?[ \t]*M[1-4]\b)",

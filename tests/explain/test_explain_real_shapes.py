@@ -516,3 +516,17 @@ def test_code_that_asks_for_cuda_is_never_told_to_install_the_cpu_build(text: st
     assert commands, [f.id for f in report.findings]
     assert not [c for c in commands if "/whl/cpu" in c]
     assert not [fix for fix in fixes if "CPU build" in fix.summary]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ('the laptop has "Radeon 780M graphics" which is strong', "Radeon 780M graphics"),
+    ("AMD Radeon(TM) 780M Graphics  31.0.22023.1014", "Radeon(TM) 780M Graphics"),
+    ("a Radeon RX 7900 XTX, sadly", "Radeon RX 7900 XTX"),
+    ("Intel(R) Iris(R) Xe Graphics which came with it", "Intel(R) Iris(R) Xe Graphics"),
+    ('Intel Arc A770 16GB "works" in games', "Intel Arc A770 16GB"),
+])
+def test_another_vendors_gpu_is_named_without_the_words_around_it(text: str, name: str) -> None:
+    from envcheck.explain.prose_patterns import OTHER_GPU_RE
+
+    found = OTHER_GPU_RE.search(text)
+    assert found is not None and found.group(0) == name
