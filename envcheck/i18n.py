@@ -181,7 +181,8 @@ class Msg(str):
     ``python -m envcheck.i18n_extract`` finds in the source, as xgettext would.
 
     A ``str`` method (``+``, ``strip``, f-strings) returns a plain ``str`` and forgets the
-    message: build sentences with fields, :func:`sentences` and :func:`concat` instead.
+    message: build sentences with fields, :func:`sentences` and :func:`concat`, and lists with
+    :mod:`envcheck.i18n_lists`, instead.
     """
 
     msgid: str
@@ -198,7 +199,12 @@ class Msg(str):
 
 
 class Joined(Msg):
-    """Several texts shown one after another (each translated on its own)."""
+    """Several texts shown one after another, each said on its own, with ``sep`` between them.
+
+    ``sep`` is a :class:`Msg` said in the reader's language (``Msg(", ")``, ``、`` in
+    Chinese), or text that is the same in every language (``" · "``; ``" "`` between
+    sentences, left out after a Chinese full stop). Build one with :func:`sentences`,
+    :func:`concat` or the list helpers of :mod:`envcheck.i18n_lists`."""
 
     parts: tuple[str, ...]
     sep: str
@@ -213,12 +219,12 @@ class Joined(Msg):
         return (Joined, (self.sep, self.parts))
 
 
-class Written(Msg):
+class WrittenText(Msg):
     """English envcheck wrote elsewhere and kept as a plain string (a note read back from a
     report, a probe's title): said by finding the message it was made from, exactly or with
     its values (:meth:`Messages.translate`). Use :func:`written`."""
 
-    def __new__(cls, text: str, shown: str | None = None) -> Written:
+    def __new__(cls, text: str, shown: str | None = None) -> WrittenText:
         """``shown`` is the English to show when it differs from ``text`` (a first letter
         upper-cased): ``text`` is what is looked up."""
         self = str.__new__(cls, text if shown is None else shown)
@@ -226,14 +232,14 @@ class Written(Msg):
         return self
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (Written, (self.msgid, str(self)))
+        return (WrittenText, (self.msgid, str(self)))
 
 
 def written(text: str) -> str:
-    """``text`` as a :class:`Written` message, unless it already is a :class:`Msg`: for words
-    envcheck wrote that reach a message as a plain string, so they are said in the reader's
-    language too (a plain value is data and is shown as it is)."""
-    return text if isinstance(text, Msg) else Written(text)
+    """``text`` as a :class:`WrittenText` message, unless it already is a :class:`Msg`: for
+    words envcheck wrote that reach a message as a plain string, so they are said in the
+    reader's language too (a plain value is data and is shown as it is)."""
+    return text if isinstance(text, Msg) else WrittenText(text)
 
 
 def _rebuild(cls: type[Msg], text: str, msgid: str, values: dict[str, object]) -> Msg:
@@ -279,8 +285,8 @@ def _map_msg(text: Msg, change: Callable[[str], str]) -> Msg | None:
                 return None
             parts.append(mapped)
         return Joined(text.sep, tuple(parts))
-    if isinstance(text, Written):
-        return Written(change(text.msgid), change(str(text)))
+    if isinstance(text, WrittenText):
+        return WrittenText(change(text.msgid), change(str(text)))
     values: dict[str, object] = {}
     for key, value in text.values.items():
         mapped_value = (_map_msg(value, change) if isinstance(value, Msg) else
@@ -301,6 +307,17 @@ def _map_msg(text: Msg, change: Callable[[str], str]) -> Msg | None:
 
 
 _CJK_END = frozenset("。！？；：，、）」』")
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _spaced(sep: str, before: str, after: str) -> str:
+    """A separator said in a language without spaces between its words (`` 和 ``), without
+    the space on a side where it meets such a word: ``文件和模块``, but ``torch 和 CUDA``."""
+    if sep.startswith(" ") and _CJK.match(before[-1:]):
+        sep = sep[1:]
+    if sep.endswith(" ") and _CJK.match(after[:1]):
+        sep = sep[:-1]
+    return sep
 
 
 @dataclass(frozen=True)
@@ -334,17 +351,20 @@ class Messages:
         if not self.table:
             return str(text)
         if isinstance(text, Joined):
+            sep = self.say(text.sep, missing) if isinstance(text.sep, Msg) else text.sep
             out = ""
             for part in text.parts:
                 said = self.say(part, missing)
                 if out and text.sep == " " and (out[-1] in _CJK_END or said[:1] in _CJK_END):
                     out += said
+                elif out and isinstance(text.sep, Msg):
+                    out += _spaced(sep, out, said) + said
                 elif out:
-                    out += text.sep + said
+                    out += sep + said
                 else:
                     out = said
             return out
-        if isinstance(text, Written):
+        if isinstance(text, WrittenText):
             said = self.translate(text.msgid)
             if said == text.msgid:
                 if missing is not None and _has_words(text):

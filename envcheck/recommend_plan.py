@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from packaging.version import Version
 
 from envcheck.i18n import Msg
+from envcheck.i18n_lists import items
 from envcheck.recipes import (
     PLATFORMS,
     ArchRows,
@@ -472,7 +473,7 @@ class _Planner:
             "variant",
             variant,
             Msg("{variant} ({how}); torch {torch} also has {others}", variant=variant, how=how,
-                torch=str(rel.torch), others=", ".join(others) or Msg("no other")),
+                torch=str(rel.torch), others=items(others) or Msg("no other")),
         )
 
     # the answer ------------------------------------------------------------------------------

@@ -170,7 +170,7 @@ def test_a_translation_whose_fields_do_not_fit_falls_back_to_english() -> None:
 
 
 def test_words_envcheck_wrote_elsewhere_are_said_by_the_message_they_came_from() -> None:
-    from envcheck.i18n import Written, written
+    from envcheck.i18n import WrittenText, written
     from envcheck.rules.messages import upper_first
 
     zh = Messages("zh", {"{python} is too old": ("{python} 太旧了",)})
@@ -178,7 +178,7 @@ def test_words_envcheck_wrote_elsewhere_are_said_by_the_message_they_came_from()
     assert zh.say(Msg("{reason}.", reason=note)) == "/usr/bin/python2 is too old."  # data
     assert zh.say(written(note)) == "/usr/bin/python2 太旧了"
     shown = upper_first(written("the driver is gone"))
-    assert isinstance(shown, Written) and shown == "The driver is gone"
+    assert isinstance(shown, WrittenText) and shown == "The driver is gone"
     lost: set[str] = set()
     assert zh.say(shown, lost) == "The driver is gone" and lost == {"the driver is gone"}
     assert written(Msg("x")) == "x"

@@ -154,16 +154,16 @@ def test_a_note_the_rules_read_survives_a_chinese_report() -> None:
 
 
 def test_to_english_puts_envcheck_words_back_and_leaves_data_alone() -> None:
-    from envcheck.explain import semicolons
     from envcheck.explain.untranslate import to_english
     from envcheck.i18n import Msg, messages, sentences
+    from envcheck.i18n_lists import remarks
 
     zh = messages("zh")
     cases = [
         Msg("read leniently from the text (line {line})", line=3),
-        semicolons(Msg("name cut by nvidia-smi for {gpus}", gpus="GPU 0, GPU 1"),
-                   Msg("compute capability of {gpus} looked up from the GPU name "
-                       "(recipes/gpu_archs.toml)", gpus="GPU 0")),
+        remarks([Msg("name cut by nvidia-smi for {gpus}", gpus="GPU 0, GPU 1"),
+                 Msg("compute capability of {gpus} looked up from the GPU name "
+                     "(recipes/gpu_archs.toml)", gpus="GPU 0")]),
         sentences(Msg("No problems found."), Msg("The pasted report shows no problem.")),
         Msg("collect_env says {value}", value="'无法获取'"),
     ]

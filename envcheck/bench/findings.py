@@ -8,11 +8,9 @@ and stable like the doctor's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from envcheck.catalogue import finding
-from envcheck.i18n import Msg
 from envcheck.model import Finding, Fix, Severity
 from envcheck.render.json import finding_to_dict
 
@@ -27,13 +25,3 @@ def bench_finding(slug: str, severity: Severity, title: str, detail: str = "",
 def finding_dict(finding: Finding) -> dict[str, Any]:
     """The finding as the doctor's JSON writes it (``id``, ``severity``, ``category`` ...)."""
     return finding_to_dict(finding)
-
-
-def listing(items: Sequence[str]) -> str:
-    """Items one after another: ``a, b, c`` in English, ``a、b、c`` in Chinese (each item
-    translated on its own when it is a message)."""
-    if not items:
-        return ""
-    if len(items) == 1:
-        return items[0]
-    return Msg("{one}, {others}", one=items[0], others=listing(items[1:]))

@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from envcheck.bench.findings import bench_finding, listing
+from envcheck.bench.findings import bench_finding
 from envcheck.i18n import Msg
+from envcheck.i18n_lists import items
 from envcheck.model import Finding, Severity
 from envcheck.system.nvml import DeviceQuery, Nvml, NvmlError
 
@@ -278,7 +279,7 @@ def telemetry_findings(summary: TelemetrySummary, *, launch_bound: bool = False
         names = [n for bit, n in HW_REASONS.items() if summary.throttle_reasons_seen & bit]
         found.append(bench_finding(
             "hw_throttle", Severity.ERROR,
-            Msg("The GPU slowed itself down in hardware ({reasons})", reasons=listing(names)),
+            Msg("The GPU slowed itself down in hardware ({reasons})", reasons=items(names)),
             Msg("in {share} of samples; check cooling, power cables and the power supply "
                 "(`nvidia-smi -q -d PERFORMANCE` lists the reasons)",
                 share=f"{summary.hw_slowdown_fraction:.0%}"),

@@ -28,7 +28,8 @@ from envcheck.explain.python_prints import parse_python_prints
 from envcheck.explain.system_info import parse_system_info
 from envcheck.explain.tracebacks import parse_tracebacks
 from envcheck.fact_keys import CATALOGUE
-from envcheck.i18n import Msg, concat
+from envcheck.i18n import Msg, written
+from envcheck.i18n_lists import remarks
 from envcheck.model import FactValue
 from envcheck.parsers.versions import cuda_from_label
 from envcheck.recipes import RecipeError, load_tables, platform_key
@@ -215,19 +216,10 @@ class _Merger:
             extra = messages[:3]
             if len(messages) > 3:
                 extra.append(Msg("and {n} more", n=len(messages) - 3))
-            notes[key] = semicolons(notes[key], *extra) if key in notes else semicolons(*extra)
+            notes[key] = remarks(map(written, [notes.get(key, ""), *extra]))
         order = list(CATALOGUE)
         facts = {k: self.facts[k] for k in sorted(self.facts, key=order.index)}
         return facts, {k: notes[k] for k in sorted(notes, key=order.index)}
-
-
-def semicolons(*parts: str) -> str:
-    """Remarks one after another, ``; `` between them (``；`` in Chinese), each translated."""
-    out: list[str] = []
-    for part in parts:
-        if part:
-            out += [Msg("; "), part] if out else [part]
-    return concat(*out)
 
 
 # Where a shown is_available() result is the reporter's point, not a line of an env dump.
@@ -316,7 +308,7 @@ def _fill_capabilities(facts: dict[str, FactValue], notes: dict[str, str]) -> No
             gpus=", ".join(looked_up),
         )
         notes["nvidia.gpus"] = (
-            semicolons(notes["nvidia.gpus"], remark) if "nvidia.gpus" in notes else remark
+            remarks([written(notes["nvidia.gpus"]), remark]) if "nvidia.gpus" in notes else remark
         )
 
 

@@ -8,11 +8,10 @@ the doctor turns any exception into a failed result with its reason.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
 from typing import ClassVar
 
 from envcheck.context import Context
-from envcheck.i18n import Msg, concat
+from envcheck.i18n import Msg
 from envcheck.model import FactValue, ProbeOutcome
 from envcheck.system.run import tool_output as tool_output  # for the probes, with the rest
 
@@ -77,41 +76,6 @@ class Facts:
     def outcome(self, summary: str = "") -> ProbeOutcome:
         """Freeze into a ProbeOutcome."""
         return ProbeOutcome(self.values, self.notes, summary)
-
-
-def listing(parts: Iterable[str]) -> str:
-    """Like items one after another: ``", "`` between them in English (``、`` in Chinese).
-
-    Empty parts are left out. Each part stays what it is (data, or a message to translate).
-    """
-    return _between(parts, Msg(", "))
-
-
-def clauses(parts: Iterable[str]) -> str:
-    """Parts of a sentence, ``", "`` between them in English (``，`` in Chinese)."""
-    kept = [part for part in parts if part]
-    if not kept:
-        return ""
-    text = kept[0]
-    for part in kept[1:]:
-        text = Msg("{clause}, {more}", clause=text, more=part)
-    return text
-
-
-def reasons(parts: Iterable[str]) -> str:
-    """Reasons one after another: ``"; "`` between them in English (``；`` in Chinese)."""
-    return _between(parts, Msg("; "))
-
-
-def _between(parts: Iterable[str], sep: str) -> str:
-    out: list[str] = []
-    for part in parts:
-        if part:
-            if out:
-                out.append(sep)
-            # Each part is said on its own: a plain one is data (a path), shown as it is.
-            out.append(part if isinstance(part, Msg) else quoted(part))
-    return concat(*out) if len(out) > 1 else (out[0] if out else "")
 
 
 def quoted(text: str) -> str:

@@ -21,10 +21,11 @@ from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 from envcheck.context import Context
 from envcheck.i18n import Msg, concat
+from envcheck.i18n_lists import remarks
 from envcheck.model import FactValue, ProbeOutcome
 from envcheck.parsers.nvcc import parse_nvcc_release
 from envcheck.parsers.versions import cuda_from_int, major_minor
-from envcheck.probes.base import Facts, Probe, reasons
+from envcheck.probes.base import Facts, Probe
 from envcheck.probes.env_vars import env_get
 
 WINDOWS_TOOLKITS_DIR = r"C:\Program Files\NVIDIA GPU Computing Toolkit\CUDA"
@@ -390,7 +391,7 @@ def _missing_headers_note(ctx: Context, pure: type[PurePath], exe: str) -> str |
     if resolved.parent.parent != home:
         hint = Msg("{exe} links to {target}, so CUDA_HOME={home} may fix it", exe=exe,
                    target=str(resolved), home=str(resolved.parent.parent))
-    return reasons((Msg("builds take {home} as CUDA home, which has no include/cuda.h",
+    return remarks((Msg("builds take {home} as CUDA home, which has no include/cuda.h",
                         home=str(home)), hint))
 
 
@@ -424,4 +425,4 @@ def _summary(values: dict[str, FactValue], install_count: int) -> str:
                          version=str(values["cuda_toolkit.build_version"])))
     parts.append(Msg("{count} toolkit found", count=install_count) if install_count == 1
                  else Msg("{count} toolkits found", count=install_count))
-    return reasons(parts)
+    return remarks(parts)

@@ -17,8 +17,9 @@ from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 from envcheck.context import Context
 from envcheck.i18n import Msg, concat
+from envcheck.i18n_lists import items
 from envcheck.model import FactValue, ProbeOutcome
-from envcheck.probes.base import Facts, Probe, listing
+from envcheck.probes.base import Facts, Probe
 from envcheck.probes.env_vars import env_get, split_search_path
 
 _DEFINE_RE = {
@@ -110,7 +111,7 @@ class CudnnProbe(Probe):
         if skipped:
             note = Msg(
                 "left out copies inside Python packages (reported with the packages): {paths}",
-                paths=listing(skipped),
+                paths=items(skipped),
             )
         facts.set("cudnn.system", [copy.as_fact() for copy in copies], note)
         versions = sorted({c.version for c in copies if c.version})

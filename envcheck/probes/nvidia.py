@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from envcheck.context import Context
 from envcheck.i18n import Msg, concat
+from envcheck.i18n_lists import clauses, items, remarks
 from envcheck.model import FactValue, ProbeOutcome
 from envcheck.parsers.nvidia_driver import parse_proc_driver_version, parse_sys_module_version
 from envcheck.parsers.nvidia_smi import (
@@ -28,7 +29,7 @@ from envcheck.parsers.nvidia_smi import (
     parse_smi_query_csv,
 )
 from envcheck.parsers.versions import cuda_from_int
-from envcheck.probes.base import Facts, Probe, clauses, listing, quoted, reasons, tool_output
+from envcheck.probes.base import Facts, Probe, quoted, tool_output
 from envcheck.system.nvml import Nvml, NvmlError, NvmlStatus
 
 # Bits of nvmlClocksEventReasons (called ClocksThrottleReasons before driver 535), see
@@ -392,7 +393,7 @@ def read_kernel_module_version(ctx: Context) -> tuple[str | None, str | None, st
         return None, None, Msg(
             "WSL has no nvidia kernel module: the Windows driver serves the GPU")
     return None, None, Msg("{reasons} (the nvidia kernel module is not loaded here)",
-                           reasons=reasons(missing))
+                           reasons=remarks(missing))
 
 
 class NvidiaProbe(Probe):
@@ -478,7 +479,7 @@ class NvidiaProbe(Probe):
         gpus = [read_nvml_gpu(nvml, index) for index in range(count)]
         facts.set("nvidia.gpu_count", count)
         # The queries that failed and NVML's own messages are data, shown as NVML gave them.
-        problems = reasons(
+        problems = remarks(
             Msg("GPU {index}: {queries}", index=str(gpu.fact["index"]),
                 queries=", ".join(f"{q} ({why})" for q, why in gpu.problems.items()))
             for gpu in gpus
@@ -514,7 +515,7 @@ class NvidiaProbe(Probe):
                     status=status.value, message=message),
             )
             facts.set("nvidia.nvml_error", found.failure.line)
-        detail = reasons((cause, found.why or ""))
+        detail = remarks((cause, found.why or ""))
         if found.driver_version:
             facts.set("nvidia.driver_version", found.driver_version)
             facts.set("nvidia.driver_source", "nvidia-smi")
@@ -573,7 +574,7 @@ def _summary(values: dict[str, FactValue]) -> str:
         names = sorted({str(g.get("name")) for g in gpus if isinstance(g, dict)})
         count = (Msg("{count} GPU", count=len(gpus)) if len(gpus) == 1
                  else Msg("{count} GPUs", count=len(gpus)))
-        parts.append(concat(count, Msg(": {names}", names=listing(names)) if names else ""))
+        parts.append(concat(count, Msg(": {names}", names=items(names)) if names else ""))
     if status != NvmlStatus.OK.value:
         parts.insert(0, quoted(f"NVML {status}"))
     return clauses(parts)

@@ -25,8 +25,9 @@ from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 from envcheck.context import Context
 from envcheck.i18n import Msg, concat
+from envcheck.i18n_lists import remarks
 from envcheck.model import ProbeOutcome
-from envcheck.probes.base import Facts, Probe, reasons, tool_output
+from envcheck.probes.base import Facts, Probe, tool_output
 from envcheck.probes.env_vars import env_get
 
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -333,7 +334,7 @@ class PipIndexProbe(Probe):
         settings = config.settings
         facts = Facts()
 
-        files_note = reasons(config.problems) or None
+        files_note = remarks(config.problems) or None
         facts.set("pip.config_files", list(config.files), files_note)
 
         extra = settings.get("extra-index-url")

@@ -20,9 +20,10 @@ from typing import Any, ClassVar
 
 from envcheck.context import Context
 from envcheck.i18n import Msg
+from envcheck.i18n_lists import clauses
 from envcheck.model import ProbeOutcome
 from envcheck.parsers.paths import norm_path
-from envcheck.probes.base import Facts, Probe, clauses, quoted, tool_output
+from envcheck.probes.base import Facts, Probe, quoted, tool_output
 from envcheck.probes.target import (
     Distribution,
     TargetInspection,

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from envcheck.context import Context
 from envcheck.i18n import Msg
+from envcheck.i18n_lists import clauses, items, remarks
 from envcheck.model import ProbeOutcome
-from envcheck.probes.base import Facts, Probe, clauses, listing, reasons
+from envcheck.probes.base import Facts, Probe
 
 _LDD_GLIBC_RE = re.compile(r"^ldd\b.*?(\d+\.\d+(?:\.\d+)?)\s*$", re.M | re.ASCII)
 _GLIBC_RE = re.compile(r"\b(?:GNU libc|GLIBC)\b.*?(\d+\.\d+)", re.ASCII | re.IGNORECASE)
@@ -246,7 +247,7 @@ class SystemProbe(Probe):
                 why = Msg("{path} names no distribution", path=path)
                 break
             missing.append(why_not or path)
-            why = reasons(missing)
+            why = remarks(missing)
         facts.set("os.distro", distro, None if distro else why)
 
         release, why_not = ctx.try_read_text("/proc/sys/kernel/osrelease")
@@ -407,7 +408,7 @@ class SystemProbe(Probe):
                                                         error=str(exc.strerror or exc)))
                 return
         facts.unknown("os.disk_free_bytes",
-                      Msg("none of {paths} exists", paths=listing(candidates)))
+                      Msg("none of {paths} exists", paths=items(candidates)))
 
 
 def _not_linux(facts: Facts, system: str) -> None:

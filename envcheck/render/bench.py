@@ -31,8 +31,8 @@ from envcheck.bench.document import (
     TransferResult,
     result_from_dict,
 )
-from envcheck.bench.findings import listing
 from envcheck.i18n import DEFAULT, Messages, Msg, messages
+from envcheck.i18n_lists import items
 from envcheck.model import Finding
 from envcheck.render.localize import localize_finding
 
@@ -183,7 +183,7 @@ def _versions(doc: BenchResult) -> str:
     if v.get("driver"):
         parts.append(Msg("driver {version}", version=f"{v.get('driver')}"))
     parts.append(f"Python {v.get('python')}")
-    return listing(parts)
+    return items(parts)
 
 
 LABEL_WIDTH = 10

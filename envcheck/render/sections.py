@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from envcheck.fact_keys import CATALOGUE
 from envcheck.i18n import Msg
+from envcheck.i18n_lists import joined
 from envcheck.model import Finding, Report, Severity
 from envcheck.probes.env_vars import is_not_set
-from envcheck.render.values import Listing, format_gpu, format_value, is_filler
+from envcheck.render.values import format_gpu, format_value, is_filler
 
 HEADLINE: dict[str, tuple[str, ...]] = {
     "System": ("os.distro", "os.arch", "os.container", "os.wsl"),
@@ -65,8 +66,8 @@ def _gpus(value: object) -> str:
         names[name] = names.get(name, 0) + 1
     if not names:
         return Msg("none")
-    return Listing(", ", [Listing(" × ", (str(n), name)) if n > 1 else name
-                          for name, n in names.items()])
+    return joined(", ", [joined(" × ", (str(n), name)) if n > 1 else name
+                         for name, n in names.items()])
 
 
 def _keys(report: Report, section: str, verbose: bool) -> list[str]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from envcheck.catalogue import section_of
 from envcheck.fact_keys import CATALOGUE, SECTIONS
 from envcheck.i18n import Messages, Msg
+from envcheck.i18n_lists import joined
 from envcheck.model import Finding, Report
 from envcheck.probes.env_vars import is_not_set
 
@@ -23,25 +24,10 @@ def is_filler(key: str, value: object) -> bool:
     return value is None and key in FILLER_KEYS
 
 
-class Listing(str):
-    """Parts shown one after another with ``sep`` between them: a value such as one GPU's line,
-    whose words (``unknown GPU``, ``MIG on``) are messages and whose other parts are data."""
-
-    sep: str
-    parts: tuple[str, ...]
-
-    def __new__(cls, sep: str, parts: Sequence[str]) -> Listing:
-        self = super().__new__(cls, sep.join(parts))
-        self.sep, self.parts = sep, tuple(parts)
-        return self
-
-
 def said(m: Messages, text: str) -> str:
     """``text`` in ``m``'s language where it holds envcheck's own words (a :class:`Msg` such as
-    ``yes``, ``unknown`` or ``3 listed``, or a :class:`Listing` of them); a plain string is data
-    and is shown as it is."""
-    if isinstance(text, Listing):
-        return text.sep.join(said(m, part) for part in text.parts)
+    ``yes``, ``unknown`` or ``3 listed``, or a list of them joined by
+    :func:`~envcheck.i18n_lists.joined`); a plain string is data and is shown as it is."""
     return m.say(text) if isinstance(text, Msg) else text
 
 
@@ -56,8 +42,8 @@ def format_gpu(gpu: Mapping[str, object]) -> str:
     """One line per GPU: index, name, memory, compute capability, link, temperature, power."""
     parts: list[str] = []
     name = gpu.get("name") or Msg("unknown GPU")
-    parts.append(Listing("", (f"GPU {gpu.get('index', '?')}: ", str(name)
-                              if not isinstance(name, Msg) else name)))
+    parts.append(joined("", (f"GPU {gpu.get('index', '?')}: ", str(name)
+                             if not isinstance(name, Msg) else name)))
     mem = gpu.get("memory_total_bytes")
     if isinstance(mem, int) and not isinstance(mem, bool):
         parts.append(human_bytes(mem))
@@ -76,7 +62,7 @@ def format_gpu(gpu: Mapping[str, object]) -> str:
     draw, limit = gpu.get("power_draw_w"), gpu.get("power_limit_w")
     if draw is not None and limit is not None:
         parts.append(f"{_num(draw)}/{_num(limit)} W")
-    return Listing(" · ", parts)
+    return joined(" · ", parts)
 
 
 def _num(value: object) -> str:
@@ -94,8 +80,8 @@ def format_value(key: str, value: object) -> str:
     if key == "nvidia.gpus" and isinstance(value, Sequence):
         return Msg("{n} listed", n=len(value))
     if isinstance(value, Mapping):
-        return Listing(", ", [Listing("=", (str(k), format_value("", v)))
-                              for k, v in value.items()])
+        # Data punctuation, the same in every language (as in a list's values below).
+        return joined(", ", [joined("", (f"{k}=", format_value("", v))) for k, v in value.items()])
     if isinstance(value, Sequence) and not isinstance(value, str):
         if not value:
             return Msg("none")

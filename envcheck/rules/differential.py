@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
+from envcheck.i18n_lists import remarks
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_SYMPTOM, Candidate
 from envcheck.rules.facts_view import FactsView
-from envcheck.rules.lists import semicolons
 from envcheck.rules.machine import ALL_GPU_SYMPTOMS
 from envcheck.rules.messages import SYMPTOMS, URL_CONTAINER_TOOLKIT, short
 from envcheck.rules.registry import rule
@@ -432,7 +432,7 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
         # A line quoted from the paste (Chinese puts it in quotes; English shows it as is).
         shown = Msg("{pasted_line}", pasted_line=shown)
     others = [
-        Msg("{cause} ({reasons})", cause=h.name, reasons=semicolons(r))
+        Msg("{cause} ({reasons})", cause=h.name, reasons=remarks(r))
         for _, h, r in scored[1 : 1 + _MAX_ALTERNATIVES]
     ]
     detail = sentences(
@@ -441,9 +441,9 @@ def differential(view: FactsView, candidates: Sequence[Candidate]) -> list[Candi
             "({reasons}).",
             shown=shown,
             cause=best.cause,
-            reasons=semicolons(reasons),
+            reasons=remarks(reasons),
         ),
-        Msg("Other possible causes: {others}.", others=semicolons(others)) if others else "",
+        Msg("Other possible causes: {others}.", others=remarks(others)) if others else "",
         Msg("The report is not conclusive: the commands below settle it."),
     )
     found = finding(

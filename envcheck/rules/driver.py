@@ -10,10 +10,11 @@ from packaging.version import Version
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
+from envcheck.i18n_lists import ands
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_DRIVER_TOO_OLD, RANK_NO_DRIVER, Candidate
 from envcheck.rules.facts_view import FactsView
-from envcheck.rules.messages import URL_DRIVER, URL_MINOR_COMPAT, and_list, reinstall_fix
+from envcheck.rules.messages import URL_DRIVER, URL_MINOR_COMPAT, reinstall_fix
 from envcheck.rules.registry import rule
 from envcheck.rules.tables import (
     cuda_runs_on,
@@ -290,7 +291,7 @@ def _not_installed(view: FactsView) -> list[Candidate]:
         detail = Msg(
             "The NVIDIA driver's user-space library (libnvidia-ml / libcuda) is not installed or "
             "not on the loader path, although {evidence}.",
-            evidence=and_list(where),
+            evidence=ands(where),
         )
         severity = Severity.ERROR
     elif cuda_torch:

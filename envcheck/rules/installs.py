@@ -19,10 +19,10 @@ from packaging.version import InvalidVersion, Version
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
+from envcheck.i18n_lists import ands, remarks
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_CPU_BUILD, RANK_CUDNN, RANK_ENV_CONFLICT, Candidate
 from envcheck.rules.facts_view import FactsView
-from envcheck.rules.lists import ands, semicolons
 from envcheck.rules.machine import gpu_trouble
 from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix
 from envcheck.rules.registry import rule
@@ -137,7 +137,7 @@ def resolver(view: FactsView) -> list[Candidate]:
     ]
     if not rows:
         return []
-    lines = semicolons(
+    lines = remarks(
         [
             Msg(
                 "{package} {version} requires {requires}, but {have} is installed",

@@ -8,10 +8,9 @@ numbers); what several rules say the same way lives here, so it is said once.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
 from types import MappingProxyType
 
-from envcheck.i18n import Joined, Msg, Written, written
+from envcheck.i18n import Joined, Msg, WrittenText
 from envcheck.model import Fix
 from envcheck.rules.facts_view import FactsView
 
@@ -150,8 +149,8 @@ def upper_first(text: str) -> str:
         return text
     if isinstance(text, Joined):
         return Joined(text.sep, (upper_first(text.parts[0]), *text.parts[1:]))
-    if isinstance(text, Written):
-        return Written(text.msgid, upper)
+    if isinstance(text, WrittenText):
+        return WrittenText(text.msgid, upper)
     if isinstance(text, Msg):
         return _same_message(text, upper)
     return upper
@@ -166,33 +165,10 @@ def short(text: str, limit: int = 160) -> str:
     return text if line == text else line
 
 
-def as_message(text: str) -> str:
-    """``text`` as a message when it is a message's English kept as a plain string (a probe's
-    title or what it inspects, a note read back from a report), so it is translated where it
-    is a value of another message; a :class:`~envcheck.i18n.Msg` as it is."""
-    return written(text)
-
-
 def _same_message(message: Msg | None, english: str) -> Msg:
     """A message whose English is ``english``: ``message``'s id and values, or, without one,
     ``english`` itself as the id."""
     out = str.__new__(Msg, english)
     out.msgid = message.msgid if message is not None else english
     out.values = message.values if message is not None else MappingProxyType({})
-    return out
-
-
-def and_list(parts: Sequence[str]) -> str:
-    """``a and b and c``, each part said in the reader's language."""
-    out: str = parts[0] if parts else ""
-    for part in parts[1:]:
-        out = Msg("{first} and {second}", first=out, second=part)
-    return out
-
-
-def comma_list(parts: Sequence[str]) -> str:
-    """``a, b, c``, each part said in the reader's language."""
-    out: str = parts[0] if parts else ""
-    for part in parts[1:]:
-        out = Msg("{first}, {second}", first=out, second=part)
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
+from envcheck.i18n_lists import clauses
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_INFO,
@@ -16,7 +17,7 @@ from envcheck.rules.engine import (
     Candidate,
 )
 from envcheck.rules.facts_view import FactsView
-from envcheck.rules.messages import URL_CONTAINER_TOOLKIT, URL_MIG, URL_WSL, comma_list
+from envcheck.rules.messages import URL_CONTAINER_TOOLKIT, URL_MIG, URL_WSL
 from envcheck.rules.registry import rule
 
 _NO_GPU_HERE = frozenset(
@@ -348,7 +349,7 @@ def compute_mode(view: FactsView) -> list[Candidate]:
         return []
     shown = prohibited or restricted
     if shown:
-        modes = comma_list([Msg("GPU {index} is in {mode} compute mode", index=str(i), mode=m)
+        modes = clauses([Msg("GPU {index} is in {mode} compute mode", index=str(i), mode=m)
                             for i, m in shown])
         cause = (Msg("{modes}: no process may create a CUDA context on it.", modes=modes)
                  if prohibited else

@@ -10,11 +10,10 @@ import shlex
 from collections.abc import Sequence
 
 from envcheck.catalogue import finding
-from envcheck.i18n import Msg, sentences
+from envcheck.i18n import Msg, sentences, written
 from envcheck.model import Fix, ProbeResult, ProbeStatus, Severity
 from envcheck.probes import probe_info
 from envcheck.rules.engine import RANK_PROBE, Candidate
-from envcheck.rules.messages import as_message
 from envcheck.rules.registry import rule
 
 _EARLIER_IDS = {"torch": "torch_runtime", "nvml": "nvidia"}
@@ -30,9 +29,9 @@ def probe_rules(probes: Sequence[ProbeResult]) -> list[Candidate]:
             continue
         timed_out = probe.status is ProbeStatus.TIMED_OUT
         info = probe_info().get(_EARLIER_IDS.get(probe.id, probe.id))
-        what = as_message(info.inspects) if info is not None else (probe.title.lower() or probe.id)
-        title = as_message(probe.title)
-        note = as_message(probe.note) if probe.note else None  # read back: plain English
+        what = written(info.inspects) if info is not None else (probe.title.lower() or probe.id)
+        title = written(probe.title)
+        note = written(probe.note) if probe.note else None  # read back: plain English
         detail = _unchecked(title, note, what, timed_out)
         fixes: tuple[Fix, ...] = ()
         if timed_out:

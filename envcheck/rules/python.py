@@ -12,10 +12,10 @@ from packaging.version import Version
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
+from envcheck.i18n_lists import remarks
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
-from envcheck.rules.lists import semicolons
 from envcheck.rules.messages import (
     reinstall_fix,
     reinstall_torch,
@@ -414,7 +414,7 @@ def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version |
                     package=package,
                     spec=spec,
                 ),
-                Msg("{reasons}.", reasons=semicolons(reasons)),
+                Msg("{reasons}.", reasons=remarks(reasons)),
             ),
             evidence=("errors.seen", "python.version", "os.arch", "pip.index_url"),
             fixes=(reinstall_fix(view),),

@@ -11,6 +11,7 @@ from packaging.version import Version
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
+from envcheck.i18n_lists import remarks
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_ARCH,
@@ -20,7 +21,6 @@ from envcheck.rules.engine import (
     Candidate,
 )
 from envcheck.rules.facts_view import FactsView, Gpu, cc_text, parse_cc, sm_text
-from envcheck.rules.lists import semicolons
 from envcheck.rules.machine import gpu_trouble
 from envcheck.rules.messages import pip_cmd, python_cmd, reinstall_fix
 from envcheck.rules.registry import rule
@@ -122,7 +122,7 @@ def cpu_build(view: FactsView) -> list[Candidate]:
         only_the_message = False
     if not why and "not_compiled_with_cuda" in view.signature_kinds:
         why.append(Msg('torch says "Torch not compiled with CUDA enabled"'))
-    reasons = semicolons(why) or Msg("no CUDA version")
+    reasons = remarks(why) or Msg("no CUDA version")
     if usable_gpu:
         detail = Msg(
             "{torch} is a CPU-only build ({why}); this machine has {gpus}.",
@@ -322,7 +322,7 @@ def arch_rules(view: FactsView) -> list[Candidate]:
             Msg(
                 "{gpus}; {torch} has kernels for {have} (from {source}), so CUDA kernels "
                 "cannot run on it.",
-                gpus=semicolons(lines),
+                gpus=remarks(lines),
                 torch=view.torch_text,
                 have=have,
                 source=source,
