@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from packaging.version import Version
 
 from envcheck.i18n import Msg, concat
+from envcheck.i18n_lists import items
 from envcheck.install_commands import (
     Pins,
     Target,
@@ -155,7 +156,7 @@ def _no_ampere(inp: Inputs, tables: Tables, rel: Release, variant: str) -> tuple
             "{variant} has no kernels for Ampere or newer GPUs (RTX 30xx and later, A100, H100): "
             "with one of those it fails with 'no kernel image' (torch {torch} has {builds} for "
             "them); pass --gpu",
-            variant=variant, torch=str(rel.torch), builds=", ".join(newer),
+            variant=variant, torch=str(rel.torch), builds=items(newer),
         ),)
     return (Msg(
         "{variant} has no kernels for Ampere or newer GPUs (RTX 30xx and later, A100, H100): "
@@ -241,7 +242,7 @@ def _why_not_default(
         problems.append(Msg("needs driver ≥ {need}",
                             need=str(tables.variant_min_driver(default, inp.os))))
     if not covers:
-        problems.append(Msg("has no {sms} kernels", sms=", ".join(a.sm for a in inp.archs)))
+        problems.append(Msg("has no {sms} kernels", sms=items(a.sm for a in inp.archs)))
     both = problems[0] if len(problems) == 1 else Msg(
         "{problem} and {other_problem}", problem=problems[0], other_problem=problems[1])
     return Msg("is built for {build} ({problems}), which fails here", build=label(default),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from packaging.version import Version
 
 from envcheck.i18n import Msg, concat
+from envcheck.i18n_lists import items
 from envcheck.recipes import ArchRows, Release, RowMeta, Tables, cuda_runs_on, variant_cuda
 from envcheck.recommend_request import Inputs
 
@@ -180,8 +181,8 @@ def choose(inp: Inputs, tables: Tables, rel: Release) -> Choice:
         if ok:
             fitting.append((v, notes))
     if not fitting:
-        sms = ", ".join(a.sm for a in inp.archs)
-        built = ", ".join(builds)
+        sms = items(a.sm for a in inp.archs)
+        built = items(builds)
         return Choice(None, Msg("no build of torch {torch} ({builds}) has {sms} kernels",
                                 torch=str(rel.torch), builds=built, sms=sms))
     cuda = effective_cuda(inp, tables)

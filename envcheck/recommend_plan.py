@@ -71,7 +71,7 @@ def _count(releases: Sequence[Release]) -> str:
 def _py_span(pythons: Sequence[str]) -> str:
     plain = [p for p in pythons if not p.endswith("t")]
     if not plain:
-        return ", ".join(pythons)
+        return items(pythons)
     return plain[0] if len(plain) == 1 else f"{plain[0]}–{plain[-1]}"
 
 
@@ -334,7 +334,7 @@ class _Planner:
             arch_hint = {"macos-x86_64": "--arch x86_64", "macos-arm64": "--arch arm64"}
             hints = [arch_hint[p] for p in plats if p in arch_hint and inp.os == "macos"]
             possible.append(Msg("torch {span} on {platforms}", span=_span(elsewhere),
-                                platforms=", ".join(plats)))
+                                platforms=items(plats)))
             possible.extend(Msg("{option} (if this Mac has that CPU)", option=h) for h in hints)
         if inp.platform == "linux-x86_64":
             reason = Msg("no torch release in the tables matches {torch}", torch=self.req.torch)
@@ -348,7 +348,7 @@ class _Planner:
         newer = [r for r in rels if r.torch > fits[-1].torch]
         if not newer:
             return
-        sms = ", ".join(a.sm for a in self.inp.archs)
+        sms = items(a.sm for a in self.inp.archs)
         with_kernels: dict[Version, list[str]] = {}
         for r in newer:
             vs = self.with_kernels(r)
@@ -409,7 +409,7 @@ class _Planner:
                                 torch=str(first.torch), variant=c.variant,
                                 newest=str(ok[-1][0].torch)))
         if inp.archs:
-            sms = ", ".join(a.sm for a in inp.archs)
+            sms = items(a.sm for a in inp.archs)
             covering = []
             for r in rels:
                 vs = self.with_kernels(r)
@@ -417,7 +417,7 @@ class _Planner:
                     covering.append(f"torch {r.torch} {'/'.join(vs)}")
             if covering:
                 possible.append(Msg("{sms} is covered by {builds} (newer driver)", sms=sms,
-                                    builds=", ".join(covering[-2:])))
+                                    builds=items(covering[-2:])))
         has_cuda = any(variant_cuda(v) for r in rels for v in offered(self.inp, r))
         if (inp.driver is not None or inp.cuda is not None) and has_cuda:
             possible.append(Msg("upgrade the driver"))

@@ -15,6 +15,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from envcheck.i18n import Msg
+from envcheck.i18n_lists import items
 from envcheck.recipes import CPU_ALIASES, OS_ALIASES, DriverVersion, GpuArch, Tables, platform_key
 
 PACKAGES = ("torch", "torchvision", "torchaudio")
@@ -242,7 +243,7 @@ def normalise(req: Request, tables: Tables) -> Inputs:
         cc = _version(cc_text, "--cc")
         arch = tables.arch(cc)
         if arch is None:
-            known = ", ".join(str(a.cc) for a in tables.archs)
+            known = items(str(a.cc) for a in tables.archs)
             raise RequestError(Msg("--cc {value}: unknown compute capability (known: {known})",
                                    value=repr(cc_text), known=known))
         if req.gpu and archs and archs[0].cc != cc:
@@ -261,7 +262,7 @@ def normalise(req: Request, tables: Tables) -> Inputs:
     if mirror and tables.pypi_mirror(mirror) is None and tables.wheel_mirror(mirror) is None:
         keys = sorted({m.key for m in tables.pypi_mirrors} | {m.key for m in tables.wheel_mirrors})
         raise RequestError(Msg("--mirror {value}: use one of {keys} or none",
-                               value=repr(req.mirror), keys=", ".join(keys)))
+                               value=repr(req.mirror), keys=items(keys)))
     packages = None
     if req.packages is not None:
         names = tuple(dict.fromkeys(p.strip().lower() for p in req.packages if p.strip()))
@@ -269,7 +270,7 @@ def normalise(req: Request, tables: Tables) -> Inputs:
         if unknown or not names:
             raise RequestError(Msg(
                 "--packages: {unknown}: choose from {packages}",
-                unknown=", ".join(unknown) or Msg("empty"), packages=", ".join(PACKAGES),
+                unknown=items(unknown) or Msg("empty"), packages=items(PACKAGES),
             ))
         packages = names
     return Inputs(

@@ -9,6 +9,7 @@ import posixpath
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
+from envcheck.i18n_lists import items
 from envcheck.model import Fix, Severity
 from envcheck.parsers.paths import norm_path
 from envcheck.rules.engine import RANK_CUDNN, Candidate
@@ -55,7 +56,7 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
             shadows.append((path, version))
     harmless = False
     if shadows:
-        where = ", ".join(f"{p} ({v})" for p, v in shadows)
+        where = items(f"{p} ({v})" for p, v in shadows)
         dirs = sorted(
             {posixpath.dirname(p) if "." in posixpath.basename(p) else p for p, _ in shadows}
         )
@@ -120,12 +121,12 @@ def cudnn_rules(view: FactsView) -> list[Candidate]:
             detail = Msg(
                 "cuDNN could not be loaded ({libs}): it is missing from torch's installation or "
                 "a different cuDNN is found first.",
-                libs=", ".join(libs) or Msg("a cuDNN library"),
+                libs=items(libs) or Msg("a cuDNN library"),
             )
         cudnn_ld = [d for d in ld_path if "cudnn" in d.lower() or "cuda" in d.lower()]
         if cudnn_ld:
             detail = sentences(
-                detail, Msg("LD_LIBRARY_PATH has {dirs}.", dirs=", ".join(cudnn_ld))
+                detail, Msg("LD_LIBRARY_PATH has {dirs}.", dirs=items(cudnn_ld))
             )
         fixes = [reinstall_fix(view)]
         if view.os_name != "windows":

@@ -10,6 +10,7 @@ from packaging.version import Version
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
+from envcheck.i18n_lists import items
 from envcheck.model import Fix, Severity
 from envcheck.parsers.paths import norm_path
 from envcheck.parsers.versions import build_label, cuda_from_label
@@ -89,7 +90,7 @@ def torch_copies(view: FactsView) -> list[Candidate]:
     ]
     env_type = view.str_("python.env_type")
     if family and view.bool_("python.user_site_enabled") and env_type not in (None, "system"):
-        names = ", ".join(f"{p.get('name')} {p.get('version') or ''}".strip() for p in family)
+        names = items(f"{p.get('name')} {p.get('version') or ''}".strip() for p in family)
         return [
             Candidate(
                 finding(

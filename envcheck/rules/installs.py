@@ -19,7 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
-from envcheck.i18n_lists import ands, remarks
+from envcheck.i18n_lists import ands, items, remarks
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_CPU_BUILD, RANK_CUDNN, RANK_ENV_CONFLICT, Candidate
 from envcheck.rules.facts_view import FactsView
@@ -198,7 +198,7 @@ def cudnn_wheel(view: FactsView) -> list[Candidate]:
                         have=str(row.get("have")),
                         also=Msg(
                             " (and {others} replaced the CUDA library wheels torch pins)",
-                            others=", ".join(str(r.get("have")) for r in others[:3]),
+                            others=items(str(r.get("have")) for r in others[:3]),
                         )
                         if others
                         else "",

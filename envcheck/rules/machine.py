@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
+from envcheck.i18n_lists import items
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_NO_DRIVER, RANK_PLATFORM_HOST, Candidate
 from envcheck.rules.facts_view import FactsView
@@ -78,7 +79,7 @@ def no_nvidia_gpu(view: FactsView) -> list[Candidate]:
         return []
     names = (
         Msg("The report names {gpus} and nothing shows an NVIDIA GPU or driver.",
-            gpus=", ".join(others))
+            gpus=items(others))
         if others
         else Msg("The report names no NVIDIA GPU (as the report says) and nothing shows an "
                  "NVIDIA GPU or driver.")

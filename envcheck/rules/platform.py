@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
-from envcheck.i18n_lists import clauses
+from envcheck.i18n_lists import clauses, items
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_INFO,
@@ -258,7 +258,7 @@ def mig(view: FactsView) -> list[Candidate]:
     parsed = view.dict_("env.cuda_visible_devices_parsed") or {}
     kind = parsed.get("kind") if isinstance(parsed.get("kind"), str) else None
     instances = [uuid for gpu in mig_gpus for uuid in gpu.mig_instances]
-    names = ", ".join(f"GPU {g.index} {g.name}" for g in mig_gpus)
+    names = items(f"GPU {g.index} {g.name}" for g in mig_gpus)
     if not instances:
         return [
             Candidate(

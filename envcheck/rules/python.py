@@ -12,7 +12,7 @@ from packaging.version import Version
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
-from envcheck.i18n_lists import remarks
+from envcheck.i18n_lists import items, remarks
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_PYTHON, Candidate
 from envcheck.rules.facts_view import FactsView
@@ -406,7 +406,7 @@ def _no_distribution(view: FactsView, data: Mapping[str, str], python: Version |
                     'pip: "No matching distribution found for {package}{spec}" ({where}).',
                     package=package,
                     spec=spec,
-                    where=", ".join(where),
+                    where=items(where),
                 )
                 if where
                 else Msg(

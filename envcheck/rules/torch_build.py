@@ -11,7 +11,7 @@ from packaging.version import Version
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg, sentences
-from envcheck.i18n_lists import remarks
+from envcheck.i18n_lists import items, remarks
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import (
     RANK_ARCH,
@@ -38,7 +38,7 @@ _CPU_EXPLAINS = frozenset(
 
 
 def _gpu_phrase(gpus: tuple[Gpu, ...], driver: object) -> str:
-    names = ", ".join(sorted({gpu.name for gpu in gpus})) or Msg("an NVIDIA GPU")
+    names = items(sorted({gpu.name for gpu in gpus})) or Msg("an NVIDIA GPU")
     count: str
     if not gpus:
         count = names
@@ -314,7 +314,7 @@ def arch_rules(view: FactsView) -> list[Candidate]:
             else:
                 lines.append(
                     Msg("GPUs {indices} {name} are {sm}{family}",
-                        indices=", ".join(str(i) for i in indices), name=name, sm=sm_text(cc),
+                        indices=items(str(i) for i in indices), name=name, sm=sm_text(cc),
                         family=family)
                 )
         have = " ".join(a for a in arch_list if a) or Msg("other architectures")

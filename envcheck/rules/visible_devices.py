@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from envcheck.catalogue import finding
 from envcheck.i18n import Msg
+from envcheck.i18n_lists import items
 from envcheck.model import Fix, Severity
 from envcheck.rules.engine import RANK_INFO, RANK_VISIBLE, Candidate
 from envcheck.rules.facts_view import FactsView
@@ -19,7 +20,7 @@ from envcheck.rules.registry import rule
 def _uses(gpus: list[str]) -> str:
     """What CUDA ends up using: ``only 0, 1.`` or ``no GPU at all.``"""
     if gpus:
-        return Msg("only {gpus}.", gpus=", ".join(gpus))
+        return Msg("only {gpus}.", gpus=items(gpus))
     return Msg("no GPU at all.")
 
 
@@ -149,7 +150,7 @@ def visible_devices_rules(view: FactsView) -> list[Candidate]:
                         "GPU with index {indices} (a single-GPU machine has only 0). Scripts "
                         "often hard-code the GPU of their author's machine.",
                         shown=shown,
-                        indices=", ".join(valid),
+                        indices=items(valid),
                     ),
                     evidence=evidence,
                     fixes=(
@@ -270,7 +271,7 @@ def device_order(view: FactsView) -> list[Candidate]:
                     "other GPU (smaller memory, out-of-memory errors) unless "
                     "CUDA_DEVICE_ORDER=PCI_BUS_ID.",
                     value=repr(raw),
-                    models=", ".join(sorted(models)),
+                    models=items(sorted(models)),
                 ),
                 evidence=("env.cuda_visible_devices", "env.cuda_device_order", "nvidia.gpus"),
                 fixes=(
