@@ -8,9 +8,14 @@ report, which holds only headline facts, the findings are taken as printed.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from envcheck import __version__
+from envcheck.i18n import Msg
 from envcheck.model import Report, Target
+
+if TYPE_CHECKING:
+    from envcheck.explain import ExplainResult
 
 
 def explain_report(paste: str | bytes) -> Report:
@@ -52,6 +57,8 @@ def explain_report(paste: str | bytes) -> Report:
     # envcheck's terminal report shows only headline facts but every finding in full: its
     # findings are read as written, so explain agrees with the run that printed it.
     own_text = read_envcheck_text(text)
+    if own_text is not None:
+        parsed = _without_claims_from(parsed, own_text.lines)
     findings = (
         own_text.findings
         if own_text
@@ -73,3 +80,25 @@ def explain_report(paste: str | bytes) -> Report:
         unparsed=() if own_text else tuple(parsed.unparsed),
         source="explain",
     )
+
+
+def _without_claims_from(parsed: ExplainResult, lines: range) -> ExplainResult:
+    """``parsed`` without the claims read from ``lines``: the lines of an envcheck report in
+    the paste are envcheck's words ("编译时的 CUDA 版本", "torch is a CPU-only build"), not
+    what the reporter says happened."""
+    claims = parsed.facts.get("explain.claims")
+    if not isinstance(claims, list):
+        return parsed
+    kept = [c for c in claims if not (isinstance(c, dict) and isinstance(c.get("line"), int)
+                                      and c["line"] - 1 in lines)]
+    if len(kept) == len(claims):
+        return parsed
+    facts = {k: v for k, v in parsed.facts.items() if k != "explain.claims" or kept}
+    notes = {k: v for k, v in parsed.notes.items() if k != "explain.claims" or kept}
+    if kept:
+        facts["explain.claims"] = kept
+        lenient = Msg("read leniently from the text (line {line})", line=kept[0]["line"])
+        note = notes.get("explain.claims")
+        if isinstance(note, Msg) and note.msgid == lenient.msgid:  # names the first claim's
+            notes["explain.claims"] = lenient
+    return replace(parsed, facts=facts, notes=notes)

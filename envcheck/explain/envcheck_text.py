@@ -6,6 +6,12 @@ at column 2 (a long title continues at column 4) ending in ``[finding.id]``, the
 fixes below at column 6 or more, and a verdict line that counts the errors and warnings. A
 paste that matches that layout, and whose counts agree with its verdict, is read as the
 findings it states; anything else is left to the lenient parsers.
+
+A report written in another language (``--lang zh``) is read the same way, its words put back
+into English (:func:`~envcheck.explain.untranslate.to_english`) as the notes of envcheck's other
+reports are: ``explain`` says them again in the reader's language. The lines the report spans
+are envcheck's words, not the reporter's: :func:`envcheck.explain_report.explain_report` reads
+no claim from them.
 """
 
 from __future__ import annotations
@@ -13,10 +19,14 @@ from __future__ import annotations
 import functools
 import re
 import string
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from envcheck.explain.untranslate import to_english
 from envcheck.i18n import DEFAULT, LANGUAGES, Messages, messages
 from envcheck.model import Category, Finding, Fix, Severity
+from envcheck.render.cells import cells
 
 _HEADER = re.compile(r"^envcheck (?:doctor|explain) \d+\.\d+")
 _MARKS = {"✗": Severity.ERROR, "!": Severity.WARNING, "•": Severity.INFO}
@@ -51,9 +61,10 @@ def _counted(m: Messages, singular: str, plural: str, group: str) -> str:
 
 
 @functools.cache
-def _verdicts() -> tuple[re.Pattern[str], ...]:
-    """The verdict line in every language envcheck writes (English first, as it always was)."""
-    out = [_VERDICT]
+def _verdicts() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The verdict line in every language envcheck writes (English first, as it always was),
+    with the language."""
+    out = [(DEFAULT, _VERDICT)]
     for lang in LANGUAGES:
         if lang == DEFAULT:
             continue
@@ -64,7 +75,7 @@ def _verdicts() -> tuple[re.Pattern[str], ...]:
                        counts=_counted(m, "{n} error", "{n} errors", "errors") + f"(?:{more})?")
         warnings = _fill(m.gettext("{counts}, no errors. First: {title}"), title=None,
                          counts=_counted(m, "{n} warning", "{n} warnings", "warnings"))
-        out.append(re.compile(f"^(?:✗ {errors}|! {warnings}|✓ )"))
+        out.append((lang, re.compile(f"^(?:✗ {errors}|! {warnings}|✓ )")))
     return tuple(out)
 
 
@@ -100,6 +111,9 @@ class TextReadBack:
 
     findings: tuple[Finding, ...]
     source: str
+    lines: range = range(0)
+    """The lines of the paste the report spans, from its header to its verdict (counted as
+    :func:`envcheck.explain.common.split_lines` counts them, from 0)."""
 
 
 def _category(finding_id: str) -> Category | None:
@@ -109,45 +123,113 @@ def _category(finding_id: str) -> Category | None:
         return None
 
 
-def _body(lines: list[str]) -> tuple[str, tuple[str, ...], tuple[Fix, ...]]:
-    """Detail paragraphs, consequences and fixes from the lines under a finding's title."""
-    detail: list[str] = []
-    consequences: list[str] = []
-    fixes: list[Fix] = []
+_Piece = tuple[str, bool]
+"""One line of a wrapped text, without its indent, and whether the text was cut at its end
+where no space was (a run without spaces longer than the line, cut to fit)."""
+
+
+@dataclass
+class _FixLines:
+    summary: list[_Piece]
+    commands: list[str]
+    url: str | None = None
+
+
+def _body(lines: list[str], english: Callable[[list[_Piece]], str], full: int
+          ) -> tuple[str, tuple[str, ...], tuple[Fix, ...]]:
+    """Detail paragraphs, consequences and fixes from the lines under a finding's title, each
+    text unwrapped and in English (``english``); ``full`` is the width of a full line."""
+    detail: list[_Piece] = []
+    consequences: list[list[_Piece]] = []
+    fixes: list[_FixLines] = []
     also, fix = _prefixes()
     for raw in lines:
         line = raw.strip()
+        piece = (line, _cut_here(raw, full))
         if _after(line, also) is not None:
-            consequences.append(str(_after(line, also)))
+            consequences.append([(str(_after(line, also)), piece[1])])
         elif _after(line, fix) is not None:
-            fixes.append(Fix(str(_after(line, fix))))
+            fixes.append(_FixLines([(str(_after(line, fix)), piece[1])], []))
         elif line.startswith("$ ") and fixes:
-            last = fixes[-1]
-            fixes[-1] = Fix(last.summary, (*last.commands, line[2:]), last.url)
+            fixes[-1].commands.append(line[2:])
         elif fixes and raw.startswith(" " * 8) and re.match(r"^https?://\S+$", line):
-            last = fixes[-1]
-            fixes[-1] = Fix(last.summary, last.commands, line)
+            fixes[-1].url = line
+        elif fixes and fixes[-1].url and raw.startswith(" " * 8) and " " not in line:
+            fixes[-1].url += line  # a link longer than the line, cut to fit
         elif consequences and not fixes:  # a wrapped "also explains" line
-            consequences[-1] += " " + line
+            consequences[-1].append(piece)
         elif fixes:
-            last = fixes[-1]
-            fixes[-1] = Fix(f"{last.summary} {line}", last.commands, last.url)
+            fixes[-1].summary.append(piece)
         else:
-            detail.append(line)
-    return " ".join(detail), tuple(consequences), tuple(fixes)
+            detail.append(piece)
+    return (english(detail) if detail else "", tuple(english(c) for c in consequences),
+            tuple(Fix(english(f.summary), tuple(f.commands), f.url) for f in fixes))
+
+
+def _cut_here(raw: str, full: int) -> bool:
+    """Whether the text on ``raw`` continues on the next line with no space between: the
+    terminal report cuts a run without spaces that is longer than a line (Chinese, mostly)
+    into full lines, each of them that run alone."""
+    text = raw.strip()
+    return bool(text) and " " not in text and cells(raw.rstrip()) >= full - 1
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _unwrapper(lang: str) -> Callable[[list[_Piece]], str]:
+    """How the lines of one wrapped text of a report in ``lang`` are put back together, in
+    English: joined by a space, or by nothing where the line was cut inside a run without
+    spaces. Beside a wide (Chinese) character that guess is checked: the other join is kept
+    where it explains more of the text. An English report's lines are joined by spaces, as
+    they always were."""
+    if lang == DEFAULT:
+        return lambda pieces: " ".join(text for text, _ in pieces)
+
+    def unwrap(pieces: list[_Piece]) -> str:
+        lines = [text for text, _ in pieces]
+        joins = ["" if cut else " " for _, cut in pieces[:-1]]
+
+        def read(joins: list[str]) -> tuple[int, str]:
+            text = lines[0] + "".join(j + line for j, line in zip(joins, lines[1:], strict=True))
+            said = to_english(text, lang)
+            return len(re.findall(r"[\u4e00-\u9fff]", said)), said
+
+        left, best = read(joins)
+        for i, join in enumerate(joins):
+            if not left:
+                break
+            if not (_wide(lines[i][-1:] or " ") or _wide(lines[i + 1][:1] or " ")):
+                continue
+            trial = [*joins[:i], " " if join == "" else "", *joins[i + 1:]]
+            trial_left, said = read(trial)
+            if trial_left < left:
+                joins, left, best = trial, trial_left, said
+        return best
+
+    return unwrap
 
 
 def read_envcheck_text(text: str) -> TextReadBack | None:
     """The findings of an envcheck text report in ``text``; None when it is not one."""
-    lines = [_ANSI.sub("", line.rstrip()) for line in text.splitlines()]
+    # Lines as the explain parsers count them (a claim names its line).
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [_ANSI.sub("", line.rstrip()) for line in raw]
     start = next((i for i, line in enumerate(lines) if _HEADER.match(line)), None)
     if start is None:
         return None
     source = "explain" if lines[start].startswith("envcheck explain") else "doctor"
-    verdict = next((m for line in reversed(lines) for pattern in _verdicts()
-                    if (m := pattern.match(line))), None)
+    end, lang, verdict = next(
+        ((i, lang, m) for i in range(len(lines) - 1, start, -1) for lang, pattern in _verdicts()
+         if (m := pattern.match(lines[i]))), (0, DEFAULT, None))
     if verdict is None:
         return None
+    lang = _language(lines[end], lang)
+    english = _unwrapper(lang)
+    # A full line's width: the widest line but the commands (which are never wrapped).
+    full = max((cells(line) for line in lines[start:end]
+                if not line.startswith(" " * 8)), default=0)
     findings: list[Finding] = []
     i = start + 1
     while i < len(lines):
@@ -156,14 +238,20 @@ def read_envcheck_text(text: str) -> TextReadBack | None:
             i += 1
             continue
         title_lines = [match.group("rest")]
+        title_cuts = [_cut_here(lines[i][4:], full - 4)]
         i += 1
         while i < len(lines) and re.match(r"^ {4}\S", lines[i]) and not _ID_AT_END.match(
                 " ".join(title_lines)):
             title_lines.append(lines[i].strip())
+            title_cuts.append(_cut_here(lines[i], full))
             i += 1
         head = _ID_AT_END.match(" ".join(title_lines))
         if head is None:
             continue
+        # The title's own lines, without the id (which may stand on a line of its own).
+        last = title_lines[-1][: title_lines[-1].rfind("[" + head.group("id") + "]")].rstrip()
+        title = [*zip(title_lines[:-1], title_cuts[:-1], strict=True),
+                 *([(last, False)] if last else [])]
         body: list[str] = []
         while i < len(lines) and lines[i].startswith(" " * 6):
             body.append(lines[i])
@@ -171,10 +259,11 @@ def read_envcheck_text(text: str) -> TextReadBack | None:
         category = _category(head.group("id"))
         if category is None:
             return None
-        detail, consequences, fixes = _body(body)
+        detail, consequences, fixes = _body(body, english, full)
         findings.append(Finding(
             id=head.group("id"), severity=_MARKS[match.group("mark")], category=category,
-            title=head.group("title"), detail=detail, fixes=fixes, consequences=consequences,
+            title=english(title) if title else head.group("title"),
+            detail=detail, fixes=fixes, consequences=consequences,
         ))
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
@@ -182,4 +271,21 @@ def read_envcheck_text(text: str) -> TextReadBack | None:
     said_warnings = _count(verdict, "warnings", "warnings_e")
     if (errors, warnings) != (said_errors, said_warnings):
         return None  # a cut or damaged paste: let the lenient parsers read what is there
-    return TextReadBack(tuple(findings), source)
+    # A report wraps after the verdict's first line too: the lines up to the next blank one.
+    while end + 1 < len(lines) and lines[end + 1].startswith("  ") and lines[end + 1].strip():
+        end += 1
+    return TextReadBack(tuple(findings), source, range(start, end + 1))
+
+
+def _language(verdict: str, lang: str) -> str:
+    """The language of a verdict line that matched ``lang``'s pattern: "✓ " starts the verdict
+    of a report without problems in every language, so its words tell."""
+    if lang != DEFAULT or not verdict.startswith("✓ "):
+        return lang
+    for other in LANGUAGES:
+        m = messages(other)
+        if other != DEFAULT and any(
+                verdict[2:].startswith(m.gettext(said)) for said in (
+                    "No problems found.", "The pasted report shows no problem.")):
+            return other
+    return lang

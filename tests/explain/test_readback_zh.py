@@ -18,9 +18,15 @@ from pathlib import Path
 import pytest
 
 from envcheck.catalogue import CATALOGUE
+from envcheck.doctor import run_doctor
 from envcheck.explain.untranslate import to_english
+from envcheck.explain_report import explain_report
 from envcheck.i18n import Msg, messages
 from envcheck.i18n_extract import PACKAGE, scan, scan_source
+from envcheck.model import Finding, Report
+from envcheck.redact import Identity, redact_report
+from envcheck.render import OutputFormat, RenderOptions, render_report
+from tests.fake_machines import SCENARIOS, Scenario
 
 ZH = messages("zh")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -223,3 +229,60 @@ def test_reading_back_needs_no_source_file(monkeypatch: pytest.MonkeyPatch) -> N
             assert to_english(ZH.say(message), "zh") == message
     finally:
         untranslate._english.cache_clear()
+
+
+# --- every fake machine, written in Chinese, reads back as the English run -------------------
+
+def _zh(report: Report, fmt: OutputFormat, **options: object) -> str:
+    return render_report(report, fmt, RenderOptions(lang="zh", **options))  # type: ignore[arg-type]
+
+
+def _en(report: Report, fmt: OutputFormat, **options: object) -> str:
+    return render_report(report, fmt, RenderOptions(lang="en", **options))  # type: ignore[arg-type]
+
+
+def _said(findings: tuple[Finding, ...]) -> list[tuple[object, ...]]:
+    return [(f.id, f.severity.label, f.title, f.detail, f.consequences,
+             [(x.summary, x.commands, x.url) for x in f.fixes]) for f in findings]
+
+
+@pytest.mark.parametrize("case", SCENARIOS, ids=lambda s: s.name)
+def test_a_chinese_report_reads_back_as_the_english_one(case: Scenario, tmp_path: Path) -> None:
+    ctx = case.context(tmp_path)
+    report = run_doctor(ctx)
+    redacted = redact_report(report, Identity.from_env(ctx.env, ctx.host))
+    for fmt in (OutputFormat.JSON, OutputFormat.MARKDOWN, OutputFormat.HTML):
+        for shown in (report, redacted):
+            english, chinese = explain_report(_en(shown, fmt)), explain_report(_zh(shown, fmt))
+            assert dict(chinese.notes) == dict(english.notes), fmt
+            assert [(p.id, p.title, p.note) for p in chinese.probes] == [
+                (p.id, p.title, p.note) for p in english.probes], fmt
+            assert _said(chinese.findings) == _said(english.findings), fmt
+    for options in ({}, {"width": 60}, {"verbose": True}, {"width": 120, "color": True}):
+        english = explain_report(_en(report, OutputFormat.TEXT, **options))
+        chinese = explain_report(_zh(report, OutputFormat.TEXT, **options))
+        # The findings as printed, their words back in English (ids and severities as ever).
+        assert _said(chinese.findings) == _said(english.findings), options
+        # The report's own lines are no claim of the reporter's, in either language.
+        assert "explain.claims" not in chinese.facts, options
+        assert "explain.claims" not in english.facts, options
+        # explain --lang en speaks English; explain --lang zh says the report's words again.
+        shown = _en(chinese, OutputFormat.TEXT, width=200)
+        for finding in chinese.findings:
+            assert f"{finding.title}  [{finding.id}]" in shown
+            assert not CJK.search(finding.title + finding.detail), finding.id
+        again = _zh(chinese, OutputFormat.TEXT, width=200)
+        for finding in report.findings:
+            assert ZH.say(finding.title) in again
+
+
+def test_claims_outside_an_envcheck_report_are_still_read(tmp_path: Path) -> None:
+    """Only the report's own lines are not the reporter's: what they wrote around it counts."""
+    case = next(s for s in SCENARIOS if s.name == "cpu_wheel_on_gpu_machine")
+    report = run_doctor(case.context(tmp_path))
+    paste = "我装的是 CPU 版本的 torch，显卡用不了\n\n" + _zh(report, OutputFormat.TEXT)
+    explained = explain_report(paste)
+    claims = explained.facts.get("explain.claims")
+    assert isinstance(claims, list) and {c["line"] for c in claims} == {1}
+    assert {c["claim"] for c in claims} <= {"cpu_torch", "gpu_unused"}
+    assert "ext_build" not in {c["claim"] for c in claims}
