@@ -189,7 +189,10 @@ def _unwrapper(lang: str) -> Callable[[list[_Piece]], str]:
 
     def unwrap(pieces: list[_Piece]) -> str:
         lines = [text for text, _ in pieces]
-        joins = ["" if cut else " " for _, cut in pieces[:-1]]
+        # The wrapper never cuts between two narrow characters (a word, a version, a path):
+        # there the line was broken at a space, whatever the line looks like.
+        joins = ["" if cut and (_wide(lines[i][-1:] or " ") or _wide(lines[i + 1][:1] or " "))
+                 else " " for i, (_, cut) in enumerate(pieces[:-1])]
 
         def read(joins: list[str]) -> tuple[int, str]:
             text = lines[0] + "".join(j + line for j, line in zip(joins, lines[1:], strict=True))

@@ -258,7 +258,10 @@ def test_a_chinese_report_reads_back_as_the_english_one(case: Scenario, tmp_path
             assert [(p.id, p.title, p.note) for p in chinese.probes] == [
                 (p.id, p.title, p.note) for p in english.probes], fmt
             assert _said(chinese.findings) == _said(english.findings), fmt
-    for options in ({}, {"width": 60}, {"verbose": True}, {"width": 120, "color": True}):
+    # Many widths: where a line breaks depends on the machine's paths, so every break of a
+    # Chinese line next to a word, a path or a version is met somewhere here.
+    widths = [{"width": width} for width in (60, *range(64, 101, 3))]
+    for options in ({}, *widths, {"verbose": True}, {"width": 120, "color": True}):
         english = explain_report(_en(report, OutputFormat.TEXT, **options))
         chinese = explain_report(_zh(report, OutputFormat.TEXT, **options))
         # The findings as printed, their words back in English (ids and severities as ever).
