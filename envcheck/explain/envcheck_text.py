@@ -178,6 +178,10 @@ def _wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
+def _punct(char: str) -> bool:
+    return unicodedata.category(char).startswith("P")
+
+
 def _unwrapper(lang: str) -> Callable[[list[_Piece]], str]:
     """How the lines of one wrapped text of a report in ``lang`` are put back together, in
     English: joined by a space, or by nothing where the line was cut inside a run without
@@ -190,9 +194,17 @@ def _unwrapper(lang: str) -> Callable[[list[_Piece]], str]:
     def unwrap(pieces: list[_Piece]) -> str:
         lines = [text for text, _ in pieces]
         # The wrapper never cuts between two narrow characters (a word, a version, a path):
-        # there the line was broken at a space, whatever the line looks like.
-        joins = ["" if cut and (_wide(lines[i][-1:] or " ") or _wide(lines[i + 1][:1] or " "))
-                 else " " for i, (_, cut) in enumerate(pieces[:-1])]
+        # there the line was broken at a space. Chinese puts no space between two wide
+        # characters: there it was cut. Between a wide and a narrow one, either (tried below).
+        # Full-width punctuation takes no space beside it either.
+        joins = []
+        for i, (_, cut) in enumerate(pieces[:-1]):
+            last, first = lines[i][-1:] or " ", lines[i + 1][:1] or " "
+            before, after = _wide(last), _wide(first)
+            if (before and after) or (before and _punct(last)) or (after and _punct(first)):
+                joins.append("")
+            else:
+                joins.append(" " if not (before or after) or not cut else "")
 
         def read(joins: list[str]) -> tuple[int, str]:
             text = lines[0] + "".join(j + line for j, line in zip(joins, lines[1:], strict=True))

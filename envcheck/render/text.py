@@ -212,19 +212,34 @@ def _print_finding(console: Console, finding: Finding, m: Messages) -> None:
     console.print(grid)
     if finding.detail:
         for paragraph in finding.detail.splitlines():
-            console.print(Padding(Text(paragraph), (0, 0, 0, 6)))
+            _print_under(console, paragraph)
     for consequence in finding.consequences:
-        console.print(Padding(Text(_("↳ also explains: {consequence}").format(
-            consequence=_(consequence)), style="dim"),
-                              (0, 0, 0, 6)))
+        _print_under(console, _("↳ also explains: {consequence}").format(
+            consequence=_(consequence)), style="dim")
     for fix in finding.fixes:
-        console.print(Padding(Text.assemble((_("Fix: "), "bold"), (_(fix.summary), "")),
-                              (0, 0, 0, 6)))
+        _print_under(console, _(fix.summary), head=_("Fix: "))
         for command in fix.commands:
             # Never wrapped: a command must survive copy and paste whole.
             console.print(Text(f"        $ {command}", style="bold cyan"), soft_wrap=True)
         if fix.url:
             console.print(Padding(Text(fix.url, style="dim"), (0, 0, 0, 8)))
+
+
+def _print_under(console: Console, text: str, style: str = "", head: str = "") -> None:
+    """``head`` (bold) and ``text`` indented under a finding's title, wrapped at the console's
+    width.
+
+    Text with wide (CJK) characters is wrapped by terminal cells (:func:`wrap_cells`): rich
+    would fold a run without spaces, such as a path glued to Chinese punctuation, in the
+    middle of a word, and a copied path or a report read back would be wrong.
+    """
+    indent = 6
+    if cell_len(head + text) != len(head + text):
+        _print_wrapped(console, " " * indent + head + text, console.width, indent, style=style,
+                       head=Text(" " * indent + head, style="bold") if head else None)
+        return
+    console.print(Padding(Text.assemble((head, "bold"), (text, style)) if head
+                          else Text(text, style=style), (0, 0, 0, indent)))
 
 
 def verdict_line(report: Report, m: Messages | None = None) -> Text:
