@@ -229,17 +229,33 @@ def _print_under(console: Console, text: str, style: str = "", head: str = "") -
     """``head`` (bold) and ``text`` indented under a finding's title, wrapped at the console's
     width.
 
-    Text with wide (CJK) characters is wrapped by terminal cells (:func:`wrap_cells`): rich
-    would fold a run without spaces, such as a path glued to Chinese punctuation, in the
-    middle of a word, and a copied path or a report read back would be wrong.
+    Text with wide (CJK) characters, or with a word longer than the line, is wrapped by
+    terminal cells (:func:`wrap_cells`) or at spaces: rich would fold a run without spaces (a
+    long path, or one glued to Chinese punctuation) in the middle, and a copied path or a
+    report read back would be wrong. A word longer than the line runs past it instead.
     """
-    indent = 6
-    if cell_len(head + text) != len(head + text):
-        _print_wrapped(console, " " * indent + head + text, console.width, indent, style=style,
-                       head=Text(" " * indent + head, style="bold") if head else None)
+    indent, width = 6, console.width
+    line = head + text
+    longest = max((cell_len(word) for word in line.split()), default=0)
+    if cell_len(line) == len(line) and longest <= width - indent:
+        console.print(Padding(Text.assemble((head, "bold"), (text, style)) if head
+                              else Text(text, style=style), (0, 0, 0, indent)))
         return
-    console.print(Padding(Text.assemble((head, "bold"), (text, style)) if head
-                          else Text(text, style=style), (0, 0, 0, indent)))
+    margin = " " * indent
+    if cell_len(line) != len(line):
+        lines = wrap_cells(margin + line, max(width, indent + 20), indent)
+    else:
+        lines = textwrap.wrap(line, width=max(width, indent + 20), initial_indent=margin,
+                              subsequent_indent=margin, break_long_words=False,
+                              break_on_hyphens=False) or [margin]
+    first = lines[0]
+    if head and first.startswith(margin + head):
+        console.print(Text.assemble((margin + head, "bold"),
+                                    (first[len(margin + head):], style)), soft_wrap=True)
+    else:
+        console.print(Text(first, style=style), soft_wrap=True)
+    for rest in lines[1:]:
+        console.print(Text(rest, style=style), soft_wrap=True)
 
 
 def verdict_line(report: Report, m: Messages | None = None) -> Text:

@@ -101,3 +101,21 @@ def test_a_report_with_no_probes_has_no_empty_probes_heading() -> None:
     explained = replace(sample_report(), probes=(), source="explain")
     assert "Probes" not in render_text(explained, verbose=True)
     assert "Probes" in render_text(sample_report(), verbose=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_path_longer_than_the_line_is_never_cut_and_reads_back_whole(lang: str) -> None:
+    from envcheck.explain_report import explain_report
+    from envcheck.i18n import Msg
+    from envcheck.render.localize import localize
+
+    path = "/tmp/a-checkout-with-a-rather-long-name/tests/fakebin/nvcc-11.8/nvcc"
+    report = sample_report()
+    first = report.findings[0]
+    detail = Msg("{python} has no torch package.", python=path)
+    report = replace(report, findings=(replace(first, detail=detail), *report.findings[1:]))
+    shown = render_text(localize(report, lang), width=60, lang=lang)
+    assert path in shown.replace("\n", "")  # not folded: every character still in place
+    assert any(path in line for line in shown.splitlines())
+    back = explain_report(shown)
+    assert back.findings[0].detail == detail
