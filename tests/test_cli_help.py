@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,12 +19,9 @@ from typer.testing import CliRunner
 
 from envcheck import cli
 from envcheck.cli_help import help_id, localize_commands, wrap_cells
-from envcheck.doctor import run_doctor
 from envcheck.i18n import messages
 from envcheck.i18n_extract import scan_source
 from envcheck.model import Report
-from envcheck.redact import Identity
-from tests.fake_machines import scenario
 from tests.test_i18n_complete import english_left
 
 ZH = messages("zh")
@@ -224,20 +220,6 @@ def test_help_id_joins_the_lines_of_a_paragraph() -> None:
 
 
 # --- the language of an invocation reaches the command -------------------------------------
-
-@pytest.fixture
-def fake_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Report:
-    case = scenario("cpu_wheel_on_gpu_machine")
-    ctx = case.context(tmp_path)
-    report = run_doctor(ctx)
-
-    def here(*_args: object) -> tuple[Report, Identity]:
-        return report, Identity.from_env(ctx.env, ctx.host)
-
-    monkeypatch.setattr(cli, "run_doctor_here", here)
-    cli._register_subcommands()
-    return report
-
 
 def test_lang_given_to_the_root_is_the_commands_language(fake_doctor: Report) -> None:
     def doctor(*args: str) -> str:

@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -19,33 +18,15 @@ from typer.testing import CliRunner
 
 from envcheck import cli
 from envcheck.catalogue import entry
-from envcheck.doctor import run_doctor
 from envcheck.explain_report import explain_report
 from envcheck.i18n import messages
 from envcheck.model import Report
-from envcheck.redact import Identity
 from envcheck.render.markdown import render_markdown
 from envcheck.render.text import render_text, wrap_cells
-from tests.fake_machines import scenario
 
 ZH = messages("zh")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ID_LINE = re.compile(r"\[([a-z_0-9]+\.[a-z_0-9<>]+)\]")
-
-
-@pytest.fixture
-def fake_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Report:
-    """``envcheck doctor`` runs on a fake machine with a CPU torch beside an RTX 4090."""
-    case = scenario("cpu_wheel_on_gpu_machine")
-    ctx = case.context(tmp_path)
-    report = run_doctor(ctx)
-
-    def here(*_args: object) -> tuple[Report, Identity]:
-        return report, Identity.from_env(ctx.env, ctx.host)
-
-    monkeypatch.setattr(cli, "run_doctor_here", here)
-    cli._register_subcommands()
-    return report
 
 
 def _doctor(*args: str, env: dict[str, str] | None = None) -> str:
