@@ -218,7 +218,7 @@ def _fail(code: str | None, message: str | None, python: str, as_json: bool,
 
             color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
             _echo(lang, Msg("Why, according to `{doctor}`:", doctor=doctor))
-            typer.echo(render_findings(_localized(diagnosis, lang), color=color,
+            typer.echo(render_findings(diagnosis, color=color,
                                        lang=lang).rstrip("\n"), err=True)
         else:
             _echo(lang, Msg("  envcheck doctor found nothing to say; its full report:\n"
@@ -230,16 +230,6 @@ def _fail(code: str | None, message: str | None, python: str, as_json: bool,
     _echo(lang, Msg("envcheck bench: the benchmark failed ({code}): {message}", code=f"{code}",
                     message=f"{said}"))
     return ExitCode.FINDINGS
-
-
-def _localized(findings: tuple[Finding, ...], lang: str) -> tuple[Finding, ...]:
-    """The doctor's findings in ``lang`` (as the report shows them)."""
-    if lang == DEFAULT:
-        return findings
-    from envcheck.render.localize import localize_finding
-
-    m = messages(lang)
-    return tuple(localize_finding(f, m) for f in findings)
 
 
 def _diagnose(python: str) -> tuple[Finding, ...]:

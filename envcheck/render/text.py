@@ -199,8 +199,9 @@ def _console(buffer: io.StringIO, color: bool, width: int) -> Console:
 def _print_finding(console: Console, finding: Finding, m: Messages) -> None:
     """A finding with every continuation line indented under it, at any width.
 
-    The title and fix summary are translated where they are the catalogue's own words; a
-    detail, and a title a rule wrote with its numbers, stay as the rule wrote them.
+    The finding comes already in the reader's language (:mod:`envcheck.render.localize`);
+    ``m`` looks up the words this layout adds ("Fix: ", "also explains") and, for a caller
+    that did not localize, the catalogue's own titles and fix lines.
     """
     _ = m.gettext
     mark, style = MARKS[finding.severity]
