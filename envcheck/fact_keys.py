@@ -561,11 +561,6 @@ CATALOGUE: dict[str, FactSpec] = {spec.key: spec for spec in _SPECS}
 """All known fact keys, in display order."""
 
 
-def spec_for(key: str) -> FactSpec | None:
-    """The spec of ``key``, or None for keys not in the catalogue."""
-    return CATALOGUE.get(key)
-
-
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "str": (str,),
     "int": (int,),

@@ -8,11 +8,8 @@ and stable like the doctor's.
 
 from __future__ import annotations
 
-from typing import Any
-
 from envcheck.catalogue import finding
 from envcheck.model import Finding, Fix, Severity
-from envcheck.render.json import finding_to_dict
 
 
 def bench_finding(slug: str, severity: Severity, title: str, detail: str = "",
@@ -20,8 +17,3 @@ def bench_finding(slug: str, severity: Severity, title: str, detail: str = "",
     """A finding of the ``bench`` category with the id ``bench.<slug>`` (declared in
     :mod:`envcheck.catalogue`, like every public finding id)."""
     return finding(f"bench.{slug}", severity, title=title, detail=detail, fixes=fixes)
-
-
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    """The finding as the doctor's JSON writes it (``id``, ``severity``, ``category`` ...)."""
-    return finding_to_dict(finding)
