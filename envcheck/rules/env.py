@@ -35,6 +35,18 @@ _TORCH_FAMILY = frozenset({"torch", "torchvision", "torchaudio", "pytorch"})
 
 
 
+def _built_for_another_torch(view: FactsView, package: str, version: object,
+                             expected: object) -> str:
+    """``<package> <version> is built for another torch than <torch>``, and which version of
+    the package pairs with this torch when the tables know it."""
+    if expected:
+        return Msg("{package} {version} is built for another torch than {torch} (it pairs "
+                   "with {package} {expected}).", package=package, version=str(version),
+                   torch=view.torch_text, expected=str(expected))
+    return Msg("{package} {version} is built for another torch than {torch}.",
+               package=package, version=str(version), torch=view.torch_text)
+
+
 @rule("env_conflict.two_torch_copies", "env_conflict.user_site_packages")
 def torch_copies(view: FactsView) -> list[Candidate]:
     """torch twice on sys.path; or, with one copy, torch-family packages leaking in from the
@@ -139,21 +151,7 @@ def torchvision_mismatch(view: FactsView) -> list[Candidate]:
         expected = expected_torchvision(Version(torch.base_version)) if torch else None
         detail: str
         if vision is not None and fits is False:
-            detail = (
-                Msg(
-                    "torchvision {vision} is built for another torch than {torch} (it pairs "
-                    "with torchvision {expected}).",
-                    vision=str(vision),
-                    torch=view.torch_text,
-                    expected=str(expected),
-                )
-                if expected
-                else Msg(
-                    "torchvision {vision} is built for another torch than {torch}.",
-                    vision=str(vision),
-                    torch=view.torch_text,
-                )
-            )
+            detail = _built_for_another_torch(view, "torchvision", vision, expected)
         elif vision is not None and fits:
             detail = Msg(
                 "torchvision {vision} and {torch} are a matching pair, yet torchvision's "
@@ -209,19 +207,7 @@ def torchaudio_mismatch(view: FactsView) -> list[Candidate]:
                     finding(
                         id="env_conflict.torchaudio_mismatch",
                         severity=Severity.WARNING,
-                        detail=Msg(
-                            "torchaudio {audio} is built for another torch than {torch} (it "
-                            "pairs with torchaudio {expected}).",
-                            audio=str(audio),
-                            torch=view.torch_text,
-                            expected=str(expected),
-                        )
-                        if expected
-                        else Msg(
-                            "torchaudio {audio} is built for another torch than {torch}.",
-                            audio=str(audio),
-                            torch=view.torch_text,
-                        ),
+                        detail=_built_for_another_torch(view, "torchaudio", audio, expected),
                         evidence=("packages.torchaudio", "torch.version"),
                         fixes=(reinstall_fix(view),),
                     ),
